@@ -1,0 +1,88 @@
+/*
+ * ir.h - the internal code the compiler emits and the interpreter runs.
+ *
+ * Each function compiles, at load, to an array of 32-bit words.  An
+ * instruction is its opcode word (vm_op) followed by its operands; the operand
+ * layout of each op is its FORMAT (below).  The interpreter never sees LEB128,
+ * never searches for block ends, and keeps no operand stack of its own:
+ *
+ * Frames ("register style").  A call's frame is a window of 64-bit slots on
+ * the store's value stack:
+ *     slot 0 .. nparams-1           parameters
+ *     slot nparams .. nlocals-1     declared locals (zeroed on entry)
+ *     slot nlocals + h              the wasm operand stack entry at height h
+ * The compiler knows the operand-stack height statically, so every operand
+ * is a fixed slot index.  An i32/f32 lives in the low 32 bits of its slot
+ * (the upper half is unspecified when read, written as zero); i64/f64 use all
+ * 64 bits; a reference is a pointer (0 = null).
+ *
+ * Calls.  The caller's arguments sit in its slots base..base+nparams-1 (its
+ * operand-stack top); the callee's frame starts exactly there (no copying),
+ * and the callee leaves its results in its slots 0..nresults-1, which become
+ * the caller's slots base..base+nresults-1.  The callee needs nslots slots
+ * from its base; the interpreter checks that against the stack end.
+ *
+ * Branches.  A label's values live at fixed slots (label base height +
+ * i).  The compiler emits MOVs for the carried values before a jump when
+ * they are not already in place (ascending order is always safe: the
+ * destination is never above the source), and RETURN expects the results in
+ * slots 0..nresults-1.  Falling off the end of a function is a RETURN.
+ * Branch targets are absolute word indices into the function's code array.
+ *
+ * Later speed work (threaded handler addresses, folded operands, fused
+ * compare-and-branch) changes only compile.c and interp.c, not this contract's
+ * shape: the interpreter may rewrite opcode words into handler offsets when a
+ * function is prepared.
+ */
+#ifndef WAPC_VM_IR_H
+#define WAPC_VM_IR_H
+
+#include <stdint.h>
+
+typedef uint32_t vm_word;
+
+/* Operand layouts.  d = destination slot, s/a/b/c = source slots, i = an
+ * immediate or index word, t = branch target. */
+typedef enum {
+  F_NONE,    /* [op] */
+  F_T,       /* [op, t] */
+  F_ST,      /* [op, s, t] */
+  F_BRTABLE, /* [op, s, n, t0 .. t(n-1), tdefault] */
+  F_CALL,    /* [op, funcidx, base] */
+  F_CALLI,   /* [op, typeidx, tableidx, base, s] */
+  F_D,       /* [op, d] */
+  F_DS,      /* [op, d, s] */
+  F_DSS,     /* [op, d, a, b] */
+  F_DSSS,    /* [op, d, a, b, c] */
+  F_DI,      /* [op, d, i] */
+  F_DII,     /* [op, d, i, i] */
+  F_SI,      /* [op, s, i] */
+  F_I,       /* [op, i] */
+  F_SSS,     /* [op, s, s, s] */
+  F_ISSS,    /* [op, i, s, s, s] */
+  F_DSI,     /* [op, d, s, i] */
+  F_SSI,     /* [op, s, s, i] */
+  F_DSSI,    /* [op, d, s, s, i] */
+  F_SSSI,    /* [op, s, s, s, i] */
+  F_SSSII,   /* [op, s, s, s, i, i] */
+  F_LOAD,    /* [op, d, addr, offset]   ea = (u64)(u32)fp[addr] + offset */
+  F_STORE,   /* [op, addr, value, offset] */
+} vm_format;
+
+typedef enum {
+#define VM_IROP(name, fmt) VM_OP_##name,
+#include "vm/ir.def"
+#undef VM_IROP
+#define VM_NUMOP(name, fmt, wasm, in1, in2, out, size) VM_OP_##name,
+#include "vm/numops.def"
+#undef VM_NUMOP
+  VM_OP_COUNT
+} vm_op;
+
+/* Names and formats, for the disassembler and tests. */
+const char *vm_op_name(vm_op op);
+vm_format vm_op_format(vm_op op);
+/* Number of words of the instruction at `code` (including the opcode). */
+uint32_t vm_instr_words(const vm_word *code);
+
+#endif

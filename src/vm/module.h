@@ -1,0 +1,151 @@
+/*
+ * module.h - the decoded, validated and compiled module (immutable once loaded).
+ *
+ * decode.c fills this from the binary and checks everything outside function
+ * bodies; compile.c validates each body and compiles it to internal code
+ * (ir.h); instance.c instantiates it.  Index spaces follow the spec: imported
+ * functions/tables/memories/globals come first, then the module's own.
+ */
+#ifndef WAPC_VM_MODULE_H
+#define WAPC_VM_MODULE_H
+
+#include "vm/ir.h"
+#include "vm/vm.h"
+
+/* A constant expression (Wasm 2.0: exactly one of these, then `end`). */
+typedef enum {
+  VM_CONST_I32,        /* value.i32 */
+  VM_CONST_I64,        /* value */
+  VM_CONST_F32,        /* value: bit pattern in low 32 bits */
+  VM_CONST_F64,        /* value: bit pattern */
+  VM_CONST_GLOBAL_GET, /* index: a global (imported, in 2.0) */
+  VM_CONST_REF_NULL,   /* value type in `type` */
+  VM_CONST_REF_FUNC,   /* index: a function */
+} vm_const_kind;
+
+typedef struct vm_const_expr {
+  vm_const_kind kind;
+  uint8_t type; /* the expression's value type */
+  uint32_t index;
+  uint64_t value;
+} vm_const_expr;
+
+typedef struct vm_import {
+  char *module;
+  uint32_t module_len;
+  char *name;
+  uint32_t name_len;
+  uint8_t kind; /* VM_EXTERN_* */
+  union {
+    uint32_t func_type; /* type index */
+    vm_tabletype table;
+    vm_limits memory;
+    vm_globaltype global;
+  } type;
+} vm_import;
+
+typedef struct vm_export {
+  char *name;
+  uint32_t name_len;
+  uint8_t kind;
+  uint32_t index;
+} vm_export;
+
+typedef struct vm_global_def {
+  vm_globaltype type;
+  vm_const_expr init;
+} vm_global_def;
+
+typedef enum { VM_SEG_ACTIVE, VM_SEG_PASSIVE, VM_SEG_DECLARATIVE } vm_seg_mode;
+
+typedef struct vm_elem {
+  vm_seg_mode mode;
+  uint8_t type; /* VM_FUNCREF or VM_EXTERNREF */
+  uint32_t table;
+  vm_const_expr offset; /* active only */
+  uint32_t count;
+  vm_const_expr *items; /* count items: REF_FUNC, REF_NULL or GLOBAL_GET */
+} vm_elem;
+
+typedef struct vm_data {
+  vm_seg_mode mode; /* ACTIVE or PASSIVE */
+  uint32_t memory;
+  vm_const_expr offset; /* active only */
+  uint32_t len;
+  const uint8_t *bytes; /* points into vm_module.bytes */
+} vm_data;
+
+/* One function's compiled code (see ir.h for the format and frame layout). */
+typedef struct vm_code {
+  vm_word *code;     /* instructions */
+  uint32_t ncode;    /* words */
+  uint32_t nparams;  /* = type's nparams */
+  uint32_t nresults; /* = type's nresults */
+  uint32_t nlocals;  /* params + declared locals */
+  uint32_t nslots;   /* frame size: nlocals + maximum operand-stack height */
+  uint32_t body_offset; /* offset of the body in the binary, for messages */
+  uint32_t body_len;
+  const uint8_t *local_types; /* nlocals types (params first); points into module-owned memory */
+} vm_code;
+
+struct vm_module {
+  vm_config cfg;
+  uint8_t *bytes; /* owned copy of the binary */
+  size_t len;
+
+  uint32_t ntypes;
+  vm_functype *types; /* `types[i].types` points into type_storage */
+  uint8_t *type_storage;
+
+  uint32_t nimports;
+  vm_import *imports;
+
+  /* Function index space: nfuncs = imported + defined. */
+  uint32_t nfuncs;
+  uint32_t nimported_funcs;
+  uint32_t *func_types; /* type index per function (imports too) */
+  vm_code *codes;       /* one per defined function: codes[i - nimported_funcs] */
+
+  uint32_t ntables, nimported_tables;
+  vm_tabletype *tables; /* all, imports first */
+
+  uint32_t nmemories, nimported_memories;
+  vm_limits *memories; /* all, imports first */
+
+  uint32_t nglobals, nimported_globals;
+  vm_globaltype *global_types; /* all, imports first */
+  vm_global_def *globals;      /* defined ones only: globals[i - nimported_globals] */
+
+  uint32_t nexports;
+  vm_export *exports;
+
+  bool has_start;
+  uint32_t start;
+
+  uint32_t nelems;
+  vm_elem *elems;
+
+  bool has_data_count;
+  uint32_t data_count;
+  uint32_t ndatas;
+  vm_data *datas;
+
+  /* Functions referenced outside function bodies (exports, elem segments,
+   * global initialisers); `ref.func x` in a body is valid only for these. */
+  uint8_t *func_declared; /* nfuncs flags */
+
+  size_t code_bytes;
+  size_t compiled_bytes;
+};
+
+/* decode.c: parse `m->bytes` into `m` and validate everything outside function
+ * bodies (code section bodies are recorded in m->codes[i].body_*). */
+vm_result vm_decode(vm_module *m, vm_error *err);
+
+/* compile.c: validate and compile body `i` (defined-function index). */
+vm_result vm_compile_function(vm_module *m, uint32_t i, vm_error *err);
+
+/* Free everything a module owns (safe on a partly built module). */
+void vm_module_release(vm_module *m);
+
+#endif

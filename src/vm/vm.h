@@ -1,0 +1,279 @@
+/*
+ * vm.h - the built-in WebAssembly engine, as the rest of libwapc sees it.
+ *
+ * Pipeline: bytes -> vm_module_load() (decode, validate, compile; the result is
+ * immutable and may be shared by threads) -> vm_instantiate() into a vm_store
+ * (the owner of every runtime object: functions, memories, tables, globals,
+ * instances; they all live until the store is freed) -> vm_invoke().
+ *
+ * A store and everything in it is used by one thread at a time.  Host functions
+ * may call vm_invoke() on the same store again (re-entrancy): the nested call
+ * runs on the same value stack above the caller's frames.
+ *
+ * Values cross this API as 64-bit slots (uint64_t): i32 in the low 32 bits,
+ * f32 as its bit pattern in the low 32 bits, i64 as is, f64 as its bit pattern,
+ * references as pointers (funcref: a vm_func *, externref: an opaque non-NULL
+ * pointer-sized cookie; NULL is the null reference).
+ */
+#ifndef WAPC_VM_VM_H
+#define WAPC_VM_VM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Value types, encoded as in the binary format. */
+enum {
+  VM_I32 = 0x7F,
+  VM_I64 = 0x7E,
+  VM_F32 = 0x7D,
+  VM_F64 = 0x7C,
+  VM_V128 = 0x7B,
+  VM_FUNCREF = 0x70,
+  VM_EXTERNREF = 0x6F,
+};
+
+/* External kinds, encoded as in the binary format. */
+enum { VM_EXTERN_FUNC = 0, VM_EXTERN_TABLE = 1, VM_EXTERN_MEMORY = 2, VM_EXTERN_GLOBAL = 3 };
+
+/* Outcome of an engine operation. */
+typedef enum {
+  VM_OK = 0,
+  VM_ERR_MALFORMED, /* binary decoding failed ("assert_malformed") */
+  VM_ERR_INVALID,   /* validation failed ("assert_invalid") */
+  VM_ERR_LINK,      /* imports do not match ("assert_unlinkable") */
+  VM_ERR_TRAP,      /* a trap, at instantiation or during a call */
+  VM_ERR_NOMEM,     /* the host could not allocate */
+  VM_ERR_LIMIT,     /* a configured limit refused the module or the call */
+  VM_ERR_ARG,       /* misuse of this API (wrong argument count, ...) */
+} vm_result;
+
+/* Trap kinds; vm_trap_message() gives the spec's wording. */
+typedef enum {
+  VM_TRAP_NONE = 0,
+  VM_TRAP_UNREACHABLE,         /* "unreachable" */
+  VM_TRAP_MEMORY_OOB,          /* "out of bounds memory access" */
+  VM_TRAP_TABLE_OOB,           /* "out of bounds table access" */
+  VM_TRAP_UNDEFINED_ELEMENT,   /* "undefined element" (call_indirect index >= table size) */
+  VM_TRAP_UNINITIALIZED_ELEMENT, /* "uninitialized element" (call_indirect on null) */
+  VM_TRAP_INDIRECT_MISMATCH,   /* "indirect call type mismatch" */
+  VM_TRAP_DIV_ZERO,            /* "integer divide by zero" */
+  VM_TRAP_INT_OVERFLOW,        /* "integer overflow" */
+  VM_TRAP_INVALID_CONVERSION,  /* "invalid conversion to integer" */
+  VM_TRAP_STACK_EXHAUSTED,     /* "call stack exhausted" */
+  VM_TRAP_NULL_REFERENCE,      /* "null reference" (reserved) */
+  VM_TRAP_HOST,                /* a host function failed; the message is its own */
+  VM_TRAP_INTERRUPTED,         /* "interrupted" (issue: guardrails) */
+  VM_TRAP_DEADLINE,            /* "deadline exceeded" (issue: guardrails) */
+  VM_TRAP_FUEL,                /* "fuel exhausted" (issue: guardrails) */
+} vm_trap;
+
+const char *vm_trap_message(vm_trap trap);
+
+/*
+ * An error from loading, linking, instantiating or running.  `message` holds
+ * the spec's wording exactly ("unexpected end", "type mismatch", "unknown
+ * import", "integer divide by zero", ...) so spec tests can compare it;
+ * `section` and `offset` locate load errors (-1 when not known).
+ */
+typedef struct vm_error {
+  vm_result result;
+  vm_trap trap;         /* for VM_ERR_TRAP */
+  int section;          /* section id of a load error, -1 if none */
+  int64_t offset;       /* byte offset in the module of a load error, -1 if none */
+  char message[256];    /* spec wording, or the host's message for VM_TRAP_HOST */
+} vm_error;
+
+/* Reset `e` to "no error". */
+void vm_error_clear(vm_error *e);
+/* Set an error; `fmt` is printf-style; returns `result` for convenient `return vm_error_set(...)`. */
+vm_result vm_error_set(vm_error *e, vm_result result, int section, int64_t offset, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 5, 6)))
+#endif
+    ;
+/* Set a trap error with the spec's wording for `trap`. */
+vm_result vm_error_trap(vm_error *e, vm_trap trap);
+/* Human-readable one-line form: "malformed module: unexpected end (code section, offset 0x1f)". */
+void vm_error_format(const vm_error *e, char *buf, size_t len);
+
+/* Limits and switches for loading and running. vm_config_default() gives safe defaults. */
+typedef struct vm_config {
+  uint32_t max_call_depth;    /* frames; deeper recursion traps "call stack exhausted" (default 10000) */
+  uint32_t stack_slots;       /* value-stack size in 64-bit slots (default 1M = 8 MiB) */
+  uint32_t max_memory_pages;  /* cap on any linear memory, in 64 KiB pages (default 65536) */
+  uint32_t max_table_elems;   /* cap on any table (default 10,000,000) */
+  uint32_t max_functions;     /* cap on functions per module (default 1,000,000) */
+  uint32_t max_locals;        /* cap on locals per function (default 50,000) */
+} vm_config;
+
+void vm_config_default(vm_config *cfg);
+
+/* Function signature. `types` holds nparams parameter types, then nresults result types. */
+typedef struct vm_functype {
+  uint32_t nparams;
+  uint32_t nresults;
+  const uint8_t *types;
+} vm_functype;
+
+bool vm_functype_equal(const vm_functype *a, const vm_functype *b);
+
+typedef struct vm_limits {
+  uint32_t min;
+  uint32_t max;
+  bool has_max;
+} vm_limits;
+
+typedef struct vm_tabletype {
+  uint8_t elemtype; /* VM_FUNCREF or VM_EXTERNREF */
+  vm_limits limits;
+} vm_tabletype;
+
+typedef struct vm_globaltype {
+  uint8_t type;
+  bool mutable_;
+} vm_globaltype;
+
+typedef struct vm_module vm_module;     /* see module.h */
+typedef struct vm_store vm_store;       /* see runtime.h */
+typedef struct vm_instance vm_instance; /* see runtime.h */
+typedef struct vm_func vm_func;         /* see runtime.h */
+typedef struct vm_memory vm_memory;     /* see runtime.h */
+typedef struct vm_table vm_table;       /* see runtime.h */
+typedef struct vm_global vm_global;     /* see runtime.h */
+
+/* ---- modules ---------------------------------------------------------- */
+
+/*
+ * Decode, validate and compile a binary module.  `bytes` is borrowed for the
+ * duration of the call (the module keeps its own copy of what it needs).  On
+ * failure returns NULL and fills `err` (VM_ERR_MALFORMED / VM_ERR_INVALID /
+ * VM_ERR_LIMIT / VM_ERR_NOMEM).  `cfg` may be NULL for defaults.
+ */
+vm_module *vm_module_load(const uint8_t *bytes, size_t len, const vm_config *cfg, vm_error *err);
+void vm_module_free(vm_module *m);
+
+/* Imports and exports of a module, for the embedder to resolve and look up. */
+typedef struct vm_import_desc {
+  const char *module; /* not NUL-terminated; use the lengths */
+  uint32_t module_len;
+  const char *name;
+  uint32_t name_len;
+  uint8_t kind; /* VM_EXTERN_* */
+  union {
+    const vm_functype *func;
+    vm_tabletype table;
+    vm_limits memory;
+    vm_globaltype global;
+  } type;
+} vm_import_desc;
+
+uint32_t vm_module_num_imports(const vm_module *m);
+void vm_module_import(const vm_module *m, uint32_t i, vm_import_desc *out);
+
+typedef struct vm_export_desc {
+  const char *name; /* not NUL-terminated */
+  uint32_t name_len;
+  uint8_t kind;
+  uint32_t index; /* in the module's index space of that kind */
+} vm_export_desc;
+
+uint32_t vm_module_num_exports(const vm_module *m);
+void vm_module_export(const vm_module *m, uint32_t i, vm_export_desc *out);
+
+/* Size facts for debug descriptions and benchmarks. */
+typedef struct vm_module_info {
+  uint32_t num_types, num_funcs, num_imported_funcs, num_tables, num_memories, num_globals;
+  uint32_t num_exports, num_elems, num_datas;
+  size_t code_bytes;     /* size of the code section bodies in the binary */
+  size_t compiled_bytes; /* size of the compiled internal code */
+} vm_module_info;
+void vm_module_get_info(const vm_module *m, vm_module_info *out);
+
+/* ---- stores and runtime objects --------------------------------------- */
+
+/* A new, empty store. `cfg` is copied; NULL gives defaults. NULL on out of memory. */
+vm_store *vm_store_new(const vm_config *cfg);
+/* Free the store and every object in it. NULL is a no-op. */
+void vm_store_free(vm_store *s);
+
+/* An external value: what an import is bound to, or what an export is. */
+typedef struct vm_extern {
+  uint8_t kind; /* VM_EXTERN_* */
+  union {
+    vm_func *func;
+    vm_table *table;
+    vm_memory *memory;
+    vm_global *global;
+  } u;
+} vm_extern;
+
+/*
+ * A host function.  `args_results` holds the arguments on entry (one slot
+ * each) and receives the results (it has room for max(nparams, nresults)
+ * slots).  `caller` is the instance whose code made the call (NULL when
+ * invoked directly by the embedder).  Return VM_OK, or a trap set with
+ * vm_store_trap() / vm_store_trap_msg().
+ */
+typedef vm_result (*vm_host_fn)(vm_store *s, vm_instance *caller, void *user, uint64_t *args_results);
+
+/* Create a host function of type `type` (copied).  Owned by the store. */
+vm_func *vm_func_new_host(vm_store *s, const vm_functype *type, vm_host_fn fn, void *user);
+const vm_functype *vm_func_type(const vm_func *f);
+
+/* Create standalone objects (for the spectest module and embedders). Owned by the store. */
+vm_memory *vm_memory_new(vm_store *s, vm_limits limits);
+vm_table *vm_table_new(vm_store *s, vm_tabletype type, void *init);
+vm_global *vm_global_new(vm_store *s, vm_globaltype type, uint64_t value);
+
+/* Linear memory access for host functions.  The base never moves while the
+ * memory lives (memory is reserved up front and grows in place), but the size
+ * grows: re-read vm_memory_size() after anything that may run guest code. */
+uint8_t *vm_memory_data(vm_memory *m);
+uint64_t vm_memory_size(const vm_memory *m); /* in bytes */
+/* True when [ptr, ptr+len) lies inside the memory (64-bit arithmetic, no overflow). */
+bool vm_memory_check(const vm_memory *m, uint64_t ptr, uint64_t len);
+
+uint64_t vm_global_get(const vm_global *g);
+void vm_global_set(vm_global *g, uint64_t value);
+vm_globaltype vm_global_type(const vm_global *g);
+
+/* Record a trap from a host function; returns VM_ERR_TRAP. */
+vm_result vm_store_trap(vm_store *s, vm_trap trap);
+vm_result vm_store_trap_msg(vm_store *s, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* The error of the last failed vm_invoke / vm_instantiate on this store. */
+const vm_error *vm_store_error(const vm_store *s);
+
+/* ---- instances ---------------------------------------------------------- */
+
+/*
+ * Instantiate `m` in `s`.  `imports` gives one external per module import, in
+ * import order (resolved by the embedder; see vm_module_import()).  Their types
+ * are checked here ("incompatible import type").  Runs active element and data
+ * segments, then the start function.  On failure returns NULL and fills `err`
+ * (VM_ERR_LINK, VM_ERR_TRAP, VM_ERR_LIMIT, VM_ERR_NOMEM); objects that were
+ * already modified (shared tables/memories) stay modified, as the spec says.
+ * The module must outlive the store.
+ */
+vm_instance *vm_instantiate(vm_store *s, const vm_module *m, const vm_extern *imports, uint32_t nimports,
+                            vm_error *err);
+
+/* Look up an export by name.  Returns false when there is none. */
+bool vm_instance_export(vm_instance *inst, const char *name, size_t name_len, vm_extern *out);
+/* The instance's memory 0, or NULL. */
+vm_memory *vm_instance_memory(vm_instance *inst);
+const vm_module *vm_instance_module(const vm_instance *inst);
+
+/*
+ * Call `f`.  `args_results` holds nparams arguments on entry and receives
+ * nresults results; it must have room for max(nparams, nresults) slots.
+ * Returns VM_OK, or VM_ERR_TRAP with the details in vm_store_error(s).
+ */
+vm_result vm_invoke(vm_store *s, vm_func *f, uint64_t *args_results);
+
+#endif
