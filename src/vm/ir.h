@@ -38,6 +38,7 @@
 #define WAPC_VM_IR_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 typedef uint32_t vm_word;
 
@@ -84,5 +85,9 @@ const char *vm_op_name(vm_op op);
 vm_format vm_op_format(vm_op op);
 /* Number of words of the instruction at `code` (including the opcode). */
 uint32_t vm_instr_words(const vm_word *code);
+
+/* ir.c: print a function's compiled code, one instruction a line (debugging, tests). */
+struct vm_code;
+void vm_disasm(const struct vm_code *c, FILE *out);
 
 #endif

@@ -69,6 +69,7 @@ typedef struct vm_exec {
   vm_frame *frames;     /* max_call_depth frames */
   uint32_t depth;       /* frames in use */
   uint32_t max_depth;
+  uint32_t host_nesting; /* host calls in progress (re-entrancy bound, store.h) */
 } vm_exec;
 
 /* Every allocation a store owns, freed with it. */

@@ -1,0 +1,242 @@
+/*
+ * wapc.h - libwapc, a waPC host runtime: the public API.
+ *
+ * A host (wapc_host) runs one waPC guest module on an engine provider (the
+ * built-in WebAssembly engine, or any engine plugged in through
+ * wapc_engine.h) and answers the guest's host calls through an optional host
+ * callback.  It is the C counterpart of wapc-rs `WapcHost`: create, id, call,
+ * replace_module (hot swap), a debug description, free.
+ *
+ * Conventions:
+ * - Every function that can fail returns a wapc_status; the per-host message
+ *   (wapc_host_last_error) says what happened.  NULL or nonsense arguments give
+ *   WAPC_ERR_MISUSE, never a crash.
+ * - Input bytes are borrowed for the duration of the call and never written;
+ *   the library copies what it keeps.  Destructors accept NULL.
+ * - Ownership and lifetime of every returned pointer is stated next to the
+ *   function.
+ *
+ * Threading: a host is used by one thread at a time (calls on different hosts
+ * may run in parallel on different threads).  Host ids come from a
+ * process-wide atomic counter; there is no other global mutable state.  The
+ * host callback and the log hook run on the thread that called
+ * wapc_host_call / wapc_host_load / wapc_host_replace_module; from inside
+ * them, calling back into the same host is refused with WAPC_ERR_BUSY.
+ */
+#ifndef WAPC_H
+#define WAPC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define WAPC_API __attribute__((visibility("default")))
+#else
+#define WAPC_API
+#endif
+
+#define WAPC_VERSION_MAJOR 0
+#define WAPC_VERSION_MINOR 1
+#define WAPC_VERSION_PATCH 0
+#define WAPC_VERSION_STRING "0.1.0"
+
+/* The library's version, e.g. "0.1.0" (static storage). */
+WAPC_API const char *wapc_version(void);
+
+/*
+ * Status codes: X(name, value, description).  One list makes the enum,
+ * wapc_status_str() and wapc_status_name().  Values are stable.
+ */
+#define WAPC_STATUS_LIST(X)                                                                                \
+  X(OK, 0, "success")                                                                                      \
+  X(ERR_GUEST, 1, "guest error")                          /* the guest reported a failure */             \
+  X(ERR_TRAP, 2, "trap")                                  /* the guest trapped during the call */        \
+  X(ERR_MALFORMED, 3, "malformed module")                 /* the binary could not be decoded */          \
+  X(ERR_INVALID, 4, "invalid module")                     /* the module failed validation */             \
+  X(ERR_LINK, 5, "link error")                            /* unknown import, wrong type, no export */    \
+  X(ERR_INIT, 6, "initialisation failed")                 /* start, _start, _initialize, wapc_init */    \
+  X(ERR_HOST_CALLBACK, 7, "host callback failed")         /* a host call was answered with a failure */  \
+  X(ERR_MISUSE, 8, "bad argument or misuse of the API")   /* NULL, out-of-range, wrong order */          \
+  X(ERR_NOMEM, 9, "out of memory")                                                                         \
+  X(ERR_DEADLINE, 10, "deadline exceeded")                /* reserved: call deadlines */                 \
+  X(ERR_INTERRUPTED, 11, "interrupted")                   /* reserved: interrupting a running call */    \
+  X(ERR_LIMIT, 12, "resource limit exceeded")             /* memory, fuel, module size limits */         \
+  X(ERR_BUSY, 13, "host is busy")                         /* re-entered from its callback; pool empty */ \
+  X(ERR_PROVIDER, 14, "engine provider failure")          /* a provider broke its contract */            \
+  X(ERR_IO, 15, "I/O error")
+
+typedef enum wapc_status {
+#define WAPC_STATUS_ENUM_(name, value, desc) WAPC_##name = value,
+  WAPC_STATUS_LIST(WAPC_STATUS_ENUM_)
+#undef WAPC_STATUS_ENUM_
+} wapc_status;
+
+/* A short description of `status` ("guest error"); static storage, never NULL. */
+WAPC_API const char *wapc_status_str(wapc_status status);
+/* The enumerator's name ("WAPC_ERR_GUEST"); static storage, never NULL. */
+WAPC_API const char *wapc_status_name(wapc_status status);
+
+typedef struct wapc_host wapc_host;
+/* An engine provider: see wapc_engine.h. */
+typedef struct wapc_engine_provider wapc_engine_provider;
+
+/* A length-delimited string that is also NUL-terminated at data[len]. */
+typedef struct wapc_str {
+  const char *data;
+  size_t len;
+} wapc_str;
+
+/* ---- host callback ------------------------------------------------------ */
+
+/*
+ * The result of one host call, handed to the host callback.  The callback
+ * answers with exactly one of wapc_result_set_bytes() (success) or
+ * wapc_result_set_error() (failure); if it calls several, the last one wins;
+ * if it calls none, the host call succeeds with an empty response.  The
+ * handle is valid only while the callback runs.
+ */
+typedef struct wapc_result wapc_result;
+
+/* Success with a response: `len` bytes are copied (payload may be NULL when len is 0). */
+WAPC_API wapc_status wapc_result_set_bytes(wapc_result *result, const void *bytes, size_t len);
+/* Failure with a message; the NUL-terminated `message` is copied. */
+WAPC_API wapc_status wapc_result_set_error(wapc_result *result, const char *message);
+/* Failure with a message of `len` bytes (copied; need not be NUL-terminated). */
+WAPC_API wapc_status wapc_result_set_error_bytes(wapc_result *result, const void *message, size_t len);
+
+/*
+ * Host callback (wapc-rs: Fn(id, binding, namespace, operation, payload)).
+ * `host_id` is the calling host's id, so one callback can serve many hosts.
+ * The strings and the payload are borrowed for the duration of the callback
+ * (the payload may point into guest memory: do not keep it).  Runs on the
+ * thread that made the call into the host.
+ */
+typedef void (*wapc_host_callback)(void *user, uint64_t host_id, wapc_str binding, wapc_str ns, wapc_str operation,
+                                   const uint8_t *payload, size_t payload_len, wapc_result *result);
+
+/*
+ * Log hook for the guest's __console_log.  `message` is borrowed, `len` bytes,
+ * not NUL-terminated.  The default hook writes "[host <id>] <message>\n" to
+ * stderr.
+ */
+typedef void (*wapc_log_hook)(void *user, uint64_t host_id, const char *message, size_t len);
+
+/* ---- hosts ---------------------------------------------------------------- */
+
+/*
+ * Create a host on `provider` with an optional host callback (NULL: every
+ * host call fails with "no host callback is configured") and its user-data
+ * pointer.  The host takes ownership of the provider ALWAYS, also when this
+ * fails (the provider's destroy is called then): the struct is copied, the
+ * caller's copy is dead after this call.  No module is loaded yet: set hooks,
+ * then wapc_host_load().  On success *out is the new host; on failure *out
+ * is NULL.  The host gets the next id (process-wide, from 1).
+ */
+WAPC_API wapc_status wapc_host_new(const wapc_engine_provider *provider, wapc_host_callback callback, void *user,
+                                   wapc_host **out);
+
+/* Replace the log hook (NULL restores the default). */
+WAPC_API wapc_status wapc_host_set_log_hook(wapc_host *host, wapc_log_hook hook, void *user);
+
+/*
+ * Load the guest module: decode, validate, link the "wapc" imports, then
+ * initialise in this order: start section, `_start`, `_initialize`,
+ * `wapc_init` (each if present).  `module` is borrowed.  Errors:
+ * WAPC_ERR_MALFORMED, WAPC_ERR_INVALID, WAPC_ERR_LINK (unknown import, wrong
+ * import type, no `__guest_call` or `memory` export), WAPC_ERR_INIT,
+ * WAPC_ERR_LIMIT, WAPC_ERR_NOMEM.  On a host that already has a module, this
+ * is wapc_host_replace_module().
+ */
+WAPC_API wapc_status wapc_host_load(wapc_host *host, const uint8_t *module, size_t len);
+
+/*
+ * Hot swap: the new module is loaded, linked and initialised completely, and
+ * only then replaces the old one, which is freed.  On any failure the old
+ * module keeps serving, unchanged.  Invalidates the last response.
+ */
+WAPC_API wapc_status wapc_host_replace_module(wapc_host *host, const uint8_t *module, size_t len);
+
+/*
+ * Call operation `op` (`op_len` bytes of UTF-8; may be NULL when 0) with
+ * `payload` (`len` bytes; may be NULL when 0).  Both are borrowed for the
+ * call only.  On WAPC_OK, *response / *response_len are the guest's response:
+ * the bytes are OWNED BY THE HOST and stay valid until the next call,
+ * load, replace or free on this host (an empty response is valid: len 0, the
+ * pointer is non-NULL).  On failure *response is NULL, *response_len 0 and
+ * wapc_host_last_error() holds the message: the guest's error text verbatim
+ * (WAPC_ERR_GUEST), "trap: <spec wording>" (WAPC_ERR_TRAP), ...
+ * `response` and `response_len` may be NULL when the caller does not need them.
+ */
+WAPC_API wapc_status wapc_host_call(wapc_host *host, const char *op, size_t op_len, const uint8_t *payload,
+                                    size_t len, const uint8_t **response, size_t *response_len);
+
+/*
+ * The message of the last failed operation on `host` ("" after a success).
+ * Owned by the host, NUL-terminated, valid until the next operation on it.
+ * A guest's error text may contain NUL bytes: wapc_host_last_error_len()
+ * gives its full length.  For a NULL host: a static "invalid host".
+ */
+WAPC_API const char *wapc_host_last_error(const wapc_host *host);
+WAPC_API size_t wapc_host_last_error_len(const wapc_host *host);
+
+/* The host's id (unique in the process, from 1); 0 for NULL. */
+WAPC_API uint64_t wapc_host_id(const wapc_host *host);
+
+/* The engine provider's name ("builtin"); owned by the provider; "" for NULL. */
+WAPC_API const char *wapc_host_engine_name(const wapc_host *host);
+
+/*
+ * A one-line debug description: id, engine name and the module's facts.
+ * Owned by the host, valid until the next operation on it; never NULL.
+ */
+WAPC_API const char *wapc_host_debug(wapc_host *host);
+
+/*
+ * Free the host, its module and its provider.  NULL is a no-op.  Calling it
+ * from the host's own callback defers the free until the running call
+ * returns into the library.
+ */
+WAPC_API void wapc_host_free(wapc_host *host);
+
+/* ---- the built-in engine ---------------------------------------------------- */
+
+/*
+ * Options of the built-in engine (zero in a limit means its default).  Always start from
+ * wapc_builtin_options_init(), which sets `struct_size` and safe defaults;
+ * the struct grows at its end in later versions (WASI, limits) and the
+ * library reads only the first `struct_size` bytes.
+ */
+typedef struct wapc_builtin_options {
+  size_t struct_size;
+  uint32_t max_memory_pages; /* cap on linear memory, 64 KiB pages (default 16384 = 1 GiB) */
+  uint32_t max_call_depth;   /* wasm frames; deeper recursion traps (default 10000) */
+  uint32_t stack_slots;      /* value stack, 8-byte slots (default 1M = 8 MiB) */
+  uint32_t max_table_elems;  /* cap on any table (default 10,000,000) */
+  uint32_t max_functions;    /* cap on functions per module (default 1,000,000) */
+  uint32_t reset_after_trap; /* 1: after a trap the next call runs on a fresh instance of the
+                                module (initialised again), because the trap may have left the
+                                guest's own state corrupt; 0: keep the trapped instance (default 1) */
+} wapc_builtin_options;
+
+WAPC_API void wapc_builtin_options_init(wapc_builtin_options *options);
+
+/*
+ * Fill `*out` with a new built-in engine provider (`options` may be NULL for
+ * the defaults; it is copied).  Pass it to wapc_host_new(), which takes it
+ * over; to drop it unused, call out->destroy(out->self).
+ */
+WAPC_API wapc_status wapc_builtin_provider(const wapc_builtin_options *options, wapc_engine_provider *out);
+
+/* Convenience: wapc_host_new() on a new built-in provider. */
+WAPC_API wapc_status wapc_host_new_builtin(const wapc_builtin_options *options, wapc_host_callback callback,
+                                           void *user, wapc_host **out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

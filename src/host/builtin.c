@@ -1,0 +1,535 @@
+/*
+ * builtin.c - the built-in engine provider: runs waPC guests on libwapc's own
+ * WebAssembly engine through src/vm/vm.h only.  It owns the compiled module
+ * and the store the guest lives in, links the nine "wapc" imports (any
+ * subset, resolved by name and checked by type), runs the initialisation
+ * sequence, implements the imports with bounds-checked copies between guest
+ * memory and the host's state (wapc_engine.h), and does hot swap by building
+ * the new module's store completely before dropping the old one.
+ *
+ * After a trap the guest's own state (its shadow stack, allocator) may be
+ * corrupt, so the next call first re-instantiates the module from the
+ * compiled code (reset_after_trap).
+ */
+#include "wapc_engine.h"
+#include "vm/vm.h"
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One loaded guest: the module must outlive its store. */
+typedef struct guest {
+  vm_module *module;
+  vm_store *store;
+  vm_instance *inst;
+  vm_func *guest_call;
+} guest;
+
+typedef struct builtin {
+  wapc_builtin_options opts;
+  vm_config cfg;
+  wapc_engine_host *host;
+  guest cur;
+  bool poisoned; /* the last call trapped: re-instantiate before the next */
+} builtin;
+
+/* ---- the nine imports --------------------------------------------------------- */
+
+static vm_memory *memory_of(vm_instance *caller) { return caller ? vm_instance_memory(caller) : NULL; }
+
+/* Guest pointers and lengths are u32; vm_memory_check does the 64-bit range math. */
+static bool in_range(vm_memory *m, uint64_t ptr, uint64_t len) { return m && vm_memory_check(m, ptr, len); }
+
+#define ARG(i) ((uint32_t)args[i])
+
+static vm_result oom(vm_store *s) { return vm_store_trap_msg(s, "out of memory"); }
+
+static vm_result imp_guest_request(vm_store *s, vm_instance *caller, void *user, uint64_t *args) {
+  builtin *b = user;
+  vm_memory *m = memory_of(caller);
+  const uint8_t *op, *payload;
+  size_t op_len, payload_len;
+  wapc_engine_request(b->host, &op, &op_len, &payload, &payload_len);
+  /* Check both ranges before writing anything: no partial writes. */
+  if (!in_range(m, ARG(1), payload_len) || !in_range(m, ARG(0), op_len)) return vm_store_trap(s, VM_TRAP_MEMORY_OOB);
+  uint8_t *base = vm_memory_data(m);
+  if (payload_len) memcpy(base + ARG(1), payload, payload_len);
+  if (op_len) memcpy(base + ARG(0), op, op_len);
+  return VM_OK;
+}
+
+static vm_result imp_guest_response(vm_store *s, vm_instance *caller, void *user, uint64_t *args) {
+  builtin *b = user;
+  vm_memory *m = memory_of(caller);
+  if (!in_range(m, ARG(0), ARG(1))) return vm_store_trap(s, VM_TRAP_MEMORY_OOB);
+  if (wapc_engine_set_guest_response(b->host, vm_memory_data(m) + ARG(0), ARG(1)) != WAPC_OK) return oom(s);
+  return VM_OK;
+}
+
+static vm_result imp_guest_error(vm_store *s, vm_instance *caller, void *user, uint64_t *args) {
+  builtin *b = user;
+  vm_memory *m = memory_of(caller);
+  if (!in_range(m, ARG(0), ARG(1))) return vm_store_trap(s, VM_TRAP_MEMORY_OOB);
+  if (wapc_engine_set_guest_error(b->host, vm_memory_data(m) + ARG(0), ARG(1)) != WAPC_OK) return oom(s);
+  return VM_OK;
+}
+
+static vm_result imp_host_call(vm_store *s, vm_instance *caller, void *user, uint64_t *args) {
+  builtin *b = user;
+  vm_memory *m = memory_of(caller);
+  if (!in_range(m, ARG(0), ARG(1)) || !in_range(m, ARG(2), ARG(3)) || !in_range(m, ARG(4), ARG(5)) ||
+      !in_range(m, ARG(6), ARG(7)))
+    return vm_store_trap(s, VM_TRAP_MEMORY_OOB);
+  const uint8_t *base = vm_memory_data(m);
+  wapc_status st = wapc_engine_host_call(b->host, base + ARG(0), ARG(1), base + ARG(2), ARG(3), base + ARG(4),
+                                         ARG(5), base + ARG(6), ARG(7));
+  args[0] = st == WAPC_OK ? 1 : 0;
+  return VM_OK;
+}
+
+static uint64_t clamp_len(size_t len) { return len > UINT32_MAX ? UINT32_MAX : (uint64_t)len; }
+
+static vm_result imp_host_response_len(vm_store *s, vm_instance *caller, void *user, uint64_t *args) {
+  builtin *b = user;
+  size_t len;
+  wapc_engine_host_response(b->host, NULL, &len);
+  args[0] = clamp_len(len);
+  return VM_OK;
+}
+
+static vm_result imp_host_response(vm_store *s, vm_instance *caller, void *user, uint64_t *args) {
+  builtin *b = user;
+  vm_memory *m = memory_of(caller);
+  const uint8_t *bytes;
+  size_t len;
+  wapc_engine_host_response(b->host, &bytes, &len);
+  if (!in_range(m, ARG(0), len)) return vm_store_trap(s, VM_TRAP_MEMORY_OOB);
+  if (len) memcpy(vm_memory_data(m) + ARG(0), bytes, len);
+  return VM_OK;
+}
+
+static vm_result imp_host_error_len(vm_store *s, vm_instance *caller, void *user, uint64_t *args) {
+  builtin *b = user;
+  size_t len;
+  wapc_engine_host_error(b->host, NULL, &len);
+  args[0] = clamp_len(len);
+  return VM_OK;
+}
+
+static vm_result imp_host_error(vm_store *s, vm_instance *caller, void *user, uint64_t *args) {
+  builtin *b = user;
+  vm_memory *m = memory_of(caller);
+  const uint8_t *bytes;
+  size_t len;
+  wapc_engine_host_error(b->host, &bytes, &len);
+  if (!in_range(m, ARG(0), len)) return vm_store_trap(s, VM_TRAP_MEMORY_OOB);
+  if (len) memcpy(vm_memory_data(m) + ARG(0), bytes, len);
+  return VM_OK;
+}
+
+static vm_result imp_console_log(vm_store *s, vm_instance *caller, void *user, uint64_t *args) {
+  builtin *b = user;
+  vm_memory *m = memory_of(caller);
+  if (!in_range(m, ARG(0), ARG(1))) return vm_store_trap(s, VM_TRAP_MEMORY_OOB);
+  wapc_engine_console_log(b->host, vm_memory_data(m) + ARG(0), ARG(1));
+  return VM_OK;
+}
+
+#undef ARG
+
+/* Signatures as parameter and result counts: every wapc type is i32. */
+static const uint8_t i32s[9] = {VM_I32, VM_I32, VM_I32, VM_I32, VM_I32, VM_I32, VM_I32, VM_I32, VM_I32};
+
+typedef struct wapc_import {
+  const char *name;
+  uint32_t nparams, nresults;
+  vm_host_fn fn;
+} wapc_import;
+
+static const wapc_import wapc_imports[] = {
+    {"__guest_request", 2, 0, imp_guest_request},
+    {"__guest_response", 2, 0, imp_guest_response},
+    {"__guest_error", 2, 0, imp_guest_error},
+    {"__host_call", 8, 1, imp_host_call},
+    {"__host_response_len", 0, 1, imp_host_response_len},
+    {"__host_response", 1, 0, imp_host_response},
+    {"__host_error_len", 0, 1, imp_host_error_len},
+    {"__host_error", 1, 0, imp_host_error},
+    {"__console_log", 2, 0, imp_console_log},
+};
+#define NUM_WAPC_IMPORTS (sizeof wapc_imports / sizeof wapc_imports[0])
+
+static vm_functype import_type(const wapc_import *imp) {
+  vm_functype t = {imp->nparams, imp->nresults, i32s};
+  return t;
+}
+
+/* ---- messages -------------------------------------------------------------------- */
+
+static const char *valtype_name(uint8_t t) {
+  switch (t) {
+  case VM_I32: return "i32";
+  case VM_I64: return "i64";
+  case VM_F32: return "f32";
+  case VM_F64: return "f64";
+  case VM_V128: return "v128";
+  case VM_FUNCREF: return "funcref";
+  case VM_EXTERNREF: return "externref";
+  default: return "?";
+  }
+}
+
+/* "(i32, i32) -> i32" into buf. */
+static void format_functype(const vm_functype *t, char *buf, size_t len) {
+  size_t at = 0;
+  if (len == 0) return;
+  buf[0] = 0;
+#define PUT(...)                                                                                                   \
+  do {                                                                                                             \
+    if (at < len) {                                                                                                \
+      int n_ = snprintf(buf + at, len - at, __VA_ARGS__);                                                          \
+      if (n_ > 0) at += (size_t)n_;                                                                                \
+    }                                                                                                              \
+  } while (0)
+  PUT("(");
+  for (uint32_t i = 0; i < t->nparams; i++) PUT("%s%s", i ? ", " : "", valtype_name(t->types[i]));
+  PUT(") -> ");
+  if (t->nresults == 1) {
+    PUT("%s", valtype_name(t->types[t->nparams]));
+  } else {
+    PUT("(");
+    for (uint32_t i = 0; i < t->nresults; i++) PUT("%s%s", i ? ", " : "", valtype_name(t->types[t->nparams + i]));
+    PUT(")");
+  }
+#undef PUT
+}
+
+static const char *kind_name(uint8_t kind) {
+  switch (kind) {
+  case VM_EXTERN_FUNC: return "func";
+  case VM_EXTERN_TABLE: return "table";
+  case VM_EXTERN_MEMORY: return "memory";
+  case VM_EXTERN_GLOBAL: return "global";
+  default: return "unknown";
+  }
+}
+
+/* Engine failures as waPC statuses, with the engine's message. */
+static wapc_status from_vm_error(builtin *b, const vm_error *e, const char *context) {
+  char text[320];
+  vm_error_format(e, text, sizeof text);
+  switch (e->result) {
+  case VM_ERR_MALFORMED: return wapc_engine_set_message(b->host, WAPC_ERR_MALFORMED, "%s", text);
+  case VM_ERR_INVALID: return wapc_engine_set_message(b->host, WAPC_ERR_INVALID, "%s", text);
+  case VM_ERR_LINK: return wapc_engine_set_message(b->host, WAPC_ERR_LINK, "%s", text);
+  case VM_ERR_NOMEM: return wapc_engine_set_message(b->host, WAPC_ERR_NOMEM, "%s", text);
+  case VM_ERR_LIMIT: return wapc_engine_set_message(b->host, WAPC_ERR_LIMIT, "%s", text);
+  case VM_ERR_TRAP:
+    return wapc_engine_set_message(b->host, WAPC_ERR_INIT, "%s failed: trap: %s", context,
+                                   e->message[0] ? e->message : vm_trap_message(e->trap));
+  default: return wapc_engine_set_message(b->host, WAPC_ERR_PROVIDER, "%s", text);
+  }
+}
+
+/* ---- loading, linking, initialising ---------------------------------------------- */
+
+static void guest_free(guest *g) {
+  vm_store_free(g->store); /* before the module: the module must outlive its store */
+  vm_module_free(g->module);
+  memset(g, 0, sizeof *g);
+}
+
+static bool name_is(const char *s, size_t len, const char *lit) {
+  return strlen(lit) == len && memcmp(s, lit, len) == 0;
+}
+
+/* Resolve every import of g->module to a "wapc" host function (created once per name). */
+static wapc_status link_imports(builtin *b, guest *g, vm_extern **out) {
+  uint32_t n = vm_module_num_imports(g->module);
+  *out = NULL;
+  vm_extern *ext = calloc(n ? n : 1, sizeof *ext);
+  if (!ext) return wapc_engine_set_message(b->host, WAPC_ERR_NOMEM, "out of memory");
+  vm_func *made[NUM_WAPC_IMPORTS] = {0};
+  for (uint32_t i = 0; i < n; i++) {
+    vm_import_desc d;
+    vm_module_import(g->module, i, &d);
+    size_t k = NUM_WAPC_IMPORTS;
+    if (name_is(d.module, d.module_len, "wapc"))
+      for (k = 0; k < NUM_WAPC_IMPORTS; k++)
+        if (name_is(d.name, d.name_len, wapc_imports[k].name)) break;
+    if (k == NUM_WAPC_IMPORTS) {
+      free(ext);
+      return wapc_engine_set_message(b->host, WAPC_ERR_LINK, "unknown import \"%.*s\".\"%.*s\"", (int)d.module_len,
+                                     d.module, (int)d.name_len, d.name);
+    }
+    vm_functype want = import_type(&wapc_imports[k]);
+    char want_s[128], got_s[256];
+    if (d.kind != VM_EXTERN_FUNC || !vm_functype_equal(d.type.func, &want)) {
+      format_functype(&want, want_s, sizeof want_s);
+      if (d.kind == VM_EXTERN_FUNC)
+        format_functype(d.type.func, got_s, sizeof got_s);
+      else
+        snprintf(got_s, sizeof got_s, "%s", kind_name(d.kind));
+      free(ext);
+      return wapc_engine_set_message(b->host, WAPC_ERR_LINK,
+                                     "incompatible import type for \"wapc\".\"%s\": expected func %s, got %s%s",
+                                     wapc_imports[k].name, want_s, d.kind == VM_EXTERN_FUNC ? "func " : "", got_s);
+    }
+    if (!made[k]) {
+      made[k] = vm_func_new_host(g->store, &want, wapc_imports[k].fn, b);
+      if (!made[k]) {
+        free(ext);
+        return wapc_engine_set_message(b->host, WAPC_ERR_NOMEM, "out of memory");
+      }
+    }
+    ext[i].kind = VM_EXTERN_FUNC;
+    ext[i].u.func = made[k];
+  }
+  *out = ext;
+  return WAPC_OK;
+}
+
+static bool module_exports(const vm_module *m, const char *name, uint8_t kind) {
+  uint32_t n = vm_module_num_exports(m);
+  for (uint32_t i = 0; i < n; i++) {
+    vm_export_desc d;
+    vm_module_export(m, i, &d);
+    if (d.kind == kind && name_is(d.name, d.name_len, name)) return true;
+  }
+  return false;
+}
+
+/* Run an optional init export: it must be a () -> () function. */
+static wapc_status run_init_export(builtin *b, guest *g, const char *name) {
+  vm_extern x;
+  if (!vm_instance_export(g->inst, name, strlen(name), &x)) return WAPC_OK;
+  if (x.kind != VM_EXTERN_FUNC)
+    return wapc_engine_set_message(b->host, WAPC_ERR_INIT, "export \"%s\" is a %s, expected a function", name,
+                                   kind_name(x.kind));
+  const vm_functype *t = vm_func_type(x.u.func);
+  if (t->nparams != 0 || t->nresults != 0) {
+    char got[256];
+    format_functype(t, got, sizeof got);
+    return wapc_engine_set_message(b->host, WAPC_ERR_INIT, "export \"%s\" has type %s, expected () -> ()", name,
+                                   got);
+  }
+  uint64_t slot[1] = {0};
+  if (vm_invoke(g->store, x.u.func, slot) != VM_OK) return from_vm_error(b, vm_store_error(g->store), name);
+  return WAPC_OK;
+}
+
+/* Instantiate g->module in a new store and initialise it; on failure g->store is freed. */
+static wapc_status instantiate(builtin *b, guest *g) {
+  g->store = vm_store_new(&b->cfg);
+  if (!g->store) return wapc_engine_set_message(b->host, WAPC_ERR_NOMEM, "out of memory");
+  vm_extern *ext = NULL;
+  wapc_status st = link_imports(b, g, &ext);
+  if (st == WAPC_OK) {
+    vm_error err;
+    vm_error_clear(&err);
+    g->inst = vm_instantiate(g->store, g->module, ext, vm_module_num_imports(g->module), &err);
+    if (!g->inst) st = from_vm_error(b, &err, "instantiation");
+  }
+  free(ext);
+  if (st == WAPC_OK) {
+    vm_extern x;
+    static const uint8_t gc_types[3] = {VM_I32, VM_I32, VM_I32};
+    const vm_functype gc_type = {2, 1, gc_types};
+    if (!vm_instance_export(g->inst, "__guest_call", 12, &x) || x.kind != VM_EXTERN_FUNC) {
+      st = wapc_engine_set_message(b->host, WAPC_ERR_LINK, "module does not export function \"__guest_call\"");
+    } else if (!vm_functype_equal(vm_func_type(x.u.func), &gc_type)) {
+      char got[256];
+      format_functype(vm_func_type(x.u.func), got, sizeof got);
+      st = wapc_engine_set_message(b->host, WAPC_ERR_LINK,
+                                   "export \"__guest_call\" has type %s, expected (i32, i32) -> i32", got);
+    } else {
+      g->guest_call = x.u.func;
+    }
+  }
+  if (st == WAPC_OK) st = run_init_export(b, g, "_start");
+  if (st == WAPC_OK) st = run_init_export(b, g, "_initialize");
+  if (st == WAPC_OK) st = run_init_export(b, g, "wapc_init");
+  if (st != WAPC_OK) {
+    vm_store_free(g->store);
+    g->store = NULL;
+    g->inst = NULL;
+    g->guest_call = NULL;
+  }
+  return st;
+}
+
+/* Load, link and initialise a whole new guest into *g (all or nothing). */
+static wapc_status load_guest(builtin *b, const uint8_t *bytes, size_t len, guest *g) {
+  memset(g, 0, sizeof *g);
+  vm_error err;
+  vm_error_clear(&err);
+  g->module = vm_module_load(bytes, len, &b->cfg, &err);
+  if (!g->module) return from_vm_error(b, &err, "load");
+  /* The required exports are checked before anything runs (the start section included). */
+  wapc_status st = WAPC_OK;
+  if (!module_exports(g->module, "__guest_call", VM_EXTERN_FUNC))
+    st = wapc_engine_set_message(b->host, WAPC_ERR_LINK, "module does not export function \"__guest_call\"");
+  else if (!module_exports(g->module, "memory", VM_EXTERN_MEMORY))
+    st = wapc_engine_set_message(b->host, WAPC_ERR_LINK, "module does not export memory \"memory\"");
+  if (st == WAPC_OK) st = instantiate(b, g);
+  if (st != WAPC_OK) guest_free(g);
+  return st;
+}
+
+/* ---- provider functions ------------------------------------------------------------- */
+
+static wapc_status builtin_init(void *self, wapc_engine_host *host, const uint8_t *module, size_t len) {
+  builtin *b = self;
+  b->host = host;
+  guest g;
+  wapc_status st = load_guest(b, module, len, &g);
+  if (st == WAPC_OK) {
+    guest_free(&b->cur);
+    b->cur = g;
+    b->poisoned = false;
+  }
+  return st;
+}
+
+static wapc_status builtin_replace(void *self, const uint8_t *module, size_t len) {
+  builtin *b = self;
+  guest g;
+  wapc_status st = load_guest(b, module, len, &g);
+  if (st != WAPC_OK) return st; /* the old guest keeps serving */
+  guest_free(&b->cur);
+  b->cur = g;
+  b->poisoned = false;
+  return WAPC_OK;
+}
+
+/* Fresh instance of the current module after a trap. */
+static wapc_status reset_instance(builtin *b) {
+  guest g = b->cur;
+  g.store = NULL;
+  g.inst = NULL;
+  g.guest_call = NULL;
+  wapc_status st = instantiate(b, &g);
+  if (st != WAPC_OK) return st;
+  vm_store_free(b->cur.store);
+  b->cur = g;
+  b->poisoned = false;
+  return WAPC_OK;
+}
+
+static wapc_status builtin_call(void *self, uint32_t op_len, uint32_t msg_len, int32_t *guest_ret) {
+  builtin *b = self;
+  if (!b->cur.guest_call) return wapc_engine_set_message(b->host, WAPC_ERR_MISUSE, "no module is loaded");
+  if (b->poisoned) {
+    wapc_status st = reset_instance(b);
+    if (st != WAPC_OK) return st;
+  }
+  uint64_t ar[2] = {op_len, msg_len};
+  vm_result r = vm_invoke(b->cur.store, b->cur.guest_call, ar);
+  if (r == VM_OK) {
+    *guest_ret = (int32_t)(uint32_t)ar[0];
+    return WAPC_OK;
+  }
+  const vm_error *e = vm_store_error(b->cur.store);
+  const char *text = e->message[0] ? e->message : vm_trap_message(e->trap);
+  if (r == VM_ERR_TRAP) {
+    if (b->opts.reset_after_trap) b->poisoned = true;
+    switch (e->trap) {
+    case VM_TRAP_DEADLINE: return wapc_engine_set_message(b->host, WAPC_ERR_DEADLINE, "%s", text);
+    case VM_TRAP_INTERRUPTED: return wapc_engine_set_message(b->host, WAPC_ERR_INTERRUPTED, "%s", text);
+    case VM_TRAP_FUEL: return wapc_engine_set_message(b->host, WAPC_ERR_LIMIT, "%s", text);
+    default: return wapc_engine_set_message(b->host, WAPC_ERR_TRAP, "%s", text);
+    }
+  }
+  if (r == VM_ERR_NOMEM) return wapc_engine_set_message(b->host, WAPC_ERR_NOMEM, "%s", text);
+  if (r == VM_ERR_LIMIT) return wapc_engine_set_message(b->host, WAPC_ERR_LIMIT, "%s", text);
+  return wapc_engine_set_message(b->host, WAPC_ERR_PROVIDER, "%s", text);
+}
+
+static void builtin_destroy(void *self) {
+  builtin *b = self;
+  if (!b) return;
+  guest_free(&b->cur);
+  free(b);
+}
+
+static void builtin_describe(void *self, char *buf, size_t len) {
+  builtin *b = self;
+  if (!b->cur.module) {
+    snprintf(buf, len, "none");
+    return;
+  }
+  vm_module_info in;
+  vm_module_get_info(b->cur.module, &in);
+  vm_memory *m = b->cur.inst ? vm_instance_memory(b->cur.inst) : NULL;
+  snprintf(buf, len,
+           "types: %" PRIu32 ", funcs: %" PRIu32 ", imported funcs: %" PRIu32 ", tables: %" PRIu32
+           ", memories: %" PRIu32 ", globals: %" PRIu32 ", exports: %" PRIu32 ", code bytes: %zu, compiled bytes: "
+           "%zu, memory bytes: %" PRIu64,
+           in.num_types, in.num_funcs, in.num_imported_funcs, in.num_tables, in.num_memories, in.num_globals,
+           in.num_exports, in.code_bytes, in.compiled_bytes, m ? vm_memory_size(m) : (uint64_t)0);
+}
+
+/* ---- public constructors ---------------------------------------------------------------- */
+
+void wapc_builtin_options_init(wapc_builtin_options *o) {
+  if (!o) return;
+  memset(o, 0, sizeof *o);
+  o->struct_size = sizeof *o;
+  o->max_memory_pages = 16384;
+  o->max_call_depth = 10000;
+  o->stack_slots = 1u << 20;
+  o->max_table_elems = 10000000;
+  o->max_functions = 1000000;
+  o->reset_after_trap = 1;
+}
+
+wapc_status wapc_builtin_provider(const wapc_builtin_options *options, wapc_engine_provider *out) {
+  if (!out) return WAPC_ERR_MISUSE;
+  memset(out, 0, sizeof *out);
+  if (options && (options->struct_size < offsetof(wapc_builtin_options, max_memory_pages) ||
+                  options->struct_size > (size_t)1 << 20))
+    return WAPC_ERR_MISUSE;
+  builtin *b = calloc(1, sizeof *b);
+  if (!b) return WAPC_ERR_NOMEM;
+  wapc_builtin_options_init(&b->opts);
+  if (options) {
+    /* Read only the fields the caller's version of the struct has; the rest keep their defaults. */
+    size_t n = options->struct_size < sizeof b->opts ? options->struct_size : sizeof b->opts;
+    memcpy(&b->opts, options, n);
+    b->opts.struct_size = sizeof b->opts;
+  }
+  wapc_builtin_options def;
+  wapc_builtin_options_init(&def);
+  vm_config_default(&b->cfg);
+  /* Zero means "default"; the engine's own caps bound the rest. */
+  b->cfg.max_memory_pages = b->opts.max_memory_pages ? b->opts.max_memory_pages : def.max_memory_pages;
+  if (b->cfg.max_memory_pages > 65536) b->cfg.max_memory_pages = 65536;
+  b->cfg.max_call_depth = b->opts.max_call_depth ? b->opts.max_call_depth : def.max_call_depth;
+  b->cfg.stack_slots = b->opts.stack_slots ? b->opts.stack_slots : def.stack_slots;
+  b->cfg.max_table_elems = b->opts.max_table_elems ? b->opts.max_table_elems : def.max_table_elems;
+  b->cfg.max_functions = b->opts.max_functions ? b->opts.max_functions : def.max_functions;
+
+  out->abi_version = WAPC_ENGINE_ABI_VERSION;
+  out->name = "builtin";
+  out->self = b;
+  out->init = builtin_init;
+  out->call = builtin_call;
+  out->replace = builtin_replace;
+  out->destroy = builtin_destroy;
+  out->describe = builtin_describe;
+  return WAPC_OK;
+}
+
+wapc_status wapc_host_new_builtin(const wapc_builtin_options *options, wapc_host_callback callback, void *user,
+                                  wapc_host **out) {
+  if (out) *out = NULL;
+  if (!out) return WAPC_ERR_MISUSE;
+  wapc_engine_provider p;
+  wapc_status st = wapc_builtin_provider(options, &p);
+  if (st != WAPC_OK) return st;
+  return wapc_host_new(&p, callback, user, out);
+}

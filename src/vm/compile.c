@@ -1,0 +1,1059 @@
+/*
+ * compile.c - validation and compilation of function bodies.  One pass over
+ * each body decodes every instruction, validates it with the spec's algorithm
+ * (a stack of operand types, with "unknown" below a polymorphic point, and a
+ * stack of control frames) and emits the register-style internal code of ir.h.
+ * It owns the translation rules: operand-stack height -> frame slot, label
+ * values moved into place before branches, forward targets patched when a
+ * block ends, and no code for instructions that can never run.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vm/module.h"
+#include "vm/reader.h"
+
+/* Caps that keep pathological bodies from allocating without bound. */
+#define MAX_CODE_WORDS (1u << 26)  /* 256 MiB of code for one function */
+#define MAX_FRAME_SLOTS (1u << 24) /* locals + operand stack of one frame */
+
+enum { T_UNKNOWN = 0 }; /* operand type below a polymorphic point */
+
+enum { CTL_FUNC, CTL_BLOCK, CTL_LOOP, CTL_IF, CTL_ELSE };
+
+/* One control frame.  `dead` means no code is emitted in the current region
+ * (it is unreachable at run time); `unreachable` is the spec's flag. */
+typedef struct ctl {
+  uint8_t kind;
+  bool unreachable;
+  bool dead;
+  bool live_entry; /* code was live where the block began (the else arm of an if) */
+  uint32_t nparams, nresults;
+  const uint8_t *params, *results;
+  uint32_t height;     /* operand-stack height below the block's values */
+  uint32_t start;      /* loop: target of branches */
+  uint32_t patch;      /* chain of target words to patch with the end address; 0 ends it */
+  uint32_t else_patch; /* if: the BR_UNLESS target word; 0 if none */
+  uint32_t stub_gen;   /* br_table stub sharing: which br_table made stub_pc */
+  uint32_t stub_pc;
+} ctl;
+
+typedef struct cx {
+  vm_module *m;
+  vm_error *err;
+  jmp_buf fail;
+  vm_reader r;                   /* over the body */
+  const uint8_t *ipos;           /* start of the current instruction */
+  const uint8_t *instrs;         /* first instruction (after the locals) */
+  bool scanning;                 /* decode-only rescan after a validation error */
+  uint8_t *scan_bits;
+  uint8_t *st;                   /* operand types */
+  uint32_t h, st_cap, max_h;
+  ctl *ctls;
+  uint32_t nctl, ctl_cap;
+  vm_word *code;
+  uint32_t pc, code_cap;
+  uint8_t *ltypes;
+  uint32_t nlocals;
+  const vm_functype *ft;
+  uint32_t gen;
+} cx;
+
+static void scan_body(struct cx *c);
+
+/* ---- errors -------------------------------------------------------------- */
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 4, 5)))
+#endif
+static _Noreturn void
+fail(cx *c, vm_result r, const uint8_t *at, const char *fmt, ...) {
+  char msg[200];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  if (r == VM_ERR_INVALID && !c->scanning) {
+    /* The spec decodes a whole body before validating it: a malformed
+     * encoding later in the body wins over this validation error. */
+    c->scanning = true;
+    scan_body(c);
+  }
+  vm_error_set(c->err, r, 10, at ? (int64_t)(at - c->m->bytes) : -1, "%s", msg);
+  longjmp(c->fail, 1);
+}
+
+#define INVALID(c, ...) fail((c), VM_ERR_INVALID, (c)->ipos, __VA_ARGS__)
+#define MALFORMED(c, at, ...) fail((c), VM_ERR_MALFORMED, (at), __VA_ARGS__)
+
+static _Noreturn void type_mismatch(cx *c) { INVALID(c, "type mismatch"); }
+
+/* ---- reading (reader.h, failures leave through fail()) --------------------- */
+
+static _Noreturn void read_failed(cx *c) { MALFORMED(c, c->r.error_at, "%s", c->r.error); }
+
+static uint8_t rd_u8(cx *c) {
+  uint8_t b;
+  if (!vm_read_u8(&c->r, &b)) read_failed(c);
+  return b;
+}
+
+static uint32_t rd_u32(cx *c) {
+  uint32_t x;
+  if (!vm_read_u32(&c->r, &x)) read_failed(c);
+  return x;
+}
+
+/* A vector length: bounded by the bytes left, so loops over it stay short. */
+static uint32_t rd_len(cx *c) {
+  uint32_t x;
+  if (!vm_read_len(&c->r, &x)) read_failed(c);
+  return x;
+}
+
+static int64_t rd_sleb(cx *c, unsigned bits) {
+  int64_t x;
+  if (!vm_read_sleb(&c->r, bits, &x)) read_failed(c);
+  return x;
+}
+
+static void rd_zero(cx *c) {
+  if (rd_u8(c) != 0) MALFORMED(c, c->r.pos - 1, "zero byte expected");
+}
+
+static bool is_valtype(uint8_t b) {
+  return b == VM_I32 || b == VM_I64 || b == VM_F32 || b == VM_F64 || b == VM_FUNCREF || b == VM_EXTERNREF;
+}
+
+static uint8_t rd_valtype(cx *c) {
+  uint8_t b = rd_u8(c);
+  if (!is_valtype(b)) MALFORMED(c, c->r.pos - 1, "malformed value type");
+  return b;
+}
+
+/* Single value types, for block types that name one (stable storage). */
+static const uint8_t one_type[] = {VM_I32, VM_I64, VM_F32, VM_F64, VM_FUNCREF, VM_EXTERNREF};
+
+static const uint8_t *single(uint8_t t) {
+  for (unsigned i = 0; i < sizeof one_type; i++)
+    if (one_type[i] == t) return &one_type[i];
+  return NULL;
+}
+
+/* ---- growable buffers ---------------------------------------------------- */
+
+static void *grow(cx *c, void *p, uint32_t *cap, uint64_t need, size_t elem, uint32_t max, const char *what) {
+  if (need > max) fail(c, VM_ERR_LIMIT, c->ipos, "%s", what);
+  uint64_t n = *cap ? *cap : 16;
+  while (n < need) n *= 2;
+  if (n > max) n = max;
+  void *q = realloc(p, (size_t)n * elem);
+  if (!q) fail(c, VM_ERR_NOMEM, c->ipos, "out of memory");
+  *cap = (uint32_t)n;
+  return q;
+}
+
+static void reserve(cx *c, uint32_t n) {
+  if (c->code_cap - c->pc < n)
+    c->code = grow(c, c->code, &c->code_cap, (uint64_t)c->pc + n, sizeof(vm_word), MAX_CODE_WORDS,
+                   "function too large");
+}
+
+static void put(cx *c, vm_word w) { c->code[c->pc++] = w; }
+
+static void emit_words(cx *c, const vm_word *w, uint32_t n) {
+  reserve(c, n);
+  memcpy(c->code + c->pc, w, n * sizeof *w);
+  c->pc += n;
+}
+
+#define EMIT(c, ...)                                                                                         \
+  emit_words((c), (const vm_word[]){__VA_ARGS__}, (uint32_t)(sizeof((vm_word[]){__VA_ARGS__}) / sizeof(vm_word)))
+
+/* ---- operand and control stacks ------------------------------------------ */
+
+static ctl *top(cx *c) { return &c->ctls[c->nctl - 1]; }
+static bool live(cx *c) { return !top(c)->dead; }
+static uint32_t slot(cx *c, uint32_t h) { return c->nlocals + h; }
+
+static void push(cx *c, uint8_t t) {
+  if (c->h == c->st_cap)
+    c->st = grow(c, c->st, &c->st_cap, (uint64_t)c->h + 1, 1, MAX_FRAME_SLOTS, "function frame too large");
+  c->st[c->h++] = t;
+  if (c->h > c->max_h) {
+    c->max_h = c->h;
+    if ((uint64_t)c->nlocals + c->max_h > MAX_FRAME_SLOTS) fail(c, VM_ERR_LIMIT, c->ipos, "function frame too large");
+  }
+}
+
+static uint8_t pop_any(cx *c) {
+  ctl *f = top(c);
+  if (c->h == f->height) {
+    if (f->unreachable) return T_UNKNOWN;
+    type_mismatch(c);
+  }
+  return c->st[--c->h];
+}
+
+static uint8_t pop(cx *c, uint8_t want) {
+  uint8_t t = pop_any(c);
+  if (t != want && t != T_UNKNOWN && want != T_UNKNOWN) type_mismatch(c);
+  return t;
+}
+
+static void pop_types(cx *c, uint32_t n, const uint8_t *ts) {
+  while (n--) pop(c, ts[n]);
+}
+
+static void push_types(cx *c, uint32_t n, const uint8_t *ts) {
+  for (uint32_t i = 0; i < n; i++) push(c, ts[i]);
+}
+
+/* Check that the top of the stack matches `ts` without popping (br_table). */
+static void peek_types(cx *c, uint32_t n, const uint8_t *ts) {
+  ctl *f = top(c);
+  for (uint32_t k = 0; k < n; k++) {
+    if (c->h - f->height <= k) {
+      if (f->unreachable) return;
+      type_mismatch(c);
+    }
+    uint8_t t = c->st[c->h - 1 - k], want = ts[n - 1 - k];
+    if (t != want && t != T_UNKNOWN) type_mismatch(c);
+  }
+}
+
+static bool is_num(uint8_t t) {
+  return t == T_UNKNOWN || t == VM_I32 || t == VM_I64 || t == VM_F32 || t == VM_F64;
+}
+static bool is_ref(uint8_t t) { return t == T_UNKNOWN || t == VM_FUNCREF || t == VM_EXTERNREF; }
+
+static ctl *push_ctl(cx *c, uint8_t kind, uint32_t np, const uint8_t *pt, uint32_t nr, const uint8_t *rt) {
+  if (c->nctl == c->ctl_cap)
+    c->ctls = grow(c, c->ctls, &c->ctl_cap, (uint64_t)c->nctl + 1, sizeof(ctl), UINT32_MAX / sizeof(ctl),
+                   "function too large");
+  bool dead = c->nctl ? top(c)->dead : false;
+  ctl *f = &c->ctls[c->nctl++];
+  memset(f, 0, sizeof *f);
+  f->kind = kind;
+  f->dead = dead;
+  f->live_entry = !dead;
+  f->nparams = np;
+  f->params = pt;
+  f->nresults = nr;
+  f->results = rt;
+  f->height = c->h;
+  f->start = c->pc;
+  push_types(c, np, pt);
+  return f;
+}
+
+static void set_unreachable(cx *c) {
+  ctl *f = top(c);
+  c->h = f->height;
+  f->unreachable = true;
+  f->dead = true;
+}
+
+/* The values a branch to `f` carries. */
+static uint32_t label_n(const ctl *f) { return f->kind == CTL_LOOP ? f->nparams : f->nresults; }
+static const uint8_t *label_t(const ctl *f) { return f->kind == CTL_LOOP ? f->params : f->results; }
+
+static ctl *label(cx *c, uint32_t l) {
+  if (l >= c->nctl) INVALID(c, "unknown label");
+  return &c->ctls[c->nctl - 1 - l];
+}
+
+/* ---- code for branches --------------------------------------------------- */
+
+/* MOVs in ascending order: a label's slots are never above the values' slots. */
+static void emit_moves(cx *c, uint32_t dst, uint32_t src, uint32_t n) {
+  if (dst == src) return;
+  for (uint32_t i = 0; i < n; i++) EMIT(c, VM_OP_MOV, dst + i, src + i);
+}
+
+/* A target word for a branch to `f` (reserved by the caller). */
+static void put_target(cx *c, ctl *f) {
+  if (f->kind == CTL_LOOP) {
+    put(c, f->start);
+  } else {
+    put(c, f->patch);
+    f->patch = c->pc - 1;
+  }
+}
+
+/* True when a branch to `f` with values from slot `src` is a bare jump. */
+static bool direct(cx *c, const ctl *f, uint32_t src) {
+  return f->kind != CTL_FUNC && (label_n(f) == 0 || slot(c, f->height) == src);
+}
+
+/* Unconditional branch to `f`, its values starting at slot `src`. */
+static void emit_branch(cx *c, ctl *f, uint32_t src) {
+  uint32_t n = label_n(f);
+  if (f->kind == CTL_FUNC) {
+    emit_moves(c, 0, src, n);
+    EMIT(c, VM_OP_RETURN);
+    return;
+  }
+  emit_moves(c, slot(c, f->height), src, n);
+  reserve(c, 2);
+  put(c, VM_OP_BR);
+  put_target(c, f);
+}
+
+static void patch_chain(cx *c, uint32_t p, uint32_t target) {
+  while (p) {
+    uint32_t next = c->code[p];
+    c->code[p] = target;
+    p = next;
+  }
+}
+
+/* ---- block types, locals, memory arguments ------------------------------- */
+
+typedef struct blocktype {
+  uint32_t np, nr;
+  const uint8_t *pt, *rt;
+} blocktype;
+
+static blocktype rd_blocktype(cx *c) {
+  blocktype bt = {0, 0, NULL, NULL};
+  uint8_t b = 0;
+  if (!vm_peek_u8(&c->r, &b)) rd_u8(c); /* reports the end */
+  if (b == 0x40) {
+    c->r.pos++;
+  } else if ((b & 0xC0) == 0x40) {
+    bt.nr = 1;
+    bt.rt = single(rd_valtype(c));
+  } else {
+    int64_t x = rd_sleb(c, 33);
+    if (x < 0 || x >= (int64_t)c->m->ntypes) INVALID(c, "unknown type %lld", (long long)x);
+    const vm_functype *ft = &c->m->types[x];
+    bt.np = ft->nparams;
+    bt.pt = ft->types;
+    bt.nr = ft->nresults;
+    bt.rt = ft->types + ft->nparams;
+  }
+  return bt;
+}
+
+static void need_memory(cx *c) {
+  if (c->m->nmemories == 0) INVALID(c, "unknown memory 0");
+}
+
+static void need_table(cx *c, uint32_t x) {
+  if (x >= c->m->ntables) INVALID(c, "unknown table %u", x);
+}
+
+static void need_elem(cx *c, uint32_t x) {
+  if (x >= c->m->nelems) INVALID(c, "unknown elem segment %u", x);
+}
+
+/* Without a data count section, an index that names no segment at all is
+ * reported as unknown (what the spec tests expect of text modules, whose
+ * binary form has no data count), one that does as malformed. */
+static void need_data_count(cx *c, uint32_t x) {
+  if (!c->m->has_data_count && x < c->m->ndatas) MALFORMED(c, c->ipos, "data count section required");
+}
+
+static void need_data(cx *c, uint32_t x) {
+  need_data_count(c, x);
+  if (x >= (c->m->has_data_count ? c->m->data_count : c->m->ndatas)) INVALID(c, "unknown data segment %u", x);
+}
+
+static void rd_locals(cx *c) {
+  const vm_functype *ft = c->ft;
+  const uint8_t *start = c->r.pos;
+  uint32_t ngroups = rd_len(c);
+  uint64_t total = 0;
+  for (uint32_t i = 0; i < ngroups; i++) {
+    total += rd_u32(c);
+    rd_valtype(c);
+  }
+  if (total >= (uint64_t)1 << 32) MALFORMED(c, start, "too many locals");
+  total += ft->nparams;
+  if (total > c->m->cfg.max_locals || total > MAX_FRAME_SLOTS) fail(c, VM_ERR_LIMIT, start, "too many locals");
+  c->nlocals = (uint32_t)total;
+  c->ltypes = malloc(total ? (size_t)total : 1);
+  if (!c->ltypes) fail(c, VM_ERR_NOMEM, start, "out of memory");
+  if (ft->nparams) memcpy(c->ltypes, ft->types, ft->nparams);
+  /* Second pass over the (already checked) groups to fill in the types. */
+  const uint8_t *end = c->r.pos;
+  c->r.pos = start;
+  rd_len(c);
+  uint32_t n = ft->nparams;
+  for (uint32_t i = 0; i < ngroups; i++) {
+    uint32_t k = rd_u32(c);
+    uint8_t t = rd_valtype(c);
+    memset(c->ltypes + n, t, k);
+    n += k;
+  }
+  c->r.pos = end;
+}
+
+/* ---- the simple operators (numops.def) ----------------------------------- */
+
+enum {
+#define VM_IROP(name, fmt) IROP_INDEX_##name,
+#include "vm/ir.def"
+#undef VM_IROP
+  FIRST_NUMOP
+};
+
+typedef struct numop_info {
+  uint8_t fmt, in1, in2, out, size;
+} numop_info;
+
+static const numop_info numops[] = {
+#define VM_NUMOP(name, fmt, wasm, in1, in2, out, size) {fmt, in1, in2, out, size},
+#include "vm/numops.def"
+#undef VM_NUMOP
+};
+
+/* The IR op of a simple operator (0xFCnn for prefixed ones), or -1. */
+static int numop_of(uint32_t wasm) {
+  switch (wasm) {
+#define VM_NUMOP(name, fmt, wasm, in1, in2, out, size)                                                       \
+  case wasm: return VM_OP_##name;
+#include "vm/numops.def"
+#undef VM_NUMOP
+  default: return -1;
+  }
+}
+
+static void simple_op(cx *c, int op) {
+  const numop_info *ni = &numops[op - FIRST_NUMOP];
+  uint32_t offset = 0;
+  if (ni->size) {
+    uint32_t align = rd_u32(c);
+    offset = rd_u32(c);
+    need_memory(c);
+    if (align >= 32 || (1u << align) > ni->size) INVALID(c, "alignment must not be larger than natural");
+  }
+  uint32_t a, b = 0;
+  if (ni->in2) {
+    pop(c, ni->in2);
+    pop(c, ni->in1);
+    a = slot(c, c->h);
+    b = a + 1;
+  } else {
+    pop(c, ni->in1);
+    a = slot(c, c->h);
+  }
+  if (ni->out) push(c, ni->out);
+  if (!live(c)) return;
+  switch (ni->fmt) {
+  case F_DS: EMIT(c, (vm_word)op, a, a); break;
+  case F_DSS: EMIT(c, (vm_word)op, a, a, b); break;
+  case F_LOAD: EMIT(c, (vm_word)op, a, a, offset); break;
+  default: EMIT(c, (vm_word)op, a, b, offset); break; /* F_STORE */
+  }
+}
+
+/* ---- instructions -------------------------------------------------------- */
+
+static void op_end(cx *c) {
+  ctl *f = top(c);
+  pop_types(c, f->nresults, f->results);
+  if (c->h != f->height) type_mismatch(c);
+  if (f->kind == CTL_IF) {
+    /* No else arm: the empty arm must turn the params into the results. */
+    f->unreachable = false;
+    push_types(c, f->nparams, f->params);
+    pop_types(c, f->nresults, f->results);
+    if (c->h != f->height) type_mismatch(c);
+  }
+  if (f->kind == CTL_FUNC) {
+    if (!f->dead) {
+      emit_moves(c, 0, slot(c, 0), f->nresults);
+      EMIT(c, VM_OP_RETURN);
+    }
+    c->nctl--;
+    if (c->r.pos != c->r.end) MALFORMED(c, c->r.pos, "section size mismatch");
+    return;
+  }
+  bool reach = !f->dead || f->patch != 0 || (f->kind == CTL_IF && f->live_entry);
+  patch_chain(c, f->patch, c->pc);
+  if (f->kind == CTL_IF && f->else_patch) c->code[f->else_patch] = c->pc;
+  uint32_t nr = f->nresults;
+  const uint8_t *rt = f->results;
+  c->nctl--;
+  push_types(c, nr, rt);
+  top(c)->dead = !reach;
+}
+
+static void op_else(cx *c) {
+  ctl *f = top(c);
+  if (f->kind != CTL_IF) MALFORMED(c, c->ipos, "END opcode expected");
+  pop_types(c, f->nresults, f->results);
+  if (c->h != f->height) type_mismatch(c);
+  if (!f->dead) {
+    reserve(c, 2);
+    put(c, VM_OP_BR);
+    put_target(c, f);
+  }
+  if (f->else_patch) c->code[f->else_patch] = c->pc;
+  f->else_patch = 0;
+  f->kind = CTL_ELSE;
+  f->unreachable = false;
+  f->dead = !f->live_entry;
+  push_types(c, f->nparams, f->params);
+}
+
+static void op_br_if(cx *c) {
+  ctl *t = label(c, rd_u32(c));
+  pop(c, VM_I32);
+  uint32_t cond = slot(c, c->h);
+  uint32_t n = label_n(t);
+  const uint8_t *ts = label_t(t);
+  pop_types(c, n, ts);
+  uint32_t src = slot(c, c->h);
+  if (live(c)) {
+    if (direct(c, t, src)) {
+      reserve(c, 3);
+      put(c, VM_OP_BR_IF);
+      put(c, cond);
+      put_target(c, t);
+    } else {
+      EMIT(c, VM_OP_BR_UNLESS, cond, 0);
+      uint32_t skip = c->pc - 1;
+      emit_branch(c, t, src);
+      c->code[skip] = c->pc;
+    }
+  }
+  push_types(c, n, ts);
+}
+
+static void op_br_table(cx *c) {
+  uint32_t n = rd_len(c);
+  const uint8_t *labels = c->r.pos;
+  for (uint32_t i = 0; i < n; i++) label(c, rd_u32(c));
+  ctl *d = label(c, rd_u32(c));
+  const uint8_t *after = c->r.pos;
+  pop(c, VM_I32);
+  uint32_t idx = slot(c, c->h);
+  uint32_t arity = label_n(d);
+  bool lv = live(c);
+  uint32_t tab = 0;
+  if (lv) {
+    reserve(c, n + 4);
+    put(c, VM_OP_BR_TABLE);
+    put(c, idx);
+    put(c, n);
+    tab = c->pc;
+    c->pc += n + 1;
+    c->gen++;
+  }
+  c->r.pos = labels;
+  for (uint32_t i = 0; i <= n; i++) {
+    ctl *t = i < n ? label(c, rd_u32(c)) : d;
+    if (label_n(t) != arity) type_mismatch(c);
+    peek_types(c, arity, label_t(t));
+    if (!lv) continue;
+    uint32_t src = slot(c, c->h - arity);
+    if (direct(c, t, src)) {
+      if (t->kind == CTL_LOOP) {
+        c->code[tab + i] = t->start;
+      } else {
+        c->code[tab + i] = t->patch;
+        t->patch = tab + i;
+      }
+    } else {
+      if (t->stub_gen != c->gen || c->gen == 0) {
+        t->stub_gen = c->gen;
+        t->stub_pc = c->pc;
+        emit_branch(c, t, src);
+      }
+      c->code[tab + i] = t->stub_pc;
+    }
+  }
+  c->r.pos = after;
+  pop_types(c, arity, label_t(d));
+  set_unreachable(c);
+}
+
+static void op_call(cx *c, const vm_functype *ft, const vm_word *head, uint32_t nhead, bool indirect) {
+  uint32_t s = 0;
+  if (indirect) {
+    pop(c, VM_I32);
+    s = slot(c, c->h);
+  }
+  pop_types(c, ft->nparams, ft->types);
+  uint32_t base = slot(c, c->h);
+  if (live(c)) {
+    reserve(c, nhead + 2);
+    for (uint32_t i = 0; i < nhead; i++) put(c, head[i]);
+    put(c, base);
+    if (indirect) put(c, s);
+  }
+  push_types(c, ft->nresults, ft->types + ft->nparams);
+}
+
+/* The 0xFC-prefixed instructions. */
+static void op_prefixed(cx *c) {
+  vm_module *m = c->m;
+  uint32_t sub = rd_u32(c);
+  if (sub <= 7) {
+    simple_op(c, numop_of(0xFC00 | sub));
+    return;
+  }
+  uint32_t x, y, h;
+  switch (sub) {
+  case 8: /* memory.init */
+    x = rd_u32(c);
+    rd_zero(c);
+    need_memory(c);
+    need_data(c, x);
+    pop(c, VM_I32);
+    pop(c, VM_I32);
+    pop(c, VM_I32);
+    h = slot(c, c->h);
+    if (live(c)) EMIT(c, VM_OP_MEMORY_INIT, x, h, h + 1, h + 2);
+    break;
+  case 9: /* data.drop */
+    x = rd_u32(c);
+    need_data(c, x);
+    if (live(c)) EMIT(c, VM_OP_DATA_DROP, x);
+    break;
+  case 10: /* memory.copy */
+  case 11: /* memory.fill */
+    rd_zero(c);
+    if (sub == 10) rd_zero(c);
+    need_memory(c);
+    pop(c, VM_I32);
+    pop(c, VM_I32);
+    pop(c, VM_I32);
+    h = slot(c, c->h);
+    if (live(c)) EMIT(c, sub == 10 ? VM_OP_MEMORY_COPY : VM_OP_MEMORY_FILL, h, h + 1, h + 2);
+    break;
+  case 12: /* table.init elem table */
+    y = rd_u32(c);
+    x = rd_u32(c);
+    need_table(c, x);
+    need_elem(c, y);
+    if (m->tables[x].elemtype != m->elems[y].type) type_mismatch(c);
+    pop(c, VM_I32);
+    pop(c, VM_I32);
+    pop(c, VM_I32);
+    h = slot(c, c->h);
+    if (live(c)) EMIT(c, VM_OP_TABLE_INIT, h, h + 1, h + 2, x, y);
+    break;
+  case 13: /* elem.drop */
+    x = rd_u32(c);
+    need_elem(c, x);
+    if (live(c)) EMIT(c, VM_OP_ELEM_DROP, x);
+    break;
+  case 14: /* table.copy dst src */
+    x = rd_u32(c);
+    y = rd_u32(c);
+    need_table(c, x);
+    need_table(c, y);
+    if (m->tables[x].elemtype != m->tables[y].elemtype) type_mismatch(c);
+    pop(c, VM_I32);
+    pop(c, VM_I32);
+    pop(c, VM_I32);
+    h = slot(c, c->h);
+    if (live(c)) EMIT(c, VM_OP_TABLE_COPY, h, h + 1, h + 2, x, y);
+    break;
+  case 15: /* table.grow */
+    x = rd_u32(c);
+    need_table(c, x);
+    pop(c, VM_I32);
+    pop(c, m->tables[x].elemtype);
+    h = slot(c, c->h);
+    push(c, VM_I32);
+    if (live(c)) EMIT(c, VM_OP_TABLE_GROW, h, h, h + 1, x);
+    break;
+  case 16: /* table.size */
+    x = rd_u32(c);
+    need_table(c, x);
+    h = slot(c, c->h);
+    push(c, VM_I32);
+    if (live(c)) EMIT(c, VM_OP_TABLE_SIZE, h, x);
+    break;
+  case 17: /* table.fill */
+    x = rd_u32(c);
+    need_table(c, x);
+    pop(c, VM_I32);
+    pop(c, m->tables[x].elemtype);
+    pop(c, VM_I32);
+    h = slot(c, c->h);
+    if (live(c)) EMIT(c, VM_OP_TABLE_FILL, h, h + 1, h + 2, x);
+    break;
+  default: MALFORMED(c, c->ipos, "illegal opcode fc %02x", sub);
+  }
+}
+
+/* ---- decode-only rescan -------------------------------------------------- */
+
+/* A body ran out before its final END.  The reference decoder reads on into
+ * the following bytes: an END there ends the body too late ("section size
+ * mismatch"), anything else is not the END it expects; at the end of the
+ * module it is an unexpected end. */
+static _Noreturn void missing_end(cx *c) {
+  if (c->r.end < c->r.limit) {
+    if (*c->r.end == 0x0B) MALFORMED(c, c->r.end, "section size mismatch");
+    MALFORMED(c, c->r.end, "END opcode expected");
+  }
+  MALFORMED(c, c->r.end, "unexpected end of section or function");
+}
+
+static void scan_memarg(cx *c) {
+  rd_u32(c);
+  rd_u32(c);
+}
+
+/* Decode the instructions of the body again without validating them, so
+ * that a malformed encoding anywhere in it is reported (through fail()). */
+static void scan_body(cx *c) {
+  c->r.pos = c->instrs;
+  c->r.error = NULL;
+  uint64_t depth = 1;
+  /* A bit per open block: is it an `if` still without its else.  Blocks
+   * take at least two bytes, so a bit per body byte suffices. */
+  size_t nbits = (size_t)(c->r.end - c->r.pos) + 1;
+  uint8_t *isif = c->scan_bits = calloc(nbits / 8 + 1, 1);
+  if (!isif) return;
+  while (depth) {
+    c->ipos = c->r.pos;
+    if (c->r.pos >= c->r.end) missing_end(c);
+    uint8_t op = *c->r.pos++;
+    uint32_t n;
+    switch (op) {
+    case 0x02:
+    case 0x03:
+    case 0x04: {
+      uint8_t b = 0;
+      if (!vm_peek_u8(&c->r, &b)) rd_u8(c);
+      if (b == 0x40) c->r.pos++;
+      else if ((b & 0xC0) == 0x40) rd_valtype(c);
+      else rd_sleb(c, 33);
+      if (depth < nbits) {
+        if (op == 0x04) isif[depth / 8] |= (uint8_t)(1u << (depth % 8));
+        else isif[depth / 8] &= (uint8_t)~(1u << (depth % 8));
+      }
+      depth++;
+      break;
+    }
+    case 0x05:
+      if (!(depth - 1 < nbits && (isif[(depth - 1) / 8] >> ((depth - 1) % 8) & 1)))
+        MALFORMED(c, c->ipos, "END opcode expected");
+      isif[(depth - 1) / 8] &= (uint8_t)~(1u << ((depth - 1) % 8));
+      break;
+    case 0x0B: depth--; break;
+    case 0x0C: case 0x0D: case 0x10: case 0x20: case 0x21: case 0x22: case 0x23: case 0x24:
+    case 0x25: case 0x26: case 0xD2:
+      rd_u32(c);
+      break;
+    case 0x0E:
+      n = rd_len(c);
+      for (uint32_t i = 0; i <= n; i++) rd_u32(c);
+      break;
+    case 0x11: /* type, table */
+      rd_u32(c);
+      rd_u32(c);
+      break;
+    case 0x1C:
+      n = rd_len(c);
+      for (uint32_t i = 0; i < n; i++) rd_valtype(c);
+      break;
+    case 0x3F: case 0x40: rd_zero(c); break;
+    case 0x41: rd_sleb(c, 32); break;
+    case 0x42: rd_sleb(c, 64); break;
+    case 0x43: case 0x44: {
+      uint32_t v32;
+      uint64_t v64;
+      if (!(op == 0x43 ? vm_read_f32(&c->r, &v32) : vm_read_f64(&c->r, &v64))) read_failed(c);
+      break;
+    }
+    case 0xD0: {
+      uint8_t t = rd_u8(c);
+      if (t != VM_FUNCREF && t != VM_EXTERNREF) MALFORMED(c, c->r.pos - 1, "malformed reference type");
+      break;
+    }
+    case 0x00: case 0x01: case 0x0F: case 0x1A: case 0x1B: case 0xD1: break;
+    case 0xFC:
+      n = rd_u32(c);
+      switch (n) {
+      case 8: need_data_count(c, rd_u32(c)); rd_zero(c); break;
+      case 9: need_data_count(c, rd_u32(c)); break;
+      case 10: rd_zero(c); rd_zero(c); break;
+      case 11: rd_zero(c); break;
+      case 12: case 14: rd_u32(c); rd_u32(c); break;
+      case 13: case 15: case 16: case 17: rd_u32(c); break;
+      default:
+        if (n > 7) MALFORMED(c, c->ipos, "illegal opcode fc %02x", n);
+      }
+      break;
+    default: {
+      int irop = numop_of(op);
+      if (irop < 0) MALFORMED(c, c->ipos, "illegal opcode %02x", op);
+      if (numops[irop - FIRST_NUMOP].size) scan_memarg(c);
+    }
+    }
+  }
+  if (c->r.pos != c->r.end) MALFORMED(c, c->r.pos, "section size mismatch");
+}
+
+static void compile_body(cx *c) {
+  vm_module *m = c->m;
+  push_ctl(c, CTL_FUNC, 0, NULL, c->ft->nresults, c->ft->types + c->ft->nparams);
+  while (c->nctl) {
+    c->ipos = c->r.pos;
+    if (c->r.pos >= c->r.end) missing_end(c);
+    uint8_t op = *c->r.pos++;
+    uint32_t x, h;
+    uint8_t t, t2;
+    switch (op) {
+    case 0x00: /* unreachable */
+      if (live(c)) EMIT(c, VM_OP_UNREACHABLE);
+      set_unreachable(c);
+      break;
+    case 0x01: break; /* nop */
+    case 0x02:        /* block */
+    case 0x03:        /* loop */
+    case 0x04: {      /* if */
+      blocktype bt = rd_blocktype(c);
+      uint32_t cond = 0;
+      if (op == 0x04) {
+        pop(c, VM_I32);
+        cond = slot(c, c->h);
+      }
+      pop_types(c, bt.np, bt.pt);
+      ctl *f = push_ctl(c, op == 0x02 ? CTL_BLOCK : op == 0x03 ? CTL_LOOP : CTL_IF, bt.np, bt.pt, bt.nr, bt.rt);
+      if (op == 0x04 && !f->dead) {
+        EMIT(c, VM_OP_BR_UNLESS, cond, 0);
+        f->else_patch = c->pc - 1;
+      }
+      break;
+    }
+    case 0x05: op_else(c); break;
+    case 0x0B: op_end(c); break;
+    case 0x0C: { /* br */
+      ctl *f = label(c, rd_u32(c));
+      pop_types(c, label_n(f), label_t(f));
+      if (live(c)) emit_branch(c, f, slot(c, c->h));
+      set_unreachable(c);
+      break;
+    }
+    case 0x0D: op_br_if(c); break;
+    case 0x0E: op_br_table(c); break;
+    case 0x0F: /* return */
+      pop_types(c, c->ft->nresults, c->ft->types + c->ft->nparams);
+      if (live(c)) {
+        emit_moves(c, 0, slot(c, c->h), c->ft->nresults);
+        EMIT(c, VM_OP_RETURN);
+      }
+      set_unreachable(c);
+      break;
+    case 0x10: /* call */
+      x = rd_u32(c);
+      if (x >= m->nfuncs) INVALID(c, "unknown function %u", x);
+      op_call(c, &m->types[m->func_types[x]], (const vm_word[]){VM_OP_CALL, x}, 2, false);
+      break;
+    case 0x11: { /* call_indirect type table */
+      x = rd_u32(c);
+      uint32_t tbl = rd_u32(c);
+      need_table(c, tbl);
+      if (x >= m->ntypes) INVALID(c, "unknown type %u", x);
+      if (m->tables[tbl].elemtype != VM_FUNCREF) type_mismatch(c);
+      op_call(c, &m->types[x], (const vm_word[]){VM_OP_CALL_INDIRECT, x, tbl}, 3, true);
+      break;
+    }
+    case 0x1A: pop_any(c); break; /* drop */
+    case 0x1B:                    /* select */
+    case 0x1C:                    /* select t */
+      if (op == 0x1C) {
+        x = rd_len(c);
+        t = 0;
+        for (uint32_t i = 0; i < x; i++) t = rd_valtype(c);
+        if (x != 1) INVALID(c, "invalid result arity");
+        pop(c, VM_I32);
+        pop(c, t);
+        pop(c, t);
+      } else {
+        pop(c, VM_I32);
+        t = pop_any(c);
+        t2 = pop_any(c);
+        if (!is_num(t) || !is_num(t2)) type_mismatch(c);
+        if (t != t2 && t != T_UNKNOWN && t2 != T_UNKNOWN) type_mismatch(c);
+        if (t == T_UNKNOWN) t = t2;
+      }
+      h = slot(c, c->h);
+      push(c, t);
+      if (live(c)) EMIT(c, VM_OP_SELECT, h, h, h + 1, h + 2);
+      break;
+    case 0x20: /* local.get */
+    case 0x21: /* local.set */
+    case 0x22: /* local.tee */
+      x = rd_u32(c);
+      if (x >= c->nlocals) INVALID(c, "unknown local %u", x);
+      t = c->ltypes[x];
+      if (op == 0x20) {
+        h = slot(c, c->h);
+        push(c, t);
+        if (live(c)) EMIT(c, VM_OP_MOV, h, x);
+      } else {
+        pop(c, t);
+        h = slot(c, c->h);
+        if (op == 0x22) push(c, t);
+        if (live(c)) EMIT(c, VM_OP_MOV, x, h);
+      }
+      break;
+    case 0x23: /* global.get */
+      x = rd_u32(c);
+      if (x >= m->nglobals) INVALID(c, "unknown global %u", x);
+      h = slot(c, c->h);
+      push(c, m->global_types[x].type);
+      if (live(c)) EMIT(c, VM_OP_GLOBAL_GET, h, x);
+      break;
+    case 0x24: /* global.set */
+      x = rd_u32(c);
+      if (x >= m->nglobals) INVALID(c, "unknown global %u", x);
+      if (!m->global_types[x].mutable_) INVALID(c, "global is immutable");
+      pop(c, m->global_types[x].type);
+      if (live(c)) EMIT(c, VM_OP_GLOBAL_SET, slot(c, c->h), x);
+      break;
+    case 0x25: /* table.get */
+      x = rd_u32(c);
+      need_table(c, x);
+      pop(c, VM_I32);
+      h = slot(c, c->h);
+      push(c, m->tables[x].elemtype);
+      if (live(c)) EMIT(c, VM_OP_TABLE_GET, h, h, x);
+      break;
+    case 0x26: /* table.set */
+      x = rd_u32(c);
+      need_table(c, x);
+      pop(c, m->tables[x].elemtype);
+      pop(c, VM_I32);
+      h = slot(c, c->h);
+      if (live(c)) EMIT(c, VM_OP_TABLE_SET, h, h + 1, x);
+      break;
+    case 0x3F: /* memory.size */
+      rd_zero(c);
+      need_memory(c);
+      h = slot(c, c->h);
+      push(c, VM_I32);
+      if (live(c)) EMIT(c, VM_OP_MEMORY_SIZE, h);
+      break;
+    case 0x40: /* memory.grow */
+      rd_zero(c);
+      need_memory(c);
+      pop(c, VM_I32);
+      h = slot(c, c->h);
+      push(c, VM_I32);
+      if (live(c)) EMIT(c, VM_OP_MEMORY_GROW, h, h);
+      break;
+    case 0x41: { /* i32.const */
+      uint32_t v = (uint32_t)rd_sleb(c, 32);
+      h = slot(c, c->h);
+      push(c, VM_I32);
+      if (live(c)) EMIT(c, VM_OP_CONST32, h, v);
+      break;
+    }
+    case 0x42: { /* i64.const */
+      uint64_t v = (uint64_t)rd_sleb(c, 64);
+      h = slot(c, c->h);
+      push(c, VM_I64);
+      if (live(c)) EMIT(c, VM_OP_CONST64, h, (uint32_t)v, (uint32_t)(v >> 32));
+      break;
+    }
+    case 0x43:   /* f32.const */
+    case 0x44: { /* f64.const */
+      uint64_t v = 0;
+      uint32_t v32 = 0;
+      if (!(op == 0x43 ? vm_read_f32(&c->r, &v32) : vm_read_f64(&c->r, &v))) read_failed(c);
+      if (op == 0x43) v = v32;
+      h = slot(c, c->h);
+      push(c, op == 0x43 ? VM_F32 : VM_F64);
+      if (!live(c)) break;
+      if (op == 0x43)
+        EMIT(c, VM_OP_CONST32, h, (uint32_t)v);
+      else
+        EMIT(c, VM_OP_CONST64, h, (uint32_t)v, (uint32_t)(v >> 32));
+      break;
+    }
+    case 0xD0: /* ref.null t */
+      t = rd_u8(c);
+      if (t != VM_FUNCREF && t != VM_EXTERNREF) MALFORMED(c, c->r.pos - 1, "malformed reference type");
+      h = slot(c, c->h);
+      push(c, t);
+      if (live(c)) EMIT(c, VM_OP_REF_NULL, h);
+      break;
+    case 0xD1: /* ref.is_null */
+      if (!is_ref(pop_any(c))) type_mismatch(c);
+      h = slot(c, c->h);
+      push(c, VM_I32);
+      if (live(c)) EMIT(c, VM_OP_REF_IS_NULL, h, h);
+      break;
+    case 0xD2: /* ref.func */
+      x = rd_u32(c);
+      if (x >= m->nfuncs) INVALID(c, "unknown function %u", x);
+      if (!m->func_declared || !m->func_declared[x]) INVALID(c, "undeclared function reference");
+      h = slot(c, c->h);
+      push(c, VM_FUNCREF);
+      if (live(c)) EMIT(c, VM_OP_REF_FUNC, h, x);
+      break;
+    case 0xFC: op_prefixed(c); break;
+    default: {
+      int irop = numop_of(op);
+      if (irop < 0) MALFORMED(c, c->ipos, "illegal opcode %02x", op);
+      simple_op(c, irop);
+      break;
+    }
+    }
+  }
+}
+
+/* Runs the compiler; setjmp lives here, with all state in *c. */
+static vm_result run(cx *c, vm_code *code) {
+  if (setjmp(c->fail)) {
+    free(c->code);
+    free(c->ltypes);
+    free(c->st);
+    free(c->ctls);
+    free(c->scan_bits);
+    return c->err->result;
+  }
+  rd_locals(c);
+  c->instrs = c->r.pos;
+  compile_body(c);
+  /* One allocation: the code words, then the local types. */
+  size_t bytes = (size_t)c->pc * sizeof(vm_word) + c->nlocals;
+  vm_word *w = realloc(c->code, bytes ? bytes : 1);
+  if (!w) fail(c, VM_ERR_NOMEM, NULL, "out of memory");
+  c->code = w;
+  uint8_t *lt = (uint8_t *)(w + c->pc);
+  if (c->nlocals) memcpy(lt, c->ltypes, c->nlocals);
+  code->code = w;
+  code->ncode = c->pc;
+  code->nparams = c->ft->nparams;
+  code->nresults = c->ft->nresults;
+  code->nlocals = c->nlocals;
+  code->nslots = c->nlocals + c->max_h;
+  code->local_types = lt;
+  c->m->compiled_bytes += bytes;
+  free(c->ltypes);
+  free(c->st);
+  free(c->ctls);
+  return VM_OK;
+}
+
+vm_result vm_compile_function(vm_module *m, uint32_t i, vm_error *err) {
+  vm_error scratch;
+  if (!err) err = &scratch;
+  if (i >= m->nfuncs - m->nimported_funcs)
+    return vm_error_set(err, VM_ERR_ARG, 10, -1, "no function body %u", i);
+  vm_code *code = &m->codes[i];
+  cx c;
+  memset(&c, 0, sizeof c);
+  c.m = m;
+  c.err = err;
+  c.ft = &m->types[m->func_types[m->nimported_funcs + i]];
+  vm_reader_init_region(&c.r, m->bytes, m->len, code->body_offset, code->body_len);
+  c.ipos = c.r.pos;
+  return run(&c, code);
+}

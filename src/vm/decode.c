@@ -1,0 +1,843 @@
+/*
+ * decode.c - the binary decoder and module-level validator.  It owns the
+ * reading of every section of a WebAssembly 2.0 binary (no SIMD) into a
+ * vm_module and every check outside function bodies: section order and sizes,
+ * UTF-8 names, limits, index bounds, constant expressions, segments, exports,
+ * the start function, and the function/code and data-count consistency.
+ * Function bodies are only located here (m->codes[i].body_*); compile.c reads
+ * and validates them.
+ *
+ * Errors follow the reference interpreter: a module is decoded completely
+ * before it is validated, so a malformed module reports the malformation even
+ * when an earlier part is also invalid.  Validation problems found while
+ * decoding are therefore deferred, ranked in the order the reference
+ * validator checks things (imports, function types, globals, tables,
+ * memories, elems, datas, start, exports, memory count), and reported only
+ * when decoding succeeded.
+ */
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vm/module.h"
+#include "vm/reader.h"
+
+/* Section ids. */
+enum {
+  SEC_CUSTOM = 0,
+  SEC_TYPE = 1,
+  SEC_IMPORT = 2,
+  SEC_FUNCTION = 3,
+  SEC_TABLE = 4,
+  SEC_MEMORY = 5,
+  SEC_GLOBAL = 6,
+  SEC_EXPORT = 7,
+  SEC_START = 8,
+  SEC_ELEM = 9,
+  SEC_CODE = 10,
+  SEC_DATA = 11,
+  SEC_DATA_COUNT = 12,
+};
+
+/* Position of each section id in the required order (data count sits
+ * between elem and code). */
+static const uint8_t section_order[13] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 10};
+
+/* Ranks of deferred validation errors: the reference validator's order. */
+enum {
+  RANK_IMPORT,
+  RANK_FUNC,
+  RANK_GLOBAL,
+  RANK_TABLE,
+  RANK_MEMORY,
+  RANK_ELEM,
+  RANK_DATA,
+  RANK_START,
+  RANK_EXPORT,
+  RANK_MEMCOUNT,
+  RANK_NONE
+};
+
+#define MAX_PAGES 65536u
+
+typedef struct decoder {
+  vm_module *m;
+  int section;    /* id of the section being decoded, -1 outside */
+  bool oom;       /* an allocation failed */
+  bool fatal;     /* a validation error that stops decoding (already in inv) */
+  int inv_rank;   /* rank of the deferred validation error, RANK_NONE if none */
+  vm_error inv;   /* the deferred validation error */
+  bool funcs_ready, tables_ready, mems_ready, globals_ready;
+  uint32_t nfunc_decls; /* entries of the function section */
+  uint32_t ncodes;      /* entries of the code section */
+} decoder;
+
+/* Record a validation error unless one of an earlier (or the same) rank is
+ * already recorded. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 4, 5)))
+#endif
+static void
+invalid(decoder *d, int rank, int64_t offset, const char *fmt, ...) {
+  if (rank >= d->inv_rank) return;
+  d->inv_rank = rank;
+  va_list ap;
+  va_start(ap, fmt);
+  char msg[sizeof d->inv.message];
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  vm_error_set(&d->inv, VM_ERR_INVALID, d->section, offset, "%s", msg);
+}
+
+static int64_t off(const vm_reader *r, const uint8_t *p) { return (int64_t)(p - r->base); }
+
+/* calloc that refuses zero-size surprises and records failure. */
+static void *alloc_array(decoder *d, size_t n, size_t size) {
+  void *p = calloc(n ? n : 1, size);
+  if (!p) d->oom = true;
+  return p;
+}
+
+/* ---- types ------------------------------------------------------------ */
+
+static bool read_valtype(vm_reader *r, uint8_t *t) {
+  const uint8_t *at = r->pos;
+  int64_t v;
+  if (!vm_read_sleb(r, 7, &v)) return false;
+  uint8_t b = (uint8_t)(v & 0x7f);
+  switch (b) {
+  case VM_I32:
+  case VM_I64:
+  case VM_F32:
+  case VM_F64:
+  case VM_FUNCREF:
+  case VM_EXTERNREF: *t = b; return true;
+  default: return vm_reader_fail(r, at, "malformed value type");
+  }
+}
+
+static bool read_reftype(vm_reader *r, uint8_t *t) {
+  const uint8_t *at = r->pos;
+  int64_t v;
+  if (!vm_read_sleb(r, 7, &v)) return false;
+  uint8_t b = (uint8_t)(v & 0x7f);
+  if (b != VM_FUNCREF && b != VM_EXTERNREF) return vm_reader_fail(r, at, "malformed reference type");
+  *t = b;
+  return true;
+}
+
+static bool read_limits(vm_reader *r, vm_limits *l) {
+  uint64_t flag;
+  if (!vm_read_uleb(r, 1, &flag)) return false;
+  if (!vm_read_u32(r, &l->min)) return false;
+  l->has_max = flag == 1;
+  l->max = 0;
+  if (l->has_max && !vm_read_u32(r, &l->max)) return false;
+  return true;
+}
+
+static bool read_globaltype(vm_reader *r, vm_globaltype *g) {
+  if (!read_valtype(r, &g->type)) return false;
+  const uint8_t *at = r->pos;
+  uint8_t mut;
+  if (!vm_read_u8(r, &mut)) return false;
+  if (mut > 1) return vm_reader_fail(r, at, "malformed mutability");
+  g->mutable_ = mut == 1;
+  return true;
+}
+
+static void check_table_limits(decoder *d, int rank, int64_t at, const vm_limits *l) {
+  if (l->has_max && l->min > l->max) invalid(d, rank, at, "size minimum must not be greater than maximum");
+}
+
+static void check_memory_limits(decoder *d, int rank, int64_t at, const vm_limits *l) {
+  if (l->min > MAX_PAGES || (l->has_max && l->max > MAX_PAGES))
+    invalid(d, rank, at, "memory size must be at most 65536 pages (4GiB)");
+  else if (l->has_max && l->min > l->max)
+    invalid(d, rank, at, "size minimum must not be greater than maximum");
+}
+
+/* ---- index spaces ----------------------------------------------------- */
+
+/* Allocate an index space (imports first, then `ndefined` own entries) once
+ * the sections that contribute to it are behind us. */
+static bool ready_funcs(decoder *d, uint32_t ndefined) {
+  vm_module *m = d->m;
+  if (d->funcs_ready) return true;
+  uint64_t total = (uint64_t)m->nimported_funcs + ndefined;
+  if (total > UINT32_MAX) total = UINT32_MAX; /* cannot happen: both bounded by the input size */
+  m->func_types = alloc_array(d, (size_t)total, sizeof *m->func_types);
+  m->func_declared = alloc_array(d, (size_t)total, 1);
+  if (!m->func_types || !m->func_declared) return false;
+  uint32_t k = 0;
+  for (uint32_t i = 0; i < m->nimports; i++)
+    if (m->imports[i].kind == VM_EXTERN_FUNC) m->func_types[k++] = m->imports[i].type.func_type;
+  m->nfuncs = (uint32_t)total;
+  d->funcs_ready = true;
+  return true;
+}
+
+static bool ready_tables(decoder *d, uint32_t ndefined) {
+  vm_module *m = d->m;
+  if (d->tables_ready) return true;
+  uint64_t total = (uint64_t)m->nimported_tables + ndefined;
+  m->tables = alloc_array(d, (size_t)total, sizeof *m->tables);
+  if (!m->tables) return false;
+  uint32_t k = 0;
+  for (uint32_t i = 0; i < m->nimports; i++)
+    if (m->imports[i].kind == VM_EXTERN_TABLE) m->tables[k++] = m->imports[i].type.table;
+  m->ntables = (uint32_t)total;
+  d->tables_ready = true;
+  return true;
+}
+
+static bool ready_mems(decoder *d, uint32_t ndefined) {
+  vm_module *m = d->m;
+  if (d->mems_ready) return true;
+  uint64_t total = (uint64_t)m->nimported_memories + ndefined;
+  m->memories = alloc_array(d, (size_t)total, sizeof *m->memories);
+  if (!m->memories) return false;
+  uint32_t k = 0;
+  for (uint32_t i = 0; i < m->nimports; i++)
+    if (m->imports[i].kind == VM_EXTERN_MEMORY) m->memories[k++] = m->imports[i].type.memory;
+  m->nmemories = (uint32_t)total;
+  d->mems_ready = true;
+  return true;
+}
+
+static bool ready_globals(decoder *d, uint32_t ndefined) {
+  vm_module *m = d->m;
+  if (d->globals_ready) return true;
+  uint64_t total = (uint64_t)m->nimported_globals + ndefined;
+  m->global_types = alloc_array(d, (size_t)total, sizeof *m->global_types);
+  m->globals = alloc_array(d, ndefined, sizeof *m->globals);
+  if (!m->global_types || !m->globals) return false;
+  uint32_t k = 0;
+  for (uint32_t i = 0; i < m->nimports; i++)
+    if (m->imports[i].kind == VM_EXTERN_GLOBAL) m->global_types[k++] = m->imports[i].type.global;
+  m->nglobals = (uint32_t)total;
+  d->globals_ready = true;
+  return true;
+}
+
+/* Make every index space that precedes section position `order` available
+ * (absent sections contribute nothing). */
+static bool ready_before(decoder *d, int order) {
+  if (order > 3 && !ready_funcs(d, 0)) return false;
+  if (order > 4 && !ready_tables(d, 0)) return false;
+  if (order > 5 && !ready_mems(d, 0)) return false;
+  if (order > 6 && !ready_globals(d, 0)) return false;
+  return true;
+}
+
+/* ---- constant expressions --------------------------------------------- */
+
+/* Opcodes the 2.0 instruction set does not define (without SIMD). */
+static bool illegal_opcode(uint8_t op) {
+  return (op >= 0x06 && op <= 0x0a) || (op >= 0x12 && op <= 0x19) || (op >= 0x1d && op <= 0x1f) || op == 0x27 ||
+         (op >= 0xc5 && op <= 0xcf) || (op >= 0xd3 && op <= 0xfb) || op >= 0xfd;
+}
+
+/* Skip the immediates of a non-constant instruction; false when its shape is
+ * too involved to skip here (blocks, tables, prefixed ops). */
+static bool skip_immediates(vm_reader *r, uint8_t op, bool *unknown_shape) {
+  uint32_t x;
+  *unknown_shape = false;
+  if (op == 0x00 || op == 0x01 || op == 0x0f || op == 0x1a || op == 0x1b || op == 0xd1 ||
+      (op >= 0x45 && op <= 0xc4))
+    return true;
+  if (op == 0x0c || op == 0x0d || op == 0x10 || (op >= 0x20 && op <= 0x26)) return vm_read_u32(r, &x);
+  if (op == 0x11 || (op >= 0x28 && op <= 0x3e)) return vm_read_u32(r, &x) && vm_read_u32(r, &x);
+  if (op == 0x3f || op == 0x40) {
+    const uint8_t *at = r->pos;
+    uint8_t z;
+    if (!vm_read_u8(r, &z)) return false;
+    if (z != 0) return vm_reader_fail(r, at, "zero byte expected");
+    return true;
+  }
+  *unknown_shape = true;
+  return true;
+}
+
+/*
+ * Decode a constant expression up to its `end` into `e` and check it against
+ * `expect`.  Validation problems are reported with invalid(d, rank, ...),
+ * the reference's order kept: constness (and global.get's target) before
+ * typing.  Returns false on malformed input (error in `r`) or on a fatal
+ * validation error (d->fatal).
+ */
+static bool read_const(decoder *d, vm_reader *r, vm_const_expr *e, uint8_t expect, int rank) {
+  vm_module *m = d->m;
+  char const_err[96] = "", type_err[96] = "";
+  int64_t const_at = -1, type_at = -1;
+  const uint8_t *start = r->pos;
+  uint32_t n = 0;
+  memset(e, 0, sizeof *e);
+  for (;;) {
+    const uint8_t *at = r->pos;
+    uint8_t op;
+    if (!vm_read_u8(r, &op)) return false;
+    if (op == 0x0b) break;
+    vm_const_expr cur;
+    memset(&cur, 0, sizeof cur);
+    switch (op) {
+    case 0x41: {
+      int32_t v;
+      if (!vm_read_s32(r, &v)) return false;
+      cur.kind = VM_CONST_I32;
+      cur.type = VM_I32;
+      cur.value = (uint32_t)v;
+      break;
+    }
+    case 0x42: {
+      int64_t v;
+      if (!vm_read_s64(r, &v)) return false;
+      cur.kind = VM_CONST_I64;
+      cur.type = VM_I64;
+      cur.value = (uint64_t)v;
+      break;
+    }
+    case 0x43: {
+      uint32_t bits;
+      if (!vm_read_f32(r, &bits)) return false;
+      cur.kind = VM_CONST_F32;
+      cur.type = VM_F32;
+      cur.value = bits;
+      break;
+    }
+    case 0x44:
+      if (!vm_read_f64(r, &cur.value)) return false;
+      cur.kind = VM_CONST_F64;
+      cur.type = VM_F64;
+      break;
+    case 0xd0:
+      if (!read_reftype(r, &cur.type)) return false;
+      cur.kind = VM_CONST_REF_NULL;
+      break;
+    case 0xd2:
+      if (!vm_read_u32(r, &cur.index)) return false;
+      cur.kind = VM_CONST_REF_FUNC;
+      cur.type = VM_FUNCREF;
+      if (cur.index >= m->nfuncs) {
+        if (!type_err[0]) {
+          snprintf(type_err, sizeof type_err, "unknown function %u", cur.index);
+          type_at = off(r, at);
+        }
+      } else {
+        m->func_declared[cur.index] = 1;
+      }
+      break;
+    case 0x23:
+      if (!vm_read_u32(r, &cur.index)) return false;
+      cur.kind = VM_CONST_GLOBAL_GET;
+      /* Constant expressions see only imported globals (Wasm 2.0). */
+      if (cur.index >= m->nimported_globals) {
+        if (!const_err[0]) {
+          snprintf(const_err, sizeof const_err, "unknown global %u", cur.index);
+          const_at = off(r, at);
+        }
+      } else if (m->global_types[cur.index].mutable_) {
+        if (!const_err[0]) {
+          snprintf(const_err, sizeof const_err, "constant expression required");
+          const_at = off(r, at);
+        }
+      } else {
+        cur.type = m->global_types[cur.index].type;
+      }
+      break;
+    default: {
+      if (op == 0x05) return vm_reader_fail(r, at, "END opcode expected");
+      if (illegal_opcode(op)) return vm_reader_fail(r, at, "illegal opcode");
+      bool unknown_shape;
+      if (!skip_immediates(r, op, &unknown_shape)) return false;
+      if (!const_err[0]) {
+        snprintf(const_err, sizeof const_err, "constant expression required");
+        const_at = off(r, at);
+      }
+      if (unknown_shape) {
+        /* Cannot find the expression's end without a full instruction
+         * decoder; stop here with the validation error. */
+        invalid(d, rank, const_at, "%s", const_err);
+        d->fatal = true;
+        return false;
+      }
+      break;
+    }
+    }
+    if (n++ == 0) *e = cur;
+  }
+  if (const_err[0]) {
+    invalid(d, rank, const_at, "%s", const_err);
+  } else if (type_err[0]) {
+    invalid(d, rank, type_at, "%s", type_err);
+  } else if (n != 1 || e->type != expect) {
+    invalid(d, rank, off(r, start), "type mismatch");
+  }
+  return true;
+}
+
+/* ---- sections --------------------------------------------------------- */
+
+static bool sec_type(decoder *d, vm_reader *r) {
+  vm_module *m = d->m;
+  uint32_t n;
+  if (!vm_read_len(r, &n)) return false;
+  m->types = alloc_array(d, n, sizeof *m->types);
+  /* Every value type takes at least a byte of the section: its size bounds
+   * the total. */
+  m->type_storage = alloc_array(d, vm_reader_left(r), 1);
+  if (!m->types || !m->type_storage) return false;
+  m->ntypes = n;
+  size_t used = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    const uint8_t *at = r->pos;
+    int64_t form;
+    if (!vm_read_sleb(r, 7, &form)) return false;
+    if (form != -0x20) return vm_reader_fail(r, at, "malformed function type");
+    vm_functype *ft = &m->types[i];
+    ft->types = m->type_storage + used;
+    uint32_t np, nr;
+    if (!vm_read_len(r, &np)) return false;
+    for (uint32_t k = 0; k < np; k++)
+      if (!read_valtype(r, &m->type_storage[used++])) return false;
+    if (!vm_read_len(r, &nr)) return false;
+    for (uint32_t k = 0; k < nr; k++)
+      if (!read_valtype(r, &m->type_storage[used++])) return false;
+    ft->nparams = np;
+    ft->nresults = nr;
+  }
+  return true;
+}
+
+static bool sec_import(decoder *d, vm_reader *r) {
+  vm_module *m = d->m;
+  uint32_t n;
+  if (!vm_read_len(r, &n)) return false;
+  m->imports = alloc_array(d, n, sizeof *m->imports);
+  if (!m->imports) return false;
+  for (uint32_t i = 0; i < n; i++) {
+    vm_import *im = &m->imports[i];
+    const uint8_t *p;
+    if (!vm_read_name(r, &p, &im->module_len)) return false;
+    im->module = (char *)m->bytes + (p - r->base);
+    if (!vm_read_name(r, &p, &im->name_len)) return false;
+    im->name = (char *)m->bytes + (p - r->base);
+    const uint8_t *at = r->pos;
+    if (!vm_read_u8(r, &im->kind)) return false;
+    m->nimports = i + 1; /* entries so far are complete enough to release */
+    const uint8_t *tat = r->pos;
+    switch (im->kind) {
+    case VM_EXTERN_FUNC:
+      if (!vm_read_u32(r, &im->type.func_type)) return false;
+      if (im->type.func_type >= m->ntypes) invalid(d, RANK_IMPORT, off(r, tat), "unknown type %u", im->type.func_type);
+      m->nimported_funcs++;
+      break;
+    case VM_EXTERN_TABLE:
+      if (!read_reftype(r, &im->type.table.elemtype) || !read_limits(r, &im->type.table.limits)) return false;
+      check_table_limits(d, RANK_IMPORT, off(r, tat), &im->type.table.limits);
+      m->nimported_tables++;
+      break;
+    case VM_EXTERN_MEMORY:
+      if (!read_limits(r, &im->type.memory)) return false;
+      check_memory_limits(d, RANK_IMPORT, off(r, tat), &im->type.memory);
+      m->nimported_memories++;
+      break;
+    case VM_EXTERN_GLOBAL:
+      if (!read_globaltype(r, &im->type.global)) return false;
+      m->nimported_globals++;
+      break;
+    default: return vm_reader_fail(r, at, "malformed import kind");
+    }
+  }
+  return true;
+}
+
+static bool sec_function(decoder *d, vm_reader *r) {
+  vm_module *m = d->m;
+  uint32_t n;
+  if (!vm_read_len(r, &n)) return false;
+  if (!ready_funcs(d, n)) return false;
+  d->nfunc_decls = n;
+  for (uint32_t i = 0; i < n; i++) {
+    const uint8_t *at = r->pos;
+    uint32_t t;
+    if (!vm_read_u32(r, &t)) return false;
+    if (t >= m->ntypes) {
+      invalid(d, RANK_FUNC, off(r, at), "unknown type %u", t);
+      t = 0; /* keep the entry harmless; the module is rejected anyway */
+    }
+    m->func_types[m->nimported_funcs + i] = t;
+  }
+  return true;
+}
+
+static bool sec_table(decoder *d, vm_reader *r) {
+  vm_module *m = d->m;
+  uint32_t n;
+  if (!vm_read_len(r, &n)) return false;
+  if (!ready_tables(d, n)) return false;
+  for (uint32_t i = 0; i < n; i++) {
+    const uint8_t *at = r->pos;
+    vm_tabletype *t = &m->tables[m->nimported_tables + i];
+    if (!read_reftype(r, &t->elemtype) || !read_limits(r, &t->limits)) return false;
+    check_table_limits(d, RANK_TABLE, off(r, at), &t->limits);
+  }
+  return true;
+}
+
+static bool sec_memory(decoder *d, vm_reader *r) {
+  vm_module *m = d->m;
+  uint32_t n;
+  if (!vm_read_len(r, &n)) return false;
+  if (!ready_mems(d, n)) return false;
+  for (uint32_t i = 0; i < n; i++) {
+    const uint8_t *at = r->pos;
+    vm_limits *l = &m->memories[m->nimported_memories + i];
+    if (!read_limits(r, l)) return false;
+    check_memory_limits(d, RANK_MEMORY, off(r, at), l);
+  }
+  return true;
+}
+
+static bool sec_global(decoder *d, vm_reader *r) {
+  vm_module *m = d->m;
+  uint32_t n;
+  if (!vm_read_len(r, &n)) return false;
+  if (!ready_globals(d, n)) return false;
+  for (uint32_t i = 0; i < n; i++) {
+    vm_global_def *g = &m->globals[i];
+    if (!read_globaltype(r, &g->type)) return false;
+    m->global_types[m->nimported_globals + i] = g->type;
+    if (!read_const(d, r, &g->init, g->type.type, RANK_GLOBAL)) return false;
+  }
+  return true;
+}
+
+static bool sec_export(decoder *d, vm_reader *r) {
+  vm_module *m = d->m;
+  uint32_t n;
+  if (!vm_read_len(r, &n)) return false;
+  m->exports = alloc_array(d, n, sizeof *m->exports);
+  if (!m->exports) return false;
+  for (uint32_t i = 0; i < n; i++) {
+    vm_export *ex = &m->exports[i];
+    const uint8_t *p;
+    if (!vm_read_name(r, &p, &ex->name_len)) return false;
+    ex->name = (char *)m->bytes + (p - r->base);
+    const uint8_t *at = r->pos;
+    if (!vm_read_u8(r, &ex->kind)) return false;
+    if (ex->kind > VM_EXTERN_GLOBAL) return vm_reader_fail(r, at, "malformed export kind");
+    const uint8_t *iat = r->pos;
+    if (!vm_read_u32(r, &ex->index)) return false;
+    m->nexports = i + 1;
+    switch (ex->kind) {
+    case VM_EXTERN_FUNC:
+      if (ex->index >= m->nfuncs)
+        invalid(d, RANK_EXPORT, off(r, iat), "unknown function %u", ex->index);
+      else
+        m->func_declared[ex->index] = 1;
+      break;
+    case VM_EXTERN_TABLE:
+      if (ex->index >= m->ntables) invalid(d, RANK_EXPORT, off(r, iat), "unknown table %u", ex->index);
+      break;
+    case VM_EXTERN_MEMORY:
+      if (ex->index >= m->nmemories) invalid(d, RANK_EXPORT, off(r, iat), "unknown memory %u", ex->index);
+      break;
+    default:
+      if (ex->index >= m->nglobals) invalid(d, RANK_EXPORT, off(r, iat), "unknown global %u", ex->index);
+      break;
+    }
+  }
+  return true;
+}
+
+static bool sec_start(decoder *d, vm_reader *r) {
+  vm_module *m = d->m;
+  const uint8_t *at = r->pos;
+  if (!vm_read_u32(r, &m->start)) return false;
+  m->has_start = true;
+  if (m->start >= m->nfuncs) {
+    invalid(d, RANK_START, off(r, at), "unknown function %u", m->start);
+  } else {
+    uint32_t t = m->func_types[m->start];
+    if (t >= m->ntypes || m->types[t].nparams != 0 || m->types[t].nresults != 0)
+      invalid(d, RANK_START, off(r, at), "start function");
+  }
+  return true;
+}
+
+static bool sec_elem(decoder *d, vm_reader *r) {
+  vm_module *m = d->m;
+  uint32_t n;
+  if (!vm_read_len(r, &n)) return false;
+  m->elems = alloc_array(d, n, sizeof *m->elems);
+  if (!m->elems) return false;
+  for (uint32_t i = 0; i < n; i++) {
+    vm_elem *e = &m->elems[i];
+    m->nelems = i + 1;
+    const uint8_t *at = r->pos;
+    uint32_t flags;
+    if (!vm_read_u32(r, &flags)) return false;
+    if (flags > 7) return vm_reader_fail(r, at, "malformed elements segment kind");
+    /* bit 0: passive/declarative (else active); bit 1: explicit table index
+     * (active) or declarative (otherwise); bit 2: expressions, not indices. */
+    bool active = !(flags & 1);
+    bool exprs = (flags & 4) != 0;
+    e->mode = active ? VM_SEG_ACTIVE : (flags & 2) ? VM_SEG_DECLARATIVE : VM_SEG_PASSIVE;
+    e->type = VM_FUNCREF;
+    e->table = 0;
+    const uint8_t *table_at = r->pos;
+    if (active && (flags & 2) && !vm_read_u32(r, &e->table)) return false;
+    vm_const_expr offset_expr;
+    memset(&offset_expr, 0, sizeof offset_expr);
+    int saved_rank = d->inv_rank;
+    vm_error saved_inv = d->inv;
+    bool offset_invalid = false;
+    vm_error offset_err;
+    if (active) {
+      /* The reference checks the items before the offset: hold the offset's
+       * problem back until the items are done. */
+      d->inv_rank = RANK_NONE;
+      bool ok = read_const(d, r, &offset_expr, VM_I32, RANK_ELEM);
+      offset_invalid = d->inv_rank != RANK_NONE;
+      offset_err = d->inv;
+      d->inv_rank = saved_rank;
+      d->inv = saved_inv;
+      if (!ok) {
+        if (d->fatal) invalid(d, RANK_ELEM, offset_err.offset, "%s", offset_err.message);
+        return false;
+      }
+      e->offset = offset_expr;
+    }
+    if (flags & 3) { /* an element kind or reference type follows */
+      const uint8_t *kat = r->pos;
+      if (exprs) {
+        if (!read_reftype(r, &e->type)) return false;
+      } else {
+        uint8_t kind;
+        if (!vm_read_u8(r, &kind)) return false;
+        if (kind != 0) return vm_reader_fail(r, kat, "malformed element kind");
+      }
+    }
+    uint32_t count;
+    if (!vm_read_len(r, &count)) return false;
+    e->items = alloc_array(d, count, sizeof *e->items);
+    if (!e->items) return false;
+    e->count = count;
+    for (uint32_t k = 0; k < count; k++) {
+      vm_const_expr *it = &e->items[k];
+      if (exprs) {
+        if (!read_const(d, r, it, e->type, RANK_ELEM)) return false;
+      } else {
+        const uint8_t *fat = r->pos;
+        if (!vm_read_u32(r, &it->index)) return false;
+        it->kind = VM_CONST_REF_FUNC;
+        it->type = VM_FUNCREF;
+        if (it->index >= m->nfuncs)
+          invalid(d, RANK_ELEM, off(r, fat), "unknown function %u", it->index);
+        else
+          m->func_declared[it->index] = 1;
+      }
+    }
+    if (active) {
+      if (e->table >= m->ntables)
+        invalid(d, RANK_ELEM, off(r, table_at), "unknown table %u", e->table);
+      else if (m->tables[e->table].elemtype != e->type)
+        invalid(d, RANK_ELEM, off(r, table_at), "type mismatch");
+      if (offset_invalid) invalid(d, RANK_ELEM, offset_err.offset, "%s", offset_err.message);
+    }
+  }
+  return true;
+}
+
+static bool sec_data_count(decoder *d, vm_reader *r) {
+  if (!vm_read_u32(r, &d->m->data_count)) return false;
+  d->m->has_data_count = true;
+  return true;
+}
+
+static bool sec_code(decoder *d, vm_reader *r) {
+  vm_module *m = d->m;
+  uint32_t n;
+  if (!vm_read_len(r, &n)) return false;
+  /* At least one entry per declared function, so that releasing the module
+   * may walk nfuncs - nimported_funcs entries whatever the counts say. */
+  m->codes = alloc_array(d, n > d->nfunc_decls ? n : d->nfunc_decls, sizeof *m->codes);
+  if (!m->codes) return false;
+  d->ncodes = n;
+  for (uint32_t i = 0; i < n; i++) {
+    vm_reader body;
+    if (!vm_read_sized(r, &body)) return false;
+    m->codes[i].body_offset = (uint32_t)(body.pos - r->base);
+    m->codes[i].body_len = (uint32_t)(body.end - body.pos);
+    m->code_bytes += m->codes[i].body_len;
+    r->pos = body.end;
+  }
+  return true;
+}
+
+static bool sec_data(decoder *d, vm_reader *r) {
+  vm_module *m = d->m;
+  uint32_t n;
+  if (!vm_read_len(r, &n)) return false;
+  m->datas = alloc_array(d, n, sizeof *m->datas);
+  if (!m->datas) return false;
+  for (uint32_t i = 0; i < n; i++) {
+    vm_data *seg = &m->datas[i];
+    m->ndatas = i + 1;
+    const uint8_t *at = r->pos;
+    uint32_t flags;
+    if (!vm_read_u32(r, &flags)) return false;
+    if (flags > 2) return vm_reader_fail(r, at, "malformed data segment kind");
+    seg->mode = flags == 1 ? VM_SEG_PASSIVE : VM_SEG_ACTIVE;
+    seg->memory = 0;
+    const uint8_t *mat = r->pos;
+    if (flags == 2 && !vm_read_u32(r, &seg->memory)) return false;
+    if (seg->mode == VM_SEG_ACTIVE) {
+      if (!read_const(d, r, &seg->offset, VM_I32, RANK_DATA)) return false;
+      if (seg->memory >= m->nmemories) invalid(d, RANK_DATA, off(r, mat), "unknown memory %u", seg->memory);
+    }
+    const uint8_t *p;
+    if (!vm_read_bytevec(r, &p, &seg->len)) return false;
+    seg->bytes = m->bytes + (p - r->base);
+  }
+  return true;
+}
+
+/* A custom section: a UTF-8 name, then anything.  The reference reads the
+ * name without regard to the section's size and then fails to skip a
+ * negative remainder, so a name that overruns the section is an unexpected
+ * end, not a size mismatch. */
+static bool sec_custom(decoder *d, vm_reader *r) {
+  (void)d;
+  vm_reader c = *r;
+  c.limit = c.end;
+  const uint8_t *at = c.pos;
+  uint32_t len;
+  if (!vm_read_u32(&c, &len)) {
+    r->error = c.error;
+    r->error_at = c.error_at;
+    return false;
+  }
+  if ((uint64_t)len > (uint64_t)(r->limit - c.pos)) return vm_reader_fail(r, at, VM_MSG_LENGTH_OOB);
+  if ((uint64_t)len > (uint64_t)(c.end - c.pos)) return vm_reader_fail(r, c.end, VM_MSG_UNEXPECTED_END);
+  if (!vm_utf8_valid(c.pos, len)) return vm_reader_fail(r, at, VM_MSG_UTF8);
+  r->pos = r->end;
+  return true;
+}
+
+/* ---- exports: name uniqueness ----------------------------------------- */
+
+static int cmp_export_names(const void *a, const void *b) {
+  const vm_export *x = *(const vm_export *const *)a, *y = *(const vm_export *const *)b;
+  size_t n = x->name_len < y->name_len ? x->name_len : y->name_len;
+  int c = memcmp(x->name, y->name, n);
+  if (c) return c;
+  return x->name_len < y->name_len ? -1 : x->name_len > y->name_len;
+}
+
+static bool check_export_names(decoder *d) {
+  vm_module *m = d->m;
+  if (m->nexports < 2) return true;
+  const vm_export **v = alloc_array(d, m->nexports, sizeof *v);
+  if (!v) return false;
+  for (uint32_t i = 0; i < m->nexports; i++) v[i] = &m->exports[i];
+  qsort(v, m->nexports, sizeof *v, cmp_export_names);
+  for (uint32_t i = 1; i < m->nexports; i++)
+    if (cmp_export_names(&v[i - 1], &v[i]) == 0) {
+      invalid(d, RANK_EXPORT, -1, "duplicate export name");
+      break;
+    }
+  free(v);
+  return true;
+}
+
+/* ---- the module ------------------------------------------------------- */
+
+typedef bool (*section_fn)(decoder *d, vm_reader *r);
+
+static const section_fn section_fns[13] = {
+    sec_custom, sec_type, sec_import, sec_function, sec_table, sec_memory,     sec_global,
+    sec_export, sec_start, sec_elem,  sec_code,     sec_data, sec_data_count,
+};
+
+/* Turn a failed step into the error to return. */
+static vm_result failure(decoder *d, const vm_reader *r, vm_error *err) {
+  if (d->oom) return vm_error_set(err, VM_ERR_NOMEM, d->section, -1, "out of memory");
+  if (r->error) return vm_error_set(err, VM_ERR_MALFORMED, d->section, vm_reader_error_offset(r), "%s", r->error);
+  if (d->inv_rank != RANK_NONE) {
+    *err = d->inv;
+    return err->result;
+  }
+  return vm_error_set(err, VM_ERR_MALFORMED, d->section, -1, "malformed module");
+}
+
+vm_result vm_decode(vm_module *m, vm_error *err) {
+  vm_error scratch;
+  if (!err) err = &scratch;
+  vm_error_clear(err);
+  decoder d;
+  memset(&d, 0, sizeof d);
+  d.m = m;
+  d.section = -1;
+  d.inv_rank = RANK_NONE;
+  vm_error_clear(&d.inv);
+
+  const uint8_t *base = m->bytes;
+  size_t len = m->len;
+  if (len < 4) return vm_error_set(err, VM_ERR_MALFORMED, -1, (int64_t)len, "unexpected end");
+  if (memcmp(base, "\0asm", 4) != 0) return vm_error_set(err, VM_ERR_MALFORMED, -1, 0, "magic header not detected");
+  if (len < 8) return vm_error_set(err, VM_ERR_MALFORMED, -1, (int64_t)len, "unexpected end");
+  if (memcmp(base + 4, "\1\0\0\0", 4) != 0)
+    return vm_error_set(err, VM_ERR_MALFORMED, -1, 4, "unknown binary version");
+
+  vm_reader r;
+  vm_reader_init(&r, base, len);
+  r.pos += 8;
+  int last = 0;
+  while (!vm_reader_eof(&r)) {
+    const uint8_t *at = r.pos;
+    uint8_t id = *r.pos;
+    if (id > SEC_DATA_COUNT) {
+      vm_reader_fail(&r, at, "malformed section id");
+      return failure(&d, &r, err);
+    }
+    if (id != SEC_CUSTOM) {
+      int order = section_order[id];
+      if (order <= last) {
+        vm_reader_fail(&r, at, "unexpected content after last section");
+        return failure(&d, &r, err);
+      }
+      last = order;
+      if (!ready_before(&d, order)) return failure(&d, &r, err);
+    }
+    d.section = id;
+    r.pos++;
+    vm_reader sec;
+    if (!vm_read_sized(&r, &sec)) return failure(&d, &r, err);
+    if (!section_fns[id](&d, &sec)) return failure(&d, &sec, err);
+    if (sec.pos != sec.end) {
+      vm_reader_fail(&sec, sec.pos, VM_MSG_SIZE_MISMATCH);
+      return failure(&d, &sec, err);
+    }
+    r.pos = sec.end;
+  }
+  d.section = -1;
+  if (!ready_before(&d, 99)) return failure(&d, &r, err);
+  if (d.nfunc_decls != d.ncodes)
+    return vm_error_set(err, VM_ERR_MALFORMED, -1, (int64_t)len,
+                        "function and code section have inconsistent lengths");
+  if (m->has_data_count && m->data_count != m->ndatas)
+    return vm_error_set(err, VM_ERR_MALFORMED, -1, (int64_t)len,
+                        "data count and data section have inconsistent lengths");
+
+  if (!check_export_names(&d)) return failure(&d, &r, err);
+  if (m->nmemories > 1) invalid(&d, RANK_MEMCOUNT, -1, "multiple memories");
+  if (d.inv_rank != RANK_NONE) {
+    *err = d.inv;
+    return err->result;
+  }
+  return VM_OK;
+}

@@ -1,0 +1,675 @@
+/*
+ * interp.c - the interpreter: runs the compiled internal code of ir.h.  It
+ * owns the dispatch loop (computed goto under GCC/Clang, a switch elsewhere,
+ * both from one source through the vmdispatch/vmcase/vmbreak macros), the
+ * explicit frame stack (no C recursion per wasm call), calls to wasm, host and
+ * indirect functions, bounds-checked memory and table access, and the single
+ * exit path of traps.  The exact numeric semantics live in numeric.h; the
+ * heavier runtime operations (grow, segment init, host calls) in instance.c.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "vm/numeric.h"
+#include "vm/runtime.h"
+
+#if defined(__GNUC__) && !defined(VM_NO_COMPUTED_GOTO)
+#define VM_COMPUTED_GOTO 1
+#else
+#define VM_COMPUTED_GOTO 0
+#endif
+
+#if defined(__GNUC__)
+#define VM_LIKELY(x) __builtin_expect(!!(x), 1)
+#define VM_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define VM_LIKELY(x) (x)
+#define VM_UNLIKELY(x) (x)
+#endif
+
+/*
+ * Dispatch.  With labels-as-values every handler ends in its own indirect
+ * jump (better branch prediction than one shared switch jump); the switch
+ * fallback compiles the same handlers as cases of a loop.
+ */
+#if VM_COMPUTED_GOTO
+#define vmdispatch(o) goto *vm_labels[o];
+#define vmcase(name) L_##name:
+#define vmbreak goto *vm_labels[*ip]
+#else
+#define vmdispatch(o) switch (o)
+#define vmcase(name) case VM_OP_##name:
+#define vmbreak break
+#endif
+
+/*
+ * Interruption points: function entry and loop back-edges (a branch to a
+ * lower or equal address).  The fuel counter and the deadline/interrupt flag
+ * checks belong here; a failing check sets `trap` and jumps to trap_exit.
+ * Intentionally empty until the guardrails land.
+ */
+#define VM_ENTRY_POINT() ((void)0)
+#define VM_BACKEDGE_POINT() ((void)0)
+
+/* Operand access: operand word k of the current instruction names a slot. */
+#define R32(k) ((uint32_t)fp[ip[k]])
+#define R64(k) (fp[ip[k]])
+#define RF32(k) vm_f32_from_bits(R32(k))
+#define RF64(k) vm_f64_from_bits(R64(k))
+#define W32(k, v) (fp[ip[k]] = (uint64_t)(uint32_t)(v))
+#define W64(k, v) (fp[ip[k]] = (uint64_t)(v))
+#define WF32(k, v) W32(k, vm_f32_bits(v))
+#define WF64(k, v) W64(k, vm_f64_bits(v))
+
+/* Memory 0 of the current instance into locals.  The base never moves, but
+ * the size changes with memory.grow, including a grow by a callee or by a
+ * host function, so this runs after every call, return and grow. */
+#define RELOAD_MEM()                                                                                         \
+  do {                                                                                                       \
+    vm_memory *m_ = inst->memory;                                                                            \
+    mb = m_ ? m_->data : NULL;                                                                               \
+    ms = m_ ? m_->size : 0;                                                                                  \
+  } while (0)
+
+#define TRAP(t)                                                                                              \
+  do {                                                                                                       \
+    trap = (t);                                                                                              \
+    goto trap_exit;                                                                                          \
+  } while (0)
+
+#define JUMP(target)                                                                                         \
+  do {                                                                                                       \
+    const vm_word *t_ = cb + (target);                                                                       \
+    if (t_ <= ip) VM_BACKEDGE_POINT();                                                                       \
+    ip = t_;                                                                                                 \
+  } while (0)
+
+/* A host call: nested invocations from the host run above this frame. */
+#define HOST_CALL(fn, args)                                                                                  \
+  do {                                                                                                       \
+    vm_result r_;                                                                                            \
+    ex->depth = depth;                                                                                       \
+    ex->sp = fp + code->nslots;                                                                              \
+    r_ = vm_call_host(s, (fn), inst, (args));                                                                \
+    if (VM_UNLIKELY(r_ != VM_OK)) {                                                                          \
+      res = r_;                                                                                              \
+      TRAP(VM_TRAP_HOST);                                                                                    \
+    }                                                                                                        \
+    RELOAD_MEM();                                                                                            \
+  } while (0)
+
+/* Handler shapes.  FN is an expression macro or inline function. */
+#define OP_DS(name, W, R, FN)                                                                                \
+  vmcase(name) {                                                                                             \
+    W(1, FN(R(2)));                                                                                          \
+    ip += 3;                                                                                                 \
+    vmbreak;                                                                                                 \
+  }
+#define OP_DSS(name, W, R, FN)                                                                               \
+  vmcase(name) {                                                                                             \
+    W(1, FN(R(2), R(3)));                                                                                    \
+    ip += 4;                                                                                                 \
+    vmbreak;                                                                                                 \
+  }
+/* Trapping division and float->int truncation: FN returns a vm_trap. */
+#define OP_DSS_TRAP(name, T, W, R, FN)                                                                       \
+  vmcase(name) {                                                                                             \
+    T r_ = 0;                                                                                                \
+    vm_trap t_ = FN(R(2), R(3), &r_);                                                                        \
+    if (VM_UNLIKELY(t_ != VM_TRAP_NONE)) TRAP(t_);                                                           \
+    W(1, r_);                                                                                                \
+    ip += 4;                                                                                                 \
+    vmbreak;                                                                                                 \
+  }
+#define OP_DS_TRAP(name, T, W, R, FN)                                                                        \
+  vmcase(name) {                                                                                             \
+    T r_ = 0;                                                                                                \
+    vm_trap t_ = FN(R(2), &r_);                                                                              \
+    if (VM_UNLIKELY(t_ != VM_TRAP_NONE)) TRAP(t_);                                                           \
+    W(1, r_);                                                                                                \
+    ip += 3;                                                                                                 \
+    vmbreak;                                                                                                 \
+  }
+/* [op, d, addr, offset]; ea + N <= size in 64-bit arithmetic (no overflow:
+ * ea < 2^33). */
+#define OP_LOAD(name, N, W, FN)                                                                              \
+  vmcase(name) {                                                                                             \
+    uint64_t ea_ = (uint64_t)(uint32_t)fp[ip[2]] + ip[3];                                                    \
+    if (VM_UNLIKELY(ea_ + (N) > ms)) goto oob;                                                               \
+    W(1, FN(mb + ea_));                                                                                      \
+    ip += 4;                                                                                                 \
+    vmbreak;                                                                                                 \
+  }
+/* [op, addr, value, offset] */
+#define OP_STORE(name, N, FN)                                                                                \
+  vmcase(name) {                                                                                             \
+    uint64_t ea_ = (uint64_t)(uint32_t)fp[ip[1]] + ip[3];                                                    \
+    if (VM_UNLIKELY(ea_ + (N) > ms)) goto oob;                                                               \
+    FN(mb + ea_, fp[ip[2]]);                                                                                 \
+    ip += 4;                                                                                                 \
+    vmbreak;                                                                                                 \
+  }
+
+/* Expression helpers for the handler shapes. */
+#define ID(a) (a)
+#define ADD(a, b) ((a) + (b))
+#define SUB(a, b) ((a) - (b))
+#define MUL(a, b) ((a) * (b))
+#define DIV(a, b) ((a) / (b))
+#define AND(a, b) ((a) & (b))
+#define OR(a, b) ((a) | (b))
+#define XOR(a, b) ((a) ^ (b))
+#define EQZ(a) ((a) == 0)
+#define EQ(a, b) ((a) == (b))
+#define NE(a, b) ((a) != (b))
+#define LT(a, b) ((a) < (b))
+#define GT(a, b) ((a) > (b))
+#define LE(a, b) ((a) <= (b))
+#define GE(a, b) ((a) >= (b))
+#define LTS32(a, b) (vm_s32(a) < vm_s32(b))
+#define GTS32(a, b) (vm_s32(a) > vm_s32(b))
+#define LES32(a, b) (vm_s32(a) <= vm_s32(b))
+#define GES32(a, b) (vm_s32(a) >= vm_s32(b))
+#define LTS64(a, b) (vm_s64(a) < vm_s64(b))
+#define GTS64(a, b) (vm_s64(a) > vm_s64(b))
+#define LES64(a, b) (vm_s64(a) <= vm_s64(b))
+#define GES64(a, b) (vm_s64(a) >= vm_s64(b))
+#define TO_F32(a) ((float)(a))
+#define TO_F64(a) ((double)(a))
+
+#define LD8S32(p) vm_ext8_32(*(p))
+#define LD8U(p) (*(p))
+#define LD16S32(p) vm_ext16_32(vm_load16(p))
+#define LD8S64(p) vm_ext8_64(*(p))
+#define LD16S64(p) vm_ext16_64(vm_load16(p))
+#define LD32S64(p) vm_ext32_64(vm_load32(p))
+#define ST8(p, v) (*(p) = (uint8_t)(v))
+#define ST16(p, v) vm_store16((p), (uint16_t)(v))
+#define ST32(p, v) vm_store32((p), (uint32_t)(v))
+#define ST64(p, v) vm_store64((p), (v))
+
+/* Labels as values and `goto *` are GNU extensions, used on purpose here. */
+#if VM_COMPUTED_GOTO
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wgnu-label-as-value"
+#endif
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpedantic"
+#endif
+
+vm_result vm_interp_run(vm_store *s, vm_func *f, uint64_t *fp) {
+#if VM_COMPUTED_GOTO
+  static const void *const vm_labels[VM_OP_COUNT] = {
+#define VM_IROP(name, fmt) &&L_##name,
+#include "vm/ir.def"
+#undef VM_IROP
+#define VM_NUMOP(name, fmt, wasm, in1, in2, out, size) &&L_##name,
+#include "vm/numops.def"
+#undef VM_NUMOP
+  };
+#endif
+  vm_exec *const ex = &s->exec;
+  const uint32_t entry_depth = ex->depth;
+  uint64_t *const saved_sp = ex->sp;
+  uint64_t *const stack_end = ex->stack_end;
+  vm_frame *const frames = ex->frames;
+  const uint32_t max_depth = ex->max_depth;
+  uint32_t depth = entry_depth;
+  const vm_code *code = f->code;
+  vm_instance *inst = f->inst;
+  const vm_word *cb = NULL; /* code base: branch targets are relative to it */
+  const vm_word *ip = NULL;
+  uint8_t *mb = NULL; /* memory 0 base and size in bytes */
+  uint64_t ms = 0;
+  vm_func *callee = NULL; /* set before `goto do_call` */
+  uint64_t *nfp = NULL;
+  vm_trap trap = VM_TRAP_NONE;
+  vm_result res = VM_ERR_TRAP;
+
+  if (VM_UNLIKELY(depth >= max_depth || fp < ex->stack || fp > stack_end ||
+                  (size_t)(stack_end - fp) < code->nslots))
+    TRAP(VM_TRAP_STACK_EXHAUSTED);
+  /* The entry frame: returning through it leaves the interpreter. */
+  frames[depth].ret_ip = NULL;
+  frames[depth].fp = fp;
+  frames[depth].code = NULL;
+  frames[depth].inst = NULL;
+  depth++;
+  for (uint32_t i = code->nparams; i < code->nlocals; i++) fp[i] = 0;
+  cb = ip = code->code;
+  RELOAD_MEM();
+  VM_ENTRY_POINT();
+
+  for (;;) {
+    vmdispatch(*ip) {
+      /* ---- control ---------------------------------------------------- */
+      vmcase(UNREACHABLE) { TRAP(VM_TRAP_UNREACHABLE); }
+      vmcase(BR) {
+        JUMP(ip[1]);
+        vmbreak;
+      }
+      vmcase(BR_IF) {
+        if (R32(1)) JUMP(ip[2]);
+        else ip += 3;
+        vmbreak;
+      }
+      vmcase(BR_UNLESS) {
+        if (!R32(1)) JUMP(ip[2]);
+        else ip += 3;
+        vmbreak;
+      }
+      vmcase(BR_TABLE) {
+        uint32_t i = R32(1), n = ip[2];
+        if (i > n) i = n;
+        JUMP(ip[3 + i]);
+        vmbreak;
+      }
+      vmcase(RETURN) {
+        const vm_frame *fr = &frames[--depth];
+        if (VM_UNLIKELY(depth == entry_depth)) goto done;
+        ip = fr->ret_ip;
+        fp = fr->fp;
+        code = fr->code;
+        inst = fr->inst;
+        cb = code->code;
+        RELOAD_MEM();
+        vmbreak;
+      }
+      vmcase(CALL) {
+        callee = inst->funcs[ip[1]];
+        nfp = fp + ip[2];
+        ip += 3;
+        if (VM_UNLIKELY(callee->code == NULL)) {
+          HOST_CALL(callee, nfp);
+          vmbreak;
+        }
+        goto do_call;
+      }
+      vmcase(CALL_INDIRECT) {
+        const vm_table *t = inst->tables[ip[2]];
+        const vm_functype *want = &inst->module->types[ip[1]];
+        const vm_functype *have;
+        uint32_t i = R32(4);
+        if (VM_UNLIKELY(i >= t->size)) TRAP(VM_TRAP_UNDEFINED_ELEMENT);
+        callee = (vm_func *)t->elems[i];
+        if (VM_UNLIKELY(callee == NULL)) TRAP(VM_TRAP_UNINITIALIZED_ELEMENT);
+        have = callee->code ? callee->type : &callee->host_type;
+        if (have != want && !vm_functype_equal(have, want)) TRAP(VM_TRAP_INDIRECT_MISMATCH);
+        nfp = fp + ip[3];
+        ip += 5;
+        if (callee->code == NULL) {
+          HOST_CALL(callee, nfp);
+          vmbreak;
+        }
+        goto do_call;
+      }
+    /* Enter wasm function `callee` with its frame at `nfp`; ip is already
+     * the caller's resume address.  Reached only by goto. */
+    do_call : {
+      const vm_code *cc = callee->code;
+      if (VM_UNLIKELY(depth >= max_depth || (size_t)(stack_end - nfp) < cc->nslots))
+        TRAP(VM_TRAP_STACK_EXHAUSTED);
+      frames[depth].ret_ip = ip;
+      frames[depth].fp = fp;
+      frames[depth].code = code;
+      frames[depth].inst = inst;
+      depth++;
+      fp = nfp;
+      code = cc;
+      inst = callee->inst;
+      for (uint32_t i = cc->nparams; i < cc->nlocals; i++) fp[i] = 0;
+      cb = ip = cc->code;
+      RELOAD_MEM();
+      VM_ENTRY_POINT();
+      vmbreak;
+    }
+
+      /* ---- data movement ---------------------------------------------- */
+      vmcase(MOV) {
+        fp[ip[1]] = fp[ip[2]];
+        ip += 3;
+        vmbreak;
+      }
+      vmcase(CONST32) {
+        fp[ip[1]] = ip[2];
+        ip += 3;
+        vmbreak;
+      }
+      vmcase(CONST64) {
+        fp[ip[1]] = (uint64_t)ip[2] | (uint64_t)ip[3] << 32;
+        ip += 4;
+        vmbreak;
+      }
+      vmcase(SELECT) {
+        fp[ip[1]] = R32(4) ? fp[ip[2]] : fp[ip[3]];
+        ip += 5;
+        vmbreak;
+      }
+      vmcase(GLOBAL_GET) {
+        fp[ip[1]] = inst->globals[ip[2]]->value;
+        ip += 3;
+        vmbreak;
+      }
+      vmcase(GLOBAL_SET) {
+        inst->globals[ip[2]]->value = fp[ip[1]];
+        ip += 3;
+        vmbreak;
+      }
+
+      /* ---- references -------------------------------------------------- */
+      vmcase(REF_NULL) {
+        fp[ip[1]] = 0;
+        ip += 2;
+        vmbreak;
+      }
+      vmcase(REF_IS_NULL) {
+        W32(1, fp[ip[2]] == 0);
+        ip += 3;
+        vmbreak;
+      }
+      vmcase(REF_FUNC) {
+        fp[ip[1]] = (uint64_t)(uintptr_t)inst->funcs[ip[2]];
+        ip += 3;
+        vmbreak;
+      }
+
+      /* ---- memory 0 ----------------------------------------------------- */
+      vmcase(MEMORY_SIZE) {
+        W32(1, inst->memory->pages);
+        ip += 2;
+        vmbreak;
+      }
+      vmcase(MEMORY_GROW) {
+        W32(1, vm_memory_grow(inst->memory, R32(2)));
+        RELOAD_MEM();
+        ip += 3;
+        vmbreak;
+      }
+      vmcase(MEMORY_FILL) {
+        uint32_t d = R32(1), n = R32(3);
+        if (VM_UNLIKELY((uint64_t)d + n > ms)) goto oob;
+        if (n) memset(mb + d, (int)(R32(2) & 0xFF), n);
+        ip += 4;
+        vmbreak;
+      }
+      vmcase(MEMORY_COPY) {
+        uint32_t d = R32(1), sa = R32(2), n = R32(3);
+        if (VM_UNLIKELY((uint64_t)d + n > ms || (uint64_t)sa + n > ms)) goto oob;
+        if (n) memmove(mb + d, mb + sa, n);
+        ip += 4;
+        vmbreak;
+      }
+      vmcase(MEMORY_INIT) {
+        vm_trap t_ = vm_memory_init_op(inst, ip[1], R32(2), R32(3), R32(4));
+        if (VM_UNLIKELY(t_ != VM_TRAP_NONE)) TRAP(t_);
+        ip += 5;
+        vmbreak;
+      }
+      vmcase(DATA_DROP) {
+        inst->data_dropped[ip[1]] = 1;
+        ip += 2;
+        vmbreak;
+      }
+
+      /* ---- tables -------------------------------------------------------- */
+      vmcase(TABLE_GET) {
+        const vm_table *t = inst->tables[ip[3]];
+        uint32_t i = R32(2);
+        if (VM_UNLIKELY(i >= t->size)) TRAP(VM_TRAP_TABLE_OOB);
+        fp[ip[1]] = (uint64_t)(uintptr_t)t->elems[i];
+        ip += 4;
+        vmbreak;
+      }
+      vmcase(TABLE_SET) {
+        vm_table *t = inst->tables[ip[3]];
+        uint32_t i = R32(1);
+        if (VM_UNLIKELY(i >= t->size)) TRAP(VM_TRAP_TABLE_OOB);
+        t->elems[i] = (void *)(uintptr_t)fp[ip[2]];
+        ip += 4;
+        vmbreak;
+      }
+      vmcase(TABLE_SIZE) {
+        W32(1, inst->tables[ip[2]]->size);
+        ip += 3;
+        vmbreak;
+      }
+      vmcase(TABLE_GROW) {
+        vm_table *t = inst->tables[ip[4]];
+        W32(1, vm_table_grow(t, R32(3), (void *)(uintptr_t)fp[ip[2]]));
+        ip += 5;
+        vmbreak;
+      }
+      vmcase(TABLE_FILL) {
+        vm_table *t = inst->tables[ip[4]];
+        uint32_t i = R32(1), n = R32(3);
+        void *v = (void *)(uintptr_t)fp[ip[2]];
+        if (VM_UNLIKELY((uint64_t)i + n > t->size)) TRAP(VM_TRAP_TABLE_OOB);
+        for (uint32_t k = 0; k < n; k++) t->elems[i + k] = v;
+        ip += 5;
+        vmbreak;
+      }
+      vmcase(TABLE_COPY) {
+        vm_table *td = inst->tables[ip[4]];
+        const vm_table *ts = inst->tables[ip[5]];
+        uint32_t d = R32(1), sa = R32(2), n = R32(3);
+        if (VM_UNLIKELY((uint64_t)d + n > td->size || (uint64_t)sa + n > ts->size)) TRAP(VM_TRAP_TABLE_OOB);
+        if (n) memmove(td->elems + d, ts->elems + sa, (size_t)n * sizeof(void *));
+        ip += 6;
+        vmbreak;
+      }
+      vmcase(TABLE_INIT) {
+        vm_trap t_ = vm_table_init_op(inst, ip[4], ip[5], R32(1), R32(2), R32(3));
+        if (VM_UNLIKELY(t_ != VM_TRAP_NONE)) TRAP(t_);
+        ip += 6;
+        vmbreak;
+      }
+      vmcase(ELEM_DROP) {
+        inst->elem_dropped[ip[1]] = 1;
+        ip += 2;
+        vmbreak;
+      }
+
+      /* ---- comparisons -------------------------------------------------- */
+      OP_DS(I32_EQZ, W32, R32, EQZ)
+      OP_DSS(I32_EQ, W32, R32, EQ)
+      OP_DSS(I32_NE, W32, R32, NE)
+      OP_DSS(I32_LT_S, W32, R32, LTS32)
+      OP_DSS(I32_LT_U, W32, R32, LT)
+      OP_DSS(I32_GT_S, W32, R32, GTS32)
+      OP_DSS(I32_GT_U, W32, R32, GT)
+      OP_DSS(I32_LE_S, W32, R32, LES32)
+      OP_DSS(I32_LE_U, W32, R32, LE)
+      OP_DSS(I32_GE_S, W32, R32, GES32)
+      OP_DSS(I32_GE_U, W32, R32, GE)
+      OP_DS(I64_EQZ, W32, R64, EQZ)
+      OP_DSS(I64_EQ, W32, R64, EQ)
+      OP_DSS(I64_NE, W32, R64, NE)
+      OP_DSS(I64_LT_S, W32, R64, LTS64)
+      OP_DSS(I64_LT_U, W32, R64, LT)
+      OP_DSS(I64_GT_S, W32, R64, GTS64)
+      OP_DSS(I64_GT_U, W32, R64, GT)
+      OP_DSS(I64_LE_S, W32, R64, LES64)
+      OP_DSS(I64_LE_U, W32, R64, LE)
+      OP_DSS(I64_GE_S, W32, R64, GES64)
+      OP_DSS(I64_GE_U, W32, R64, GE)
+      OP_DSS(F32_EQ, W32, RF32, EQ)
+      OP_DSS(F32_NE, W32, RF32, NE)
+      OP_DSS(F32_LT, W32, RF32, LT)
+      OP_DSS(F32_GT, W32, RF32, GT)
+      OP_DSS(F32_LE, W32, RF32, LE)
+      OP_DSS(F32_GE, W32, RF32, GE)
+      OP_DSS(F64_EQ, W32, RF64, EQ)
+      OP_DSS(F64_NE, W32, RF64, NE)
+      OP_DSS(F64_LT, W32, RF64, LT)
+      OP_DSS(F64_GT, W32, RF64, GT)
+      OP_DSS(F64_LE, W32, RF64, LE)
+      OP_DSS(F64_GE, W32, RF64, GE)
+
+      /* ---- i32 arithmetic ------------------------------------------------ */
+      OP_DS(I32_CLZ, W32, R32, vm_clz32)
+      OP_DS(I32_CTZ, W32, R32, vm_ctz32)
+      OP_DS(I32_POPCNT, W32, R32, vm_popcnt32)
+      OP_DSS(I32_ADD, W32, R32, ADD)
+      OP_DSS(I32_SUB, W32, R32, SUB)
+      OP_DSS(I32_MUL, W32, R32, MUL)
+      OP_DSS_TRAP(I32_DIV_S, uint32_t, W32, R32, vm_div_s32)
+      OP_DSS_TRAP(I32_DIV_U, uint32_t, W32, R32, vm_div_u32)
+      OP_DSS_TRAP(I32_REM_S, uint32_t, W32, R32, vm_rem_s32)
+      OP_DSS_TRAP(I32_REM_U, uint32_t, W32, R32, vm_rem_u32)
+      OP_DSS(I32_AND, W32, R32, AND)
+      OP_DSS(I32_OR, W32, R32, OR)
+      OP_DSS(I32_XOR, W32, R32, XOR)
+      OP_DSS(I32_SHL, W32, R32, vm_shl32)
+      OP_DSS(I32_SHR_S, W32, R32, vm_shrs32)
+      OP_DSS(I32_SHR_U, W32, R32, vm_shru32)
+      OP_DSS(I32_ROTL, W32, R32, vm_rotl32)
+      OP_DSS(I32_ROTR, W32, R32, vm_rotr32)
+
+      /* ---- i64 arithmetic ------------------------------------------------ */
+      OP_DS(I64_CLZ, W64, R64, vm_clz64)
+      OP_DS(I64_CTZ, W64, R64, vm_ctz64)
+      OP_DS(I64_POPCNT, W64, R64, vm_popcnt64)
+      OP_DSS(I64_ADD, W64, R64, ADD)
+      OP_DSS(I64_SUB, W64, R64, SUB)
+      OP_DSS(I64_MUL, W64, R64, MUL)
+      OP_DSS_TRAP(I64_DIV_S, uint64_t, W64, R64, vm_div_s64)
+      OP_DSS_TRAP(I64_DIV_U, uint64_t, W64, R64, vm_div_u64)
+      OP_DSS_TRAP(I64_REM_S, uint64_t, W64, R64, vm_rem_s64)
+      OP_DSS_TRAP(I64_REM_U, uint64_t, W64, R64, vm_rem_u64)
+      OP_DSS(I64_AND, W64, R64, AND)
+      OP_DSS(I64_OR, W64, R64, OR)
+      OP_DSS(I64_XOR, W64, R64, XOR)
+      OP_DSS(I64_SHL, W64, R64, vm_shl64)
+      OP_DSS(I64_SHR_S, W64, R64, vm_shrs64)
+      OP_DSS(I64_SHR_U, W64, R64, vm_shru64)
+      OP_DSS(I64_ROTL, W64, R64, vm_rotl64)
+      OP_DSS(I64_ROTR, W64, R64, vm_rotr64)
+
+      /* ---- f32 arithmetic ------------------------------------------------ */
+      OP_DS(F32_ABS, W32, R32, vm_f32_abs)
+      OP_DS(F32_NEG, W32, R32, vm_f32_neg)
+      OP_DS(F32_CEIL, WF32, RF32, vm_f32_ceil)
+      OP_DS(F32_FLOOR, WF32, RF32, vm_f32_floor)
+      OP_DS(F32_TRUNC, WF32, RF32, vm_f32_trunc)
+      OP_DS(F32_NEAREST, WF32, RF32, vm_f32_nearest)
+      OP_DS(F32_SQRT, WF32, RF32, vm_f32_sqrt)
+      OP_DSS(F32_ADD, WF32, RF32, ADD)
+      OP_DSS(F32_SUB, WF32, RF32, SUB)
+      OP_DSS(F32_MUL, WF32, RF32, MUL)
+      OP_DSS(F32_DIV, WF32, RF32, DIV)
+      OP_DSS(F32_MIN, WF32, RF32, vm_f32_min)
+      OP_DSS(F32_MAX, WF32, RF32, vm_f32_max)
+      OP_DSS(F32_COPYSIGN, W32, R32, vm_f32_copysign)
+
+      /* ---- f64 arithmetic ------------------------------------------------ */
+      OP_DS(F64_ABS, W64, R64, vm_f64_abs)
+      OP_DS(F64_NEG, W64, R64, vm_f64_neg)
+      OP_DS(F64_CEIL, WF64, RF64, vm_f64_ceil)
+      OP_DS(F64_FLOOR, WF64, RF64, vm_f64_floor)
+      OP_DS(F64_TRUNC, WF64, RF64, vm_f64_trunc)
+      OP_DS(F64_NEAREST, WF64, RF64, vm_f64_nearest)
+      OP_DS(F64_SQRT, WF64, RF64, vm_f64_sqrt)
+      OP_DSS(F64_ADD, WF64, RF64, ADD)
+      OP_DSS(F64_SUB, WF64, RF64, SUB)
+      OP_DSS(F64_MUL, WF64, RF64, MUL)
+      OP_DSS(F64_DIV, WF64, RF64, DIV)
+      OP_DSS(F64_MIN, WF64, RF64, vm_f64_min)
+      OP_DSS(F64_MAX, WF64, RF64, vm_f64_max)
+      OP_DSS(F64_COPYSIGN, W64, R64, vm_f64_copysign)
+
+      /* ---- conversions ---------------------------------------------------- */
+      OP_DS(I32_WRAP_I64, W32, R64, ID)
+      OP_DS_TRAP(I32_TRUNC_F32_S, uint32_t, W32, RF32, vm_trunc_f32_s32)
+      OP_DS_TRAP(I32_TRUNC_F32_U, uint32_t, W32, RF32, vm_trunc_f32_u32)
+      OP_DS_TRAP(I32_TRUNC_F64_S, uint32_t, W32, RF64, vm_trunc_f64_s32)
+      OP_DS_TRAP(I32_TRUNC_F64_U, uint32_t, W32, RF64, vm_trunc_f64_u32)
+      OP_DS(I64_EXTEND_I32_S, W64, R64, vm_ext32_64)
+      OP_DS(I64_EXTEND_I32_U, W64, R32, ID)
+      OP_DS_TRAP(I64_TRUNC_F32_S, uint64_t, W64, RF32, vm_trunc_f32_s64)
+      OP_DS_TRAP(I64_TRUNC_F32_U, uint64_t, W64, RF32, vm_trunc_f32_u64)
+      OP_DS_TRAP(I64_TRUNC_F64_S, uint64_t, W64, RF64, vm_trunc_f64_s64)
+      OP_DS_TRAP(I64_TRUNC_F64_U, uint64_t, W64, RF64, vm_trunc_f64_u64)
+      OP_DS(F32_CONVERT_I32_S, WF32, R32, vm_f32_convert_s32)
+      OP_DS(F32_CONVERT_I32_U, WF32, R32, vm_f32_convert_u32)
+      OP_DS(F32_CONVERT_I64_S, WF32, R64, vm_f32_convert_s64)
+      OP_DS(F32_CONVERT_I64_U, WF32, R64, vm_f32_convert_u64)
+      OP_DS(F32_DEMOTE_F64, WF32, RF64, TO_F32)
+      OP_DS(F64_CONVERT_I32_S, WF64, R32, vm_f64_convert_s32)
+      OP_DS(F64_CONVERT_I32_U, WF64, R32, vm_f64_convert_u32)
+      OP_DS(F64_CONVERT_I64_S, WF64, R64, vm_f64_convert_s64)
+      OP_DS(F64_CONVERT_I64_U, WF64, R64, vm_f64_convert_u64)
+      OP_DS(F64_PROMOTE_F32, WF64, RF32, TO_F64)
+      OP_DS(I32_REINTERPRET_F32, W32, R32, ID)
+      OP_DS(I64_REINTERPRET_F64, W64, R64, ID)
+      OP_DS(F32_REINTERPRET_I32, W32, R32, ID)
+      OP_DS(F64_REINTERPRET_I64, W64, R64, ID)
+      OP_DS(I32_EXTEND8_S, W32, R32, vm_ext8_32)
+      OP_DS(I32_EXTEND16_S, W32, R32, vm_ext16_32)
+      OP_DS(I64_EXTEND8_S, W64, R64, vm_ext8_64)
+      OP_DS(I64_EXTEND16_S, W64, R64, vm_ext16_64)
+      OP_DS(I64_EXTEND32_S, W64, R64, vm_ext32_64)
+      OP_DS(I32_TRUNC_SAT_F32_S, W32, RF32, vm_trunc_sat_f32_s32)
+      OP_DS(I32_TRUNC_SAT_F32_U, W32, RF32, vm_trunc_sat_f32_u32)
+      OP_DS(I32_TRUNC_SAT_F64_S, W32, RF64, vm_trunc_sat_f64_s32)
+      OP_DS(I32_TRUNC_SAT_F64_U, W32, RF64, vm_trunc_sat_f64_u32)
+      OP_DS(I64_TRUNC_SAT_F32_S, W64, RF32, vm_trunc_sat_f32_s64)
+      OP_DS(I64_TRUNC_SAT_F32_U, W64, RF32, vm_trunc_sat_f32_u64)
+      OP_DS(I64_TRUNC_SAT_F64_S, W64, RF64, vm_trunc_sat_f64_s64)
+      OP_DS(I64_TRUNC_SAT_F64_U, W64, RF64, vm_trunc_sat_f64_u64)
+
+      /* ---- loads and stores ------------------------------------------------ */
+      OP_LOAD(I32_LOAD, 4, W32, vm_load32)
+      OP_LOAD(I64_LOAD, 8, W64, vm_load64)
+      OP_LOAD(F32_LOAD, 4, W32, vm_load32)
+      OP_LOAD(F64_LOAD, 8, W64, vm_load64)
+      OP_LOAD(I32_LOAD8_S, 1, W32, LD8S32)
+      OP_LOAD(I32_LOAD8_U, 1, W32, LD8U)
+      OP_LOAD(I32_LOAD16_S, 2, W32, LD16S32)
+      OP_LOAD(I32_LOAD16_U, 2, W32, vm_load16)
+      OP_LOAD(I64_LOAD8_S, 1, W64, LD8S64)
+      OP_LOAD(I64_LOAD8_U, 1, W64, LD8U)
+      OP_LOAD(I64_LOAD16_S, 2, W64, LD16S64)
+      OP_LOAD(I64_LOAD16_U, 2, W64, vm_load16)
+      OP_LOAD(I64_LOAD32_S, 4, W64, LD32S64)
+      OP_LOAD(I64_LOAD32_U, 4, W64, vm_load32)
+      OP_STORE(I32_STORE, 4, ST32)
+      OP_STORE(I64_STORE, 8, ST64)
+      OP_STORE(F32_STORE, 4, ST32)
+      OP_STORE(F64_STORE, 8, ST64)
+      OP_STORE(I32_STORE8, 1, ST8)
+      OP_STORE(I32_STORE16, 2, ST16)
+      OP_STORE(I64_STORE8, 1, ST8)
+      OP_STORE(I64_STORE16, 2, ST16)
+      OP_STORE(I64_STORE32, 4, ST32)
+
+#if !VM_COMPUTED_GOTO
+    default:
+      /* Not emitted by the compiler; fail safely rather than run garbage. */
+      TRAP(VM_TRAP_UNREACHABLE);
+#endif
+    }
+  }
+
+done:
+  ex->depth = entry_depth;
+  ex->sp = saved_sp;
+  return VM_OK;
+
+oob:
+  trap = VM_TRAP_MEMORY_OOB;
+trap_exit:
+  /* A failed host call has already recorded its own error. */
+  if (trap != VM_TRAP_HOST) res = vm_error_trap(&s->error, trap);
+  ex->depth = entry_depth;
+  ex->sp = saved_sp;
+  return res;
+}
+
+#if VM_COMPUTED_GOTO
+#pragma GCC diagnostic pop
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif
+#endif

@@ -1,0 +1,95 @@
+/*
+ * ir.c - facts about the internal instruction set (ir.h): names and operand
+ * formats of every op, generated from the ir.def / numops.def X-macros, the
+ * length of an encoded instruction, and a disassembler for debugging and
+ * tests.  It owns no state; the instruction set itself is defined by ir.h.
+ */
+#include "vm/ir.h"
+
+#include <inttypes.h>
+
+#include "vm/module.h"
+
+static const char *const op_names[VM_OP_COUNT] = {
+#define VM_IROP(name, fmt) #name,
+#include "vm/ir.def"
+#undef VM_IROP
+#define VM_NUMOP(name, fmt, wasm, in1, in2, out, size) #name,
+#include "vm/numops.def"
+#undef VM_NUMOP
+};
+
+static const uint8_t op_formats[VM_OP_COUNT] = {
+#define VM_IROP(name, fmt) fmt,
+#include "vm/ir.def"
+#undef VM_IROP
+#define VM_NUMOP(name, fmt, wasm, in1, in2, out, size) fmt,
+#include "vm/numops.def"
+#undef VM_NUMOP
+};
+
+/* Words per format, opcode included; F_BRTABLE is variable (0 here). */
+static const uint8_t format_words[] = {
+    [F_NONE] = 1, [F_T] = 2,     [F_ST] = 3,     [F_BRTABLE] = 0, [F_CALL] = 3,  [F_CALLI] = 5,
+    [F_D] = 2,    [F_DS] = 3,    [F_DSS] = 4,    [F_DSSS] = 5,    [F_DI] = 3,    [F_DII] = 4,
+    [F_SI] = 3,   [F_I] = 2,     [F_SSS] = 4,    [F_ISSS] = 5,    [F_DSI] = 4,   [F_SSI] = 4,
+    [F_DSSI] = 5, [F_SSSI] = 5,  [F_SSSII] = 6,  [F_LOAD] = 4,    [F_STORE] = 4,
+};
+
+const char *vm_op_name(vm_op op) { return (unsigned)op < VM_OP_COUNT ? op_names[op] : "?"; }
+
+vm_format vm_op_format(vm_op op) { return (unsigned)op < VM_OP_COUNT ? (vm_format)op_formats[op] : F_NONE; }
+
+uint32_t vm_instr_words(const vm_word *code) {
+  vm_format f = vm_op_format((vm_op)code[0]);
+  if (f == F_BRTABLE) return 4 + code[2];
+  return format_words[f];
+}
+
+/* Operand letters per format, in word order after the opcode. */
+static const char *const format_operands[] = {
+    [F_NONE] = "",       [F_T] = "t",        [F_ST] = "st",     [F_BRTABLE] = "", [F_CALL] = "fs",
+    [F_CALLI] = "iiss",  [F_D] = "d",        [F_DS] = "ds",     [F_DSS] = "dss",  [F_DSSS] = "dsss",
+    [F_DI] = "di",       [F_DII] = "dii",    [F_SI] = "si",     [F_I] = "i",      [F_SSS] = "sss",
+    [F_ISSS] = "isss",   [F_DSI] = "dsi",    [F_SSI] = "ssi",   [F_DSSI] = "dssi", [F_SSSI] = "sssi",
+    [F_SSSII] = "sssii", [F_LOAD] = "dso",   [F_STORE] = "sso",
+};
+
+void vm_disasm(const vm_code *c, FILE *out) {
+  fprintf(out, "; params %" PRIu32 " results %" PRIu32 " locals %" PRIu32 " slots %" PRIu32 " words %" PRIu32 "\n",
+          c->nparams, c->nresults, c->nlocals, c->nslots, c->ncode);
+  uint32_t pc = 0;
+  while (pc < c->ncode) {
+    const vm_word *w = c->code + pc;
+    if (w[0] >= VM_OP_COUNT) {
+      fprintf(out, "%6" PRIu32 ": <bad op %" PRIu32 ">\n", pc, w[0]);
+      return;
+    }
+    uint32_t n = vm_instr_words(w);
+    if (n > c->ncode - pc) {
+      fprintf(out, "%6" PRIu32 ": <truncated %s>\n", pc, vm_op_name((vm_op)w[0]));
+      return;
+    }
+    fprintf(out, "%6" PRIu32 ": %s", pc, vm_op_name((vm_op)w[0]));
+    vm_format f = vm_op_format((vm_op)w[0]);
+    if (f == F_BRTABLE) {
+      fprintf(out, " s%" PRIu32 " [", w[1]);
+      for (uint32_t i = 0; i <= w[2]; i++) fprintf(out, "%s@%" PRIu32, i ? (i == w[2] ? " | " : " ") : "", w[3 + i]);
+      fputc(']', out);
+    } else {
+      const char *ops = format_operands[f];
+      for (uint32_t i = 0; ops[i]; i++) {
+        switch (ops[i]) {
+        case 'd': fprintf(out, " -> s%" PRIu32, w[1 + i]); break;
+        case 's': fprintf(out, " s%" PRIu32, w[1 + i]); break;
+        case 't': fprintf(out, " @%" PRIu32, w[1 + i]); break;
+        case 'f': fprintf(out, " f%" PRIu32, w[1 + i]); break;
+        case 'o': fprintf(out, " +%" PRIu32, w[1 + i]); break;
+        default: fprintf(out, " #%" PRIu32, w[1 + i]); break;
+        }
+      }
+    }
+    fputc('\n', out);
+    pc += n;
+  }
+}

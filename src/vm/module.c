@@ -1,0 +1,262 @@
+/*
+ * module.c - the module object and the engine's small shared services.  It
+ * owns a loaded module's lifetime (vm_module_load copies the bytes, decodes
+ * them with decode.c and compiles every body with compile.c; release frees
+ * everything the module owns), the accessors the embedder uses for imports,
+ * exports and size facts, the default configuration, function-type equality,
+ * and the vm_error helpers with the spec's wording for each trap.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vm/module.h"
+
+/* ---- configuration and types ----------------------------------------- */
+
+void vm_config_default(vm_config *cfg) {
+  if (!cfg) return;
+  cfg->max_call_depth = 10000;
+  cfg->stack_slots = 1u << 20;
+  cfg->max_memory_pages = 65536;
+  cfg->max_table_elems = 10000000;
+  cfg->max_functions = 1000000;
+  cfg->max_locals = 50000;
+}
+
+bool vm_functype_equal(const vm_functype *a, const vm_functype *b) {
+  if (a == b) return true;
+  if (!a || !b) return false;
+  if (a->nparams != b->nparams || a->nresults != b->nresults) return false;
+  size_t n = (size_t)a->nparams + a->nresults;
+  return n == 0 || memcmp(a->types, b->types, n) == 0;
+}
+
+/* ---- errors ----------------------------------------------------------- */
+
+void vm_error_clear(vm_error *e) {
+  if (!e) return;
+  e->result = VM_OK;
+  e->trap = VM_TRAP_NONE;
+  e->section = -1;
+  e->offset = -1;
+  e->message[0] = '\0';
+}
+
+vm_result vm_error_set(vm_error *e, vm_result result, int section, int64_t offset, const char *fmt, ...) {
+  if (!e) return result;
+  e->result = result;
+  e->trap = VM_TRAP_NONE;
+  e->section = section;
+  e->offset = offset;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(e->message, sizeof e->message, fmt, ap);
+  va_end(ap);
+  return result;
+}
+
+const char *vm_trap_message(vm_trap trap) {
+  switch (trap) {
+  case VM_TRAP_NONE: return "no trap";
+  case VM_TRAP_UNREACHABLE: return "unreachable";
+  case VM_TRAP_MEMORY_OOB: return "out of bounds memory access";
+  case VM_TRAP_TABLE_OOB: return "out of bounds table access";
+  case VM_TRAP_UNDEFINED_ELEMENT: return "undefined element";
+  case VM_TRAP_UNINITIALIZED_ELEMENT: return "uninitialized element";
+  case VM_TRAP_INDIRECT_MISMATCH: return "indirect call type mismatch";
+  case VM_TRAP_DIV_ZERO: return "integer divide by zero";
+  case VM_TRAP_INT_OVERFLOW: return "integer overflow";
+  case VM_TRAP_INVALID_CONVERSION: return "invalid conversion to integer";
+  case VM_TRAP_STACK_EXHAUSTED: return "call stack exhausted";
+  case VM_TRAP_NULL_REFERENCE: return "null reference";
+  case VM_TRAP_HOST: return "host function failed";
+  case VM_TRAP_INTERRUPTED: return "interrupted";
+  case VM_TRAP_DEADLINE: return "deadline exceeded";
+  case VM_TRAP_FUEL: return "fuel exhausted";
+  }
+  return "unknown trap";
+}
+
+vm_result vm_error_trap(vm_error *e, vm_trap trap) {
+  if (!e) return VM_ERR_TRAP;
+  vm_error_set(e, VM_ERR_TRAP, -1, -1, "%s", vm_trap_message(trap));
+  e->trap = trap;
+  return VM_ERR_TRAP;
+}
+
+static const char *result_name(vm_result r) {
+  switch (r) {
+  case VM_OK: return "ok";
+  case VM_ERR_MALFORMED: return "malformed module";
+  case VM_ERR_INVALID: return "invalid module";
+  case VM_ERR_LINK: return "link error";
+  case VM_ERR_TRAP: return "trap";
+  case VM_ERR_NOMEM: return "out of memory";
+  case VM_ERR_LIMIT: return "limit exceeded";
+  case VM_ERR_ARG: return "invalid argument";
+  }
+  return "error";
+}
+
+static const char *section_name(int id) {
+  static const char *const names[] = {"custom", "type",  "import", "function", "table", "memory",    "global",
+                                      "export", "start", "element", "code",    "data",  "data count"};
+  return id >= 0 && id < (int)(sizeof names / sizeof names[0]) ? names[id] : NULL;
+}
+
+void vm_error_format(const vm_error *e, char *buf, size_t len) {
+  if (!buf || len == 0) return;
+  if (!e) {
+    snprintf(buf, len, "no error");
+    return;
+  }
+  const char *sec = section_name(e->section);
+  if (sec && e->offset >= 0)
+    snprintf(buf, len, "%s: %s (%s section, offset 0x%" PRIx64 ")", result_name(e->result), e->message, sec,
+             (uint64_t)e->offset);
+  else if (sec)
+    snprintf(buf, len, "%s: %s (%s section)", result_name(e->result), e->message, sec);
+  else if (e->offset >= 0)
+    snprintf(buf, len, "%s: %s (offset 0x%" PRIx64 ")", result_name(e->result), e->message, (uint64_t)e->offset);
+  else
+    snprintf(buf, len, "%s: %s", result_name(e->result), e->message);
+}
+
+/* ---- the module ------------------------------------------------------- */
+
+void vm_module_release(vm_module *m) {
+  if (!m) return;
+  /* Each body's code and local types are one allocation (compile.c). */
+  if (m->codes) {
+    uint32_t ndefined = m->nfuncs >= m->nimported_funcs ? m->nfuncs - m->nimported_funcs : 0;
+    for (uint32_t i = 0; i < ndefined; i++) free(m->codes[i].code);
+  }
+  if (m->elems)
+    for (uint32_t i = 0; i < m->nelems; i++) free(m->elems[i].items);
+  free(m->codes);
+  free(m->elems);
+  free(m->datas);
+  free(m->types);
+  free(m->type_storage);
+  free(m->imports);
+  free(m->func_types);
+  free(m->func_declared);
+  free(m->tables);
+  free(m->memories);
+  free(m->global_types);
+  free(m->globals);
+  free(m->exports);
+  free(m->bytes);
+  vm_config cfg = m->cfg;
+  memset(m, 0, sizeof *m);
+  m->cfg = cfg;
+}
+
+void vm_module_free(vm_module *m) {
+  if (!m) return;
+  vm_module_release(m);
+  free(m);
+}
+
+vm_module *vm_module_load(const uint8_t *bytes, size_t len, const vm_config *cfg, vm_error *err) {
+  vm_error scratch;
+  if (!err) err = &scratch;
+  vm_error_clear(err);
+  if (!bytes && len) {
+    vm_error_set(err, VM_ERR_ARG, -1, -1, "no module bytes");
+    return NULL;
+  }
+  /* Offsets into the binary are 32-bit in the module structures. */
+  if (len > UINT32_MAX) {
+    vm_error_set(err, VM_ERR_LIMIT, -1, -1, "module too large");
+    return NULL;
+  }
+  vm_module *m = calloc(1, sizeof *m);
+  if (!m) {
+    vm_error_set(err, VM_ERR_NOMEM, -1, -1, "out of memory");
+    return NULL;
+  }
+  if (cfg)
+    m->cfg = *cfg;
+  else
+    vm_config_default(&m->cfg);
+  m->bytes = malloc(len ? len : 1);
+  if (!m->bytes) {
+    vm_error_set(err, VM_ERR_NOMEM, -1, -1, "out of memory");
+    goto fail;
+  }
+  if (len) memcpy(m->bytes, bytes, len);
+  m->len = len;
+
+  if (vm_decode(m, err) != VM_OK) goto fail;
+  if (m->nfuncs > m->cfg.max_functions) {
+    vm_error_set(err, VM_ERR_LIMIT, -1, -1, "too many functions: %" PRIu32 " (limit %" PRIu32 ")", m->nfuncs,
+                 m->cfg.max_functions);
+    goto fail;
+  }
+  uint32_t ndefined = m->nfuncs - m->nimported_funcs;
+  for (uint32_t i = 0; i < ndefined; i++)
+    if (vm_compile_function(m, i, err) != VM_OK) goto fail;
+  return m;
+
+fail:
+  vm_module_free(m);
+  return NULL;
+}
+
+/* ---- accessors -------------------------------------------------------- */
+
+uint32_t vm_module_num_imports(const vm_module *m) { return m ? m->nimports : 0; }
+
+void vm_module_import(const vm_module *m, uint32_t i, vm_import_desc *out) {
+  if (!out) return;
+  memset(out, 0, sizeof *out);
+  if (!m || i >= m->nimports) return;
+  const vm_import *im = &m->imports[i];
+  out->module = im->module;
+  out->module_len = im->module_len;
+  out->name = im->name;
+  out->name_len = im->name_len;
+  out->kind = im->kind;
+  switch (im->kind) {
+  case VM_EXTERN_FUNC:
+    out->type.func = im->type.func_type < m->ntypes ? &m->types[im->type.func_type] : NULL;
+    break;
+  case VM_EXTERN_TABLE: out->type.table = im->type.table; break;
+  case VM_EXTERN_MEMORY: out->type.memory = im->type.memory; break;
+  default: out->type.global = im->type.global; break;
+  }
+}
+
+uint32_t vm_module_num_exports(const vm_module *m) { return m ? m->nexports : 0; }
+
+void vm_module_export(const vm_module *m, uint32_t i, vm_export_desc *out) {
+  if (!out) return;
+  memset(out, 0, sizeof *out);
+  if (!m || i >= m->nexports) return;
+  const vm_export *ex = &m->exports[i];
+  out->name = ex->name;
+  out->name_len = ex->name_len;
+  out->kind = ex->kind;
+  out->index = ex->index;
+}
+
+void vm_module_get_info(const vm_module *m, vm_module_info *out) {
+  if (!out) return;
+  memset(out, 0, sizeof *out);
+  if (!m) return;
+  out->num_types = m->ntypes;
+  out->num_funcs = m->nfuncs;
+  out->num_imported_funcs = m->nimported_funcs;
+  out->num_tables = m->ntables;
+  out->num_memories = m->nmemories;
+  out->num_globals = m->nglobals;
+  out->num_exports = m->nexports;
+  out->num_elems = m->nelems;
+  out->num_datas = m->ndatas;
+  out->code_bytes = m->code_bytes;
+  out->compiled_bytes = m->compiled_bytes;
+}

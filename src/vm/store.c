@@ -1,0 +1,195 @@
+/*
+ * store.c - the store: the owner of every runtime object (a list of
+ * allocations freed with the store), the execution state every call runs on
+ * (one value stack of cfg.stack_slots slots and one frame stack of
+ * cfg.max_call_depth frames, shared by nested calls), the store's last error,
+ * host functions, globals, and the two ways into code: vm_invoke() from the
+ * embedder and vm_call_host() from the interpreter.  Memories live in
+ * memory.c, tables in table.c, instances in instance.c.
+ */
+#include "vm/store.h"
+
+#include <stdalign.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct vm_store_obj {
+  vm_store_obj *next;
+  vm_store_release_fn release;
+};
+
+/* The payload follows the header, aligned for any object. */
+#define OBJ_HEADER ((sizeof(vm_store_obj) + alignof(max_align_t) - 1) & ~(alignof(max_align_t) - 1))
+
+/* A minimal stack and frame stack keep a zeroed config usable. */
+#define MIN_STACK_SLOTS 64u
+#define MIN_CALL_DEPTH 1u
+
+void *vm_store_alloc(vm_store *s, size_t size, vm_store_release_fn release) {
+  if (size > SIZE_MAX - OBJ_HEADER) return NULL;
+  vm_store_obj *o = calloc(1, OBJ_HEADER + size);
+  if (!o) return NULL;
+  o->release = release;
+  o->next = s->objects;
+  s->objects = o;
+  return (char *)o + OBJ_HEADER;
+}
+
+vm_store *vm_store_new(const vm_config *cfg) {
+  vm_store *s = calloc(1, sizeof *s);
+  if (!s) return NULL;
+  if (cfg)
+    s->cfg = *cfg;
+  else
+    vm_config_default(&s->cfg);
+  if (s->cfg.stack_slots < MIN_STACK_SLOTS) s->cfg.stack_slots = MIN_STACK_SLOTS;
+  if (s->cfg.max_call_depth < MIN_CALL_DEPTH) s->cfg.max_call_depth = MIN_CALL_DEPTH;
+  /* calloc of a large block maps fresh zero pages: only touched pages cost memory. */
+  s->exec.stack = calloc(s->cfg.stack_slots, sizeof(uint64_t));
+  s->exec.frames = calloc(s->cfg.max_call_depth, sizeof(vm_frame));
+  if (!s->exec.stack || !s->exec.frames) {
+    free(s->exec.stack);
+    free(s->exec.frames);
+    free(s);
+    return NULL;
+  }
+  s->exec.stack_end = s->exec.stack + s->cfg.stack_slots;
+  s->exec.sp = s->exec.stack;
+  s->exec.max_depth = s->cfg.max_call_depth;
+  vm_error_clear(&s->error);
+  return s;
+}
+
+void vm_store_free(vm_store *s) {
+  if (!s) return;
+  /* Instances first: they only refer to the objects, never the reverse. */
+  for (vm_instance *i = s->instances, *next; i; i = next) {
+    next = i->next;
+    vm_instance_release(i);
+  }
+  for (vm_store_obj *o = s->objects, *next; o; o = next) {
+    next = o->next;
+    if (o->release) o->release((char *)o + OBJ_HEADER);
+    free(o);
+  }
+  free(s->exec.stack);
+  free(s->exec.frames);
+  free(s);
+}
+
+/* ---- host functions and globals ------------------------------------------ */
+
+vm_func *vm_func_new_host(vm_store *s, const vm_functype *type, vm_host_fn fn, void *user) {
+  if (!s || !type || !fn) return NULL;
+  size_t ntypes = (size_t)type->nparams + type->nresults;
+  if (ntypes && !type->types) return NULL;
+  if (ntypes > SIZE_MAX - sizeof(vm_func)) return NULL;
+  vm_func *f = vm_store_alloc(s, sizeof(vm_func) + ntypes, NULL);
+  if (!f) return NULL;
+  /* The type bytes live right after the function, in the same allocation. */
+  uint8_t *types = (uint8_t *)(f + 1);
+  if (ntypes) memcpy(types, type->types, ntypes);
+  f->host_type.nparams = type->nparams;
+  f->host_type.nresults = type->nresults;
+  f->host_type.types = types;
+  f->type = &f->host_type;
+  f->host = fn;
+  f->host_data = user;
+  return f;
+}
+
+const vm_functype *vm_func_type(const vm_func *f) { return f->code ? f->type : &f->host_type; }
+
+vm_global *vm_global_new(vm_store *s, vm_globaltype type, uint64_t value) {
+  if (!s) return NULL;
+  vm_global *g = vm_store_alloc(s, sizeof *g, NULL);
+  if (!g) return NULL;
+  g->type = type;
+  g->value = value;
+  return g;
+}
+
+uint64_t vm_global_get(const vm_global *g) { return g->value; }
+void vm_global_set(vm_global *g, uint64_t value) { g->value = value; }
+vm_globaltype vm_global_type(const vm_global *g) { return g->type; }
+
+/* ---- errors and traps ------------------------------------------------------ */
+
+vm_result vm_store_trap(vm_store *s, vm_trap trap) { return vm_error_trap(&s->error, trap); }
+
+vm_result vm_store_trap_msg(vm_store *s, const char *fmt, ...) {
+  vm_error *e = &s->error;
+  e->result = VM_ERR_TRAP;
+  e->trap = VM_TRAP_HOST;
+  e->section = -1;
+  e->offset = -1;
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(e->message, sizeof e->message, fmt, ap);
+  va_end(ap);
+  if (n < 0) e->message[0] = '\0';
+  return VM_ERR_TRAP;
+}
+
+const vm_error *vm_store_error(const vm_store *s) { return &s->error; }
+
+/* ---- calls ----------------------------------------------------------------- */
+
+static uint32_t max_u32(uint32_t a, uint32_t b) { return a > b ? a : b; }
+
+static bool in_stack(const vm_exec *ex, const uint64_t *p) {
+  uintptr_t a = (uintptr_t)p;
+  return a >= (uintptr_t)ex->stack && a < (uintptr_t)ex->stack_end;
+}
+
+vm_result vm_call_host(vm_store *s, vm_func *f, vm_instance *caller, uint64_t *args_results) {
+  vm_exec *ex = &s->exec;
+  const vm_functype *t = &f->host_type;
+  if (ex->host_nesting >= VM_MAX_HOST_NESTING) return vm_error_trap(&s->error, VM_TRAP_STACK_EXHAUSTED);
+  uint64_t *saved_sp = ex->sp;
+  /* A nested vm_invoke must start above the argument/result slots when they
+   * sit on the value stack; slots above them are dead for the caller. */
+  if (in_stack(ex, args_results)) {
+    size_t room = (size_t)(ex->stack_end - args_results);
+    size_t k = max_u32(t->nparams, t->nresults);
+    uint64_t *top = args_results + (k < room ? k : room);
+    if ((uintptr_t)top > (uintptr_t)ex->sp) ex->sp = top;
+  }
+  s->error.result = VM_OK;
+  s->error.trap = VM_TRAP_NONE;
+  s->error.message[0] = '\0';
+  ex->host_nesting++;
+  vm_result r = f->host(s, caller, f->host_data, args_results);
+  ex->host_nesting--;
+  ex->sp = saved_sp;
+  if (r == VM_OK) return VM_OK;
+  /* Whatever went wrong, the caller sees a trap with a message. */
+  if (s->error.result == VM_OK) return vm_store_trap_msg(s, "host function failed");
+  s->error.result = VM_ERR_TRAP;
+  if (s->error.trap == VM_TRAP_NONE) s->error.trap = VM_TRAP_HOST;
+  return VM_ERR_TRAP;
+}
+
+vm_result vm_invoke(vm_store *s, vm_func *f, uint64_t *args_results) {
+  if (!s) return VM_ERR_ARG;
+  vm_error_clear(&s->error);
+  if (!f) return vm_error_set(&s->error, VM_ERR_ARG, -1, -1, "no function to call");
+  const vm_functype *t = vm_func_type(f);
+  if ((t->nparams || t->nresults) && !args_results)
+    return vm_error_set(&s->error, VM_ERR_ARG, -1, -1, "no argument/result buffer");
+  if (!f->code) return vm_call_host(s, f, NULL, args_results);
+
+  vm_exec *ex = &s->exec;
+  const vm_code *c = f->code;
+  uint64_t *fp = ex->sp;
+  size_t need = max_u32(c->nslots, max_u32(c->nparams, c->nresults));
+  if (!in_stack(ex, fp) || (size_t)(ex->stack_end - fp) < need)
+    return vm_error_trap(&s->error, VM_TRAP_STACK_EXHAUSTED);
+  if (c->nparams) memmove(fp, args_results, (size_t)c->nparams * sizeof *fp);
+  vm_result r = vm_interp_run(s, f, fp);
+  ex->sp = fp;
+  if (r == VM_OK && c->nresults) memmove(args_results, fp, (size_t)c->nresults * sizeof *fp);
+  return r;
+}

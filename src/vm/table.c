@@ -1,0 +1,87 @@
+/*
+ * table.c - tables (declared in vm.h and runtime.h): an element array of
+ * references (vm_func * for funcref, an opaque cookie for externref, NULL
+ * for null) that grows by realloc up to min(declared max, cfg.max_table_elems)
+ * entries.  The array is freed with the store.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "vm/store.h"
+
+/* Whether an array of n pointers is addressable (always, on 64-bit hosts). */
+static bool fits_size(uint32_t n) {
+#if SIZE_MAX / 8 < UINT32_MAX
+  return n <= SIZE_MAX / sizeof(void *);
+#else
+  (void)n;
+  return true;
+#endif
+}
+
+static void table_release(void *obj) {
+  vm_table *t = obj;
+  free(t->elems);
+}
+
+vm_table *vm_table_new(vm_store *s, vm_tabletype type, void *init) {
+  if (!s) return NULL;
+  if (type.elemtype != VM_FUNCREF && type.elemtype != VM_EXTERNREF) {
+    vm_error_set(&s->error, VM_ERR_ARG, -1, -1, "malformed reference type");
+    return NULL;
+  }
+  if (type.limits.has_max && type.limits.max < type.limits.min) {
+    vm_error_set(&s->error, VM_ERR_ARG, -1, -1, "size minimum must not be greater than maximum");
+    return NULL;
+  }
+  uint32_t cap = type.limits.has_max ? type.limits.max : UINT32_MAX;
+  if (s->cfg.max_table_elems < cap) cap = s->cfg.max_table_elems;
+  if (type.limits.min > cap) {
+    vm_error_set(&s->error, VM_ERR_LIMIT, -1, -1, "table of %u elements exceeds the limit of %u elements",
+                 type.limits.min, cap);
+    return NULL;
+  }
+  if (!fits_size(type.limits.min)) {
+    vm_error_set(&s->error, VM_ERR_NOMEM, -1, -1, "out of memory");
+    return NULL;
+  }
+  vm_table *t = vm_store_alloc(s, sizeof *t, table_release);
+  if (!t) {
+    vm_error_set(&s->error, VM_ERR_NOMEM, -1, -1, "out of memory");
+    return NULL;
+  }
+  t->type = type;
+  t->cap = cap;
+  if (type.limits.min) {
+    t->elems = calloc(type.limits.min, sizeof(void *));
+    if (!t->elems) {
+      vm_error_set(&s->error, VM_ERR_NOMEM, -1, -1, "out of memory");
+      return NULL;
+    }
+    if (init)
+      for (uint32_t i = 0; i < type.limits.min; i++) t->elems[i] = init;
+  }
+  t->alloc = t->size = type.limits.min;
+  return t;
+}
+
+uint32_t vm_table_grow(vm_table *t, uint32_t delta, void *init) {
+  uint32_t old = t->size;
+  if (delta > t->cap - old) return UINT32_MAX;
+  uint32_t size = old + delta;
+  if (size > t->alloc) {
+    /* Geometric growth keeps repeated table.grow by 1 linear overall. */
+    uint32_t alloc = t->alloc > t->cap / 2 ? t->cap : t->alloc * 2;
+    if (alloc < size) alloc = size;
+    if (alloc < 8 && t->cap >= 8) alloc = 8;
+    if (!fits_size(alloc)) return UINT32_MAX;
+    void **elems = realloc(t->elems, (size_t)alloc * sizeof(void *));
+    if (!elems) return UINT32_MAX;
+    t->elems = elems;
+    t->alloc = alloc;
+  }
+  for (uint32_t i = old; i < size; i++) t->elems[i] = init;
+  t->size = size;
+  t->type.limits.min = size;
+  return old;
+}

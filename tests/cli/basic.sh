@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# CLI contract, the basics: help and version, usage errors (exit 64), the payload from the argument and
+# from standard input (binary, empty, multi-MiB), the bundled example, and modules that cannot be
+# loaded (exit 4). Needs only examples/ and the WAT guests.
+. "$(dirname "$0")/lib.sh" "$@"
+
+HELLO=$EXAMPLES/hello/hello.wasm
+ECHO=$GUESTS/wat/echo.wasm
+GROW=$GUESTS/wat/grow.wasm
+
+# ---- help and version ---------------------------------------------------------------------------------
+expect "wapc --help" 0 "~Usage: wapc" "" -- --help
+expect "wapc -h" 0 "~Usage: wapc" "" -- -h
+expect "wapc call --help" 0 "~Usage: wapc call [OPTIONS] MODULE OPERATION [PAYLOAD]" "" -- call --help
+expect "wapc call -h" 0 "~--host CMD" "" -- call -h
+expect "wapc --version" 0 "~wapc 0." "" -- --version
+"$WAPC" --version | grep -qE '^wapc [0-9]+\.[0-9]+\.[0-9]+$' && PASS=$((PASS + 1)) ||
+  { FAIL=$((FAIL + 1)); echo "FAIL: --version prints 'wapc X.Y.Z'"; }
+
+# ---- usage errors: exit 64, one line -------------------------------------------------------------------
+expect "unknown command" 64 "" "~unknown command 'bogus'" -- bogus
+expect "call without arguments" 64 "" "~missing MODULE or OPERATION" -- call
+expect "call without operation" 64 "" "~missing MODULE or OPERATION" -- call "$HELLO"
+expect "unknown option" 64 "" "~unknown option '--bogus'" -- call --bogus "$HELLO" hello
+expect "too many arguments" 64 "" "~unexpected argument 'extra'" -- call "$HELLO" hello World extra
+expect "--host without a command" 64 "" "~--host" -- call "$HELLO" hello World --host
+# No arguments at all: the usage goes to stderr, nothing to stdout.
+"$WAPC" >"$TMPD/o" 2>"$TMPD/e"
+rc=$?
+if [ $rc = 64 ] && [ ! -s "$TMPD/o" ] && grep -q Usage "$TMPD/e"; then PASS=$((PASS + 1)); else
+  FAIL=$((FAIL + 1))
+  echo "FAIL: wapc without arguments: want exit 64 and the usage on stderr, got exit $rc"
+fi
+
+# ---- the bundled example (the README's first command) --------------------------------------------------
+expect "example hello" 0 "Hello, World!" "" -- call "$HELLO" hello World
+expect "example hello, empty payload" 0 "Hello, !" "" -- call "$HELLO" hello ""
+expect "example hello, UTF-8 payload" 0 "Hello, wörld ✓!" "" -- call "$HELLO" hello "wörld ✓"
+expect "example unknown operation" 1 "" "wapc: unknown operation, try hello" -- call "$HELLO" hi World
+expect "example payload after --" 0 "Hello, --host!" "" -- call "$HELLO" hello -- --host
+expect "example payload -x after --" 0 "Hello, -x!" "" -- call "$HELLO" hello -- -x
+IN=$(bytes hello_in 'from stdin')
+expect "example payload from stdin" 0 "Hello, from stdin!" "" -- call "$HELLO" hello
+expect "argument wins over stdin" 0 "Hello, arg!" "" -- call "$HELLO" hello arg
+IN=/dev/null
+
+# ---- payload bytes: exactly what was given, both ways --------------------------------------------------
+expect "echo argument" 0 "some payload" "" -- call "$ECHO" echo "some payload"
+expect "echo empty argument" 0 "" "" -- call "$ECHO" echo ""
+expect "echo empty stdin" 0 "" "" -- call "$ECHO" echo
+bin=$(bytes nul.bin 'a\000b\000\000c\377\n\r\000')
+IN=$bin
+expect "echo binary stdin with NULs" 0 "@$bin" "" -- call "$ECHO" echo
+IN=$(pattern 100000 p100k)
+expect "echo 100 KB pattern from stdin" 0 "@$IN" "" -- call "$ECHO" echo
+IN=$(pattern 65536 p64k)
+expect "echo exactly one page" 0 "@$IN" "" -- call "$ECHO" echo
+IN=$(pattern 5000000 p5m)
+expect "echo 5 MB from stdin" 0 "@$IN" "" -- call "$ECHO" echo
+expect "grow: answer from the pages grown in the call, 5 MB" 0 "@$IN" "" -- call "$GROW" op
+IN=$(pattern 20000000 p20m)
+expect "echo 20 MB from stdin" 0 "@$IN" "" -- call "$ECHO" echo
+IN=/dev/null
+expect "grow: empty payload" 0 "" "" -- call "$GROW" op ""
+expect "grow: argument payload" 0 "grown" "" -- call "$GROW" op "grown"
+long=$(head -c 100000 "$(alphabet 100000)")
+expect "echo 100 KB argument" 0 "$long" "" -- call "$ECHO" echo "$long"
+expect "operation name with spaces and UTF-8" 0 "x" "" -- call "$ECHO" "op ✓ with spaces" x
+
+# ---- modules that cannot be used: exit 4, one line ---------------------------------------------------
+expect "missing module file" 4 "" "~$TMPD/nope.wasm" -- call "$TMPD/nope.wasm" hello World
+expect "module is a directory" 4 "" "~" -- call "$TMPD" hello World
+m=$(bytes notwasm.wasm 'this is not wasm')
+expect "not a wasm binary" 4 "" "~" -- call "$m" hello World
+m=$(bytes empty.wasm '')
+expect "empty module file" 4 "" "~" -- call "$m" hello World
+m=$(bytes version2.wasm '\000asm\002\000\000\000')
+expect "unsupported binary version" 4 "" "~" -- call "$m" hello World
+m=$(bytes header_only.wasm '\000asm\001\000\000\000')
+expect "header only: no exports" 4 "" "~" -- call "$m" hello World
+head -c 100 "$HELLO" >"$TMPD/truncated.wasm"
+expect "truncated module" 4 "" "~" -- call "$TMPD/truncated.wasm" hello World
+# every prefix of the example must be rejected cleanly, never accepted or crash
+size=$(wc -c <"$HELLO")
+bad=0
+for ((n = 0; n < size; n++)); do
+  head -c "$n" "$HELLO" >"$TMPD/prefix.wasm"
+  "$WAPC" call "$TMPD/prefix.wasm" hello World >/dev/null 2>"$TMPD/prefix.err"
+  rc=$?
+  if [ $rc != 4 ] || [ "$(wc -l <"$TMPD/prefix.err")" != 1 ]; then
+    bad=$((bad + 1))
+    [ $bad -le 3 ] && echo "FAIL: prefix of $n bytes of hello.wasm: exit $rc, stderr: $(head -c 300 "$TMPD/prefix.err")"
+  fi
+done
+if [ $bad = 0 ]; then PASS=$((PASS + 1)); else FAIL=$((FAIL + 1)); fi
+
+finish
