@@ -102,7 +102,11 @@ static const uint8_t *hbuf_bytes(const hbuf *b) { return b->data ? b->data : emp
 
 /* ---- messages ------------------------------------------------------------------ */
 
-static void set_message_v(wapc_host *h, const char *fmt, va_list ap) {
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 0)))
+#endif
+static void
+set_message_v(wapc_host *h, const char *fmt, va_list ap) {
   va_list ap2;
   va_copy(ap2, ap);
   int n = vsnprintf(NULL, 0, fmt, ap2);

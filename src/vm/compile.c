@@ -45,12 +45,12 @@ typedef struct cx {
   vm_module *m;
   vm_error *err;
   jmp_buf fail;
-  vm_reader r;                   /* over the body */
-  const uint8_t *ipos;           /* start of the current instruction */
-  const uint8_t *instrs;         /* first instruction (after the locals) */
-  bool scanning;                 /* decode-only rescan after a validation error */
+  vm_reader r;           /* over the body */
+  const uint8_t *ipos;   /* start of the current instruction */
+  const uint8_t *instrs; /* first instruction (after the locals) */
+  bool scanning;         /* decode-only rescan after a validation error */
   uint8_t *scan_bits;
-  uint8_t *st;                   /* operand types */
+  uint8_t *st; /* operand types */
   uint32_t h, st_cap, max_h;
   ctl *ctls;
   uint32_t nctl, ctl_cap;
@@ -89,11 +89,15 @@ fail(cx *c, vm_result r, const uint8_t *at, const char *fmt, ...) {
 #define INVALID(c, ...) fail((c), VM_ERR_INVALID, (c)->ipos, __VA_ARGS__)
 #define MALFORMED(c, at, ...) fail((c), VM_ERR_MALFORMED, (at), __VA_ARGS__)
 
-static _Noreturn void type_mismatch(cx *c) { INVALID(c, "type mismatch"); }
+static _Noreturn void type_mismatch(cx *c) {
+  INVALID(c, "type mismatch");
+}
 
 /* ---- reading (reader.h, failures leave through fail()) --------------------- */
 
-static _Noreturn void read_failed(cx *c) { MALFORMED(c, c->r.error_at, "%s", c->r.error); }
+static _Noreturn void read_failed(cx *c) {
+  MALFORMED(c, c->r.error_at, "%s", c->r.error);
+}
 
 static uint8_t rd_u8(cx *c) {
   uint8_t b;
@@ -148,7 +152,8 @@ static const uint8_t *single(uint8_t t) {
 static void *grow(cx *c, void *p, uint32_t *cap, uint64_t need, size_t elem, uint32_t max, const char *what) {
   if (need > max) fail(c, VM_ERR_LIMIT, c->ipos, "%s", what);
   uint64_t n = *cap ? *cap : 16;
-  while (n < need) n *= 2;
+  while (n < need)
+    n *= 2;
   if (n > max) n = max;
   void *q = realloc(p, (size_t)n * elem);
   if (!q) fail(c, VM_ERR_NOMEM, c->ipos, "out of memory");
@@ -162,7 +167,9 @@ static void reserve(cx *c, uint32_t n) {
                    "function too large");
 }
 
-static void put(cx *c, vm_word w) { c->code[c->pc++] = w; }
+static void put(cx *c, vm_word w) {
+  c->code[c->pc++] = w;
+}
 
 static void emit_words(cx *c, const vm_word *w, uint32_t n) {
   reserve(c, n);
@@ -171,13 +178,20 @@ static void emit_words(cx *c, const vm_word *w, uint32_t n) {
 }
 
 #define EMIT(c, ...)                                                                                         \
-  emit_words((c), (const vm_word[]){__VA_ARGS__}, (uint32_t)(sizeof((vm_word[]){__VA_ARGS__}) / sizeof(vm_word)))
+  emit_words((c), (const vm_word[]){__VA_ARGS__},                                                            \
+             (uint32_t)(sizeof((vm_word[]){__VA_ARGS__}) / sizeof(vm_word)))
 
 /* ---- operand and control stacks ------------------------------------------ */
 
-static ctl *top(cx *c) { return &c->ctls[c->nctl - 1]; }
-static bool live(cx *c) { return !top(c)->dead; }
-static uint32_t slot(cx *c, uint32_t h) { return c->nlocals + h; }
+static ctl *top(cx *c) {
+  return &c->ctls[c->nctl - 1];
+}
+static bool live(cx *c) {
+  return !top(c)->dead;
+}
+static uint32_t slot(cx *c, uint32_t h) {
+  return c->nlocals + h;
+}
 
 static void push(cx *c, uint8_t t) {
   if (c->h == c->st_cap)
@@ -185,7 +199,8 @@ static void push(cx *c, uint8_t t) {
   c->st[c->h++] = t;
   if (c->h > c->max_h) {
     c->max_h = c->h;
-    if ((uint64_t)c->nlocals + c->max_h > MAX_FRAME_SLOTS) fail(c, VM_ERR_LIMIT, c->ipos, "function frame too large");
+    if ((uint64_t)c->nlocals + c->max_h > MAX_FRAME_SLOTS)
+      fail(c, VM_ERR_LIMIT, c->ipos, "function frame too large");
   }
 }
 
@@ -205,11 +220,13 @@ static uint8_t pop(cx *c, uint8_t want) {
 }
 
 static void pop_types(cx *c, uint32_t n, const uint8_t *ts) {
-  while (n--) pop(c, ts[n]);
+  while (n--)
+    pop(c, ts[n]);
 }
 
 static void push_types(cx *c, uint32_t n, const uint8_t *ts) {
-  for (uint32_t i = 0; i < n; i++) push(c, ts[i]);
+  for (uint32_t i = 0; i < n; i++)
+    push(c, ts[i]);
 }
 
 /* Check that the top of the stack matches `ts` without popping (br_table). */
@@ -228,7 +245,9 @@ static void peek_types(cx *c, uint32_t n, const uint8_t *ts) {
 static bool is_num(uint8_t t) {
   return t == T_UNKNOWN || t == VM_I32 || t == VM_I64 || t == VM_F32 || t == VM_F64;
 }
-static bool is_ref(uint8_t t) { return t == T_UNKNOWN || t == VM_FUNCREF || t == VM_EXTERNREF; }
+static bool is_ref(uint8_t t) {
+  return t == T_UNKNOWN || t == VM_FUNCREF || t == VM_EXTERNREF;
+}
 
 static ctl *push_ctl(cx *c, uint8_t kind, uint32_t np, const uint8_t *pt, uint32_t nr, const uint8_t *rt) {
   if (c->nctl == c->ctl_cap)
@@ -258,8 +277,12 @@ static void set_unreachable(cx *c) {
 }
 
 /* The values a branch to `f` carries. */
-static uint32_t label_n(const ctl *f) { return f->kind == CTL_LOOP ? f->nparams : f->nresults; }
-static const uint8_t *label_t(const ctl *f) { return f->kind == CTL_LOOP ? f->params : f->results; }
+static uint32_t label_n(const ctl *f) {
+  return f->kind == CTL_LOOP ? f->nparams : f->nresults;
+}
+static const uint8_t *label_t(const ctl *f) {
+  return f->kind == CTL_LOOP ? f->params : f->results;
+}
 
 static ctl *label(cx *c, uint32_t l) {
   if (l >= c->nctl) INVALID(c, "unknown label");
@@ -271,7 +294,8 @@ static ctl *label(cx *c, uint32_t l) {
 /* MOVs in ascending order: a label's slots are never above the values' slots. */
 static void emit_moves(cx *c, uint32_t dst, uint32_t src, uint32_t n) {
   if (dst == src) return;
-  for (uint32_t i = 0; i < n; i++) EMIT(c, VM_OP_MOV, dst + i, src + i);
+  for (uint32_t i = 0; i < n; i++)
+    EMIT(c, VM_OP_MOV, dst + i, src + i);
 }
 
 /* A target word for a branch to `f` (reserved by the caller). */
@@ -374,7 +398,8 @@ static void rd_locals(cx *c) {
   }
   if (total >= (uint64_t)1 << 32) MALFORMED(c, start, "too many locals");
   total += ft->nparams;
-  if (total > c->m->cfg.max_locals || total > MAX_FRAME_SLOTS) fail(c, VM_ERR_LIMIT, start, "too many locals");
+  if (total > c->m->cfg.max_locals || total > MAX_FRAME_SLOTS)
+    fail(c, VM_ERR_LIMIT, start, "too many locals");
   c->nlocals = (uint32_t)total;
   c->ltypes = malloc(total ? (size_t)total : 1);
   if (!c->ltypes) fail(c, VM_ERR_NOMEM, start, "out of memory");
@@ -416,7 +441,8 @@ static const numop_info numops[] = {
 static int numop_of(uint32_t wasm) {
   switch (wasm) {
 #define VM_NUMOP(name, fmt, wasm, in1, in2, out, size)                                                       \
-  case wasm: return VM_OP_##name;
+  case wasm:                                                                                                 \
+    return VM_OP_##name;
 #include "vm/numops.def"
 #undef VM_NUMOP
   default: return -1;
@@ -529,7 +555,8 @@ static void op_br_if(cx *c) {
 static void op_br_table(cx *c) {
   uint32_t n = rd_len(c);
   const uint8_t *labels = c->r.pos;
-  for (uint32_t i = 0; i < n; i++) label(c, rd_u32(c));
+  for (uint32_t i = 0; i < n; i++)
+    label(c, rd_u32(c));
   ctl *d = label(c, rd_u32(c));
   const uint8_t *after = c->r.pos;
   pop(c, VM_I32);
@@ -584,7 +611,8 @@ static void op_call(cx *c, const vm_functype *ft, const vm_word *head, uint32_t 
   uint32_t base = slot(c, c->h);
   if (live(c)) {
     reserve(c, nhead + 2);
-    for (uint32_t i = 0; i < nhead; i++) put(c, head[i]);
+    for (uint32_t i = 0; i < nhead; i++)
+      put(c, head[i]);
     put(c, base);
     if (indirect) put(c, s);
   }
@@ -727,12 +755,17 @@ static void scan_body(cx *c) {
     case 0x04: {
       uint8_t b = 0;
       if (!vm_peek_u8(&c->r, &b)) rd_u8(c);
-      if (b == 0x40) c->r.pos++;
-      else if ((b & 0xC0) == 0x40) rd_valtype(c);
-      else rd_sleb(c, 33);
+      if (b == 0x40)
+        c->r.pos++;
+      else if ((b & 0xC0) == 0x40)
+        rd_valtype(c);
+      else
+        rd_sleb(c, 33);
       if (depth < nbits) {
-        if (op == 0x04) isif[depth / 8] |= (uint8_t)(1u << (depth % 8));
-        else isif[depth / 8] &= (uint8_t)~(1u << (depth % 8));
+        if (op == 0x04)
+          isif[depth / 8] |= (uint8_t)(1u << (depth % 8));
+        else
+          isif[depth / 8] &= (uint8_t) ~(1u << (depth % 8));
       }
       depth++;
       break;
@@ -740,16 +773,24 @@ static void scan_body(cx *c) {
     case 0x05:
       if (!(depth - 1 < nbits && (isif[(depth - 1) / 8] >> ((depth - 1) % 8) & 1)))
         MALFORMED(c, c->ipos, "END opcode expected");
-      isif[(depth - 1) / 8] &= (uint8_t)~(1u << ((depth - 1) % 8));
+      isif[(depth - 1) / 8] &= (uint8_t) ~(1u << ((depth - 1) % 8));
       break;
     case 0x0B: depth--; break;
-    case 0x0C: case 0x0D: case 0x10: case 0x20: case 0x21: case 0x22: case 0x23: case 0x24:
-    case 0x25: case 0x26: case 0xD2:
-      rd_u32(c);
-      break;
+    case 0x0C:
+    case 0x0D:
+    case 0x10:
+    case 0x20:
+    case 0x21:
+    case 0x22:
+    case 0x23:
+    case 0x24:
+    case 0x25:
+    case 0x26:
+    case 0xD2: rd_u32(c); break;
     case 0x0E:
       n = rd_len(c);
-      for (uint32_t i = 0; i <= n; i++) rd_u32(c);
+      for (uint32_t i = 0; i <= n; i++)
+        rd_u32(c);
       break;
     case 0x11: /* type, table */
       rd_u32(c);
@@ -757,12 +798,15 @@ static void scan_body(cx *c) {
       break;
     case 0x1C:
       n = rd_len(c);
-      for (uint32_t i = 0; i < n; i++) rd_valtype(c);
+      for (uint32_t i = 0; i < n; i++)
+        rd_valtype(c);
       break;
-    case 0x3F: case 0x40: rd_zero(c); break;
+    case 0x3F:
+    case 0x40: rd_zero(c); break;
     case 0x41: rd_sleb(c, 32); break;
     case 0x42: rd_sleb(c, 64); break;
-    case 0x43: case 0x44: {
+    case 0x43:
+    case 0x44: {
       uint32_t v32;
       uint64_t v64;
       if (!(op == 0x43 ? vm_read_f32(&c->r, &v32) : vm_read_f64(&c->r, &v64))) read_failed(c);
@@ -773,16 +817,34 @@ static void scan_body(cx *c) {
       if (t != VM_FUNCREF && t != VM_EXTERNREF) MALFORMED(c, c->r.pos - 1, "malformed reference type");
       break;
     }
-    case 0x00: case 0x01: case 0x0F: case 0x1A: case 0x1B: case 0xD1: break;
+    case 0x00:
+    case 0x01:
+    case 0x0F:
+    case 0x1A:
+    case 0x1B:
+    case 0xD1: break;
     case 0xFC:
       n = rd_u32(c);
       switch (n) {
-      case 8: need_data_count(c, rd_u32(c)); rd_zero(c); break;
+      case 8:
+        need_data_count(c, rd_u32(c));
+        rd_zero(c);
+        break;
       case 9: need_data_count(c, rd_u32(c)); break;
-      case 10: rd_zero(c); rd_zero(c); break;
+      case 10:
+        rd_zero(c);
+        rd_zero(c);
+        break;
       case 11: rd_zero(c); break;
-      case 12: case 14: rd_u32(c); rd_u32(c); break;
-      case 13: case 15: case 16: case 17: rd_u32(c); break;
+      case 12:
+      case 14:
+        rd_u32(c);
+        rd_u32(c);
+        break;
+      case 13:
+      case 15:
+      case 16:
+      case 17: rd_u32(c); break;
       default:
         if (n > 7) MALFORMED(c, c->ipos, "illegal opcode fc %02x", n);
       }
@@ -822,7 +884,11 @@ static void compile_body(cx *c) {
         cond = slot(c, c->h);
       }
       pop_types(c, bt.np, bt.pt);
-      ctl *f = push_ctl(c, op == 0x02 ? CTL_BLOCK : op == 0x03 ? CTL_LOOP : CTL_IF, bt.np, bt.pt, bt.nr, bt.rt);
+      ctl *f = push_ctl(c,
+                        op == 0x02   ? CTL_BLOCK
+                        : op == 0x03 ? CTL_LOOP
+                                     : CTL_IF,
+                        bt.np, bt.pt, bt.nr, bt.rt);
       if (op == 0x04 && !f->dead) {
         EMIT(c, VM_OP_BR_UNLESS, cond, 0);
         f->else_patch = c->pc - 1;
@@ -868,7 +934,8 @@ static void compile_body(cx *c) {
       if (op == 0x1C) {
         x = rd_len(c);
         t = 0;
-        for (uint32_t i = 0; i < x; i++) t = rd_valtype(c);
+        for (uint32_t i = 0; i < x; i++)
+          t = rd_valtype(c);
         if (x != 1) INVALID(c, "invalid result arity");
         pop(c, VM_I32);
         pop(c, t);

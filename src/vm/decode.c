@@ -817,12 +817,17 @@ vm_result vm_decode(vm_module *m, vm_error *err) {
     r.pos++;
     vm_reader sec;
     if (!vm_read_sized(&r, &sec)) return failure(&d, &r, err);
+    /* Like the reference, read a section's contents without stopping at its
+     * declared end, then require that they ended exactly there: the spec
+     * tests' messages for wrong sizes and counts depend on it. */
+    const uint8_t *sec_start = sec.pos, *sec_end = sec.end;
+    if (id != SEC_CUSTOM) sec.end = sec.limit;
     if (!section_fns[id](&d, &sec)) return failure(&d, &sec, err);
-    if (sec.pos != sec.end) {
-      vm_reader_fail(&sec, sec.pos, VM_MSG_SIZE_MISMATCH);
+    if (sec.pos != sec_end) {
+      vm_reader_fail(&sec, sec_start, VM_MSG_SIZE_MISMATCH);
       return failure(&d, &sec, err);
     }
-    r.pos = sec.end;
+    r.pos = sec_end;
   }
   d.section = -1;
   if (!ready_before(&d, 99)) return failure(&d, &r, err);

@@ -13,7 +13,9 @@
 #include "vm/store.h"
 
 /* calloc that never returns NULL for a zero count, so NULL means failure. */
-static void *alloc_array(size_t n, size_t size) { return calloc(n ? n : 1, size); }
+static void *alloc_array(size_t n, size_t size) {
+  return calloc(n ? n : 1, size);
+}
 
 void vm_instance_release(vm_instance *inst) {
   free(inst->funcs);
@@ -47,14 +49,16 @@ uint64_t vm_const_eval(vm_instance *inst, const vm_const_expr *e) {
   return 0;
 }
 
-vm_trap vm_table_init_op(vm_instance *inst, uint32_t table, uint32_t seg, uint32_t d, uint32_t s, uint32_t n) {
+vm_trap vm_table_init_op(vm_instance *inst, uint32_t table, uint32_t seg, uint32_t d, uint32_t s,
+                         uint32_t n) {
   const vm_module *m = inst->module;
   if (table >= m->ntables || seg >= m->nelems || !inst->tables[table]) return VM_TRAP_TABLE_OOB;
   vm_table *t = inst->tables[table];
   const vm_elem *e = &m->elems[seg];
   uint64_t len = inst->elem_dropped[seg] ? 0 : e->count;
   if ((uint64_t)s + n > len || (uint64_t)d + n > t->size) return VM_TRAP_TABLE_OOB;
-  for (uint32_t k = 0; k < n; k++) t->elems[d + k] = (void *)(uintptr_t)vm_const_eval(inst, &e->items[s + k]);
+  for (uint32_t k = 0; k < n; k++)
+    t->elems[d + k] = (void *)(uintptr_t)vm_const_eval(inst, &e->items[s + k]);
   return VM_TRAP_NONE;
 }
 
@@ -83,7 +87,8 @@ static bool import_matches(const vm_module *m, const vm_import *im, const vm_ext
   if (ex->kind != im->kind) return false;
   switch (im->kind) {
   case VM_EXTERN_FUNC:
-    return im->type.func_type < m->ntypes && vm_functype_equal(vm_func_type(ex->u.func), &m->types[im->type.func_type]);
+    return im->type.func_type < m->ntypes &&
+           vm_functype_equal(vm_func_type(ex->u.func), &m->types[im->type.func_type]);
   case VM_EXTERN_TABLE: {
     const vm_table *t = ex->u.table;
     return t->type.elemtype == im->type.table.elemtype &&
@@ -292,6 +297,10 @@ bool vm_instance_export(vm_instance *inst, const char *name, size_t name_len, vm
   return false;
 }
 
-vm_memory *vm_instance_memory(vm_instance *inst) { return inst->memory; }
+vm_memory *vm_instance_memory(vm_instance *inst) {
+  return inst->memory;
+}
 
-const vm_module *vm_instance_module(const vm_instance *inst) { return inst->module; }
+const vm_module *vm_instance_module(const vm_instance *inst) {
+  return inst->module;
+}

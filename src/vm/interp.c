@@ -85,13 +85,17 @@
     ip = t_;                                                                                                 \
   } while (0)
 
-/* A host call: nested invocations from the host run above this frame. */
+/* A host call.  Nested invocations from the host run above this frame
+ * (vm_call_host raises sp further, past the argument/result slots). */
 #define HOST_CALL(fn, args)                                                                                  \
   do {                                                                                                       \
     vm_result r_;                                                                                            \
-    ex->depth = depth;                                                                                       \
-    ex->sp = fp + code->nslots;                                                                              \
+    vm_exec *ex_ = &s->exec;                                                                                 \
+    uint64_t *sp_ = ex_->sp;                                                                                 \
+    ex_->depth = (uint32_t)(top - ex_->frames);                                                                                    \
+    ex_->sp = fp + code->nslots;                                                                             \
     r_ = vm_call_host(s, (fn), inst, (args));                                                                \
+    ex_->sp = sp_;                                                                                           \
     if (VM_UNLIKELY(r_ != VM_OK)) {                                                                          \
       res = r_;                                                                                              \
       TRAP(VM_TRAP_HOST);                                                                                    \
@@ -199,7 +203,7 @@
 #pragma GCC diagnostic ignored "-Wpedantic"
 #endif
 
-vm_result vm_interp_run(vm_store *s, vm_func *f, uint64_t *fp) {
+vm_result vm_interp_run(vm_store *store, vm_func *f, uint64_t *fp) {
 #if VM_COMPUTED_GOTO
   static const void *const vm_labels[VM_OP_COUNT] = {
 #define VM_IROP(name, fmt) &&L_##name,
@@ -210,14 +214,17 @@ vm_result vm_interp_run(vm_store *s, vm_func *f, uint64_t *fp) {
 #undef VM_NUMOP
   };
 #endif
-  vm_exec *const ex = &s->exec;
-  const uint32_t entry_depth = ex->depth;
-  uint64_t *const saved_sp = ex->sp;
-  uint64_t *const stack_end = ex->stack_end;
-  vm_frame *const frames = ex->frames;
-  const uint32_t max_depth = ex->max_depth;
-  uint32_t depth = entry_depth;
-  const vm_code *code = f->code;
+  /* Register pressure decides this loop's speed: the hot locals (ip, fp,
+   * cb, mb, ms, the label table) must stay in registers.  State used only by
+   * calls and traps is kept out of them: `s` and `code` are volatile so the
+   * compiler keeps them in memory, and the entry depth is not kept at all
+   * (the entry frame is the one whose ret_ip is NULL). */
+  vm_store *volatile s = store;
+  uint64_t *const volatile stack_end = store->exec.stack_end;
+  const vm_frame *const volatile frames_end = store->exec.frames + store->exec.max_depth;
+  vm_frame *top = store->exec.frames + store->exec.depth; /* next free frame */
+  const vm_code *volatile code = f->code;
+  const vm_code *const entry_code = f->code;
   vm_instance *inst = f->inst;
   const vm_word *cb = NULL; /* code base: branch targets are relative to it */
   const vm_word *ip = NULL;
@@ -228,17 +235,17 @@ vm_result vm_interp_run(vm_store *s, vm_func *f, uint64_t *fp) {
   vm_trap trap = VM_TRAP_NONE;
   vm_result res = VM_ERR_TRAP;
 
-  if (VM_UNLIKELY(depth >= max_depth || fp < ex->stack || fp > stack_end ||
-                  (size_t)(stack_end - fp) < code->nslots))
-    TRAP(VM_TRAP_STACK_EXHAUSTED);
+  if (VM_UNLIKELY(top >= frames_end || fp < store->exec.stack || fp > stack_end ||
+                  (size_t)(stack_end - fp) < entry_code->nslots))
+    return vm_error_trap(&store->error, VM_TRAP_STACK_EXHAUSTED);
   /* The entry frame: returning through it leaves the interpreter. */
-  frames[depth].ret_ip = NULL;
-  frames[depth].fp = fp;
-  frames[depth].code = NULL;
-  frames[depth].inst = NULL;
-  depth++;
-  for (uint32_t i = code->nparams; i < code->nlocals; i++) fp[i] = 0;
-  cb = ip = code->code;
+  top->ret_ip = NULL;
+  top->fp = fp;
+  top->code = NULL;
+  top->inst = NULL;
+  top++;
+  for (uint32_t i = entry_code->nparams; i < entry_code->nlocals; i++) fp[i] = 0;
+  cb = ip = entry_code->code;
   RELOAD_MEM();
   VM_ENTRY_POINT();
 
@@ -267,8 +274,8 @@ vm_result vm_interp_run(vm_store *s, vm_func *f, uint64_t *fp) {
         vmbreak;
       }
       vmcase(RETURN) {
-        const vm_frame *fr = &frames[--depth];
-        if (VM_UNLIKELY(depth == entry_depth)) goto done;
+        const vm_frame *fr = --top;
+        if (VM_UNLIKELY(fr->ret_ip == NULL)) goto done;
         ip = fr->ret_ip;
         fp = fr->fp;
         code = fr->code;
@@ -309,13 +316,13 @@ vm_result vm_interp_run(vm_store *s, vm_func *f, uint64_t *fp) {
      * the caller's resume address.  Reached only by goto. */
     do_call : {
       const vm_code *cc = callee->code;
-      if (VM_UNLIKELY(depth >= max_depth || (size_t)(stack_end - nfp) < cc->nslots))
+      if (VM_UNLIKELY(top >= frames_end || (size_t)(stack_end - nfp) < cc->nslots))
         TRAP(VM_TRAP_STACK_EXHAUSTED);
-      frames[depth].ret_ip = ip;
-      frames[depth].fp = fp;
-      frames[depth].code = code;
-      frames[depth].inst = inst;
-      depth++;
+      top->ret_ip = ip;
+      top->fp = fp;
+      top->code = code;
+      top->inst = inst;
+      top++;
       fp = nfp;
       code = cc;
       inst = callee->inst;
@@ -653,8 +660,7 @@ vm_result vm_interp_run(vm_store *s, vm_func *f, uint64_t *fp) {
   }
 
 done:
-  ex->depth = entry_depth;
-  ex->sp = saved_sp;
+  s->exec.depth = (uint32_t)(top - s->exec.frames);
   return VM_OK;
 
 oob:
@@ -662,8 +668,9 @@ oob:
 trap_exit:
   /* A failed host call has already recorded its own error. */
   if (trap != VM_TRAP_HOST) res = vm_error_trap(&s->error, trap);
-  ex->depth = entry_depth;
-  ex->sp = saved_sp;
+  /* Unwind through our entry frame: the innermost one returning to the host. */
+  while ((--top)->ret_ip != NULL) continue;
+  s->exec.depth = (uint32_t)(top - s->exec.frames);
   return res;
 }
 

@@ -30,15 +30,19 @@ static const uint8_t op_formats[VM_OP_COUNT] = {
 
 /* Words per format, opcode included; F_BRTABLE is variable (0 here). */
 static const uint8_t format_words[] = {
-    [F_NONE] = 1, [F_T] = 2,     [F_ST] = 3,     [F_BRTABLE] = 0, [F_CALL] = 3,  [F_CALLI] = 5,
-    [F_D] = 2,    [F_DS] = 3,    [F_DSS] = 4,    [F_DSSS] = 5,    [F_DI] = 3,    [F_DII] = 4,
-    [F_SI] = 3,   [F_I] = 2,     [F_SSS] = 4,    [F_ISSS] = 5,    [F_DSI] = 4,   [F_SSI] = 4,
-    [F_DSSI] = 5, [F_SSSI] = 5,  [F_SSSII] = 6,  [F_LOAD] = 4,    [F_STORE] = 4,
+    [F_NONE] = 1, [F_T] = 2,    [F_ST] = 3,    [F_BRTABLE] = 0, [F_CALL] = 3,  [F_CALLI] = 5,
+    [F_D] = 2,    [F_DS] = 3,   [F_DSS] = 4,   [F_DSSS] = 5,    [F_DI] = 3,    [F_DII] = 4,
+    [F_SI] = 3,   [F_I] = 2,    [F_SSS] = 4,   [F_ISSS] = 5,    [F_DSI] = 4,   [F_SSI] = 4,
+    [F_DSSI] = 5, [F_SSSI] = 5, [F_SSSII] = 6, [F_LOAD] = 4,    [F_STORE] = 4,
 };
 
-const char *vm_op_name(vm_op op) { return (unsigned)op < VM_OP_COUNT ? op_names[op] : "?"; }
+const char *vm_op_name(vm_op op) {
+  return (unsigned)op < VM_OP_COUNT ? op_names[op] : "?";
+}
 
-vm_format vm_op_format(vm_op op) { return (unsigned)op < VM_OP_COUNT ? (vm_format)op_formats[op] : F_NONE; }
+vm_format vm_op_format(vm_op op) {
+  return (unsigned)op < VM_OP_COUNT ? (vm_format)op_formats[op] : F_NONE;
+}
 
 uint32_t vm_instr_words(const vm_word *code) {
   vm_format f = vm_op_format((vm_op)code[0]);
@@ -48,15 +52,16 @@ uint32_t vm_instr_words(const vm_word *code) {
 
 /* Operand letters per format, in word order after the opcode. */
 static const char *const format_operands[] = {
-    [F_NONE] = "",       [F_T] = "t",        [F_ST] = "st",     [F_BRTABLE] = "", [F_CALL] = "fs",
-    [F_CALLI] = "iiss",  [F_D] = "d",        [F_DS] = "ds",     [F_DSS] = "dss",  [F_DSSS] = "dsss",
-    [F_DI] = "di",       [F_DII] = "dii",    [F_SI] = "si",     [F_I] = "i",      [F_SSS] = "sss",
-    [F_ISSS] = "isss",   [F_DSI] = "dsi",    [F_SSI] = "ssi",   [F_DSSI] = "dssi", [F_SSSI] = "sssi",
-    [F_SSSII] = "sssii", [F_LOAD] = "dso",   [F_STORE] = "sso",
+    [F_NONE] = "",       [F_T] = "t",      [F_ST] = "st",     [F_BRTABLE] = "",  [F_CALL] = "fs",
+    [F_CALLI] = "iiss",  [F_D] = "d",      [F_DS] = "ds",     [F_DSS] = "dss",   [F_DSSS] = "dsss",
+    [F_DI] = "di",       [F_DII] = "dii",  [F_SI] = "si",     [F_I] = "i",       [F_SSS] = "sss",
+    [F_ISSS] = "isss",   [F_DSI] = "dsi",  [F_SSI] = "ssi",   [F_DSSI] = "dssi", [F_SSSI] = "sssi",
+    [F_SSSII] = "sssii", [F_LOAD] = "dso", [F_STORE] = "sso",
 };
 
 void vm_disasm(const vm_code *c, FILE *out) {
-  fprintf(out, "; params %" PRIu32 " results %" PRIu32 " locals %" PRIu32 " slots %" PRIu32 " words %" PRIu32 "\n",
+  fprintf(out,
+          "; params %" PRIu32 " results %" PRIu32 " locals %" PRIu32 " slots %" PRIu32 " words %" PRIu32 "\n",
           c->nparams, c->nresults, c->nlocals, c->nslots, c->ncode);
   uint32_t pc = 0;
   while (pc < c->ncode) {
@@ -74,7 +79,8 @@ void vm_disasm(const vm_code *c, FILE *out) {
     vm_format f = vm_op_format((vm_op)w[0]);
     if (f == F_BRTABLE) {
       fprintf(out, " s%" PRIu32 " [", w[1]);
-      for (uint32_t i = 0; i <= w[2]; i++) fprintf(out, "%s@%" PRIu32, i ? (i == w[2] ? " | " : " ") : "", w[3 + i]);
+      for (uint32_t i = 0; i <= w[2]; i++)
+        fprintf(out, "%s@%" PRIu32, i ? (i == w[2] ? " | " : " ") : "", w[3 + i]);
       fputc(']', out);
     } else {
       const char *ops = format_operands[f];

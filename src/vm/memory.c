@@ -101,9 +101,13 @@ uint32_t vm_memory_grow(vm_memory *m, uint32_t delta) {
   return old;
 }
 
-uint8_t *vm_memory_data(vm_memory *m) { return m->data; }
+uint8_t *vm_memory_data(vm_memory *m) {
+  return m->data;
+}
 
-uint64_t vm_memory_size(const vm_memory *m) { return m->size; }
+uint64_t vm_memory_size(const vm_memory *m) {
+  return m->size;
+}
 
 bool vm_memory_check(const vm_memory *m, uint64_t ptr, uint64_t len) {
   return ptr <= m->size && len <= m->size - ptr;

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 struct vm_store_obj {
   vm_store_obj *next;
@@ -37,6 +38,16 @@ void *vm_store_alloc(vm_store *s, size_t size, vm_store_release_fn release) {
   return (char *)o + OBJ_HEADER;
 }
 
+/* Size of the mapping that holds the value stack, then the frame stack; 0 if
+ * it does not fit in size_t. */
+static size_t exec_bytes(const vm_config *cfg, size_t *stack_bytes) {
+  uint64_t stack = (uint64_t)cfg->stack_slots * sizeof(uint64_t);
+  uint64_t total = stack + (uint64_t)cfg->max_call_depth * sizeof(vm_frame);
+  if (total > SIZE_MAX) return 0;
+  if (stack_bytes) *stack_bytes = (size_t)stack;
+  return (size_t)total;
+}
+
 vm_store *vm_store_new(const vm_config *cfg) {
   vm_store *s = calloc(1, sizeof *s);
   if (!s) return NULL;
@@ -46,15 +57,19 @@ vm_store *vm_store_new(const vm_config *cfg) {
     vm_config_default(&s->cfg);
   if (s->cfg.stack_slots < MIN_STACK_SLOTS) s->cfg.stack_slots = MIN_STACK_SLOTS;
   if (s->cfg.max_call_depth < MIN_CALL_DEPTH) s->cfg.max_call_depth = MIN_CALL_DEPTH;
-  /* calloc of a large block maps fresh zero pages: only touched pages cost memory. */
-  s->exec.stack = calloc(s->cfg.stack_slots, sizeof(uint64_t));
-  s->exec.frames = calloc(s->cfg.max_call_depth, sizeof(vm_frame));
-  if (!s->exec.stack || !s->exec.frames) {
-    free(s->exec.stack);
-    free(s->exec.frames);
+  /* One mapping for both stacks: fresh pages are zero and cost nothing until
+   * touched, and never go through malloc (whose heap would memset them). */
+  size_t stack_bytes = 0;
+  size_t bytes = exec_bytes(&s->cfg, &stack_bytes);
+  void *p =
+      bytes ? mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+            : MAP_FAILED;
+  if (p == MAP_FAILED) {
     free(s);
     return NULL;
   }
+  s->exec.stack = p;
+  s->exec.frames = (void *)((char *)p + stack_bytes);
   s->exec.stack_end = s->exec.stack + s->cfg.stack_slots;
   s->exec.sp = s->exec.stack;
   s->exec.max_depth = s->cfg.max_call_depth;
@@ -74,8 +89,7 @@ void vm_store_free(vm_store *s) {
     if (o->release) o->release((char *)o + OBJ_HEADER);
     free(o);
   }
-  free(s->exec.stack);
-  free(s->exec.frames);
+  munmap(s->exec.stack, exec_bytes(&s->cfg, NULL));
   free(s);
 }
 
@@ -100,7 +114,9 @@ vm_func *vm_func_new_host(vm_store *s, const vm_functype *type, vm_host_fn fn, v
   return f;
 }
 
-const vm_functype *vm_func_type(const vm_func *f) { return f->code ? f->type : &f->host_type; }
+const vm_functype *vm_func_type(const vm_func *f) {
+  return f->code ? f->type : &f->host_type;
+}
 
 vm_global *vm_global_new(vm_store *s, vm_globaltype type, uint64_t value) {
   if (!s) return NULL;
@@ -111,13 +127,21 @@ vm_global *vm_global_new(vm_store *s, vm_globaltype type, uint64_t value) {
   return g;
 }
 
-uint64_t vm_global_get(const vm_global *g) { return g->value; }
-void vm_global_set(vm_global *g, uint64_t value) { g->value = value; }
-vm_globaltype vm_global_type(const vm_global *g) { return g->type; }
+uint64_t vm_global_get(const vm_global *g) {
+  return g->value;
+}
+void vm_global_set(vm_global *g, uint64_t value) {
+  g->value = value;
+}
+vm_globaltype vm_global_type(const vm_global *g) {
+  return g->type;
+}
 
 /* ---- errors and traps ------------------------------------------------------ */
 
-vm_result vm_store_trap(vm_store *s, vm_trap trap) { return vm_error_trap(&s->error, trap); }
+vm_result vm_store_trap(vm_store *s, vm_trap trap) {
+  return vm_error_trap(&s->error, trap);
+}
 
 vm_result vm_store_trap_msg(vm_store *s, const char *fmt, ...) {
   vm_error *e = &s->error;
@@ -133,11 +157,15 @@ vm_result vm_store_trap_msg(vm_store *s, const char *fmt, ...) {
   return VM_ERR_TRAP;
 }
 
-const vm_error *vm_store_error(const vm_store *s) { return &s->error; }
+const vm_error *vm_store_error(const vm_store *s) {
+  return &s->error;
+}
 
 /* ---- calls ----------------------------------------------------------------- */
 
-static uint32_t max_u32(uint32_t a, uint32_t b) { return a > b ? a : b; }
+static uint32_t max_u32(uint32_t a, uint32_t b) {
+  return a > b ? a : b;
+}
 
 static bool in_stack(const vm_exec *ex, const uint64_t *p) {
   uintptr_t a = (uintptr_t)p;

@@ -59,7 +59,8 @@ vm_table *vm_table_new(vm_store *s, vm_tabletype type, void *init) {
       return NULL;
     }
     if (init)
-      for (uint32_t i = 0; i < type.limits.min; i++) t->elems[i] = init;
+      for (uint32_t i = 0; i < type.limits.min; i++)
+        t->elems[i] = init;
   }
   t->alloc = t->size = type.limits.min;
   return t;
@@ -80,7 +81,8 @@ uint32_t vm_table_grow(vm_table *t, uint32_t delta, void *init) {
     t->elems = elems;
     t->alloc = alloc;
   }
-  for (uint32_t i = old; i < size; i++) t->elems[i] = init;
+  for (uint32_t i = old; i < size; i++)
+    t->elems[i] = init;
   t->size = size;
   t->type.limits.min = size;
   return old;

@@ -36,7 +36,7 @@ fi
 expect "example hello" 0 "Hello, World!" "" -- call "$HELLO" hello World
 expect "example hello, empty payload" 0 "Hello, !" "" -- call "$HELLO" hello ""
 expect "example hello, UTF-8 payload" 0 "Hello, wörld ✓!" "" -- call "$HELLO" hello "wörld ✓"
-expect "example unknown operation" 1 "" "wapc: unknown operation, try hello" -- call "$HELLO" hi World
+expect "example unknown operation" 1 "" "unknown operation, try hello" -- call "$HELLO" hi World
 expect "example payload after --" 0 "Hello, --host!" "" -- call "$HELLO" hello -- --host
 expect "example payload -x after --" 0 "Hello, -x!" "" -- call "$HELLO" hello -- -x
 IN=$(bytes hello_in 'from stdin')
@@ -80,16 +80,22 @@ m=$(bytes header_only.wasm '\000asm\001\000\000\000')
 expect "header only: no exports" 4 "" "~" -- call "$m" hello World
 head -c 100 "$HELLO" >"$TMPD/truncated.wasm"
 expect "truncated module" 4 "" "~" -- call "$TMPD/truncated.wasm" hello World
-# every prefix of the example must be rejected cleanly, never accepted or crash
+# Every prefix of the example: rejected with one line (exit 4), or, when it happens to end at a section
+# boundary, a valid smaller module that runs; never a crash, a hang or a silent failure.
 size=$(wc -c <"$HELLO")
 bad=0
 for ((n = 0; n < size; n++)); do
   head -c "$n" "$HELLO" >"$TMPD/prefix.wasm"
   "$WAPC" call "$TMPD/prefix.wasm" hello World >/dev/null 2>"$TMPD/prefix.err"
   rc=$?
-  if [ $rc != 4 ] || [ "$(wc -l <"$TMPD/prefix.err")" != 1 ]; then
+  case $rc in
+    0) [ -s "$TMPD/prefix.err" ] && rc=bad ;;
+    1 | 2 | 4) [ "$(wc -l <"$TMPD/prefix.err")" = 1 ] || rc=bad ;;
+    *) rc=bad ;;
+  esac
+  if [ "$rc" = bad ]; then
     bad=$((bad + 1))
-    [ $bad -le 3 ] && echo "FAIL: prefix of $n bytes of hello.wasm: exit $rc, stderr: $(head -c 300 "$TMPD/prefix.err")"
+    [ $bad -le 3 ] && echo "FAIL: prefix of $n bytes of hello.wasm: stderr: $(tr -d '\0' <"$TMPD/prefix.err" | head -c 300)"
   fi
 done
 if [ $bad = 0 ]; then PASS=$((PASS + 1)); else FAIL=$((FAIL + 1)); fi

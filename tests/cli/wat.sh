@@ -6,28 +6,28 @@
 
 W=$GUESTS/wat
 E=$W/errors.wasm
-OOB="wapc: trap: out of bounds memory access"
+OOB="trap: out of bounds memory access"
 
 # ---- __guest_call return rules (WAPC.md) ---------------------------------------------------------------
-expect "return 0, no error set" 1 "" "wapc: No error message set for call failure" -- call "$E" fail_silent x
-expect "return 0 with an error" 1 "" "wapc: custom failure" -- call "$E" fail_msg x
-expect "return 1, nothing set" 1 "" "wapc: No error message OR response set for call success" -- call "$E" ok_noresp x
-expect "return 1 with only an error" 1 "" "wapc: error only" -- call "$E" ok_erronly x
+expect "return 0, no error set" 1 "" "No error message set for call failure" -- call "$E" fail_silent x
+expect "return 0 with an error" 1 "" "custom failure" -- call "$E" fail_msg x
+expect "return 1, nothing set" 1 "" "No error message OR response set for call success" -- call "$E" ok_noresp x
+expect "return 1 with only an error" 1 "" "error only" -- call "$E" ok_erronly x
 expect "return 1 with an empty response" 0 "" "" -- call "$E" ok_empty x
 expect "response and error, return 1: the response" 0 "response wins" "" -- call "$E" resp_err x
-expect "response set, return 0: failure" 1 "" "wapc: No error message set for call failure" -- call "$E" fail_resp x
-expect "unknown operation" 1 "" "wapc: unknown operation" -- call "$E" no_such_op x
+expect "response set, return 0: failure" 1 "" "No error message set for call failure" -- call "$E" fail_resp x
+expect "unknown operation" 1 "" "unknown operation" -- call "$E" no_such_op x
 expect "log, then fail" 1 "" "[host 1] about to fail
-wapc: custom failure" -- call "$E" log_then_fail x
+custom failure" -- call "$E" log_then_fail x
 IN=$(pattern 30000 p30k)
-expect "request over the guest's own limit" 1 "" "wapc: request too large" -- call "$E" fail_msg
+expect "request over the guest's own limit" 1 "" "request too large" -- call "$E" fail_msg
 IN=/dev/null
 
 # ---- traps: exit 2 with the spec's words -----------------------------------------------------------------
-expect "unreachable" 2 "" "wapc: trap: unreachable" -- call "$E" trap x
-expect "a trap replaces the error set before it" 2 "" "wapc: trap: unreachable" -- call "$E" err_trap x
-expect "integer divide by zero" 2 "" "wapc: trap: integer divide by zero" -- call "$E" div0 x
-expect "unbounded recursion" 2 "" "wapc: trap: call stack exhausted" -- call "$E" recurse x
+expect "unreachable" 2 "" "trap: unreachable" -- call "$E" trap x
+expect "a trap replaces the error set before it" 2 "" "trap: unreachable" -- call "$E" err_trap x
+expect "integer divide by zero" 2 "" "trap: integer divide by zero" -- call "$E" div0 x
+expect "unbounded recursion" 2 "" "trap: call stack exhausted" -- call "$E" recurse x
 
 # ---- every pointer/length from the guest is checked ----------------------------------------------------
 expect "__guest_request: payload past the end" 2 "" "$OOB" -- call "$E" oob_req_payload xyz
@@ -50,11 +50,11 @@ expect "zero bytes one past the end are not" 2 "" "$OOB" -- call "$E" oob_empty_
 
 # ---- imports: any subset ---------------------------------------------------------------------------------
 expect "3 of the 9 imports" 0 "3:payload" "" -- call "$W/three_imports.wasm" op payload
-expect "3 of the 9 imports, error path" 1 "" "wapc: empty payload" -- call "$W/three_imports.wasm" op ""
+expect "3 of the 9 imports, error path" 1 "" "empty payload" -- call "$W/three_imports.wasm" op ""
 expect "no imports, even length: success without response" 1 "" \
-  "wapc: No error message OR response set for call success" -- call "$W/no_imports.wasm" op ab
+  "No error message OR response set for call success" -- call "$W/no_imports.wasm" op ab
 expect "no imports, odd length: failure without message" 1 "" \
-  "wapc: No error message set for call failure" -- call "$W/no_imports.wasm" op a
+  "No error message set for call failure" -- call "$W/no_imports.wasm" op a
 
 # ---- console log on stderr, prefixed with the host id ------------------------------------------------
 expect "console log lines" 0 "logged" "[host 1] first line
@@ -69,16 +69,17 @@ expect "start section, _start, _initialize, wapc_init: each once, in order" 0 "S
   call "$W/init_order.wasm" op x
 expect "a start section that calls an import" 0 "started!" "[host 1] start ran" -- \
   call "$W/start_section.wasm" op x
-expect "wapc_init traps: init failure" 4 "" "~unreachable" -- call "$W/init_trap.wasm" op x
+expect "wapc_init traps: init failure" 4 "" "wapc_init failed: trap: unreachable" -- call "$W/init_trap.wasm" op x
 expect "start section traps: init failure" 4 "" "~integer divide by zero" -- call "$W/start_trap.wasm" op x
 
 # ---- rejected before initialisation -----------------------------------------------------------------
 expect "no __guest_call export (wapc_init must not run)" 4 "" "~__guest_call" -- call "$W/no_guest_call.wasm" op x
 expect "no memory export (wapc_init must not run)" 4 "" "~memory" -- call "$W/no_memory.wasm" op x
-expect "unknown wapc import" 4 "" '~unknown import "wapc"."__nope"' -- call "$W/unknown_import.wasm" op x
-expect "env import" 4 "" '~unknown import "env"."abort"' -- call "$W/env_import.wasm" op x
-expect "import with the wrong type" 4 "" "~__guest_response" -- call "$W/bad_import_type.wasm" op x
-expect "module fails validation" 4 "" "~" -- call "$W/invalid.wasm" op x
+expect "unknown wapc import" 4 "" 'unknown import "wapc"."__nope"' -- call "$W/unknown_import.wasm" op x
+expect "env import" 4 "" 'unknown import "env"."abort"' -- call "$W/env_import.wasm" op x
+expect "import with the wrong type: both types in the message" 4 "" \
+  'incompatible import type for "wapc"."__guest_response": expected func (i32, i32) -> (), got func (i32) -> i32' -- call "$W/bad_import_type.wasm" op x
+expect "module fails validation" 4 "" "~type mismatch" -- call "$W/invalid.wasm" op x
 
 # ---- memory growth -----------------------------------------------------------------------------------------
 IN=$(pattern 3000000 p3m)

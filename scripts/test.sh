@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# test.sh: the whole test suite, from a fresh Debian 12 machine or a developer's checkout.
+#   1. installs what the tests need (apt packages only when missing; the npm packages of the
+#      AssemblyScript guests only when package-lock.json changed since the last install);
+#   2. builds with gcc and -Werror, runs ctest;
+#   3. builds with clang, AddressSanitizer and UndefinedBehaviorSanitizer, runs ctest again.
+# Non-interactive and idempotent; exits non-zero on the first failure.
+# Build directories: build-test-gcc and build-test-asan (WAPC_TEST_JOBS sets ctest's parallelism).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive
+
+say() { printf '\n==> %s\n' "$*"; }
+
+# ---- 1. dependencies -----------------------------------------------------------------------------------
+packages=(cmake ninja-build gcc clang lld wabt binaryen libcjson-dev libcmocka-dev wasi-libc valgrind)
+# Node.js: Debian's packages unless a node and npm are already on the PATH (e.g. a newer install).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  say "installing ${missing[*]}"
+  sudo=()
+  [ "$(id -u)" = 0 ] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -q
+  "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+as_dir=tests/guests/as
+stamp=$as_dir/node_modules/.installed-lock.json
+if ! cmp -s "$as_dir/package-lock.json" "$stamp"; then
+  say "npm ci in $as_dir"
+  npm ci --prefix "$as_dir" --no-audit --no-fund
+  cp "$as_dir/package-lock.json" "$stamp"
+fi
+
+jobs=${WAPC_TEST_JOBS:-$(nproc)}
+
+# ---- 2. gcc, warnings as errors ------------------------------------------------------------------------
+say "gcc build (-DWAPC_WERROR=ON)"
+cmake -S . -B build-test-gcc -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=gcc \
+  -DWAPC_WERROR=ON -DWAPC_REQUIRE_GUESTS=ON
+cmake --build build-test-gcc
+say "ctest (gcc)"
+(cd build-test-gcc && ctest --output-on-failure -j "$jobs")
+
+# ---- 3. clang with ASan + UBSan ------------------------------------------------------------------------
+say "clang build (-DWAPC_SANITIZE=ON)"
+cmake -S . -B build-test-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
+  -DWAPC_WERROR=ON -DWAPC_SANITIZE=ON -DWAPC_REQUIRE_GUESTS=ON
+cmake --build build-test-asan
+say "ctest (clang, ASan+UBSan)"
+(cd build-test-asan && ctest --output-on-failure -j "$jobs")
+
+say "all tests passed (gcc and clang+sanitizers)"
