@@ -51,22 +51,22 @@ WAPC_API const char *wapc_version(void);
  * Status codes: X(name, value, description).  One list makes the enum,
  * wapc_status_str() and wapc_status_name().  Values are stable.
  */
-#define WAPC_STATUS_LIST(X)                                                                                \
-  X(OK, 0, "success")                                                                                      \
-  X(ERR_GUEST, 1, "guest error")                          /* the guest reported a failure */             \
-  X(ERR_TRAP, 2, "trap")                                  /* the guest trapped during the call */        \
-  X(ERR_MALFORMED, 3, "malformed module")                 /* the binary could not be decoded */          \
-  X(ERR_INVALID, 4, "invalid module")                     /* the module failed validation */             \
-  X(ERR_LINK, 5, "link error")                            /* unknown import, wrong type, no export */    \
-  X(ERR_INIT, 6, "initialisation failed")                 /* start, _start, _initialize, wapc_init */    \
-  X(ERR_HOST_CALLBACK, 7, "host callback failed")         /* a host call was answered with a failure */  \
-  X(ERR_MISUSE, 8, "bad argument or misuse of the API")   /* NULL, out-of-range, wrong order */          \
-  X(ERR_NOMEM, 9, "out of memory")                                                                         \
-  X(ERR_DEADLINE, 10, "deadline exceeded")                /* reserved: call deadlines */                 \
-  X(ERR_INTERRUPTED, 11, "interrupted")                   /* reserved: interrupting a running call */    \
-  X(ERR_LIMIT, 12, "resource limit exceeded")             /* memory, fuel, module size limits */         \
-  X(ERR_BUSY, 13, "host is busy")                         /* re-entered from its callback; pool empty */ \
-  X(ERR_PROVIDER, 14, "engine provider failure")          /* a provider broke its contract */            \
+#define WAPC_STATUS_LIST(X)                                                                                  \
+  X(OK, 0, "success")                                                                                        \
+  X(ERR_GUEST, 1, "guest error")                        /* the guest reported a failure */                   \
+  X(ERR_TRAP, 2, "trap")                                /* the guest trapped during the call */              \
+  X(ERR_MALFORMED, 3, "malformed module")               /* the binary could not be decoded */                \
+  X(ERR_INVALID, 4, "invalid module")                   /* the module failed validation */                   \
+  X(ERR_LINK, 5, "link error")                          /* unknown import, wrong type, no export */          \
+  X(ERR_INIT, 6, "initialisation failed")               /* start, _start, _initialize, wapc_init */          \
+  X(ERR_HOST_CALLBACK, 7, "host callback failed")       /* a host call was answered with a failure */        \
+  X(ERR_MISUSE, 8, "bad argument or misuse of the API") /* NULL, out-of-range, wrong order */                \
+  X(ERR_NOMEM, 9, "out of memory")                                                                           \
+  X(ERR_DEADLINE, 10, "deadline exceeded")       /* reserved: call deadlines */                              \
+  X(ERR_INTERRUPTED, 11, "interrupted")          /* reserved: interrupting a running call */                 \
+  X(ERR_LIMIT, 12, "resource limit exceeded")    /* memory, fuel, module size limits */                      \
+  X(ERR_BUSY, 13, "host is busy")                /* re-entered from its callback; pool empty */              \
+  X(ERR_PROVIDER, 14, "engine provider failure") /* a provider broke its contract */                         \
   X(ERR_IO, 15, "I/O error")
 
 typedef enum wapc_status {
@@ -115,8 +115,9 @@ WAPC_API wapc_status wapc_result_set_error_bytes(wapc_result *result, const void
  * (the payload may point into guest memory: do not keep it).  Runs on the
  * thread that made the call into the host.
  */
-typedef void (*wapc_host_callback)(void *user, uint64_t host_id, wapc_str binding, wapc_str ns, wapc_str operation,
-                                   const uint8_t *payload, size_t payload_len, wapc_result *result);
+typedef void (*wapc_host_callback)(void *user, uint64_t host_id, wapc_str binding, wapc_str ns,
+                                   wapc_str operation, const uint8_t *payload, size_t payload_len,
+                                   wapc_result *result);
 
 /*
  * Log hook for the guest's __console_log.  `message` is borrowed, `len` bytes,
@@ -136,8 +137,8 @@ typedef void (*wapc_log_hook)(void *user, uint64_t host_id, const char *message,
  * then wapc_host_load().  On success *out is the new host; on failure *out
  * is NULL.  The host gets the next id (process-wide, from 1).
  */
-WAPC_API wapc_status wapc_host_new(const wapc_engine_provider *provider, wapc_host_callback callback, void *user,
-                                   wapc_host **out);
+WAPC_API wapc_status wapc_host_new(const wapc_engine_provider *provider, wapc_host_callback callback,
+                                   void *user, wapc_host **out);
 
 /* Replace the log hook (NULL restores the default). */
 WAPC_API wapc_status wapc_host_set_log_hook(wapc_host *host, wapc_log_hook hook, void *user);

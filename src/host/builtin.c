@@ -39,14 +39,20 @@ typedef struct builtin {
 
 /* ---- the nine imports --------------------------------------------------------- */
 
-static vm_memory *memory_of(vm_instance *caller) { return caller ? vm_instance_memory(caller) : NULL; }
+static vm_memory *memory_of(vm_instance *caller) {
+  return caller ? vm_instance_memory(caller) : NULL;
+}
 
 /* Guest pointers and lengths are u32; vm_memory_check does the 64-bit range math. */
-static bool in_range(vm_memory *m, uint64_t ptr, uint64_t len) { return m && vm_memory_check(m, ptr, len); }
+static bool in_range(vm_memory *m, uint64_t ptr, uint64_t len) {
+  return m && vm_memory_check(m, ptr, len);
+}
 
 #define ARG(i) ((uint32_t)args[i])
 
-static vm_result oom(vm_store *s) { return vm_store_trap_msg(s, "out of memory"); }
+static vm_result oom(vm_store *s) {
+  return vm_store_trap_msg(s, "out of memory");
+}
 
 static vm_result imp_guest_request(vm_store *s, vm_instance *caller, void *user, uint64_t *args) {
   builtin *b = user;
@@ -55,7 +61,8 @@ static vm_result imp_guest_request(vm_store *s, vm_instance *caller, void *user,
   size_t op_len, payload_len;
   wapc_engine_request(b->host, &op, &op_len, &payload, &payload_len);
   /* Check both ranges before writing anything: no partial writes. */
-  if (!in_range(m, ARG(1), payload_len) || !in_range(m, ARG(0), op_len)) return vm_store_trap(s, VM_TRAP_MEMORY_OOB);
+  if (!in_range(m, ARG(1), payload_len) || !in_range(m, ARG(0), op_len))
+    return vm_store_trap(s, VM_TRAP_MEMORY_OOB);
   uint8_t *base = vm_memory_data(m);
   if (payload_len) memcpy(base + ARG(1), payload, payload_len);
   if (op_len) memcpy(base + ARG(0), op, op_len);
@@ -91,7 +98,9 @@ static vm_result imp_host_call(vm_store *s, vm_instance *caller, void *user, uin
   return VM_OK;
 }
 
-static uint64_t clamp_len(size_t len) { return len > UINT32_MAX ? UINT32_MAX : (uint64_t)len; }
+static uint64_t clamp_len(size_t len) {
+  return len > UINT32_MAX ? UINT32_MAX : (uint64_t)len;
+}
 
 static vm_result imp_host_response_len(vm_store *s, vm_instance *caller, void *user, uint64_t *args) {
   builtin *b = user;
@@ -188,21 +197,23 @@ static void format_functype(const vm_functype *t, char *buf, size_t len) {
   size_t at = 0;
   if (len == 0) return;
   buf[0] = 0;
-#define PUT(...)                                                                                                   \
-  do {                                                                                                             \
-    if (at < len) {                                                                                                \
-      int n_ = snprintf(buf + at, len - at, __VA_ARGS__);                                                          \
-      if (n_ > 0) at += (size_t)n_;                                                                                \
-    }                                                                                                              \
+#define PUT(...)                                                                                             \
+  do {                                                                                                       \
+    if (at < len) {                                                                                          \
+      int n_ = snprintf(buf + at, len - at, __VA_ARGS__);                                                    \
+      if (n_ > 0) at += (size_t)n_;                                                                          \
+    }                                                                                                        \
   } while (0)
   PUT("(");
-  for (uint32_t i = 0; i < t->nparams; i++) PUT("%s%s", i ? ", " : "", valtype_name(t->types[i]));
+  for (uint32_t i = 0; i < t->nparams; i++)
+    PUT("%s%s", i ? ", " : "", valtype_name(t->types[i]));
   PUT(") -> ");
   if (t->nresults == 1) {
     PUT("%s", valtype_name(t->types[t->nparams]));
   } else {
     PUT("(");
-    for (uint32_t i = 0; i < t->nresults; i++) PUT("%s%s", i ? ", " : "", valtype_name(t->types[t->nparams + i]));
+    for (uint32_t i = 0; i < t->nresults; i++)
+      PUT("%s%s", i ? ", " : "", valtype_name(t->types[t->nparams + i]));
     PUT(")");
   }
 #undef PUT
@@ -263,8 +274,8 @@ static wapc_status link_imports(builtin *b, guest *g, vm_extern **out) {
         if (name_is(d.name, d.name_len, wapc_imports[k].name)) break;
     if (k == NUM_WAPC_IMPORTS) {
       free(ext);
-      return wapc_engine_set_message(b->host, WAPC_ERR_LINK, "unknown import \"%.*s\".\"%.*s\"", (int)d.module_len,
-                                     d.module, (int)d.name_len, d.name);
+      return wapc_engine_set_message(b->host, WAPC_ERR_LINK, "unknown import \"%.*s\".\"%.*s\"",
+                                     (int)d.module_len, d.module, (int)d.name_len, d.name);
     }
     vm_functype want = import_type(&wapc_imports[k]);
     char want_s[128], got_s[256];
@@ -275,9 +286,9 @@ static wapc_status link_imports(builtin *b, guest *g, vm_extern **out) {
       else
         snprintf(got_s, sizeof got_s, "%s", kind_name(d.kind));
       free(ext);
-      return wapc_engine_set_message(b->host, WAPC_ERR_LINK,
-                                     "incompatible import type for \"wapc\".\"%s\": expected func %s, got %s%s",
-                                     wapc_imports[k].name, want_s, d.kind == VM_EXTERN_FUNC ? "func " : "", got_s);
+      return wapc_engine_set_message(
+          b->host, WAPC_ERR_LINK, "incompatible import type for \"wapc\".\"%s\": expected func %s, got %s%s",
+          wapc_imports[k].name, want_s, d.kind == VM_EXTERN_FUNC ? "func " : "", got_s);
     }
     if (!made[k]) {
       made[k] = vm_func_new_host(g->store, &want, wapc_imports[k].fn, b);
@@ -314,8 +325,8 @@ static wapc_status run_init_export(builtin *b, guest *g, const char *name) {
   if (t->nparams != 0 || t->nresults != 0) {
     char got[256];
     format_functype(t, got, sizeof got);
-    return wapc_engine_set_message(b->host, WAPC_ERR_INIT, "export \"%s\" has type %s, expected () -> ()", name,
-                                   got);
+    return wapc_engine_set_message(b->host, WAPC_ERR_INIT, "export \"%s\" has type %s, expected () -> ()",
+                                   name, got);
   }
   uint64_t slot[1] = {0};
   if (vm_invoke(g->store, x.u.func, slot) != VM_OK) return from_vm_error(b, vm_store_error(g->store), name);
@@ -340,7 +351,8 @@ static wapc_status instantiate(builtin *b, guest *g) {
     static const uint8_t gc_types[3] = {VM_I32, VM_I32, VM_I32};
     const vm_functype gc_type = {2, 1, gc_types};
     if (!vm_instance_export(g->inst, "__guest_call", 12, &x) || x.kind != VM_EXTERN_FUNC) {
-      st = wapc_engine_set_message(b->host, WAPC_ERR_LINK, "module does not export function \"__guest_call\"");
+      st =
+          wapc_engine_set_message(b->host, WAPC_ERR_LINK, "module does not export function \"__guest_call\"");
     } else if (!vm_functype_equal(vm_func_type(x.u.func), &gc_type)) {
       char got[256];
       format_functype(vm_func_type(x.u.func), got, sizeof got);
@@ -467,7 +479,8 @@ static void builtin_describe(void *self, char *buf, size_t len) {
   vm_memory *m = b->cur.inst ? vm_instance_memory(b->cur.inst) : NULL;
   snprintf(buf, len,
            "types: %" PRIu32 ", funcs: %" PRIu32 ", imported funcs: %" PRIu32 ", tables: %" PRIu32
-           ", memories: %" PRIu32 ", globals: %" PRIu32 ", exports: %" PRIu32 ", code bytes: %zu, compiled bytes: "
+           ", memories: %" PRIu32 ", globals: %" PRIu32 ", exports: %" PRIu32
+           ", code bytes: %zu, compiled bytes: "
            "%zu, memory bytes: %" PRIu64,
            in.num_types, in.num_funcs, in.num_imported_funcs, in.num_tables, in.num_memories, in.num_globals,
            in.num_exports, in.code_bytes, in.compiled_bytes, m ? vm_memory_size(m) : (uint64_t)0);
@@ -524,8 +537,8 @@ wapc_status wapc_builtin_provider(const wapc_builtin_options *options, wapc_engi
   return WAPC_OK;
 }
 
-wapc_status wapc_host_new_builtin(const wapc_builtin_options *options, wapc_host_callback callback, void *user,
-                                  wapc_host **out) {
+wapc_status wapc_host_new_builtin(const wapc_builtin_options *options, wapc_host_callback callback,
+                                  void *user, wapc_host **out) {
   if (out) *out = NULL;
   if (!out) return WAPC_ERR_MISUSE;
   wapc_engine_provider p;

@@ -76,7 +76,8 @@ static bool hbuf_reserve(hbuf *b, size_t len) {
   if (len == SIZE_MAX) return false;
   if (len + 1 <= b->cap && b->data) return true;
   size_t cap = b->cap ? b->cap : 64;
-  while (cap < len + 1) cap = cap > SIZE_MAX / 2 ? len + 1 : cap * 2;
+  while (cap < len + 1)
+    cap = cap > SIZE_MAX / 2 ? len + 1 : cap * 2;
   uint8_t *p = realloc(b->data, cap);
   if (!p) return false;
   b->data = p;
@@ -98,7 +99,9 @@ static void hbuf_free(hbuf *b) {
   b->len = b->cap = 0;
 }
 
-static const uint8_t *hbuf_bytes(const hbuf *b) { return b->data ? b->data : empty_bytes; }
+static const uint8_t *hbuf_bytes(const hbuf *b) {
+  return b->data ? b->data : empty_bytes;
+}
 
 /* ---- messages ------------------------------------------------------------------ */
 
@@ -334,9 +337,13 @@ size_t wapc_host_last_error_len(const wapc_host *h) {
   return h->message.len;
 }
 
-uint64_t wapc_host_id(const wapc_host *h) { return h ? h->id : 0; }
+uint64_t wapc_host_id(const wapc_host *h) {
+  return h ? h->id : 0;
+}
 
-const char *wapc_host_engine_name(const wapc_host *h) { return h ? h->prov.name : ""; }
+const char *wapc_host_engine_name(const wapc_host *h) {
+  return h ? h->prov.name : "";
+}
 
 const char *wapc_host_debug(wapc_host *h) {
   if (!h) return "WapcHost { invalid }";
@@ -347,11 +354,11 @@ const char *wapc_host_debug(wapc_host *h) {
     h->prov.describe(h->prov.self, module, sizeof module);
   else
     snprintf(module, sizeof module, "loaded");
-  int n = snprintf(NULL, 0, "WapcHost { id: %" PRIu64 ", engine: \"%s\", module: { %s } }", h->id, h->prov.name,
-                   module);
+  int n = snprintf(NULL, 0, "WapcHost { id: %" PRIu64 ", engine: \"%s\", module: { %s } }", h->id,
+                   h->prov.name, module);
   if (n < 0 || !hbuf_reserve(&h->debug, (size_t)n)) return "WapcHost { out of memory }";
-  snprintf((char *)h->debug.data, (size_t)n + 1, "WapcHost { id: %" PRIu64 ", engine: \"%s\", module: { %s } }",
-           h->id, h->prov.name, module);
+  snprintf((char *)h->debug.data, (size_t)n + 1,
+           "WapcHost { id: %" PRIu64 ", engine: \"%s\", module: { %s } }", h->id, h->prov.name, module);
   h->debug.len = (size_t)n;
   return (const char *)h->debug.data;
 }
@@ -391,10 +398,12 @@ wapc_status wapc_result_set_error(wapc_result *r, const char *message) {
 
 /* ---- provider accessors ------------------------------------------------------------- */
 
-uint64_t wapc_engine_host_id(const wapc_engine_host *e) { return e ? e->host->id : 0; }
+uint64_t wapc_engine_host_id(const wapc_engine_host *e) {
+  return e ? e->host->id : 0;
+}
 
-void wapc_engine_request(const wapc_engine_host *e, const uint8_t **op, size_t *op_len, const uint8_t **payload,
-                         size_t *payload_len) {
+void wapc_engine_request(const wapc_engine_host *e, const uint8_t **op, size_t *op_len,
+                         const uint8_t **payload, size_t *payload_len) {
   const wapc_host *h = e ? e->host : NULL;
   if (op) *op = h ? h->op : empty_bytes;
   if (op_len) *op_len = h ? h->op_len : 0;
@@ -451,7 +460,8 @@ wapc_status wapc_engine_host_call(wapc_engine_host *e, const uint8_t *binding, s
 
   h->result.active = true;
   h->result.failed = false;
-  h->callback(h->callback_user, h->id, bd, nsp, opn, payload_len ? payload : empty_bytes, payload_len, &h->result);
+  h->callback(h->callback_user, h->id, bd, nsp, opn, payload_len ? payload : empty_bytes, payload_len,
+              &h->result);
   h->result.active = false;
   return h->result.failed ? WAPC_ERR_HOST_CALLBACK : WAPC_OK;
 }

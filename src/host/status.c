@@ -5,11 +5,13 @@
  */
 #include "wapc.h"
 
-const char *wapc_version(void) { return WAPC_VERSION_STRING; }
+const char *wapc_version(void) {
+  return WAPC_VERSION_STRING;
+}
 
 const char *wapc_status_str(wapc_status status) {
   switch (status) {
-#define WAPC_STATUS_STR_(name, value, desc)                                                                    \
+#define WAPC_STATUS_STR_(name, value, desc)                                                                  \
   case WAPC_##name: return desc;
     WAPC_STATUS_LIST(WAPC_STATUS_STR_)
 #undef WAPC_STATUS_STR_
@@ -19,7 +21,7 @@ const char *wapc_status_str(wapc_status status) {
 
 const char *wapc_status_name(wapc_status status) {
   switch (status) {
-#define WAPC_STATUS_NAME_(name, value, desc)                                                                   \
+#define WAPC_STATUS_NAME_(name, value, desc)                                                                 \
   case WAPC_##name: return "WAPC_" #name;
     WAPC_STATUS_LIST(WAPC_STATUS_NAME_)
 #undef WAPC_STATUS_NAME_

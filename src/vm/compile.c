@@ -18,6 +18,7 @@
 
 /* Caps that keep pathological bodies from allocating without bound. */
 #define MAX_CODE_WORDS (1u << 26)  /* 256 MiB of code for one function */
+#define CODE_WORDS_PER_BYTE 64     /* ... and at most this many words per body byte (typical: 1-3) */
 #define MAX_FRAME_SLOTS (1u << 24) /* locals + operand stack of one frame */
 
 enum { T_UNKNOWN = 0 }; /* operand type below a polymorphic point */
@@ -55,7 +56,7 @@ typedef struct cx {
   ctl *ctls;
   uint32_t nctl, ctl_cap;
   vm_word *code;
-  uint32_t pc, code_cap;
+  uint32_t pc, code_cap, code_max;
   uint8_t *ltypes;
   uint32_t nlocals;
   const vm_functype *ft;
@@ -163,7 +164,7 @@ static void *grow(cx *c, void *p, uint32_t *cap, uint64_t need, size_t elem, uin
 
 static void reserve(cx *c, uint32_t n) {
   if (c->code_cap - c->pc < n)
-    c->code = grow(c, c->code, &c->code_cap, (uint64_t)c->pc + n, sizeof(vm_word), MAX_CODE_WORDS,
+    c->code = grow(c, c->code, &c->code_cap, (uint64_t)c->pc + n, sizeof(vm_word), c->code_max,
                    "function too large");
 }
 
@@ -1087,6 +1088,13 @@ static vm_result run(cx *c, vm_code *code) {
   }
   rd_locals(c);
   c->instrs = c->r.pos;
+  /* About three words per body byte is typical: one allocation for most bodies. */
+  uint64_t len = (uint64_t)(c->r.end - c->r.pos);
+  c->code_max = len * CODE_WORDS_PER_BYTE + 4096 < MAX_CODE_WORDS
+                    ? (uint32_t)(len * CODE_WORDS_PER_BYTE + 4096)
+                    : MAX_CODE_WORDS;
+  uint64_t guess = len * 3 + 16;
+  reserve(c, guess < c->code_max / 4 ? (uint32_t)guess : c->code_max / 4);
   compile_body(c);
   /* One allocation: the code words, then the local types. */
   size_t bytes = (size_t)c->pc * sizeof(vm_word) + c->nlocals;

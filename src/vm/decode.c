@@ -64,11 +64,11 @@ enum {
 
 typedef struct decoder {
   vm_module *m;
-  int section;    /* id of the section being decoded, -1 outside */
-  bool oom;       /* an allocation failed */
-  bool fatal;     /* a validation error that stops decoding (already in inv) */
-  int inv_rank;   /* rank of the deferred validation error, RANK_NONE if none */
-  vm_error inv;   /* the deferred validation error */
+  int section;  /* id of the section being decoded, -1 outside */
+  bool oom;     /* an allocation failed */
+  bool fatal;   /* a validation error that stops decoding (already in inv) */
+  int inv_rank; /* rank of the deferred validation error, RANK_NONE if none */
+  vm_error inv; /* the deferred validation error */
   bool funcs_ready, tables_ready, mems_ready, globals_ready;
   uint32_t nfunc_decls; /* entries of the function section */
   uint32_t ncodes;      /* entries of the code section */
@@ -91,7 +91,9 @@ invalid(decoder *d, int rank, int64_t offset, const char *fmt, ...) {
   vm_error_set(&d->inv, VM_ERR_INVALID, d->section, offset, "%s", msg);
 }
 
-static int64_t off(const vm_reader *r, const uint8_t *p) { return (int64_t)(p - r->base); }
+static int64_t off(const vm_reader *r, const uint8_t *p) {
+  return (int64_t)(p - r->base);
+}
 
 /* calloc that refuses zero-size surprises and records failure. */
 static void *alloc_array(decoder *d, size_t n, size_t size) {
@@ -236,8 +238,8 @@ static bool ready_before(decoder *d, int order) {
 
 /* Opcodes the 2.0 instruction set does not define (without SIMD). */
 static bool illegal_opcode(uint8_t op) {
-  return (op >= 0x06 && op <= 0x0a) || (op >= 0x12 && op <= 0x19) || (op >= 0x1d && op <= 0x1f) || op == 0x27 ||
-         (op >= 0xc5 && op <= 0xcf) || (op >= 0xd3 && op <= 0xfb) || op >= 0xfd;
+  return (op >= 0x06 && op <= 0x0a) || (op >= 0x12 && op <= 0x19) || (op >= 0x1d && op <= 0x1f) ||
+         op == 0x27 || (op >= 0xc5 && op <= 0xcf) || (op >= 0xd3 && op <= 0xfb) || op >= 0xfd;
 }
 
 /* Skip the immediates of a non-constant instruction; false when its shape is
@@ -431,7 +433,8 @@ static bool sec_import(decoder *d, vm_reader *r) {
     switch (im->kind) {
     case VM_EXTERN_FUNC:
       if (!vm_read_u32(r, &im->type.func_type)) return false;
-      if (im->type.func_type >= m->ntypes) invalid(d, RANK_IMPORT, off(r, tat), "unknown type %u", im->type.func_type);
+      if (im->type.func_type >= m->ntypes)
+        invalid(d, RANK_IMPORT, off(r, tat), "unknown type %u", im->type.func_type);
       m->nimported_funcs++;
       break;
     case VM_EXTERN_TABLE:
@@ -743,7 +746,8 @@ static bool check_export_names(decoder *d) {
   if (m->nexports < 2) return true;
   const vm_export **v = alloc_array(d, m->nexports, sizeof *v);
   if (!v) return false;
-  for (uint32_t i = 0; i < m->nexports; i++) v[i] = &m->exports[i];
+  for (uint32_t i = 0; i < m->nexports; i++)
+    v[i] = &m->exports[i];
   qsort(v, m->nexports, sizeof *v, cmp_export_names);
   for (uint32_t i = 1; i < m->nexports; i++)
     if (cmp_export_names(&v[i - 1], &v[i]) == 0) {
@@ -759,14 +763,15 @@ static bool check_export_names(decoder *d) {
 typedef bool (*section_fn)(decoder *d, vm_reader *r);
 
 static const section_fn section_fns[13] = {
-    sec_custom, sec_type, sec_import, sec_function, sec_table, sec_memory,     sec_global,
-    sec_export, sec_start, sec_elem,  sec_code,     sec_data, sec_data_count,
+    sec_custom, sec_type,  sec_import, sec_function, sec_table, sec_memory,     sec_global,
+    sec_export, sec_start, sec_elem,   sec_code,     sec_data,  sec_data_count,
 };
 
 /* Turn a failed step into the error to return. */
 static vm_result failure(decoder *d, const vm_reader *r, vm_error *err) {
   if (d->oom) return vm_error_set(err, VM_ERR_NOMEM, d->section, -1, "out of memory");
-  if (r->error) return vm_error_set(err, VM_ERR_MALFORMED, d->section, vm_reader_error_offset(r), "%s", r->error);
+  if (r->error)
+    return vm_error_set(err, VM_ERR_MALFORMED, d->section, vm_reader_error_offset(r), "%s", r->error);
   if (d->inv_rank != RANK_NONE) {
     *err = d->inv;
     return err->result;
@@ -788,7 +793,8 @@ vm_result vm_decode(vm_module *m, vm_error *err) {
   const uint8_t *base = m->bytes;
   size_t len = m->len;
   if (len < 4) return vm_error_set(err, VM_ERR_MALFORMED, -1, (int64_t)len, "unexpected end");
-  if (memcmp(base, "\0asm", 4) != 0) return vm_error_set(err, VM_ERR_MALFORMED, -1, 0, "magic header not detected");
+  if (memcmp(base, "\0asm", 4) != 0)
+    return vm_error_set(err, VM_ERR_MALFORMED, -1, 0, "magic header not detected");
   if (len < 8) return vm_error_set(err, VM_ERR_MALFORMED, -1, (int64_t)len, "unexpected end");
   if (memcmp(base + 4, "\1\0\0\0", 4) != 0)
     return vm_error_set(err, VM_ERR_MALFORMED, -1, 4, "unknown binary version");
@@ -838,6 +844,8 @@ vm_result vm_decode(vm_module *m, vm_error *err) {
     return vm_error_set(err, VM_ERR_MALFORMED, -1, (int64_t)len,
                         "data count and data section have inconsistent lengths");
 
+  /* "data count section required" (memory.init / data.drop without a data
+   * count section) is checked by compile.c, which sees the bodies. */
   if (!check_export_names(&d)) return failure(&d, &r, err);
   if (m->nmemories > 1) invalid(&d, RANK_MEMCOUNT, -1, "multiple memories");
   if (d.inv_rank != RANK_NONE) {

@@ -102,8 +102,9 @@ static const char *result_name(vm_result r) {
 }
 
 static const char *section_name(int id) {
-  static const char *const names[] = {"custom", "type",  "import", "function", "table", "memory",    "global",
-                                      "export", "start", "element", "code",    "data",  "data count"};
+  static const char *const names[] = {"custom", "type",   "import",    "function", "table",
+                                      "memory", "global", "export",    "start",    "element",
+                                      "code",   "data",   "data count"};
   return id >= 0 && id < (int)(sizeof names / sizeof names[0]) ? names[id] : NULL;
 }
 
@@ -120,7 +121,8 @@ void vm_error_format(const vm_error *e, char *buf, size_t len) {
   else if (sec)
     snprintf(buf, len, "%s: %s (%s section)", result_name(e->result), e->message, sec);
   else if (e->offset >= 0)
-    snprintf(buf, len, "%s: %s (offset 0x%" PRIx64 ")", result_name(e->result), e->message, (uint64_t)e->offset);
+    snprintf(buf, len, "%s: %s (offset 0x%" PRIx64 ")", result_name(e->result), e->message,
+             (uint64_t)e->offset);
   else
     snprintf(buf, len, "%s: %s", result_name(e->result), e->message);
 }
@@ -132,10 +134,12 @@ void vm_module_release(vm_module *m) {
   /* Each body's code and local types are one allocation (compile.c). */
   if (m->codes) {
     uint32_t ndefined = m->nfuncs >= m->nimported_funcs ? m->nfuncs - m->nimported_funcs : 0;
-    for (uint32_t i = 0; i < ndefined; i++) free(m->codes[i].code);
+    for (uint32_t i = 0; i < ndefined; i++)
+      free(m->codes[i].code);
   }
   if (m->elems)
-    for (uint32_t i = 0; i < m->nelems; i++) free(m->elems[i].items);
+    for (uint32_t i = 0; i < m->nelems; i++)
+      free(m->elems[i].items);
   free(m->codes);
   free(m->elems);
   free(m->datas);
@@ -209,7 +213,9 @@ fail:
 
 /* ---- accessors -------------------------------------------------------- */
 
-uint32_t vm_module_num_imports(const vm_module *m) { return m ? m->nimports : 0; }
+uint32_t vm_module_num_imports(const vm_module *m) {
+  return m ? m->nimports : 0;
+}
 
 void vm_module_import(const vm_module *m, uint32_t i, vm_import_desc *out) {
   if (!out) return;
@@ -231,7 +237,9 @@ void vm_module_import(const vm_module *m, uint32_t i, vm_import_desc *out) {
   }
 }
 
-uint32_t vm_module_num_exports(const vm_module *m) { return m ? m->nexports : 0; }
+uint32_t vm_module_num_exports(const vm_module *m) {
+  return m ? m->nexports : 0;
+}
 
 void vm_module_export(const vm_module *m, uint32_t i, vm_export_desc *out) {
   if (!out) return;

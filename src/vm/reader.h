@@ -70,10 +70,16 @@ static inline bool vm_reader_fail(vm_reader *r, const uint8_t *at, const char *m
   return false;
 }
 
-static inline size_t vm_reader_left(const vm_reader *r) { return (size_t)(r->end - r->pos); }
-static inline bool vm_reader_eof(const vm_reader *r) { return r->pos >= r->end; }
+static inline size_t vm_reader_left(const vm_reader *r) {
+  return (size_t)(r->end - r->pos);
+}
+static inline bool vm_reader_eof(const vm_reader *r) {
+  return r->pos >= r->end;
+}
 /* Offset of the current position, or of the recorded error, in the module. */
-static inline int64_t vm_reader_offset(const vm_reader *r) { return (int64_t)(r->pos - r->base); }
+static inline int64_t vm_reader_offset(const vm_reader *r) {
+  return (int64_t)(r->pos - r->base);
+}
 static inline int64_t vm_reader_error_offset(const vm_reader *r) {
   return r->error_at ? (int64_t)(r->error_at - r->base) : -1;
 }
@@ -162,9 +168,13 @@ static inline bool vm_read_s32(vm_reader *r, int32_t *out) {
 }
 
 /* Block types are signed 33-bit (a type index, or a negative value type). */
-static inline bool vm_read_s33(vm_reader *r, int64_t *out) { return vm_read_sleb(r, 33, out); }
+static inline bool vm_read_s33(vm_reader *r, int64_t *out) {
+  return vm_read_sleb(r, 33, out);
+}
 
-static inline bool vm_read_s64(vm_reader *r, int64_t *out) { return vm_read_sleb(r, 64, out); }
+static inline bool vm_read_s64(vm_reader *r, int64_t *out) {
+  return vm_read_sleb(r, 64, out);
+}
 
 /* Raw little-endian float bits. */
 static inline bool vm_read_f32(vm_reader *r, uint32_t *bits) {
@@ -178,7 +188,8 @@ static inline bool vm_read_f32(vm_reader *r, uint32_t *bits) {
 static inline bool vm_read_f64(vm_reader *r, uint64_t *bits) {
   if (!vm_reader_need(r, 8)) return false;
   uint64_t v = 0;
-  for (int i = 7; i >= 0; i--) v = v << 8 | r->pos[i];
+  for (int i = 7; i >= 0; i--)
+    v = v << 8 | r->pos[i];
   *bits = v;
   r->pos += 8;
   return true;

@@ -127,7 +127,8 @@ static void test_echo(void) {
   /* Multi-MiB payloads, echoed and taken again into freshly grown memory. */
   size_t big = 5u << 20;
   uint8_t *p = malloc(big);
-  for (size_t i = 0; i < big; i++) p[i] = (uint8_t)(i * 131 + 7);
+  for (size_t i = 0; i < big; i++)
+    p[i] = (uint8_t)(i * 131 + 7);
   CHECK_STATUS(wapc_host_call(h, "echo", 4, p, big, &resp, &len), WAPC_OK, h);
   CHECK(len == big && !memcmp(resp, p, big));
   CHECK_STATUS(wapc_host_call(h, "grow", 4, p, big, &resp, &len), WAPC_OK, h);
@@ -180,7 +181,8 @@ static void test_host_calls(void) {
   expect_ok(b, "h", "2", 1, "bd/ns/op:2");
   expect_ok(a, "h", "3", 1, "bd/ns/op:3");
   CHECK(shared.calls == 3);
-  CHECK(shared.ids[0] == wapc_host_id(a) && shared.ids[1] == wapc_host_id(b) && shared.ids[2] == wapc_host_id(a));
+  CHECK(shared.ids[0] == wapc_host_id(a) && shared.ids[1] == wapc_host_id(b) &&
+        shared.ids[2] == wapc_host_id(a));
   wapc_host_free(a);
   wapc_host_free(b);
 }
@@ -252,11 +254,13 @@ static void test_load_errors(void) {
   static const bad_case cases[] = {
       {"no_guest_call.wasm", WAPC_ERR_LINK, "module does not export function \"__guest_call\""},
       {"no_memory.wasm", WAPC_ERR_LINK, "module does not export memory \"memory\""},
-      {"guest_call_badtype.wasm", WAPC_ERR_LINK, "export \"__guest_call\" has type (i32) -> i32, expected (i32, i32) -> i32"},
+      {"guest_call_badtype.wasm", WAPC_ERR_LINK,
+       "export \"__guest_call\" has type (i32) -> i32, expected (i32, i32) -> i32"},
       {"unknown_import.wasm", WAPC_ERR_LINK, "unknown import \"env\".\"abort\""},
       {"unknown_wapc_import.wasm", WAPC_ERR_LINK, "unknown import \"wapc\".\"__guest_reply\""},
       {"import_badtype.wasm", WAPC_ERR_LINK,
-       "incompatible import type for \"wapc\".\"__host_response_len\": expected func () -> i32, got func (i32) -> i64"},
+       "incompatible import type for \"wapc\".\"__host_response_len\": expected func () -> i32, got func "
+       "(i32) -> i64"},
       {"import_badkind.wasm", WAPC_ERR_LINK,
        "incompatible import type for \"wapc\".\"__console_log\": expected func (i32, i32) -> (), got global"},
       {"init_trap.wasm", WAPC_ERR_INIT, "wapc_init failed: trap: unreachable"},
@@ -321,7 +325,8 @@ static void test_hot_swap(void) {
 
   /* And back: a fresh instance of the first module. */
   m = load_file("all.wasm");
-  for (int i = 0; i < 50; i++) CHECK_STATUS(wapc_host_replace_module(h, m.data, m.len), WAPC_OK, h);
+  for (int i = 0; i < 50; i++)
+    CHECK_STATUS(wapc_host_replace_module(h, m.data, m.len), WAPC_OK, h);
   free(m.data);
   expect_ok(h, "c", NULL, 0, "\x01");
   expect_ok(h, "h", "q", 1, "bd/ns/op:q");

@@ -68,7 +68,8 @@ static wapc_status fake_call(void *self, uint32_t op_len, uint32_t msg_len, int3
   const uint8_t *op, *msg;
   size_t ol, ml;
   wapc_engine_request(f->host, &op, &ol, &msg, &ml);
-  if (ol != op_len || ml != msg_len) return wapc_engine_set_message(f->host, WAPC_ERR_PROVIDER, "length mismatch");
+  if (ol != op_len || ml != msg_len)
+    return wapc_engine_set_message(f->host, WAPC_ERR_PROVIDER, "length mismatch");
   char name[32] = {0};
   memcpy(name, op, ol < sizeof name - 1 ? ol : sizeof name - 1);
   *ret = 1;
@@ -128,8 +129,8 @@ static void fake_describe(void *self, char *buf, size_t len) {
 static wapc_engine_provider fake_provider(int *destroyed) {
   fake *f = calloc(1, sizeof *f);
   f->destroyed = destroyed;
-  wapc_engine_provider p = {WAPC_ENGINE_ABI_VERSION, "fake",       f, fake_init, fake_call, fake_replace,
-                            fake_destroy,            fake_describe};
+  wapc_engine_provider p = {
+      WAPC_ENGINE_ABI_VERSION, "fake", f, fake_init, fake_call, fake_replace, fake_destroy, fake_describe};
   return p;
 }
 
@@ -139,7 +140,7 @@ typedef struct record {
   int calls;
   uint64_t last_id;
   char binding[16], ns[16], op[16];
-  int terminated; /* the strings were NUL-terminated at len */
+  int terminated;     /* the strings were NUL-terminated at len */
   wapc_host *reenter; /* if set: try to call/replace/free this host from the callback */
   wapc_status reenter_status;
   int free_self;
@@ -156,7 +157,8 @@ static void callback(void *user, uint64_t id, wapc_str binding, wapc_str ns, wap
   snprintf(r->binding, sizeof r->binding, "%s", binding.data);
   snprintf(r->ns, sizeof r->ns, "%s", ns.data);
   snprintf(r->op, sizeof r->op, "%s", operation.data);
-  r->terminated = binding.data[binding.len] == 0 && ns.data[ns.len] == 0 && operation.data[operation.len] == 0;
+  r->terminated =
+      binding.data[binding.len] == 0 && ns.data[ns.len] == 0 && operation.data[operation.len] == 0;
   if (r->reenter) {
     r->reenter_status = wapc_host_call(r->reenter, "echo", 4, U8("x"), 1, NULL, NULL);
     if (r->free_self) wapc_host_free(r->reenter);
@@ -169,7 +171,8 @@ static void callback(void *user, uint64_t id, wapc_str binding, wapc_str ns, wap
   /* Answer "<id>:" + payload reversed, to show the payload arrived. */
   char buf[64];
   int n = snprintf(buf, sizeof buf, "%llu:", (unsigned long long)id);
-  for (size_t i = 0; i < len && n < (int)sizeof buf; i++) buf[n++] = (char)payload[len - 1 - i];
+  for (size_t i = 0; i < len && n < (int)sizeof buf; i++)
+    buf[n++] = (char)payload[len - 1 - i];
   wapc_result_set_bytes(result, buf, (size_t)n);
 }
 

@@ -14,8 +14,10 @@ expect "wapc -h" 0 "~Usage: wapc" "" -- -h
 expect "wapc call --help" 0 "~Usage: wapc call [OPTIONS] MODULE OPERATION [PAYLOAD]" "" -- call --help
 expect "wapc call -h" 0 "~--host CMD" "" -- call -h
 expect "wapc --version" 0 "~wapc 0." "" -- --version
-"$WAPC" --version | grep -qE '^wapc [0-9]+\.[0-9]+\.[0-9]+$' && PASS=$((PASS + 1)) ||
-  { FAIL=$((FAIL + 1)); echo "FAIL: --version prints 'wapc X.Y.Z'"; }
+if "$WAPC" --version | grep -qE '^wapc [0-9]+\.[0-9]+\.[0-9]+$'; then PASS=$((PASS + 1)); else
+  FAIL=$((FAIL + 1))
+  echo "FAIL: --version prints 'wapc X.Y.Z'"
+fi
 
 # ---- usage errors: exit 64, one line -------------------------------------------------------------------
 expect "unknown command" 64 "" "~unknown command 'bogus'" -- bogus

@@ -394,6 +394,18 @@ static vm_result host_reenter(vm_store *s, vm_instance *caller, void *user, uint
   return VM_OK;
 }
 
+/* Re-enters a trapping function, checks the nested run unwound exactly to
+ * where it started, and carries on. */
+static vm_result host_swallow_trap(vm_store *s, vm_instance *caller, void *user, uint64_t *ar) {
+  uint32_t depth = s->exec.depth;
+  uint64_t *fp = s->exec.sp;
+  (void)caller;
+  if (vm_interp_run(s, user, fp) != VM_ERR_TRAP) return vm_store_trap_msg(s, "expected a trap");
+  if (s->exec.depth != depth) return vm_store_trap_msg(s, "depth not restored");
+  ar[0] = 7;
+  return VM_OK;
+}
+
 static void test_host(void) {
   fixture *x = fixture_new(1 << 12, 100);
   uint64_t r = 0;
@@ -416,6 +428,19 @@ static void test_host(void) {
   CHECK(run(x, 0, 10, 0, &r) == VM_ERR_TRAP);
   CHECK(strcmp(x->store->error.message, "host says no") == 0);
   CHECK(x->store->exec.depth == 0 && x->store->exec.sp == x->store->exec.stack);
+
+  E(&x->bufs[5], OP(UNREACHABLE));
+  defn(x, 5, TY_NONE, 0, 0);
+  defhost(x, 4, TY_I32_I32, host_swallow_trap, &x->funcs[5]);
+  x->bufs[0].w[7] = 4;
+  CHECK(run(x, 0, 10, 0, &r) == VM_OK && r == 17);
+  CHECK(x->store->exec.depth == 0 && x->store->exec.sp == x->store->exec.stack);
+  /* the same under one more wasm frame */
+  E(&x->bufs[6], OP(CALL), 0, 0);
+  E(&x->bufs[6], OP(RETURN));
+  defn(x, 6, TY_I32_I32, 1, 3);
+  CHECK(run(x, 6, 5, 0, &r) == VM_OK && r == 12);
+  CHECK(x->store->exec.depth == 0);
   fixture_free(x);
 }
 

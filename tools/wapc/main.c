@@ -301,7 +301,8 @@ static int exit_code(wapc_status st) {
 }
 
 static int usage_error(const char *what, const char *arg) {
-  fprintf(stderr, "wapc: %s%s%s%s (see 'wapc call --help')\n", what, arg ? " '" : "", arg ? arg : "", arg ? "'" : "");
+  fprintf(stderr, "wapc: %s%s%s%s (see 'wapc call --help')\n", what, arg ? " '" : "", arg ? arg : "",
+          arg ? "'" : "");
   return EXIT_USAGE;
 }
 

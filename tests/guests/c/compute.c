@@ -5,7 +5,9 @@
  */
 #include "guest.h"
 
-static uint64_t fib(uint32_t n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
+static uint64_t fib(uint32_t n) {
+  return n < 2 ? n : fib(n - 1) + fib(n - 2);
+}
 
 static int do_fib(const uint8_t *p, size_t n) {
   uint64_t v;
@@ -25,12 +27,15 @@ static const uint32_t K[64] = {
     0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
     0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
 
-static uint32_t rotr(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
+static uint32_t rotr(uint32_t x, int n) {
+  return (x >> n) | (x << (32 - n));
+}
 
 static void sha256_block(uint32_t h[8], const uint8_t *b) {
   uint32_t w[64];
   for (int i = 0; i < 16; i++)
-    w[i] = (uint32_t)b[4 * i] << 24 | (uint32_t)b[4 * i + 1] << 16 | (uint32_t)b[4 * i + 2] << 8 | b[4 * i + 3];
+    w[i] =
+        (uint32_t)b[4 * i] << 24 | (uint32_t)b[4 * i + 1] << 16 | (uint32_t)b[4 * i + 2] << 8 | b[4 * i + 3];
   for (int i = 16; i < 64; i++) {
     uint32_t s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
     uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
@@ -63,7 +68,8 @@ static int do_sha256(const uint8_t *p, size_t n) {
   uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                    0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
   size_t i = 0;
-  for (; i + 64 <= n; i += 64) sha256_block(h, p + i);
+  for (; i + 64 <= n; i += 64)
+    sha256_block(h, p + i);
   uint8_t tail[128];
   size_t rest = n - i;
   memset(tail, 0, sizeof tail);
@@ -71,7 +77,8 @@ static int do_sha256(const uint8_t *p, size_t n) {
   tail[rest] = 0x80;
   size_t tail_len = rest + 9 <= 64 ? 64 : 128;
   uint64_t bits = (uint64_t)n * 8;
-  for (int k = 0; k < 8; k++) tail[tail_len - 1 - k] = (uint8_t)(bits >> (8 * k));
+  for (int k = 0; k < 8; k++)
+    tail[tail_len - 1 - k] = (uint8_t)(bits >> (8 * k));
   sha256_block(h, tail);
   if (tail_len == 128) sha256_block(h, tail + 64);
   static const char hex[] = "0123456789abcdef";
@@ -89,7 +96,8 @@ static int do_alloc(const uint8_t *p, size_t n) {
   uint64_t v;
   if (!guest_parse_u64(p, n, &v) || v > 64u << 20) return guest_fail("alloc wants a decimal n <= 67108864");
   uint8_t *out = guest_alloc((size_t)v);
-  for (size_t i = 0; i < v; i++) out[i] = (uint8_t)('a' + i % 26);
+  for (size_t i = 0; i < v; i++)
+    out[i] = (uint8_t)('a' + i % 26);
   guest_respond(out, (size_t)v);
   return 1;
 }
@@ -97,7 +105,8 @@ static int do_alloc(const uint8_t *p, size_t n) {
 static int do_sum(const uint8_t *p, size_t n) {
   uint64_t s = 0;
   char buf[20];
-  for (size_t i = 0; i < n; i++) s += p[i];
+  for (size_t i = 0; i < n; i++)
+    s += p[i];
   guest_respond(buf, guest_format_u64(s, buf));
   return 1;
 }

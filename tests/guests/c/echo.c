@@ -8,7 +8,8 @@ static int echo(const uint8_t *p, size_t n) {
 
 static int reverse(const uint8_t *p, size_t n) {
   uint8_t *out = guest_alloc(n);
-  for (size_t i = 0; i < n; i++) out[i] = p[n - 1 - i];
+  for (size_t i = 0; i < n; i++)
+    out[i] = p[n - 1 - i];
   guest_respond(out, n);
   return 1;
 }
@@ -18,7 +19,9 @@ static int empty(const uint8_t *p, size_t n) {
   return 1;
 }
 
-static int fail(const uint8_t *p, size_t n) { return guest_fail("failed on purpose"); }
+static int fail(const uint8_t *p, size_t n) {
+  return guest_fail("failed on purpose");
+}
 
 void guest_init(void) {
   guest_register("echo", echo);

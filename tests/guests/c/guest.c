@@ -33,7 +33,8 @@ static uintptr_t heap_top;
 void *memcpy(void *dst, const void *src, size_t n) {
   unsigned char *d = dst;
   const unsigned char *s = src;
-  while (n--) *d++ = *s++;
+  while (n--)
+    *d++ = *s++;
   return dst;
 }
 
@@ -41,13 +42,15 @@ void *memmove(void *dst, const void *src, size_t n) {
   unsigned char *d = dst;
   const unsigned char *s = src;
   if (d < s) return memcpy(dst, src, n);
-  while (n--) d[n] = s[n];
+  while (n--)
+    d[n] = s[n];
   return dst;
 }
 
 void *memset(void *dst, int c, size_t n) {
   unsigned char *d = dst;
-  while (n--) *d++ = (unsigned char)c;
+  while (n--)
+    *d++ = (unsigned char)c;
   return dst;
 }
 
@@ -60,7 +63,8 @@ int memcmp(const void *a, const void *b, size_t n) {
 
 size_t guest_strlen(const char *s) {
   size_t n = 0;
-  while (s[n]) n++;
+  while (s[n])
+    n++;
   return n;
 }
 
@@ -86,20 +90,27 @@ void guest_register(const char *op, guest_handler fn) {
   handler_count++;
 }
 
-void guest_respond(const void *data, size_t len) { guest_response_(data, len); }
+void guest_respond(const void *data, size_t len) {
+  guest_response_(data, len);
+}
 
 int guest_fail_bytes(const void *msg, size_t len) {
   guest_error_(msg, len);
   return 0;
 }
 
-int guest_fail(const char *msg) { return guest_fail_bytes(msg, guest_strlen(msg)); }
+int guest_fail(const char *msg) {
+  return guest_fail_bytes(msg, guest_strlen(msg));
+}
 
-void guest_log(const char *msg) { console_log_(msg, guest_strlen(msg)); }
+void guest_log(const char *msg) {
+  console_log_(msg, guest_strlen(msg));
+}
 
 int guest_host_call(const char *binding, const char *ns, const char *op, const void *payload, size_t len,
                     const uint8_t **out, size_t *out_len) {
-  int ok = host_call_(binding, guest_strlen(binding), ns, guest_strlen(ns), op, guest_strlen(op), payload, len);
+  int ok =
+      host_call_(binding, guest_strlen(binding), ns, guest_strlen(ns), op, guest_strlen(op), payload, len);
   size_t n = ok ? host_response_len_() : host_error_len_();
   uint8_t *buf = guest_alloc(n);
   if (ok)
@@ -131,7 +142,8 @@ size_t guest_format_u64(uint64_t v, char *buf) {
     tmp[n++] = (char)('0' + v % 10);
     v /= 10;
   } while (v);
-  for (size_t i = 0; i < n; i++) buf[i] = tmp[n - 1 - i];
+  for (size_t i = 0; i < n; i++)
+    buf[i] = tmp[n - 1 - i];
   return n;
 }
 

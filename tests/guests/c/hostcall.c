@@ -8,7 +8,8 @@
 /* Splits off the next '|'-terminated field as a NUL-terminated call-scoped string. */
 static const char *field(const uint8_t **p, const uint8_t *end) {
   const uint8_t *start = *p;
-  while (*p < end && **p != '|') (*p)++;
+  while (*p < end && **p != '|')
+    (*p)++;
   size_t n = (size_t)(*p - start);
   char *s = guest_alloc(n + 1);
   memcpy(s, start, n);

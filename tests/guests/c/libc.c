@@ -16,7 +16,9 @@ static int cmp_byte(const void *a, const void *b) {
   return *(const unsigned char *)a - *(const unsigned char *)b;
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 static void words(char *s, size_t n) {
   size_t cap = n / 2 + 1, count = 0;
