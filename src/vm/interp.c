@@ -7,8 +7,10 @@
  * exit path of traps.  The exact numeric semantics live in numeric.h; the
  * heavier runtime operations (grow, segment init, host calls) in instance.c.
  */
+#include <inttypes.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "vm/numeric.h"
@@ -193,6 +195,15 @@
 #define ST32(p, v) vm_store32((p), (uint32_t)(v))
 #define ST64(p, v) vm_store64((p), (v))
 
+/* A call_indirect trap names the element, as the reference interpreter does
+ * ("uninitialized element 2"); the spec's wording stays a prefix. */
+static void trap_element(vm_store *s, vm_trap trap, uint32_t idx) {
+  size_t n;
+  vm_error_trap(&s->error, trap);
+  n = strlen(s->error.message);
+  if (n < sizeof s->error.message) snprintf(s->error.message + n, sizeof s->error.message - n, " %" PRIu32, idx);
+}
+
 /* Labels as values and `goto *` are GNU extensions, used on purpose here. */
 #if VM_COMPUTED_GOTO
 #if defined(__clang__)
@@ -299,9 +310,15 @@ vm_result vm_interp_run(vm_store *store, vm_func *f, uint64_t *fp) {
         const vm_functype *want = &inst->module->types[ip[1]];
         const vm_functype *have;
         uint32_t i = R32(4);
-        if (VM_UNLIKELY(i >= t->size)) TRAP(VM_TRAP_UNDEFINED_ELEMENT);
+        if (VM_UNLIKELY(i >= t->size)) {
+          trap_element(s, VM_TRAP_UNDEFINED_ELEMENT, i);
+          TRAP(VM_TRAP_HOST);
+        }
         callee = (vm_func *)t->elems[i];
-        if (VM_UNLIKELY(callee == NULL)) TRAP(VM_TRAP_UNINITIALIZED_ELEMENT);
+        if (VM_UNLIKELY(callee == NULL)) {
+          trap_element(s, VM_TRAP_UNINITIALIZED_ELEMENT, i);
+          TRAP(VM_TRAP_HOST);
+        }
         have = callee->code ? callee->type : &callee->host_type;
         if (have != want && !vm_functype_equal(have, want)) TRAP(VM_TRAP_INDIRECT_MISMATCH);
         nfp = fp + ip[3];
@@ -666,7 +683,8 @@ done:
 oob:
   trap = VM_TRAP_MEMORY_OOB;
 trap_exit:
-  /* A failed host call has already recorded its own error. */
+  /* VM_TRAP_HOST: the error is already recorded (a failed host call keeps
+   * its own message). */
   if (trap != VM_TRAP_HOST) res = vm_error_trap(&s->error, trap);
   /* Unwind through our entry frame: the innermost one returning to the host. */
   while ((--top)->ret_ip != NULL) continue;

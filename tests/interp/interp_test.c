@@ -362,9 +362,9 @@ static void test_call_indirect(void) {
   CHECK(run(x, 0, 1, 0, &r) == VM_ERR_TRAP);
   CHECK(strcmp(x->store->error.message, "indirect call type mismatch") == 0);
   CHECK(run(x, 0, 3, 0, &r) == VM_ERR_TRAP);
-  CHECK(strcmp(x->store->error.message, "uninitialized element") == 0);
+  CHECK(strcmp(x->store->error.message, "uninitialized element 3") == 0);
   CHECK(run(x, 0, 4, 0, &r) == VM_ERR_TRAP);
-  CHECK(strcmp(x->store->error.message, "undefined element") == 0);
+  CHECK(strcmp(x->store->error.message, "undefined element 4") == 0);
   /* an equal type at another index matches structurally */
   x->types[TY_I64_I64] = x->types[TY_I32_I32];
   x->bufs[0].w[4] = TY_I64_I64;
