@@ -46,6 +46,11 @@ expect "example payload from stdin" 0 "Hello, from stdin!" "" -- call "$HELLO" h
 expect "argument wins over stdin" 0 "Hello, arg!" "" -- call "$HELLO" hello arg
 IN=/dev/null
 
+if cmp -s "$HELLO" "$GUESTS/examples/hello.wasm"; then PASS=$((PASS + 1)); else
+  FAIL=$((FAIL + 1))
+  echo "FAIL: examples/hello/hello.wasm is not what hello.wat builds to (rebuild: wat2wasm hello.wat -o hello.wasm)"
+fi
+
 # ---- payload bytes: exactly what was given, both ways --------------------------------------------------
 expect "echo argument" 0 "some payload" "" -- call "$ECHO" echo "some payload"
 expect "echo empty argument" 0 "" "" -- call "$ECHO" echo ""
