@@ -94,7 +94,7 @@
     vm_result r_;                                                                                            \
     vm_exec *ex_ = &s->exec;                                                                                 \
     uint64_t *sp_ = ex_->sp;                                                                                 \
-    ex_->depth = (uint32_t)(top - ex_->frames);                                                                                    \
+    ex_->depth = (uint32_t)(top - ex_->frames);                                                              \
     ex_->sp = fp + code->nslots;                                                                             \
     r_ = vm_call_host(s, (fn), inst, (args));                                                                \
     ex_->sp = sp_;                                                                                           \
@@ -201,7 +201,8 @@ static void trap_element(vm_store *s, vm_trap trap, uint32_t idx) {
   size_t n;
   vm_error_trap(&s->error, trap);
   n = strlen(s->error.message);
-  if (n < sizeof s->error.message) snprintf(s->error.message + n, sizeof s->error.message - n, " %" PRIu32, idx);
+  if (n < sizeof s->error.message)
+    snprintf(s->error.message + n, sizeof s->error.message - n, " %" PRIu32, idx);
 }
 
 /* Labels as values and `goto *` are GNU extensions, used on purpose here. */
@@ -255,7 +256,8 @@ vm_result vm_interp_run(vm_store *store, vm_func *f, uint64_t *fp) {
   top->code = NULL;
   top->inst = NULL;
   top++;
-  for (uint32_t i = entry_code->nparams; i < entry_code->nlocals; i++) fp[i] = 0;
+  for (uint32_t i = entry_code->nparams; i < entry_code->nlocals; i++)
+    fp[i] = 0;
   cb = ip = entry_code->code;
   RELOAD_MEM();
   VM_ENTRY_POINT();
@@ -263,19 +265,25 @@ vm_result vm_interp_run(vm_store *store, vm_func *f, uint64_t *fp) {
   for (;;) {
     vmdispatch(*ip) {
       /* ---- control ---------------------------------------------------- */
-      vmcase(UNREACHABLE) { TRAP(VM_TRAP_UNREACHABLE); }
+      vmcase(UNREACHABLE) {
+        TRAP(VM_TRAP_UNREACHABLE);
+      }
       vmcase(BR) {
         JUMP(ip[1]);
         vmbreak;
       }
       vmcase(BR_IF) {
-        if (R32(1)) JUMP(ip[2]);
-        else ip += 3;
+        if (R32(1))
+          JUMP(ip[2]);
+        else
+          ip += 3;
         vmbreak;
       }
       vmcase(BR_UNLESS) {
-        if (!R32(1)) JUMP(ip[2]);
-        else ip += 3;
+        if (!R32(1))
+          JUMP(ip[2]);
+        else
+          ip += 3;
         vmbreak;
       }
       vmcase(BR_TABLE) {
@@ -343,7 +351,8 @@ vm_result vm_interp_run(vm_store *store, vm_func *f, uint64_t *fp) {
       fp = nfp;
       code = cc;
       inst = callee->inst;
-      for (uint32_t i = cc->nparams; i < cc->nlocals; i++) fp[i] = 0;
+      for (uint32_t i = cc->nparams; i < cc->nlocals; i++)
+        fp[i] = 0;
       cb = ip = cc->code;
       RELOAD_MEM();
       VM_ENTRY_POINT();
@@ -470,7 +479,8 @@ vm_result vm_interp_run(vm_store *store, vm_func *f, uint64_t *fp) {
         uint32_t i = R32(1), n = R32(3);
         void *v = (void *)(uintptr_t)fp[ip[2]];
         if (VM_UNLIKELY((uint64_t)i + n > t->size)) TRAP(VM_TRAP_TABLE_OOB);
-        for (uint32_t k = 0; k < n; k++) t->elems[i + k] = v;
+        for (uint32_t k = 0; k < n; k++)
+          t->elems[i + k] = v;
         ip += 5;
         vmbreak;
       }
@@ -687,7 +697,8 @@ trap_exit:
    * its own message). */
   if (trap != VM_TRAP_HOST) res = vm_error_trap(&s->error, trap);
   /* Unwind through our entry frame: the innermost one returning to the host. */
-  while ((--top)->ret_ip != NULL) continue;
+  while ((--top)->ret_ip != NULL)
+    continue;
   s->exec.depth = (uint32_t)(top - s->exec.frames);
   return res;
 }

@@ -58,7 +58,8 @@ static inline uint32_t vm_clz32(uint32_t x) {
 #else
   uint32_t n = 0;
   if (!x) return 32;
-  while (!(x & 0x80000000u)) x <<= 1, n++;
+  while (!(x & 0x80000000u))
+    x <<= 1, n++;
   return n;
 #endif
 }
@@ -68,7 +69,8 @@ static inline uint32_t vm_ctz32(uint32_t x) {
 #else
   uint32_t n = 0;
   if (!x) return 32;
-  while (!(x & 1u)) x >>= 1, n++;
+  while (!(x & 1u))
+    x >>= 1, n++;
   return n;
 #endif
 }
@@ -106,8 +108,12 @@ static inline uint64_t vm_popcnt64(uint64_t x) {
 
 /* ---- shifts and rotates (count modulo the width) ----------------------- */
 
-static inline uint32_t vm_shl32(uint32_t a, uint32_t n) { return a << (n & 31); }
-static inline uint32_t vm_shru32(uint32_t a, uint32_t n) { return a >> (n & 31); }
+static inline uint32_t vm_shl32(uint32_t a, uint32_t n) {
+  return a << (n & 31);
+}
+static inline uint32_t vm_shru32(uint32_t a, uint32_t n) {
+  return a >> (n & 31);
+}
 /* Arithmetic shift written without right-shifting a negative value. */
 static inline uint32_t vm_shrs32(uint32_t a, uint32_t n) {
   n &= 31;
@@ -121,8 +127,12 @@ static inline uint32_t vm_rotr32(uint32_t a, uint32_t n) {
   n &= 31;
   return (a >> n) | (a << ((32 - n) & 31));
 }
-static inline uint64_t vm_shl64(uint64_t a, uint64_t n) { return a << (n & 63); }
-static inline uint64_t vm_shru64(uint64_t a, uint64_t n) { return a >> (n & 63); }
+static inline uint64_t vm_shl64(uint64_t a, uint64_t n) {
+  return a << (n & 63);
+}
+static inline uint64_t vm_shru64(uint64_t a, uint64_t n) {
+  return a >> (n & 63);
+}
 static inline uint64_t vm_shrs64(uint64_t a, uint64_t n) {
   n &= 63;
   return (a & 0x8000000000000000ull) ? ~(~a >> n) : a >> n;
@@ -138,11 +148,21 @@ static inline uint64_t vm_rotr64(uint64_t a, uint64_t n) {
 
 /* ---- sign extension ---------------------------------------------------- */
 
-static inline uint32_t vm_ext8_32(uint32_t x) { return ((x & 0xFFu) ^ 0x80u) - 0x80u; }
-static inline uint32_t vm_ext16_32(uint32_t x) { return ((x & 0xFFFFu) ^ 0x8000u) - 0x8000u; }
-static inline uint64_t vm_ext8_64(uint64_t x) { return ((x & 0xFFu) ^ 0x80u) - 0x80u; }
-static inline uint64_t vm_ext16_64(uint64_t x) { return ((x & 0xFFFFu) ^ 0x8000u) - 0x8000u; }
-static inline uint64_t vm_ext32_64(uint64_t x) { return ((x & 0xFFFFFFFFu) ^ 0x80000000u) - 0x80000000u; }
+static inline uint32_t vm_ext8_32(uint32_t x) {
+  return ((x & 0xFFu) ^ 0x80u) - 0x80u;
+}
+static inline uint32_t vm_ext16_32(uint32_t x) {
+  return ((x & 0xFFFFu) ^ 0x8000u) - 0x8000u;
+}
+static inline uint64_t vm_ext8_64(uint64_t x) {
+  return ((x & 0xFFu) ^ 0x80u) - 0x80u;
+}
+static inline uint64_t vm_ext16_64(uint64_t x) {
+  return ((x & 0xFFFFu) ^ 0x8000u) - 0x8000u;
+}
+static inline uint64_t vm_ext32_64(uint64_t x) {
+  return ((x & 0xFFFFFFFFu) ^ 0x80000000u) - 0x80000000u;
+}
 
 /* ---- integer division ---------------------------------------------------
  * Each returns VM_TRAP_NONE and stores the result, or returns the trap. */
@@ -196,13 +216,21 @@ static inline vm_trap vm_rem_u64(uint64_t a, uint64_t b, uint64_t *r) {
 #define VM_F32_SIGN 0x80000000u
 #define VM_F64_SIGN 0x8000000000000000ull
 
-static inline uint32_t vm_f32_abs(uint32_t a) { return a & ~VM_F32_SIGN; }
-static inline uint32_t vm_f32_neg(uint32_t a) { return a ^ VM_F32_SIGN; }
+static inline uint32_t vm_f32_abs(uint32_t a) {
+  return a & ~VM_F32_SIGN;
+}
+static inline uint32_t vm_f32_neg(uint32_t a) {
+  return a ^ VM_F32_SIGN;
+}
 static inline uint32_t vm_f32_copysign(uint32_t a, uint32_t b) {
   return (a & ~VM_F32_SIGN) | (b & VM_F32_SIGN);
 }
-static inline uint64_t vm_f64_abs(uint64_t a) { return a & ~VM_F64_SIGN; }
-static inline uint64_t vm_f64_neg(uint64_t a) { return a ^ VM_F64_SIGN; }
+static inline uint64_t vm_f64_abs(uint64_t a) {
+  return a & ~VM_F64_SIGN;
+}
+static inline uint64_t vm_f64_neg(uint64_t a) {
+  return a ^ VM_F64_SIGN;
+}
 static inline uint64_t vm_f64_copysign(uint64_t a, uint64_t b) {
   return (a & ~VM_F64_SIGN) | (b & VM_F64_SIGN);
 }
@@ -236,16 +264,36 @@ static inline double vm_f64_max(double a, double b) {
  * signalling NaN unchanged); nearest rounds half to even via rint() in the
  * default rounding mode, which wasm code cannot change. ------------------ */
 
-static inline float vm_f32_ceil(float a) { return a != a ? a + a : ceilf(a); }
-static inline float vm_f32_floor(float a) { return a != a ? a + a : floorf(a); }
-static inline float vm_f32_trunc(float a) { return a != a ? a + a : truncf(a); }
-static inline float vm_f32_nearest(float a) { return a != a ? a + a : rintf(a); }
-static inline float vm_f32_sqrt(float a) { return a != a ? a + a : sqrtf(a); }
-static inline double vm_f64_ceil(double a) { return a != a ? a + a : ceil(a); }
-static inline double vm_f64_floor(double a) { return a != a ? a + a : floor(a); }
-static inline double vm_f64_trunc(double a) { return a != a ? a + a : trunc(a); }
-static inline double vm_f64_nearest(double a) { return a != a ? a + a : rint(a); }
-static inline double vm_f64_sqrt(double a) { return a != a ? a + a : sqrt(a); }
+static inline float vm_f32_ceil(float a) {
+  return a != a ? a + a : ceilf(a);
+}
+static inline float vm_f32_floor(float a) {
+  return a != a ? a + a : floorf(a);
+}
+static inline float vm_f32_trunc(float a) {
+  return a != a ? a + a : truncf(a);
+}
+static inline float vm_f32_nearest(float a) {
+  return a != a ? a + a : rintf(a);
+}
+static inline float vm_f32_sqrt(float a) {
+  return a != a ? a + a : sqrtf(a);
+}
+static inline double vm_f64_ceil(double a) {
+  return a != a ? a + a : ceil(a);
+}
+static inline double vm_f64_floor(double a) {
+  return a != a ? a + a : floor(a);
+}
+static inline double vm_f64_trunc(double a) {
+  return a != a ? a + a : trunc(a);
+}
+static inline double vm_f64_nearest(double a) {
+  return a != a ? a + a : rint(a);
+}
+static inline double vm_f64_sqrt(double a) {
+  return a != a ? a + a : sqrt(a);
+}
 
 /* ---- float -> int, trapping ---------------------------------------------
  * The range checks are exact: every bound below is representable in the
@@ -352,9 +400,15 @@ static inline uint64_t vm_trunc_sat_f64_u64(double x) {
  * Direct conversions round once, to nearest even (IEC 60559 / C Annex F);
  * in particular u64 -> f32 must not go through double (double rounding). */
 
-static inline float vm_f32_convert_s32(uint32_t x) { return (float)vm_s32(x); }
-static inline float vm_f32_convert_u32(uint32_t x) { return (float)x; }
-static inline float vm_f32_convert_s64(uint64_t x) { return (float)vm_s64(x); }
+static inline float vm_f32_convert_s32(uint32_t x) {
+  return (float)vm_s32(x);
+}
+static inline float vm_f32_convert_u32(uint32_t x) {
+  return (float)x;
+}
+static inline float vm_f32_convert_s64(uint64_t x) {
+  return (float)vm_s64(x);
+}
 static inline float vm_f32_convert_u64(uint64_t x) {
 #if defined(__GNUC__) || defined(_MSC_VER)
   return (float)x;
@@ -365,9 +419,15 @@ static inline float vm_f32_convert_u64(uint64_t x) {
   return 2.0f * (float)(int64_t)((x >> 1) | (x & 1));
 #endif
 }
-static inline double vm_f64_convert_s32(uint32_t x) { return (double)vm_s32(x); }
-static inline double vm_f64_convert_u32(uint32_t x) { return (double)x; }
-static inline double vm_f64_convert_s64(uint64_t x) { return (double)vm_s64(x); }
+static inline double vm_f64_convert_s32(uint32_t x) {
+  return (double)vm_s32(x);
+}
+static inline double vm_f64_convert_u32(uint32_t x) {
+  return (double)x;
+}
+static inline double vm_f64_convert_s64(uint64_t x) {
+  return (double)vm_s64(x);
+}
 static inline double vm_f64_convert_u64(uint64_t x) {
 #if defined(__GNUC__) || defined(_MSC_VER)
   return (double)x;

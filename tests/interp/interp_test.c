@@ -17,7 +17,7 @@ static int failures, checks;
     checks++;                                                                                                \
     if (!(cond)) {                                                                                           \
       failures++;                                                                                            \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);                             \
+      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);                               \
     }                                                                                                        \
   } while (0)
 
@@ -30,7 +30,8 @@ typedef struct asm_buf {
 
 static uint32_t emit(asm_buf *a, int nw, const vm_word *ws) {
   uint32_t at = a->n;
-  for (int i = 0; i < nw; i++) a->w[a->n++] = ws[i];
+  for (int i = 0; i < nw; i++)
+    a->w[a->n++] = ws[i];
   return at;
 }
 #define E(a, ...)                                                                                            \
@@ -87,7 +88,8 @@ static fixture *fixture_new(uint32_t stack_slots, uint32_t max_depth) {
   x->inst.globals = x->globals;
   x->inst.data_dropped = x->dropped;
   x->inst.elem_dropped = x->dropped + 2;
-  for (int i = 0; i < 8; i++) x->funcptrs[i] = &x->funcs[i];
+  for (int i = 0; i < 8; i++)
+    x->funcptrs[i] = &x->funcs[i];
   if (!x->store || !x->mem || !x->table || !x->globals[0]) {
     fprintf(stderr, "fixture: out of memory\n");
     exit(2);
@@ -144,7 +146,7 @@ static void asm_fib(asm_buf *a, vm_word self) {
   E(a, OP(I32_LT_U), 1, 0, 1);
   E(a, OP(BR_UNLESS), 1, 11);
   E(a, OP(RETURN));
-  E(a, OP(CONST32), 1, 1);       /* 11 */
+  E(a, OP(CONST32), 1, 1); /* 11 */
   E(a, OP(I32_SUB), 2, 0, 1);
   E(a, OP(CALL), self, 2);
   E(a, OP(CONST32), 3, 2);

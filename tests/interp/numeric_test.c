@@ -16,7 +16,7 @@ static int failures, checks;
     checks++;                                                                                                \
     if (!(cond)) {                                                                                           \
       failures++;                                                                                            \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);                             \
+      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);                               \
     }                                                                                                        \
   } while (0)
 
@@ -25,13 +25,19 @@ static int failures, checks;
 #define B32(x) vm_f32_bits(x)
 #define B64(x) vm_f64_bits(x)
 
-static int is_nan32(uint32_t b) { return (b & 0x7F800000u) == 0x7F800000u && (b & 0x007FFFFFu) != 0; }
+static int is_nan32(uint32_t b) {
+  return (b & 0x7F800000u) == 0x7F800000u && (b & 0x007FFFFFu) != 0;
+}
 static int is_nan64(uint64_t b) {
   return (b & 0x7FF0000000000000ull) == 0x7FF0000000000000ull && (b & 0x000FFFFFFFFFFFFFull) != 0;
 }
 /* An arithmetic NaN: quiet bit set. */
-static int is_qnan32(uint32_t b) { return is_nan32(b) && (b & 0x00400000u); }
-static int is_qnan64(uint64_t b) { return is_nan64(b) && (b & 0x0008000000000000ull); }
+static int is_qnan32(uint32_t b) {
+  return is_nan32(b) && (b & 0x00400000u);
+}
+static int is_qnan64(uint64_t b) {
+  return is_nan64(b) && (b & 0x0008000000000000ull);
+}
 
 static void test_integer(void) {
   uint32_t r = 0;
@@ -74,10 +80,12 @@ static void test_integer(void) {
   CHECK(vm_rotl64(0x8000000000000001ull, 1) == 3 && vm_rotr64(1, 1) == 0x8000000000000000ull);
   CHECK(vm_rotl64(0xabd1234ef567809cull, 63) == 0x55e891a77ab3c04eull);
 
-  CHECK(vm_ext8_32(0x7F) == 0x7F && vm_ext8_32(0x80) == 0xFFFFFF80u && vm_ext8_32(0x12345680u) == 0xFFFFFF80u);
+  CHECK(vm_ext8_32(0x7F) == 0x7F && vm_ext8_32(0x80) == 0xFFFFFF80u &&
+        vm_ext8_32(0x12345680u) == 0xFFFFFF80u);
   CHECK(vm_ext16_32(0x8000) == 0xFFFF8000u && vm_ext16_32(0xABCD7FFFu) == 0x7FFF);
   CHECK(vm_ext8_64(0xFF) == ~0ull && vm_ext16_64(0x7FFF) == 0x7FFF);
-  CHECK(vm_ext32_64(0x80000000u) == 0xFFFFFFFF80000000ull && vm_ext32_64(0xFFFFFFFF7FFFFFFFull) == 0x7FFFFFFF);
+  CHECK(vm_ext32_64(0x80000000u) == 0xFFFFFFFF80000000ull &&
+        vm_ext32_64(0xFFFFFFFF7FFFFFFFull) == 0x7FFFFFFF);
   CHECK(vm_s32(0x80000000u) == -2147483647 - 1 && vm_s32(0xFFFFFFFFu) == -1 && vm_s32(5) == 5);
   CHECK(vm_s64(0x8000000000000000ull) == -9223372036854775807ll - 1 && vm_s64(~0ull) == -1);
 }
@@ -181,7 +189,8 @@ static void test_trunc(void) {
   CHECK(vm_trunc_sat_f32_s32(-1.5f) == (uint32_t)-1);
   CHECK(vm_trunc_sat_f32_u32(F32(0xFF800000u)) == 0 && vm_trunc_sat_f32_u32(F32(0x7F800000u)) == ~0u);
   CHECK(vm_trunc_sat_f32_u32(-0.9f) == 0 && vm_trunc_sat_f32_u32(4294967040.0f) == 4294967040u);
-  CHECK(vm_trunc_sat_f64_s32(-2147483649.0) == 0x80000000u && vm_trunc_sat_f64_s32(2147483647.5) == 0x7FFFFFFFu);
+  CHECK(vm_trunc_sat_f64_s32(-2147483649.0) == 0x80000000u &&
+        vm_trunc_sat_f64_s32(2147483647.5) == 0x7FFFFFFFu);
   CHECK(vm_trunc_sat_f64_s32(-2147483648.5) == 0x80000000u && vm_trunc_sat_f64_s32(1e300) == 0x7FFFFFFFu);
   CHECK(vm_trunc_sat_f64_u32(4294967295.5) == ~0u && vm_trunc_sat_f64_u32(4294967296.0) == ~0u);
   CHECK(vm_trunc_sat_f64_u32(F64(0x7FF8000000000000ull)) == 0 && vm_trunc_sat_f64_u32(-1e10) == 0);

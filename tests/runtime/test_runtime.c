@@ -176,9 +176,9 @@ static void test_link(void) {
   CHECK(call3(s, inst, "sum", 40, 2, 0, &r) == VM_OK && r == 42);
   CHECK(call1(s, inst, "call_slot", 1) == 7);
   CHECK(call3(s, inst, "call_slot", 0, 0, 0, &r) == VM_ERR_TRAP);
-  CHECK_STR(vm_store_error(s)->message, "uninitialized element");
+  CHECK_STR(vm_store_error(s)->message, "uninitialized element 0");
   CHECK(call3(s, inst, "call_slot", 2, 0, 0, &r) == VM_ERR_TRAP);
-  CHECK_STR(vm_store_error(s)->message, "undefined element");
+  CHECK_STR(vm_store_error(s)->message, "undefined element 2");
   CHECK(call1(s, inst, "load8", 101) == 'i');
   /* Host and wasm functions are called the same way. */
   uint64_t ar[2] = {5, 6};
@@ -326,7 +326,7 @@ static void test_segments(void) {
   /* Table growth up to the configured cap. */
   CHECK(call1(s, inst, "grow_table", 6) == 4);
   CHECK(call3(s, inst, "call", 9, 0, 0, NULL) == VM_ERR_TRAP);
-  CHECK_STR(vm_store_error(s)->message, "uninitialized element");
+  CHECK_STR(vm_store_error(s)->message, "uninitialized element 9");
   vm_store_free(s);
 
   vm_config cfg;

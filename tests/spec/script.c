@@ -46,6 +46,7 @@ typedef struct script {
   vm_instance *current;
   uint32_t line;
   const char *cmd;
+  const char *source; /* the .wast file's name, from the JSON ("" if absent) */
 } script;
 
 /* An argument or an expected result. */
@@ -748,6 +749,33 @@ static void cmd_assert_instantiate(script *sc, const cJSON *c, vm_result want) {
   expect_error(sc, filename, &err, want, text);
 }
 
+/*
+ * Places where wast2json 1.0.32 writes a binary that is not the module the
+ * .wast text describes, so the expected message cannot come from any binary
+ * engine.  The check still requires the same kind of failure; only the
+ * message is not compared, and the runner says so.
+ */
+typedef struct converter_quirk {
+  const char *source;
+  uint32_t line;
+  const char *why;
+} converter_quirk;
+
+static const converter_quirk converter_quirks[] = {
+    {"select.wast", 324,
+     "wast2json encodes `(select (result))` as the untyped select 0x1b, whose binary is invalid with "
+     "\"type mismatch\", not \"invalid result arity\""},
+};
+
+static const converter_quirk *find_quirk(const script *sc) {
+  const char *base = strrchr(sc->source, '/');
+  base = base ? base + 1 : sc->source;
+  for (size_t i = 0; i < sizeof converter_quirks / sizeof converter_quirks[0]; i++)
+    if (converter_quirks[i].line == sc->line && strcmp(converter_quirks[i].source, base) == 0)
+      return &converter_quirks[i];
+  return NULL;
+}
+
 /* assert_malformed / assert_invalid. */
 static void cmd_assert_load(script *sc, const cJSON *c, vm_result want) {
   const char *filename = json_str(c, "filename");
@@ -768,6 +796,13 @@ static void cmd_assert_load(script *sc, const cJSON *c, vm_result want) {
   if (m) {
     vm_module_free(m); /* never instantiated, so nothing in the store refers to it */
     fail(sc, "%s: loaded, expected %s \"%s\"", filename, result_name(want), text ? text : "");
+    return;
+  }
+  const converter_quirk *q = find_quirk(sc);
+  if (q && err.result == want) {
+    spec_report_log(sc->rep, "%s:%u: note: message not compared (got \"%s\"): %s", sc->source, sc->line,
+                    err.message, q->why);
+    pass(sc);
     return;
   }
   expect_error(sc, filename ? filename : "?", &err, want, text);
@@ -837,6 +872,9 @@ bool spec_run_script(const char *json_path, spec_report *rep) {
     fail(&sc, "%s: not a wast2json script", json_path);
     goto out;
   }
+
+  sc.source = json_str(root, "source_filename");
+  if (!sc.source) sc.source = "";
 
   const char *slash = strrchr(json_path, '/');
   size_t dlen = slash ? (size_t)(slash - json_path) : 1;
