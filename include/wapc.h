@@ -205,6 +205,41 @@ WAPC_API void wapc_host_free(wapc_host *host);
 
 /* ---- the built-in engine ---------------------------------------------------- */
 
+/* ---- WASI preview1 configuration (the counterpart of wapc-rs WasiParams) ---------- */
+
+/* Where a guest's stdin, stdout or stderr goes. */
+typedef enum wapc_stdio_mode {
+  WAPC_STDIO_DEFAULT = 0, /* stdout/stderr: INHERIT; stdin: DISCARD */
+  WAPC_STDIO_INHERIT = 1, /* the process's own fd 0, 1 or 2 */
+  WAPC_STDIO_DISCARD = 2, /* output is dropped (counted as written); input is empty (EOF) */
+  WAPC_STDIO_FD = 3,      /* the caller's file descriptor `fd` (borrowed: never closed by the library) */
+  WAPC_STDIO_CALLBACK = 4 /* output: `write` is called; input: `read` is called */
+} wapc_stdio_mode;
+
+/*
+ * Output callback: `len` bytes the guest wrote to `fd` (1 or 2), borrowed for
+ * the call.  `host_id` is the host's id (0 under wapc_wasi_run).  Runs on the
+ * thread that runs the guest.
+ */
+typedef void (*wapc_stdio_write_fn)(void *user, uint64_t host_id, int fd, const uint8_t *bytes, size_t len);
+/* Input callback: fill up to `len` bytes of `buf`; return the count, 0 at end of input, -1 on error. */
+typedef long (*wapc_stdio_read_fn)(void *user, uint64_t host_id, uint8_t *buf, size_t len);
+
+typedef struct wapc_stdio {
+  uint32_t mode;             /* a wapc_stdio_mode */
+  int fd;                    /* WAPC_STDIO_FD */
+  wapc_stdio_write_fn write; /* WAPC_STDIO_CALLBACK on stdout/stderr */
+  wapc_stdio_read_fn read;   /* WAPC_STDIO_CALLBACK on stdin */
+  void *user;                /* passed to the callbacks */
+} wapc_stdio;
+
+/* A preopened directory: the guest sees host directory `host_path` as `guest_path`. */
+typedef struct wapc_wasi_dir {
+  const char *host_path;  /* opened when the provider is created */
+  const char *guest_path; /* NULL: the same as host_path */
+  uint32_t read_only;     /* 1: every change (create, write, rename, remove, ...) fails with EPERM */
+} wapc_wasi_dir;
+
 /*
  * Options of the built-in engine (zero in a limit means its default).  Always start from
  * wapc_builtin_options_init(), which sets `struct_size` and safe defaults;
@@ -221,6 +256,25 @@ typedef struct wapc_builtin_options {
   uint32_t reset_after_trap; /* 1: after a trap the next call runs on a fresh instance of the
                                 module (initialised again), because the trap may have left the
                                 guest's own state corrupt; 0: keep the trapped instance (default 1) */
+
+  /*
+   * WASI preview1, linked under "wasi_snapshot_preview1" and "wasi_unstable".
+   * Everything is copied by wapc_builtin_provider() (the directories are
+   * opened there: a missing one fails it with WAPC_ERR_IO).  Default: no
+   * arguments, no environment, no directories, stdout/stderr inherited,
+   * empty stdin.  The guest reaches only the preopened directories: `..`,
+   * absolute paths and symbolic links cannot lead out of them (such attempts
+   * fail with EPERM, as in wasmtime).  A guest pointer or length out of range
+   * gives EFAULT, never a host crash.  Hot swap keeps this configuration;
+   * each new instance gets fresh file descriptors (stdio + the preopens).
+   */
+  const char *const *wasi_args; /* argv as the guest sees it (nothing is added) */
+  size_t wasi_nargs;
+  const char *const *wasi_env; /* "KEY=VALUE" strings */
+  size_t wasi_nenv;
+  const wapc_wasi_dir *wasi_dirs;
+  size_t wasi_ndirs;
+  wapc_stdio wasi_stdin, wasi_stdout, wasi_stderr;
 } wapc_builtin_options;
 
 WAPC_API void wapc_builtin_options_init(wapc_builtin_options *options);
@@ -231,6 +285,18 @@ WAPC_API void wapc_builtin_options_init(wapc_builtin_options *options);
  * over; to drop it unused, call out->destroy(out->self).
  */
 WAPC_API wapc_status wapc_builtin_provider(const wapc_builtin_options *options, wapc_engine_provider *out);
+
+/*
+ * Run a WASI command module (its `_start` export) on the built-in engine
+ * with the WASI configuration of `options` (NULL: defaults).  The module may
+ * import only WASI functions.  WAPC_OK: the guest finished; *exit_code is its
+ * proc_exit code (0 when `_start` returned).  Failures: WAPC_ERR_MALFORMED /
+ * INVALID / LINK (unknown import, no `_start`) / TRAP / IO / LIMIT / NOMEM,
+ * with a NUL-terminated message in `message` (truncated to `message_len`
+ * bytes; may be NULL).  `module` is borrowed.
+ */
+WAPC_API wapc_status wapc_wasi_run(const wapc_builtin_options *options, const uint8_t *module, size_t len,
+                                   int *exit_code, char *message, size_t message_len);
 
 /* Convenience: wapc_host_new() on a new built-in provider. */
 WAPC_API wapc_status wapc_host_new_builtin(const wapc_builtin_options *options, wapc_host_callback callback,

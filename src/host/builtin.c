@@ -7,14 +7,24 @@
  * memory and the host's state (wapc_engine.h), and does hot swap by building
  * the new module's store completely before dropping the old one.
  *
+ * WASI preview1 imports ("wasi_snapshot_preview1", "wasi_unstable") are
+ * linked next to the "wapc" ones from src/wasi: the configuration is made
+ * once per provider and kept across hot swaps; every instance gets its own
+ * WASI context (fd table).  proc_exit unwinds with VM_TRAP_EXIT: in `_start`
+ * code 0 is a success and any other code an init failure; during a call it
+ * is a trap.  wapc_wasi_run() runs a WASI command (no waPC exports needed) on
+ * the same machinery with no host.
+ *
  * After a trap the guest's own state (its shadow stack, allocator) may be
  * corrupt, so the next call first re-instantiates the module from the
  * compiled code (reset_after_trap).
  */
 #include "wapc_engine.h"
 #include "vm/vm.h"
+#include "wasi/wasi.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -27,6 +37,7 @@ typedef struct guest {
   vm_store *store;
   vm_instance *inst;
   vm_func *guest_call;
+  wasi_ctx *wasi; /* this instance's WASI state */
 } guest;
 
 typedef struct builtin {
@@ -35,7 +46,28 @@ typedef struct builtin {
   wapc_engine_host *host;
   guest cur;
   bool poisoned; /* the last call trapped: re-instantiate before the next */
+  wasi_config *wasi;
+  bool command;  /* wapc_wasi_run: no host, WASI imports only, no waPC exports */
+  char msg[512]; /* messages when there is no host (wapc_wasi_run) */
 } builtin;
+
+/* Set the failure message (on the host, or in b->msg without one); returns `st`. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static wapc_status
+fail(builtin *b, wapc_status st, const char *fmt, ...) {
+  char text[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(text, sizeof text, fmt, ap);
+  va_end(ap);
+  if (b->host)
+    wapc_engine_set_message(b->host, st, "%s", text);
+  else
+    snprintf(b->msg, sizeof b->msg, "%s", text);
+  return st;
+}
 
 /* ---- the nine imports --------------------------------------------------------- */
 
@@ -234,15 +266,15 @@ static wapc_status from_vm_error(builtin *b, const vm_error *e, const char *cont
   char text[320];
   vm_error_format(e, text, sizeof text);
   switch (e->result) {
-  case VM_ERR_MALFORMED: return wapc_engine_set_message(b->host, WAPC_ERR_MALFORMED, "%s", text);
-  case VM_ERR_INVALID: return wapc_engine_set_message(b->host, WAPC_ERR_INVALID, "%s", text);
-  case VM_ERR_LINK: return wapc_engine_set_message(b->host, WAPC_ERR_LINK, "%s", text);
-  case VM_ERR_NOMEM: return wapc_engine_set_message(b->host, WAPC_ERR_NOMEM, "%s", text);
-  case VM_ERR_LIMIT: return wapc_engine_set_message(b->host, WAPC_ERR_LIMIT, "%s", text);
+  case VM_ERR_MALFORMED: return fail(b, WAPC_ERR_MALFORMED, "%s", text);
+  case VM_ERR_INVALID: return fail(b, WAPC_ERR_INVALID, "%s", text);
+  case VM_ERR_LINK: return fail(b, WAPC_ERR_LINK, "%s", text);
+  case VM_ERR_NOMEM: return fail(b, WAPC_ERR_NOMEM, "%s", text);
+  case VM_ERR_LIMIT: return fail(b, WAPC_ERR_LIMIT, "%s", text);
   case VM_ERR_TRAP:
-    return wapc_engine_set_message(b->host, WAPC_ERR_INIT, "%s failed: trap: %s", context,
-                                   e->message[0] ? e->message : vm_trap_message(e->trap));
-  default: return wapc_engine_set_message(b->host, WAPC_ERR_PROVIDER, "%s", text);
+    return fail(b, WAPC_ERR_INIT, "%s failed: trap: %s", context,
+                e->message[0] ? e->message : vm_trap_message(e->trap));
+  default: return fail(b, WAPC_ERR_PROVIDER, "%s", text);
   }
 }
 
@@ -250,6 +282,7 @@ static wapc_status from_vm_error(builtin *b, const vm_error *e, const char *cont
 
 static void guest_free(guest *g) {
   vm_store_free(g->store); /* before the module: the module must outlive its store */
+  wasi_ctx_free(g->wasi);
   vm_module_free(g->module);
   memset(g, 0, sizeof *g);
 }
@@ -258,43 +291,68 @@ static bool name_is(const char *s, size_t len, const char *lit) {
   return strlen(lit) == len && memcmp(s, lit, len) == 0;
 }
 
-/* Resolve every import of g->module to a "wapc" host function (created once per name). */
+/* The link error for an import whose type does not match what the host provides. */
+static wapc_status type_mismatch(builtin *b, const vm_import_desc *d, const vm_functype *want) {
+  char want_s[160], got_s[256];
+  format_functype(want, want_s, sizeof want_s);
+  if (d->kind == VM_EXTERN_FUNC)
+    format_functype(d->type.func, got_s, sizeof got_s);
+  else
+    snprintf(got_s, sizeof got_s, "%s", kind_name(d->kind));
+  return fail(b, WAPC_ERR_LINK, "incompatible import type for \"%.*s\".\"%.*s\": expected func %s, got %s%s",
+              (int)d->module_len, d->module, (int)d->name_len, d->name, want_s,
+              d->kind == VM_EXTERN_FUNC ? "func " : "", got_s);
+}
+
+/*
+ * Resolve every import of g->module to a "wapc" host function (created once
+ * per name) or a WASI function of g->wasi; a command (wapc_wasi_run) gets
+ * WASI only.
+ */
 static wapc_status link_imports(builtin *b, guest *g, vm_extern **out) {
   uint32_t n = vm_module_num_imports(g->module);
   *out = NULL;
   vm_extern *ext = calloc(n ? n : 1, sizeof *ext);
-  if (!ext) return wapc_engine_set_message(b->host, WAPC_ERR_NOMEM, "out of memory");
+  if (!ext) return fail(b, WAPC_ERR_NOMEM, "out of memory");
   vm_func *made[NUM_WAPC_IMPORTS] = {0};
   for (uint32_t i = 0; i < n; i++) {
     vm_import_desc d;
     vm_module_import(g->module, i, &d);
+    vm_functype wt;
+    vm_host_fn wfn;
+    if (wasi_import(d.module, d.module_len, d.name, d.name_len, &wt, &wfn)) {
+      if (d.kind != VM_EXTERN_FUNC || !vm_functype_equal(d.type.func, &wt)) {
+        free(ext);
+        return type_mismatch(b, &d, &wt);
+      }
+      vm_func *f = vm_func_new_host(g->store, &wt, wfn, g->wasi);
+      if (!f) {
+        free(ext);
+        return fail(b, WAPC_ERR_NOMEM, "out of memory");
+      }
+      ext[i].kind = VM_EXTERN_FUNC;
+      ext[i].u.func = f;
+      continue;
+    }
     size_t k = NUM_WAPC_IMPORTS;
-    if (name_is(d.module, d.module_len, "wapc"))
+    if (!b->command && name_is(d.module, d.module_len, "wapc"))
       for (k = 0; k < NUM_WAPC_IMPORTS; k++)
         if (name_is(d.name, d.name_len, wapc_imports[k].name)) break;
     if (k == NUM_WAPC_IMPORTS) {
       free(ext);
-      return wapc_engine_set_message(b->host, WAPC_ERR_LINK, "unknown import \"%.*s\".\"%.*s\"",
-                                     (int)d.module_len, d.module, (int)d.name_len, d.name);
+      return fail(b, WAPC_ERR_LINK, "unknown import \"%.*s\".\"%.*s\"", (int)d.module_len, d.module,
+                  (int)d.name_len, d.name);
     }
     vm_functype want = import_type(&wapc_imports[k]);
-    char want_s[128], got_s[256];
     if (d.kind != VM_EXTERN_FUNC || !vm_functype_equal(d.type.func, &want)) {
-      format_functype(&want, want_s, sizeof want_s);
-      if (d.kind == VM_EXTERN_FUNC)
-        format_functype(d.type.func, got_s, sizeof got_s);
-      else
-        snprintf(got_s, sizeof got_s, "%s", kind_name(d.kind));
       free(ext);
-      return wapc_engine_set_message(
-          b->host, WAPC_ERR_LINK, "incompatible import type for \"wapc\".\"%s\": expected func %s, got %s%s",
-          wapc_imports[k].name, want_s, d.kind == VM_EXTERN_FUNC ? "func " : "", got_s);
+      return type_mismatch(b, &d, &want);
     }
     if (!made[k]) {
       made[k] = vm_func_new_host(g->store, &want, wapc_imports[k].fn, b);
       if (!made[k]) {
         free(ext);
-        return wapc_engine_set_message(b->host, WAPC_ERR_NOMEM, "out of memory");
+        return fail(b, WAPC_ERR_NOMEM, "out of memory");
       }
     }
     ext[i].kind = VM_EXTERN_FUNC;
@@ -319,54 +377,76 @@ static wapc_status run_init_export(builtin *b, guest *g, const char *name) {
   vm_extern x;
   if (!vm_instance_export(g->inst, name, strlen(name), &x)) return WAPC_OK;
   if (x.kind != VM_EXTERN_FUNC)
-    return wapc_engine_set_message(b->host, WAPC_ERR_INIT, "export \"%s\" is a %s, expected a function", name,
-                                   kind_name(x.kind));
+    return fail(b, WAPC_ERR_INIT, "export \"%s\" is a %s, expected a function", name, kind_name(x.kind));
   const vm_functype *t = vm_func_type(x.u.func);
   if (t->nparams != 0 || t->nresults != 0) {
     char got[256];
     format_functype(t, got, sizeof got);
-    return wapc_engine_set_message(b->host, WAPC_ERR_INIT, "export \"%s\" has type %s, expected () -> ()",
-                                   name, got);
+    return fail(b, WAPC_ERR_INIT, "export \"%s\" has type %s, expected () -> ()", name, got);
   }
   uint64_t slot[1] = {0};
-  if (vm_invoke(g->store, x.u.func, slot) != VM_OK) return from_vm_error(b, vm_store_error(g->store), name);
+  wasi_clear_exit(g->wasi);
+  if (vm_invoke(g->store, x.u.func, slot) != VM_OK) {
+    const vm_error *e = vm_store_error(g->store);
+    uint32_t code;
+    if (e->result == VM_ERR_TRAP && e->trap == VM_TRAP_EXIT && wasi_exited(g->wasi, &code)) {
+      wasi_clear_exit(g->wasi);
+      /* A WASI command's main returning 0 (TinyGo, Rust) is how _start ends: success. */
+      if (code == 0 && strcmp(name, "_start") == 0) return WAPC_OK;
+      return fail(b, WAPC_ERR_INIT, "%s failed: exited with code %" PRIu32, name, code);
+    }
+    return from_vm_error(b, e, name);
+  }
   return WAPC_OK;
 }
 
 /* Instantiate g->module in a new store and initialise it; on failure g->store is freed. */
 static wapc_status instantiate(builtin *b, guest *g) {
   g->store = vm_store_new(&b->cfg);
-  if (!g->store) return wapc_engine_set_message(b->host, WAPC_ERR_NOMEM, "out of memory");
+  g->wasi = wasi_ctx_new(b->wasi, b->host ? wapc_engine_host_id(b->host) : 0);
+  if (!g->store || !g->wasi) {
+    vm_store_free(g->store);
+    wasi_ctx_free(g->wasi);
+    g->store = NULL;
+    g->wasi = NULL;
+    return fail(b, WAPC_ERR_NOMEM, "out of memory");
+  }
   vm_extern *ext = NULL;
   wapc_status st = link_imports(b, g, &ext);
   if (st == WAPC_OK) {
     vm_error err;
     vm_error_clear(&err);
     g->inst = vm_instantiate(g->store, g->module, ext, vm_module_num_imports(g->module), &err);
-    if (!g->inst) st = from_vm_error(b, &err, "instantiation");
+    uint32_t code;
+    if (!g->inst && err.result == VM_ERR_TRAP && err.trap == VM_TRAP_EXIT && wasi_exited(g->wasi, &code))
+      st = fail(b, WAPC_ERR_INIT, "start function exited with code %" PRIu32, code);
+    else if (!g->inst)
+      st = from_vm_error(b, &err, "instantiation");
   }
   free(ext);
-  if (st == WAPC_OK) {
+  if (st == WAPC_OK && !b->command) {
     vm_extern x;
     static const uint8_t gc_types[3] = {VM_I32, VM_I32, VM_I32};
     const vm_functype gc_type = {2, 1, gc_types};
     if (!vm_instance_export(g->inst, "__guest_call", 12, &x) || x.kind != VM_EXTERN_FUNC) {
-      st =
-          wapc_engine_set_message(b->host, WAPC_ERR_LINK, "module does not export function \"__guest_call\"");
+      st = fail(b, WAPC_ERR_LINK, "module does not export function \"__guest_call\"");
     } else if (!vm_functype_equal(vm_func_type(x.u.func), &gc_type)) {
       char got[256];
       format_functype(vm_func_type(x.u.func), got, sizeof got);
-      st = wapc_engine_set_message(b->host, WAPC_ERR_LINK,
-                                   "export \"__guest_call\" has type %s, expected (i32, i32) -> i32", got);
+      st = fail(b, WAPC_ERR_LINK, "export \"__guest_call\" has type %s, expected (i32, i32) -> i32", got);
     } else {
       g->guest_call = x.u.func;
     }
   }
-  if (st == WAPC_OK) st = run_init_export(b, g, "_start");
-  if (st == WAPC_OK) st = run_init_export(b, g, "_initialize");
-  if (st == WAPC_OK) st = run_init_export(b, g, "wapc_init");
+  if (!b->command) {
+    if (st == WAPC_OK) st = run_init_export(b, g, "_start");
+    if (st == WAPC_OK) st = run_init_export(b, g, "_initialize");
+    if (st == WAPC_OK) st = run_init_export(b, g, "wapc_init");
+  }
   if (st != WAPC_OK) {
     vm_store_free(g->store);
+    wasi_ctx_free(g->wasi);
+    g->wasi = NULL;
     g->store = NULL;
     g->inst = NULL;
     g->guest_call = NULL;
@@ -383,10 +463,13 @@ static wapc_status load_guest(builtin *b, const uint8_t *bytes, size_t len, gues
   if (!g->module) return from_vm_error(b, &err, "load");
   /* The required exports are checked before anything runs (the start section included). */
   wapc_status st = WAPC_OK;
-  if (!module_exports(g->module, "__guest_call", VM_EXTERN_FUNC))
-    st = wapc_engine_set_message(b->host, WAPC_ERR_LINK, "module does not export function \"__guest_call\"");
+  if (b->command) {
+    if (!module_exports(g->module, "_start", VM_EXTERN_FUNC))
+      st = fail(b, WAPC_ERR_LINK, "module does not export function \"_start\"");
+  } else if (!module_exports(g->module, "__guest_call", VM_EXTERN_FUNC))
+    st = fail(b, WAPC_ERR_LINK, "module does not export function \"__guest_call\"");
   else if (!module_exports(g->module, "memory", VM_EXTERN_MEMORY))
-    st = wapc_engine_set_message(b->host, WAPC_ERR_LINK, "module does not export memory \"memory\"");
+    st = fail(b, WAPC_ERR_LINK, "module does not export memory \"memory\"");
   if (st == WAPC_OK) st = instantiate(b, g);
   if (st != WAPC_OK) guest_free(g);
   return st;
@@ -424,9 +507,11 @@ static wapc_status reset_instance(builtin *b) {
   g.store = NULL;
   g.inst = NULL;
   g.guest_call = NULL;
+  g.wasi = NULL;
   wapc_status st = instantiate(b, &g);
   if (st != WAPC_OK) return st;
   vm_store_free(b->cur.store);
+  wasi_ctx_free(b->cur.wasi);
   b->cur = g;
   b->poisoned = false;
   return WAPC_OK;
@@ -434,12 +519,13 @@ static wapc_status reset_instance(builtin *b) {
 
 static wapc_status builtin_call(void *self, uint32_t op_len, uint32_t msg_len, int32_t *guest_ret) {
   builtin *b = self;
-  if (!b->cur.guest_call) return wapc_engine_set_message(b->host, WAPC_ERR_MISUSE, "no module is loaded");
+  if (!b->cur.guest_call) return fail(b, WAPC_ERR_MISUSE, "no module is loaded");
   if (b->poisoned) {
     wapc_status st = reset_instance(b);
     if (st != WAPC_OK) return st;
   }
   uint64_t ar[2] = {op_len, msg_len};
+  wasi_clear_exit(b->cur.wasi);
   vm_result r = vm_invoke(b->cur.store, b->cur.guest_call, ar);
   if (r == VM_OK) {
     *guest_ret = (int32_t)(uint32_t)ar[0];
@@ -449,22 +535,30 @@ static wapc_status builtin_call(void *self, uint32_t op_len, uint32_t msg_len, i
   const char *text = e->message[0] ? e->message : vm_trap_message(e->trap);
   if (r == VM_ERR_TRAP) {
     if (b->opts.reset_after_trap) b->poisoned = true;
+    uint32_t code;
+    if (e->trap == VM_TRAP_EXIT && wasi_exited(b->cur.wasi, &code)) {
+      /* proc_exit in the middle of a call: the guest is gone; the next call gets a fresh instance. */
+      wasi_clear_exit(b->cur.wasi);
+      b->poisoned = true;
+      return fail(b, WAPC_ERR_TRAP, "exited with code %" PRIu32, code);
+    }
     switch (e->trap) {
-    case VM_TRAP_DEADLINE: return wapc_engine_set_message(b->host, WAPC_ERR_DEADLINE, "%s", text);
-    case VM_TRAP_INTERRUPTED: return wapc_engine_set_message(b->host, WAPC_ERR_INTERRUPTED, "%s", text);
-    case VM_TRAP_FUEL: return wapc_engine_set_message(b->host, WAPC_ERR_LIMIT, "%s", text);
-    default: return wapc_engine_set_message(b->host, WAPC_ERR_TRAP, "%s", text);
+    case VM_TRAP_DEADLINE: return fail(b, WAPC_ERR_DEADLINE, "%s", text);
+    case VM_TRAP_INTERRUPTED: return fail(b, WAPC_ERR_INTERRUPTED, "%s", text);
+    case VM_TRAP_FUEL: return fail(b, WAPC_ERR_LIMIT, "%s", text);
+    default: return fail(b, WAPC_ERR_TRAP, "%s", text);
     }
   }
-  if (r == VM_ERR_NOMEM) return wapc_engine_set_message(b->host, WAPC_ERR_NOMEM, "%s", text);
-  if (r == VM_ERR_LIMIT) return wapc_engine_set_message(b->host, WAPC_ERR_LIMIT, "%s", text);
-  return wapc_engine_set_message(b->host, WAPC_ERR_PROVIDER, "%s", text);
+  if (r == VM_ERR_NOMEM) return fail(b, WAPC_ERR_NOMEM, "%s", text);
+  if (r == VM_ERR_LIMIT) return fail(b, WAPC_ERR_LIMIT, "%s", text);
+  return fail(b, WAPC_ERR_PROVIDER, "%s", text);
 }
 
 static void builtin_destroy(void *self) {
   builtin *b = self;
   if (!b) return;
   guest_free(&b->cur);
+  wasi_config_free(b->wasi);
   free(b);
 }
 
@@ -500,12 +594,14 @@ void wapc_builtin_options_init(wapc_builtin_options *o) {
   o->reset_after_trap = 1;
 }
 
-wapc_status wapc_builtin_provider(const wapc_builtin_options *options, wapc_engine_provider *out) {
-  if (!out) return WAPC_ERR_MISUSE;
-  memset(out, 0, sizeof *out);
+/* A provider state from `options` (NULL: defaults); the WASI configuration is copied and opened. */
+static wapc_status builtin_new(const wapc_builtin_options *options, builtin **out, char *msg, size_t msglen) {
+  *out = NULL;
   if (options && (options->struct_size < offsetof(wapc_builtin_options, max_memory_pages) ||
-                  options->struct_size > (size_t)1 << 20))
+                  options->struct_size > (size_t)1 << 20)) {
+    snprintf(msg, msglen, "bad options (struct_size)");
     return WAPC_ERR_MISUSE;
+  }
   builtin *b = calloc(1, sizeof *b);
   if (!b) return WAPC_ERR_NOMEM;
   wapc_builtin_options_init(&b->opts);
@@ -515,6 +611,14 @@ wapc_status wapc_builtin_provider(const wapc_builtin_options *options, wapc_engi
     memcpy(&b->opts, options, n);
     b->opts.struct_size = sizeof b->opts;
   }
+  wapc_status st = wasi_config_new(&b->opts, &b->wasi, msg, msglen);
+  if (st != WAPC_OK) {
+    free(b);
+    return st;
+  }
+  /* Borrowed pointers: everything they pointed to is copied into b->wasi. */
+  b->opts.wasi_args = b->opts.wasi_env = NULL;
+  b->opts.wasi_dirs = NULL;
   wapc_builtin_options def;
   wapc_builtin_options_init(&def);
   vm_config_default(&b->cfg);
@@ -525,6 +629,17 @@ wapc_status wapc_builtin_provider(const wapc_builtin_options *options, wapc_engi
   b->cfg.stack_slots = b->opts.stack_slots ? b->opts.stack_slots : def.stack_slots;
   b->cfg.max_table_elems = b->opts.max_table_elems ? b->opts.max_table_elems : def.max_table_elems;
   b->cfg.max_functions = b->opts.max_functions ? b->opts.max_functions : def.max_functions;
+  *out = b;
+  return WAPC_OK;
+}
+
+wapc_status wapc_builtin_provider(const wapc_builtin_options *options, wapc_engine_provider *out) {
+  if (!out) return WAPC_ERR_MISUSE;
+  memset(out, 0, sizeof *out);
+  builtin *b;
+  char msg[256];
+  wapc_status st = builtin_new(options, &b, msg, sizeof msg);
+  if (st != WAPC_OK) return st;
 
   out->abi_version = WAPC_ENGINE_ABI_VERSION;
   out->name = "builtin";
@@ -535,6 +650,53 @@ wapc_status wapc_builtin_provider(const wapc_builtin_options *options, wapc_engi
   out->destroy = builtin_destroy;
   out->describe = builtin_describe;
   return WAPC_OK;
+}
+
+wapc_status wapc_wasi_run(const wapc_builtin_options *options, const uint8_t *module, size_t len,
+                          int *exit_code, char *message, size_t message_len) {
+  char scratch[1];
+  if (!message || message_len == 0) {
+    message = scratch;
+    message_len = sizeof scratch;
+  }
+  message[0] = 0;
+  if (exit_code) *exit_code = 0;
+  if (!module && len) {
+    snprintf(message, message_len, "module is NULL");
+    return WAPC_ERR_MISUSE;
+  }
+  static const uint8_t empty[1] = {0};
+  builtin *b;
+  wapc_status st = builtin_new(options, &b, message, message_len);
+  if (st != WAPC_OK) return st;
+  b->command = true;
+  guest g;
+  st = load_guest(b, module ? module : empty, len, &g);
+  if (st == WAPC_OK) {
+    vm_extern x;
+    if (!vm_instance_export(g.inst, "_start", 6, &x) || x.kind != VM_EXTERN_FUNC ||
+        vm_func_type(x.u.func)->nparams != 0 || vm_func_type(x.u.func)->nresults != 0) {
+      st = fail(b, WAPC_ERR_LINK, "export \"_start\" is not a () -> () function");
+    } else {
+      uint64_t slot[1] = {0};
+      if (vm_invoke(g.store, x.u.func, slot) != VM_OK) {
+        const vm_error *e = vm_store_error(g.store);
+        uint32_t code;
+        if (e->result == VM_ERR_TRAP && e->trap == VM_TRAP_EXIT && wasi_exited(g.wasi, &code)) {
+          if (exit_code) *exit_code = (int)code;
+        } else if (e->result == VM_ERR_TRAP) {
+          st = fail(b, WAPC_ERR_TRAP, "trap: %s", e->message[0] ? e->message : vm_trap_message(e->trap));
+        } else {
+          st = from_vm_error(b, e, "_start");
+        }
+      }
+    }
+    guest_free(&g);
+  }
+  if (st != WAPC_OK) snprintf(message, message_len, "%s", b->msg);
+  wasi_config_free(b->wasi);
+  free(b);
+  return st;
 }
 
 wapc_status wapc_host_new_builtin(const wapc_builtin_options *options, wapc_host_callback callback,

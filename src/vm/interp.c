@@ -42,17 +42,28 @@
 #else
 #define vmdispatch(o) switch (o)
 #define vmcase(name) case VM_OP_##name:
-#define vmbreak break
+#define vmbreak continue
 #endif
 
 /*
  * Interruption points: function entry and loop back-edges (a branch to a
- * lower or equal address).  The fuel counter and the deadline/interrupt flag
- * checks belong here; a failing check sets `trap` and jumps to trap_exit.
- * Intentionally empty until the guardrails land.
+ * lower or equal address), the only places where unbounded execution can
+ * loop.  Each charges `tick` (a register copy of s->guard.tick): one unit per
+ * entry, one plus the body's length in words per back-edge, so fuel follows
+ * the work done.  The hot path is one subtract and one sign test; when the
+ * slice is spent, `guard` polls the interrupt flag, the deadline and the
+ * fuel (store.c) and either continues at ip or traps.
  */
-#define VM_ENTRY_POINT() ((void)0)
-#define VM_BACKEDGE_POINT() ((void)0)
+#define VM_ENTRY_POINT()                                                                                     \
+  do {                                                                                                       \
+    if (VM_UNLIKELY(--tick < 0)) goto guard;                                                                 \
+  } while (0)
+#define VM_BACKEDGE_POINT(from, to)                                                                          \
+  do {                                                                                                       \
+    tick -= (from) - (to) + 1;                                                                               \
+    ip = (to);                                                                                               \
+    if (VM_UNLIKELY(tick < 0)) goto guard;                                                                   \
+  } while (0)
 
 /* Operand access: operand word k of the current instruction names a slot. */
 #define R32(k) ((uint32_t)fp[ip[k]])
@@ -83,8 +94,10 @@
 #define JUMP(target)                                                                                         \
   do {                                                                                                       \
     const vm_word *t_ = cb + (target);                                                                       \
-    if (t_ <= ip) VM_BACKEDGE_POINT();                                                                       \
-    ip = t_;                                                                                                 \
+    if (t_ <= ip)                                                                                            \
+      VM_BACKEDGE_POINT(ip, t_);                                                                             \
+    else                                                                                                     \
+      ip = t_;                                                                                               \
   } while (0)
 
 /* A host call.  Nested invocations from the host run above this frame
@@ -96,7 +109,9 @@
     uint64_t *sp_ = ex_->sp;                                                                                 \
     ex_->depth = (uint32_t)(top - ex_->frames);                                                              \
     ex_->sp = fp + code->nslots;                                                                             \
+    s->guard.tick = tick;                                                                                    \
     r_ = vm_call_host(s, (fn), inst, (args));                                                                \
+    tick = s->guard.tick;                                                                                    \
     ex_->sp = sp_;                                                                                           \
     if (VM_UNLIKELY(r_ != VM_OK)) {                                                                          \
       res = r_;                                                                                              \
@@ -246,6 +261,7 @@ vm_result vm_interp_run(vm_store *store, vm_func *f, uint64_t *fp) {
   uint64_t *nfp = NULL;
   vm_trap trap = VM_TRAP_NONE;
   vm_result res = VM_ERR_TRAP;
+  int64_t tick = store->guard.tick; /* fuel units to the next poll */
 
   if (VM_UNLIKELY(top >= frames_end || fp < store->exec.stack || fp > stack_end ||
                   (size_t)(stack_end - fp) < entry_code->nslots))
@@ -263,6 +279,7 @@ vm_result vm_interp_run(vm_store *store, vm_func *f, uint64_t *fp) {
   VM_ENTRY_POINT();
 
   for (;;) {
+    /* Dispatch of the instruction at ip; `guard` below continues here. */
     vmdispatch(*ip) {
       /* ---- control ---------------------------------------------------- */
       vmcase(UNREACHABLE) {
@@ -684,15 +701,24 @@ vm_result vm_interp_run(vm_store *store, vm_func *f, uint64_t *fp) {
       TRAP(VM_TRAP_UNREACHABLE);
 #endif
     }
+    /* Reached only by goto from an interruption point whose slice is spent:
+     * ip is already where execution goes on. */
+  guard:
+    s->guard.tick = tick;
+    trap = vm_guard_poll(s);
+    tick = s->guard.tick;
+    if (VM_UNLIKELY(trap != VM_TRAP_NONE)) goto trap_exit;
   }
 
 done:
+  s->guard.tick = tick;
   s->exec.depth = (uint32_t)(top - s->exec.frames);
   return VM_OK;
 
 oob:
   trap = VM_TRAP_MEMORY_OOB;
 trap_exit:
+  s->guard.tick = tick;
   /* VM_TRAP_HOST: the error is already recorded (a failed host call keeps
    * its own message). */
   if (trap != VM_TRAP_HOST) res = vm_error_trap(&s->error, trap);

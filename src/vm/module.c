@@ -24,6 +24,8 @@ void vm_config_default(vm_config *cfg) {
   cfg->max_table_elems = 10000000;
   cfg->max_functions = 1000000;
   cfg->max_locals = 50000;
+  cfg->fuel = 0;
+  cfg->timeout_ns = 0;
 }
 
 bool vm_functype_equal(const vm_functype *a, const vm_functype *b) {
@@ -76,6 +78,7 @@ const char *vm_trap_message(vm_trap trap) {
   case VM_TRAP_INTERRUPTED: return "interrupted";
   case VM_TRAP_DEADLINE: return "deadline exceeded";
   case VM_TRAP_FUEL: return "fuel exhausted";
+  case VM_TRAP_EXIT: return "exit";
   }
   return "unknown trap";
 }
@@ -201,6 +204,22 @@ vm_module *vm_module_load(const uint8_t *bytes, size_t len, const vm_config *cfg
                  m->cfg.max_functions);
     goto fail;
   }
+  /* A memory or table that could never be created under this config is
+   * refused now, before any instance is attempted. */
+  for (uint32_t i = m->nimported_memories; i < m->nmemories; i++)
+    if (m->memories[i].min > m->cfg.max_memory_pages) {
+      vm_error_set(err, VM_ERR_LIMIT, -1, -1,
+                   "memory of %" PRIu32 " pages exceeds the limit of %" PRIu32 " pages", m->memories[i].min,
+                   m->cfg.max_memory_pages);
+      goto fail;
+    }
+  for (uint32_t i = m->nimported_tables; i < m->ntables; i++)
+    if (m->tables[i].limits.min > m->cfg.max_table_elems) {
+      vm_error_set(err, VM_ERR_LIMIT, -1, -1,
+                   "table of %" PRIu32 " elements exceeds the limit of %" PRIu32 " elements",
+                   m->tables[i].limits.min, m->cfg.max_table_elems);
+      goto fail;
+    }
   uint32_t ndefined = m->nfuncs - m->nimported_funcs;
   for (uint32_t i = 0; i < ndefined; i++)
     if (vm_compile_function(m, i, err) != VM_OK) goto fail;

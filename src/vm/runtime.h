@@ -5,6 +5,8 @@
 #ifndef WAPC_VM_RUNTIME_H
 #define WAPC_VM_RUNTIME_H
 
+#include <stdatomic.h>
+
 #include "vm/module.h"
 
 #define VM_PAGE_SIZE 65536u
@@ -72,6 +74,21 @@ typedef struct vm_exec {
   uint32_t host_nesting; /* host calls in progress (re-entrancy bound, store.h) */
 } vm_exec;
 
+/*
+ * Guardrail state (vm.h), polled by the interpreter.  `tick` counts fuel units
+ * down to the next poll; the interpreter keeps it in a register and writes it
+ * back before anything that may run other code (host calls, exits).  A poll
+ * (tick < 0) checks the interrupt flag and the deadline and moves the next
+ * slice of fuel from `fuel` to `tick`.
+ */
+typedef struct vm_guard {
+  int64_t tick;  /* units left before the next poll */
+  uint64_t fuel; /* fuel not yet handed to `tick` (when fuel_on) */
+  bool fuel_on;
+  uint64_t deadline_ns;  /* vm_monotonic_ns() value; 0 = none */
+  atomic_uint interrupt; /* set by vm_store_interrupt(), from any thread */
+} vm_guard;
+
 /* Every allocation a store owns, freed with it. */
 typedef struct vm_store_obj vm_store_obj;
 
@@ -81,6 +98,7 @@ struct vm_store {
   vm_error error;        /* last failure */
   vm_store_obj *objects; /* host funcs, memories, tables, globals */
   vm_instance *instances;
+  vm_guard guard;
 };
 
 /*
@@ -91,6 +109,13 @@ struct vm_store {
  * stack is unwound to where it was on entry.
  */
 vm_result vm_interp_run(vm_store *s, vm_func *f, uint64_t *fp);
+
+/* store.c: reset the guardrails from s->cfg for a new top-level call. */
+void vm_guard_arm(vm_store *s);
+/* store.c: the slow path of an interruption point, with s->guard.tick
+ * written back: VM_TRAP_NONE and a new slice in s->guard.tick, or the trap
+ * that stops the call. */
+vm_trap vm_guard_poll(vm_store *s);
 
 /* instance.c helpers the interpreter uses for the heavier operations. */
 /* memory.grow: returns old page count, or -1 (as uint32_t 0xFFFFFFFF). */

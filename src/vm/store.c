@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 struct vm_store_obj {
   vm_store_obj *next;
@@ -161,6 +162,90 @@ const vm_error *vm_store_error(const vm_store *s) {
   return &s->error;
 }
 
+/* ---- guardrails ------------------------------------------------------------- */
+
+/* Largest slice of fuel handed to the interpreter between two polls: about
+ * 15,000 instructions, tens of microseconds, so an interrupt or a deadline is
+ * seen promptly while the clock is read rarely. */
+#define GUARD_SLICE ((uint64_t)1 << 16)
+
+uint64_t vm_monotonic_ns(void) {
+  struct timespec ts;
+  if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) return 0;
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void vm_guard_arm(vm_store *s) {
+  vm_guard *g = &s->guard;
+  uint64_t slice = GUARD_SLICE;
+  g->fuel_on = s->cfg.fuel != 0;
+  g->fuel = s->cfg.fuel;
+  if (g->fuel_on) {
+    if (g->fuel < slice) slice = g->fuel;
+    g->fuel -= slice;
+  }
+  g->tick = (int64_t)slice;
+  g->deadline_ns = 0;
+  if (s->cfg.timeout_ns) {
+    uint64_t now = vm_monotonic_ns();
+    g->deadline_ns = s->cfg.timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + s->cfg.timeout_ns;
+  }
+}
+
+vm_trap vm_guard_poll(vm_store *s) {
+  vm_guard *g = &s->guard;
+  /* What the interpreter overshot since the last slice ran out. */
+  uint64_t debt = g->tick < 0 ? (uint64_t)0 - (uint64_t)g->tick : 0;
+  uint64_t slice = GUARD_SLICE;
+  /* Each stop leaves tick at 0 so the next point polls and stops again:
+   * a host function that swallows a nested stop cannot resume the guest. */
+  g->tick = 0;
+  if (atomic_load_explicit(&g->interrupt, memory_order_relaxed)) return VM_TRAP_INTERRUPTED;
+  if (g->deadline_ns && vm_monotonic_ns() >= g->deadline_ns) return VM_TRAP_DEADLINE;
+  if (g->fuel_on) {
+    if (g->fuel < debt) {
+      g->fuel = 0;
+      return VM_TRAP_FUEL;
+    }
+    g->fuel -= debt;
+    if (g->fuel < slice) slice = g->fuel;
+    g->fuel -= slice;
+  }
+  g->tick = (int64_t)slice;
+  return VM_TRAP_NONE;
+}
+
+void vm_store_set_fuel(vm_store *s, uint64_t fuel) {
+  if (s) s->cfg.fuel = fuel;
+}
+
+void vm_store_set_timeout(vm_store *s, uint64_t timeout_ns) {
+  if (s) s->cfg.timeout_ns = timeout_ns;
+}
+
+uint64_t vm_store_fuel_remaining(const vm_store *s) {
+  if (!s || !s->guard.fuel_on) return UINT64_MAX;
+  return s->guard.fuel + (s->guard.tick > 0 ? (uint64_t)s->guard.tick : 0);
+}
+
+void vm_store_interrupt(vm_store *s) {
+  if (s) atomic_store_explicit(&s->guard.interrupt, 1u, memory_order_relaxed);
+}
+
+void vm_store_clear_interrupt(vm_store *s) {
+  if (s) atomic_store_explicit(&s->guard.interrupt, 0u, memory_order_relaxed);
+}
+
+/* A top-level call: neither inside the interpreter nor inside a host call. */
+static bool top_level(const vm_exec *ex) {
+  return ex->depth == 0 && ex->host_nesting == 0;
+}
+
+/* A top-level call stopped by an interrupt consumed the request. */
+static void guard_finish(vm_store *s, vm_result r) {
+  if (r == VM_ERR_TRAP && s->error.trap == VM_TRAP_INTERRUPTED) vm_store_clear_interrupt(s);
+}
+
 /* ---- calls ----------------------------------------------------------------- */
 
 static uint32_t max_u32(uint32_t a, uint32_t b) {
@@ -188,6 +273,9 @@ vm_result vm_call_host(vm_store *s, vm_func *f, vm_instance *caller, uint64_t *a
   s->error.result = VM_OK;
   s->error.trap = VM_TRAP_NONE;
   s->error.message[0] = '\0';
+  /* A host function called directly by the embedder may re-enter wasm. */
+  bool outer = top_level(ex);
+  if (outer) vm_guard_arm(s);
   ex->host_nesting++;
   vm_result r = f->host(s, caller, f->host_data, args_results);
   ex->host_nesting--;
@@ -197,6 +285,7 @@ vm_result vm_call_host(vm_store *s, vm_func *f, vm_instance *caller, uint64_t *a
   if (s->error.result == VM_OK) return vm_store_trap_msg(s, "host function failed");
   s->error.result = VM_ERR_TRAP;
   if (s->error.trap == VM_TRAP_NONE) s->error.trap = VM_TRAP_HOST;
+  if (outer) guard_finish(s, VM_ERR_TRAP);
   return VM_ERR_TRAP;
 }
 
@@ -216,7 +305,10 @@ vm_result vm_invoke(vm_store *s, vm_func *f, uint64_t *args_results) {
   if (!in_stack(ex, fp) || (size_t)(ex->stack_end - fp) < need)
     return vm_error_trap(&s->error, VM_TRAP_STACK_EXHAUSTED);
   if (c->nparams) memmove(fp, args_results, (size_t)c->nparams * sizeof *fp);
+  bool outer = top_level(ex);
+  if (outer) vm_guard_arm(s);
   vm_result r = vm_interp_run(s, f, fp);
+  if (outer) guard_finish(s, r);
   ex->sp = fp;
   if (r == VM_OK && c->nresults) memmove(args_results, fp, (size_t)c->nresults * sizeof *fp);
   return r;

@@ -66,6 +66,7 @@ typedef enum {
   VM_TRAP_INTERRUPTED,         /* "interrupted" (issue: guardrails) */
   VM_TRAP_DEADLINE,            /* "deadline exceeded" (issue: guardrails) */
   VM_TRAP_FUEL,                /* "fuel exhausted" (issue: guardrails) */
+  VM_TRAP_EXIT,                /* "exit": WASI proc_exit unwinds the guest; the code is in the WASI context */
 } vm_trap;
 
 const char *vm_trap_message(vm_trap trap);
@@ -105,6 +106,11 @@ typedef struct vm_config {
   uint32_t max_table_elems;   /* cap on any table (default 10,000,000) */
   uint32_t max_functions;     /* cap on functions per module (default 1,000,000) */
   uint32_t max_locals;        /* cap on locals per function (default 50,000) */
+  /* Guardrails for each top-level call (vm_invoke from the embedder, or the
+   * start function run by vm_instantiate); calls nested through host
+   * functions share the budget of the call they are part of. */
+  uint64_t fuel;              /* budget in fuel units (see vm_store_set_fuel); 0 = unlimited (default) */
+  uint64_t timeout_ns;        /* wall-clock limit, monotonic clock; 0 = none (default) */
 } vm_config;
 
 void vm_config_default(vm_config *cfg);
@@ -245,6 +251,35 @@ vm_result vm_store_trap_msg(vm_store *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+
+/*
+ * Guardrails.  Code is stopped only at its interruption points, function
+ * entries and loop back-edges, so every stop is a clean trap ("fuel
+ * exhausted", "deadline exceeded", "interrupted") that unwinds the call; the
+ * store stays usable.  Between two points runs straight-line code of bounded
+ * length, so a stop takes effect promptly (tens of microseconds at most).
+ *
+ * Fuel: one unit per function entry, and per loop iteration one unit plus
+ * the size of the loop body in internal code words (about 3-4 per wasm
+ * instruction), so fuel tracks work done.  vm_store_set_fuel /
+ * vm_store_set_timeout change the limits for the next top-level calls (they
+ * write the store's config); the thread that uses the store calls them.
+ */
+void vm_store_set_fuel(vm_store *s, uint64_t fuel);
+void vm_store_set_timeout(vm_store *s, uint64_t timeout_ns);
+/* Fuel left in the current or last top-level call; UINT64_MAX when unlimited. */
+uint64_t vm_store_fuel_remaining(const vm_store *s);
+/*
+ * Ask the call in flight on `s` to stop with the trap "interrupted".  Any
+ * thread may call this at any time, also from a signal handler (one atomic
+ * store).  The request stays pending until a top-level call ends with that
+ * trap, or vm_store_clear_interrupt() is called: a request made while no call
+ * runs stops the next call at its first interruption point.
+ */
+void vm_store_interrupt(vm_store *s);
+void vm_store_clear_interrupt(vm_store *s);
+/* CLOCK_MONOTONIC in nanoseconds, the clock of timeouts. */
+uint64_t vm_monotonic_ns(void);
 
 /* The error of the last failed vm_invoke / vm_instantiate on this store. */
 const vm_error *vm_store_error(const vm_store *s);

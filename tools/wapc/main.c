@@ -2,17 +2,26 @@
  * main.c - the `wapc` command-line tool, built on the public API only.
  *
  *   wapc call [OPTIONS] MODULE OPERATION [PAYLOAD]
+ *   wapc run [OPTIONS] MODULE [ARGS...]
  *
  * A stable contract for scripts: the response bytes exactly on stdout (exit
  * 0), or one line on stderr with exit 1 (guest error), 2 (trap), 3
  * (deadline/limit), 4 (module cannot be read, is malformed/invalid, fails to
  * link or initialise), 64 (bad usage).  `--host CMD` answers the guest's host
  * calls by running `sh -c CMD` per call (payload on stdin, response on
- * stdout, failure message on stderr).
+ * stdout, failure message on stderr).  `--dir`, `--dir-ro`, `--env`, `--arg`
+ * configure WASI; the guest's WASI stdout goes to our stderr so that stdout
+ * carries only the response.
+ *
+ * `wapc run` runs a WASI command's `_start` with stdio inherited and exits
+ * with the guest's exit code; 125 when the module cannot be run at all, 134
+ * when it traps (as an abort would), 64 for bad usage.
  */
+#include "bench.h"
 #include "wapc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
@@ -30,12 +39,16 @@ enum {
   EXIT_LIMIT = 3,
   EXIT_MODULE = 4,
   EXIT_USAGE = 64,
+  EXIT_RUN_ERROR = 125,
+  EXIT_RUN_TRAP = 134,
 };
 
 static const char usage_main[] = "Usage: wapc <COMMAND> [OPTIONS]\n"
                                  "\n"
                                  "Commands:\n"
                                  "  call     call an operation of a waPC guest module\n"
+                                 "  run      run a WASI command module\n"
+                                 "  bench    time in-process calls of an operation\n"
                                  "\n"
                                  "Options:\n"
                                  "  -h, --help     print this help\n"
@@ -59,9 +72,16 @@ static const char usage_call[] =
     "               with its stderr (less the trailing newline) as the message.\n"
     "               Without --host, host calls fail with \"no host callback is\n"
     "               configured\".\n"
+    "  --dir HOST[:GUEST]     give the guest the directory HOST, named GUEST\n"
+    "                         (default: HOST) through WASI\n"
+    "  --dir-ro HOST[:GUEST]  the same, read-only\n"
+    "  --env KEY=VALUE        a WASI environment variable (KEY alone: the\n"
+    "                         value of KEY in our environment)\n"
+    "  --arg ARG              append ARG to the guest's WASI arguments\n"
     "  -h, --help   print this help\n"
     "\n"
-    "The guest's __console_log lines go to standard error.\n"
+    "The guest's __console_log lines and its WASI stdout and stderr go to\n"
+    "standard error; its WASI stdin is empty.\n"
     "\n"
     "Exit status:\n"
     "  0   success\n"
@@ -70,6 +90,24 @@ static const char usage_call[] =
     "  3   deadline or resource limit exceeded\n"
     "  4   module unreadable, malformed, invalid, unlinkable, or its initialisation failed\n"
     "  64  bad usage\n";
+
+static const char usage_run[] = "Usage: wapc run [OPTIONS] MODULE [ARGS...]\n"
+                                "\n"
+                                "Run the WASI command MODULE (a .wasm file exporting _start) with MODULE\n"
+                                "and ARGS as its arguments and standard input, output and error inherited.\n"
+                                "Options end at MODULE (or --).\n"
+                                "\n"
+                                "Options:\n"
+                                "  --dir HOST[:GUEST]     give the guest the directory HOST, named GUEST\n"
+                                "                         (default: HOST)\n"
+                                "  --dir-ro HOST[:GUEST]  the same, read-only\n"
+                                "  --env KEY=VALUE        an environment variable (KEY alone: the value of\n"
+                                "                         KEY in our environment)\n"
+                                "  -h, --help             print this help\n"
+                                "\n"
+                                "Exit status: the guest's exit code (0 when _start returns); 125 when the\n"
+                                "module cannot be read, loaded or linked; 134 when it traps; 64 for bad\n"
+                                "usage.\n";
 
 /* ---- byte buffers and I/O ------------------------------------------------------ */
 
@@ -300,19 +338,159 @@ static int exit_code(wapc_status st) {
   }
 }
 
-static int usage_error(const char *what, const char *arg) {
-  fprintf(stderr, "wapc: %s%s%s%s (see 'wapc call --help')\n", what, arg ? " '" : "", arg ? arg : "",
-          arg ? "'" : "");
+static int usage_error_in(const char *cmd, const char *what, const char *arg) {
+  fprintf(stderr, "wapc: %s%s%s%s (see 'wapc %s --help')\n", what, arg ? " '" : "", arg ? arg : "",
+          arg ? "'" : "", cmd);
   return EXIT_USAGE;
 }
 
+static int usage_error(const char *what, const char *arg) {
+  return usage_error_in("call", what, arg);
+}
+
+/* ---- WASI options ------------------------------------------------------------------ */
+
+typedef struct wasi_opts {
+  const char **args;
+  size_t nargs;
+  const char **env;
+  size_t nenv;
+  wapc_wasi_dir *dirs;
+  size_t ndirs;
+  char **owned; /* strings we allocated */
+  size_t nowned;
+} wasi_opts;
+
+static bool wasi_opts_init(wasi_opts *w, int argc) {
+  memset(w, 0, sizeof *w);
+  size_t n = (size_t)argc + 2;
+  w->args = calloc(n, sizeof *w->args);
+  w->env = calloc(n, sizeof *w->env);
+  w->dirs = calloc(n, sizeof *w->dirs);
+  w->owned = calloc(2 * n, sizeof *w->owned);
+  return w->args && w->env && w->dirs && w->owned;
+}
+
+static void wasi_opts_free(wasi_opts *w) {
+  for (size_t i = 0; i < w->nowned; i++)
+    free(w->owned[i]);
+  free(w->owned);
+  free(w->args);
+  free(w->env);
+  free(w->dirs);
+}
+
+static char *keep(wasi_opts *w, char *s) {
+  if (s) w->owned[w->nowned++] = s;
+  return s;
+}
+
+/*
+ * One WASI option at argv[*i]: 1 when it was one (and *i advanced past its
+ * value), 0 when it is not a WASI option, -1 after printing a usage error.
+ */
+static int parse_wasi_opt(wasi_opts *w, int argc, char **argv, int *i, bool allow_arg, const char *cmd) {
+  const char *a = argv[*i];
+  static const char *const names[] = {"--dir", "--dir-ro", "--env", "--arg"};
+  int which = -1;
+  const char *val = NULL;
+  for (int k = 0; k < 4; k++) {
+    size_t l = strlen(names[k]);
+    if (strncmp(a, names[k], l) == 0 && (a[l] == 0 || a[l] == '=')) {
+      which = k;
+      val = a[l] == '=' ? a + l + 1 : NULL;
+      break;
+    }
+  }
+  if (which < 0 || (which == 3 && !allow_arg)) return 0;
+  if (!val) {
+    if (*i + 1 >= argc) {
+      usage_error_in(cmd, "missing value after option", a);
+      return -1;
+    }
+    val = argv[++*i];
+  }
+  if (which <= 1) {
+    const char *colon = strchr(val, ':');
+    char *host = keep(w, colon ? strndup(val, (size_t)(colon - val)) : strdup(val));
+    if (!host) {
+      fprintf(stderr, "wapc: out of memory\n");
+      return -1;
+    }
+    if (!host[0] || (colon && !colon[1])) {
+      usage_error_in(cmd, "bad directory mapping", val);
+      return -1;
+    }
+    int fd = open(host, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+      fprintf(stderr, "wapc: cannot open directory '%s': %s\n", host, strerror(errno));
+      return -1;
+    }
+    close(fd);
+    wapc_wasi_dir *d = &w->dirs[w->ndirs++];
+    d->host_path = host;
+    d->guest_path = colon ? colon + 1 : host;
+    d->read_only = which == 1;
+  } else if (which == 2) {
+    if (!val[0] || val[0] == '=') {
+      usage_error_in(cmd, "bad environment variable", val);
+      return -1;
+    }
+    if (strchr(val, '=')) {
+      w->env[w->nenv++] = val;
+    } else {
+      /* KEY alone: pass our own value, or nothing when we have none. */
+      const char *v = getenv(val);
+      if (v) {
+        size_t n = strlen(val) + strlen(v) + 2;
+        char *kv = keep(w, malloc(n));
+        if (!kv) {
+          fprintf(stderr, "wapc: out of memory\n");
+          return -1;
+        }
+        snprintf(kv, n, "%s=%s", val, v);
+        w->env[w->nenv++] = kv;
+      }
+    }
+  } else {
+    w->args[w->nargs++] = val;
+  }
+  return 1;
+}
+
+static void wasi_opts_apply(const wasi_opts *w, wapc_builtin_options *o) {
+  o->wasi_args = w->args;
+  o->wasi_nargs = w->nargs;
+  o->wasi_env = w->env;
+  o->wasi_nenv = w->nenv;
+  o->wasi_dirs = w->dirs;
+  o->wasi_ndirs = w->ndirs;
+}
+
+static int cmd_call_with(int argc, char **argv, wasi_opts *wo);
+
 static int cmd_call(int argc, char **argv) {
+  wasi_opts wo;
+  if (!wasi_opts_init(&wo, argc)) {
+    wasi_opts_free(&wo);
+    fprintf(stderr, "wapc: out of memory\n");
+    return EXIT_LIMIT;
+  }
+  int rc = cmd_call_with(argc, argv, &wo);
+  wasi_opts_free(&wo);
+  return rc;
+}
+
+static int cmd_call_with(int argc, char **argv, wasi_opts *wo) {
   const char *host_cmd_str = NULL;
   const char *pos[3];
   int npos = 0;
   bool only_pos = false;
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
+    int wr = only_pos ? 0 : parse_wasi_opt(wo, argc, argv, &i, true, "call");
+    if (wr < 0) return EXIT_USAGE;
+    if (wr > 0) continue;
     if (!only_pos && strcmp(a, "--") == 0) {
       only_pos = true;
     } else if (!only_pos && (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)) {
@@ -362,7 +540,13 @@ static int cmd_call(int argc, char **argv) {
   host_cmd hc = {host_cmd_str, {0}, {0}};
   wapc_host *host = NULL;
   int rc = 0;
-  wapc_status st = wapc_host_new_builtin(NULL, host_cmd_str ? host_callback : NULL, &hc, &host);
+  wapc_builtin_options opts;
+  wapc_builtin_options_init(&opts);
+  wasi_opts_apply(wo, &opts);
+  /* The guest's stdout must not mix with the response bytes. */
+  opts.wasi_stdout.mode = WAPC_STDIO_FD;
+  opts.wasi_stdout.fd = 2;
+  wapc_status st = wapc_host_new_builtin(&opts, host_cmd_str ? host_callback : NULL, &hc, &host);
   if (st != WAPC_OK) {
     fprintf(stderr, "wapc: cannot create a host: %s\n", wapc_status_str(st));
     rc = exit_code(st);
@@ -394,6 +578,79 @@ done:
   return rc;
 }
 
+/* ---- wapc run ---------------------------------------------------------------------- */
+
+static int cmd_run(int argc, char **argv) {
+  wasi_opts wo;
+  if (!wasi_opts_init(&wo, argc)) {
+    wasi_opts_free(&wo);
+    fprintf(stderr, "wapc: out of memory\n");
+    return EXIT_RUN_ERROR;
+  }
+  int rc = 0;
+  int i = 0;
+  for (; i < argc; i++) {
+    const char *a = argv[i];
+    int wr = parse_wasi_opt(&wo, argc, argv, &i, false, "run");
+    if (wr < 0) {
+      rc = EXIT_USAGE;
+      goto done;
+    }
+    if (wr > 0) continue;
+    if (strcmp(a, "--") == 0) {
+      i++;
+      break;
+    }
+    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+      fputs(usage_run, stdout);
+      goto done;
+    }
+    if (a[0] == '-' && a[1] != 0) {
+      rc = usage_error_in("run", "unknown option", a);
+      goto done;
+    }
+    break;
+  }
+  if (i >= argc) {
+    rc = usage_error_in("run", "missing MODULE", NULL);
+    goto done;
+  }
+  /* argv for the guest: MODULE as given, then its arguments. */
+  for (int k = i; k < argc; k++)
+    wo.args[wo.nargs++] = argv[k];
+
+  buf module = {0};
+  FILE *f = fopen(argv[i], "rb");
+  if (!f || !read_all(fileno(f), &module)) {
+    fprintf(stderr, "wapc: cannot read module '%s': %s\n", argv[i], strerror(errno));
+    if (f) fclose(f);
+    free(module.data);
+    rc = EXIT_RUN_ERROR;
+    goto done;
+  }
+  fclose(f);
+  wapc_builtin_options opts;
+  wapc_builtin_options_init(&opts);
+  wasi_opts_apply(&wo, &opts);
+  opts.wasi_stdin.mode = WAPC_STDIO_INHERIT;
+  opts.wasi_stdout.mode = WAPC_STDIO_INHERIT;
+  opts.wasi_stderr.mode = WAPC_STDIO_INHERIT;
+  char msg[512];
+  int code = 0;
+  wapc_status st = wapc_wasi_run(&opts, module.data, module.len, &code, msg, sizeof msg);
+  free(module.data);
+  if (st == WAPC_OK) {
+    rc = code;
+  } else {
+    print_error(msg, strlen(msg));
+    rc = st == WAPC_ERR_TRAP ? EXIT_RUN_TRAP : EXIT_RUN_ERROR;
+  }
+done:
+  wasi_opts_free(&wo);
+  fflush(stdout);
+  return rc;
+}
+
 int main(int argc, char **argv) {
   /* A host command or a reader that goes away must give EPIPE, not kill us. */
   signal(SIGPIPE, SIG_IGN);
@@ -411,6 +668,8 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (strcmp(cmd, "call") == 0) return cmd_call(argc - 2, argv + 2);
+  if (strcmp(cmd, "run") == 0) return cmd_run(argc - 2, argv + 2);
+  if (strcmp(cmd, "bench") == 0) return wapc_bench_main(argc - 2, argv + 2);
   fprintf(stderr, "wapc: unknown command '%s' (see 'wapc --help')\n", cmd);
   return EXIT_USAGE;
 }

@@ -1,0 +1,779 @@
+/*
+ * suite.c - the benchmark suite of issue 6: compute kernels against native
+ * gcc -O2, waPC call overhead through the public API, and load / instantiate
+ * / memory figures through the engine API (src/vm/vm.h).  It prints tables
+ * with the issue's targets next to each figure and writes the same numbers as
+ * JSON.  bench/run.sh builds everything it needs and runs it; timing is CPU
+ * time (children's rusage for native processes, CLOCK_PROCESS_CPUTIME_ID or
+ * CLOCK_THREAD_CPUTIME_ID in process), the median of several runs.
+ */
+#include "vm/vm.h"
+#include "wapc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* wapc_wasi_run may not exist yet in the library this is linked with: a weak
+ * reference is NULL then, and the in-process WASI column is skipped. */
+#pragma weak wapc_wasi_run
+
+/* ---- options and small helpers --------------------------------------------- */
+
+static struct {
+  const char *dir;  /* the bench build directory (kernels/, guests/, big.wasm) */
+  const char *wapc; /* the wapc CLI, for `wapc run` */
+  const char *json; /* output file */
+  int runs;         /* compute runs per kernel and path (median) */
+  double scale;     /* kernel size factor */
+  bool all_paths;   /* run every engine path `runs` times, not only the primary one */
+  bool compute, calls, load;
+} opt = {NULL, NULL, NULL, 3, 1.0, false, true, true, true};
+
+static double now_ns(clockid_t clk) {
+  struct timespec ts;
+  clock_gettime(clk, &ts);
+  return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static double median(double *v, int n) {
+  if (n <= 0) return NAN;
+  qsort(v, (size_t)n, sizeof v[0], cmp_double);
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static uint8_t *read_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  uint8_t *data = NULL;
+  size_t cap = 0, n = 0;
+  for (;;) {
+    if (n == cap) {
+      cap = cap ? cap * 2 : 1 << 16;
+      uint8_t *p = realloc(data, cap);
+      if (!p) {
+        free(data);
+        fclose(f);
+        return NULL;
+      }
+      data = p;
+    }
+    size_t got = fread(data + n, 1, cap - n, f);
+    if (got == 0) break;
+    n += got;
+  }
+  fclose(f);
+  *len = n;
+  return data;
+}
+
+/* BUILD_DIR/<a><b><c> in one of four rotating static buffers. */
+static char *path_of(const char *a, const char *b, const char *c) {
+  static char buf[4][4096];
+  static int next;
+  char *p = buf[next++ % 4];
+  snprintf(p, sizeof buf[0], "%s/%s%s%s", opt.dir, a, b, c);
+  return p;
+}
+
+/* Resident set size in bytes (from /proc/self/statm). */
+static double rss_bytes(void) {
+  FILE *f = fopen("/proc/self/statm", "r");
+  long size = 0, res = 0;
+  if (f) {
+    if (fscanf(f, "%ld %ld", &size, &res) != 2) res = 0;
+    fclose(f);
+  }
+  return (double)res * (double)sysconf(_SC_PAGESIZE);
+}
+
+/* ---- results: every figure goes to the table and to the JSON file ------------- */
+
+typedef struct metric {
+  const char *section, *name, *unit;
+  double value;
+  const char *op; /* "<=", ">=" or NULL (no target) */
+  double target;
+  char note[160];
+} metric;
+
+static metric metrics[64];
+static int nmetrics;
+
+static metric *add_metric(const char *section, const char *name, double value, const char *unit, const char *op,
+                          double target) {
+  if (nmetrics == (int)(sizeof metrics / sizeof metrics[0])) return &metrics[nmetrics - 1];
+  metric *m = &metrics[nmetrics++];
+  m->section = section, m->name = name, m->value = value, m->unit = unit, m->op = op, m->target = target;
+  m->note[0] = 0;
+  return m;
+}
+
+static const char *met_str(const metric *m) {
+  if (!m->op) return "";
+  if (isnan(m->value)) return "n/a";
+  bool ok = strcmp(m->op, "<=") == 0 ? m->value <= m->target : m->value >= m->target;
+  return ok ? "met" : "NOT MET";
+}
+
+/* ---- compute ----------------------------------------------------------------- */
+
+static const char *const kernel_names[] = {"fib", "sieve", "matmul", "sha256", "crc32", "qsort", "nbody", "bytevm"};
+#define NKERNELS (int)(sizeof kernel_names / sizeof kernel_names[0])
+
+typedef struct kernel_result {
+  const char *name;
+  uint32_t n;
+  double native_s, export_s, wasi_s, run_s; /* medians, CPU seconds; NAN = not run */
+  uint32_t native_sum, export_sum, wasi_sum, run_sum;
+  bool export_ok, wasi_ok, run_ok; /* checksum equal to native */
+  double ratio;                    /* primary engine path / native */
+} kernel_result;
+
+static kernel_result kernels[NKERNELS];
+static const char *primary_path = "export";
+
+/* Run argv, capture stdout (up to `cap` bytes), return its CPU time (user + sys) in seconds, or -1. */
+static double run_process(char *const argv[], char *out, size_t cap) {
+  int fds[2];
+  if (pipe(fds) != 0) return -1;
+  pid_t pid = fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    dup2(fds[1], 1);
+    close(fds[0]);
+    close(fds[1]);
+    execv(argv[0], argv);
+    _exit(127);
+  }
+  close(fds[1]);
+  size_t n = 0;
+  for (;;) {
+    ssize_t got = read(fds[0], out + n, cap - 1 - n);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) break;
+    n += (size_t)got;
+    if (n == cap - 1) break;
+  }
+  out[n] = 0;
+  close(fds[0]);
+  int status;
+  struct rusage ru;
+  if (wait4(pid, &status, 0, &ru) != pid) return -1;
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return -1;
+  return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+         (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+static bool parse_checksum(const char *text, uint32_t *sum) {
+  const char *p = strstr(text, "checksum ");
+  if (!p) return false;
+  *sum = (uint32_t)strtoul(p + 9, NULL, 10);
+  return true;
+}
+
+/* One in-process run of the plain-export build: load + instantiate + run(n), CPU seconds; -1 on failure. */
+static double run_export(const uint8_t *wasm, size_t len, uint32_t n, uint32_t *sum) {
+  double t0 = now_ns(CLOCK_PROCESS_CPUTIME_ID);
+  vm_error err;
+  vm_module *m = vm_module_load(wasm, len, NULL, &err);
+  if (!m) {
+    fprintf(stderr, "  load failed: %s\n", err.message);
+    return -1;
+  }
+  vm_store *s = vm_store_new(NULL);
+  vm_instance *inst = s ? vm_instantiate(s, m, NULL, 0, &err) : NULL;
+  vm_extern ex;
+  double t = -1;
+  if (inst && vm_instance_export(inst, "run", 3, &ex) && ex.kind == VM_EXTERN_FUNC) {
+    uint64_t slot = n;
+    if (vm_invoke(s, ex.u.func, &slot) == VM_OK) {
+      *sum = (uint32_t)slot;
+      t = (now_ns(CLOCK_PROCESS_CPUTIME_ID) - t0) / 1e9;
+    } else {
+      fprintf(stderr, "  run trapped: %s\n", vm_store_error(s)->message);
+    }
+  } else {
+    fprintf(stderr, "  instantiate failed: %s\n", inst ? "no run export" : err.message);
+  }
+  vm_store_free(s);
+  vm_module_free(m);
+  return t;
+}
+
+typedef struct capture {
+  char text[256];
+  size_t len;
+} capture;
+
+static void capture_write(void *user, uint64_t host_id, int fd, const uint8_t *bytes, size_t len) {
+  capture *c = user;
+  if (fd != 1) return;
+  size_t room = sizeof c->text - 1 - c->len;
+  if (len > room) len = room;
+  memcpy(c->text + c->len, bytes, len);
+  c->len += len;
+  c->text[c->len] = 0;
+}
+
+/* One in-process run of the WASI command build through wapc_wasi_run; -1 when unavailable or failed. */
+static double run_wasi(const uint8_t *wasm, size_t len, uint32_t n, uint32_t *sum) {
+  if (!wapc_wasi_run) return -1;
+  char narg[16];
+  snprintf(narg, sizeof narg, "%u", n);
+  const char *args[] = {"kernel", narg};
+  capture cap = {{0}, 0};
+  wapc_builtin_options o;
+  wapc_builtin_options_init(&o);
+  o.wasi_args = args;
+  o.wasi_nargs = 2;
+  o.wasi_stdout.mode = WAPC_STDIO_CALLBACK;
+  o.wasi_stdout.write = capture_write;
+  o.wasi_stdout.user = &cap;
+  int code = -1;
+  char msg[256];
+  double t0 = now_ns(CLOCK_PROCESS_CPUTIME_ID);
+  wapc_status st = wapc_wasi_run(&o, wasm, len, &code, msg, sizeof msg);
+  double t = (now_ns(CLOCK_PROCESS_CPUTIME_ID) - t0) / 1e9;
+  if (st != WAPC_OK || code != 0 || !parse_checksum(cap.text, sum)) return -1;
+  return t;
+}
+
+/* Does this wapc CLI have `wapc run`?  (It is being added in parallel with this suite.) */
+static bool have_wapc_run(void) {
+  if (!opt.wapc || access(opt.wapc, X_OK) != 0) return false;
+  char out[4096];
+  char run[] = "run", help[] = "--help";
+  char *argv[] = {(char *)opt.wapc, run, help, NULL};
+  return run_process(argv, out, sizeof out) >= 0 && strstr(out, "run") != NULL;
+}
+
+static void bench_compute(void) {
+  bool use_run = have_wapc_run();
+  bool use_wasi = wapc_wasi_run != NULL;
+  primary_path = use_run ? "wapc run" : use_wasi ? "wapc_wasi_run" : "export";
+  printf("== compute: %d kernels, median of %d runs, CPU time; engine ratio via %s ==\n", NKERNELS, opt.runs,
+         primary_path);
+  fflush(stdout);
+  for (int k = 0; k < NKERNELS; k++) {
+    kernel_result *r = &kernels[k];
+    memset(r, 0, sizeof *r);
+    r->name = kernel_names[k];
+    r->native_s = r->export_s = r->wasi_s = r->run_s = r->ratio = NAN;
+    size_t elen = 0, wlen = 0;
+    uint8_t *ewasm = read_file(path_of("kernels/export/", r->name, ".wasm"), &elen);
+    uint8_t *wwasm = read_file(path_of("kernels/wasi/", r->name, ".wasm"), &wlen);
+    if (!ewasm) {
+      fprintf(stderr, "  %s: cannot read the export build\n", r->name);
+      free(wwasm);
+      continue;
+    }
+    /* the kernel's own default size, scaled (fib grows by phi per step, the others linearly) */
+    uint32_t def = 0;
+    {
+      vm_error err;
+      vm_module *m = vm_module_load(ewasm, elen, NULL, &err);
+      vm_store *s = m ? vm_store_new(NULL) : NULL;
+      vm_instance *inst = s ? vm_instantiate(s, m, NULL, 0, &err) : NULL;
+      vm_extern ex;
+      uint64_t slot = 0;
+      if (inst && vm_instance_export(inst, "default_n", 9, &ex) && vm_invoke(s, ex.u.func, &slot) == VM_OK)
+        def = (uint32_t)slot;
+      vm_store_free(s);
+      vm_module_free(m);
+    }
+    if (strcmp(r->name, "fib") == 0)
+      r->n = (uint32_t)((double)def + floor(log(opt.scale) / log(1.618) + 0.5));
+    else
+      r->n = (uint32_t)fmax(1, floor((double)def * opt.scale + 0.5));
+    char narg[16];
+    snprintf(narg, sizeof narg, "%u", r->n);
+    double tn[16], te[16], tw[16], tr[16];
+    int nn = 0, ne = 0, nw = 0, nr = 0;
+    bool export_bad = false, wasi_bad = false, run_bad = false;
+    for (int i = 0; i < opt.runs && i < 16; i++) {
+      char out[256];
+      char *nargv[] = {path_of("kernels/native/", r->name, ""), narg, NULL};
+      double t = run_process(nargv, out, sizeof out);
+      if (t >= 0 && parse_checksum(out, &r->native_sum)) tn[nn++] = t;
+      /* the primary path runs `runs` times; the others once (checksum and a reference time) */
+      bool more = i == 0 || opt.all_paths;
+      uint32_t sum = 0;
+      if (more || (!use_run && !use_wasi)) {
+        t = run_export(ewasm, elen, r->n, &sum);
+        if (t >= 0) {
+          te[ne++] = t;
+          r->export_sum = sum;
+        } else {
+          export_bad = true;
+        }
+      }
+      if (wwasm && use_wasi && (more || !use_run)) {
+        t = run_wasi(wwasm, wlen, r->n, &sum);
+        if (t >= 0) {
+          tw[nw++] = t;
+          r->wasi_sum = sum;
+        } else {
+          wasi_bad = true;
+        }
+      }
+      if (wwasm && use_run) {
+        char run[] = "run";
+        char *rargv[] = {(char *)opt.wapc, run, path_of("kernels/wasi/", r->name, ".wasm"), narg, NULL};
+        t = run_process(rargv, out, sizeof out);
+        if (t >= 0 && parse_checksum(out, &sum)) {
+          tr[nr++] = t;
+          r->run_sum = sum;
+        } else {
+          run_bad = true;
+        }
+      }
+    }
+    r->native_s = median(tn, nn);
+    r->export_s = median(te, ne);
+    r->wasi_s = median(tw, nw);
+    r->run_s = median(tr, nr);
+    r->export_ok = nn && ne && !export_bad && r->export_sum == r->native_sum;
+    r->wasi_ok = nn && nw && !wasi_bad && r->wasi_sum == r->native_sum;
+    r->run_ok = nn && nr && !run_bad && r->run_sum == r->native_sum;
+    double eng = use_run ? r->run_s : use_wasi ? r->wasi_s : r->export_s;
+    bool ok = use_run ? r->run_ok : use_wasi ? r->wasi_ok : r->export_ok;
+    r->ratio = ok ? eng / r->native_s : NAN;
+    printf("  %-7s n=%-8u native %7.3f s  engine %8.3f s  ratio %6.2fx  %s\n", r->name, r->n, r->native_s, eng,
+           r->ratio, ok ? "checksum ok" : "CHECKSUM MISMATCH OR FAILURE");
+    fflush(stdout);
+    free(ewasm);
+    free(wwasm);
+  }
+  double logsum = 0, worst = 0;
+  int counted = 0;
+  for (int k = 0; k < NKERNELS; k++) {
+    if (isnan(kernels[k].ratio)) continue;
+    logsum += log(kernels[k].ratio);
+    counted++;
+    if (kernels[k].ratio > worst) worst = kernels[k].ratio;
+  }
+  double geo = counted == NKERNELS ? exp(logsum / counted) : NAN;
+  metric *m = add_metric("compute", "geomean slowdown vs gcc -O2", geo, "x", "<=", 8);
+  snprintf(m->note, sizeof m->note, "%d/%d kernels ok; wasm3 11.9x, WAMR fast 13.1x", counted, NKERNELS);
+  m = add_metric("compute", "worst kernel slowdown", counted == NKERNELS ? worst : NAN, "x", "<=", 20);
+}
+
+/* ---- calls --------------------------------------------------------------------- */
+
+/* Host callback: answers every host call with its own payload. */
+static void echo_callback(void *user, uint64_t host_id, wapc_str binding, wapc_str ns, wapc_str operation,
+                          const uint8_t *payload, size_t payload_len, wapc_result *result) {
+  wapc_result_set_bytes(result, payload, payload_len);
+}
+
+/*
+ * Per-call time of `op` with `len` bytes: a warm-up, then `rounds` rounds of
+ * `per_round` calls, each round timed with the thread's CPU clock; the median
+ * round gives ns per call.  NAN on failure or a wrong response.
+ */
+static double time_calls(wapc_host *h, const char *op, const uint8_t *payload, size_t len, size_t expect_len,
+                         int per_round, int rounds) {
+  const uint8_t *resp;
+  size_t rlen;
+  for (int i = 0; i < per_round / 4 + 10; i++) {
+    if (wapc_host_call(h, op, strlen(op), payload, len, &resp, &rlen) != WAPC_OK) {
+      fprintf(stderr, "  %s failed: %s\n", op, wapc_host_last_error(h));
+      return NAN;
+    }
+    if (rlen != expect_len) {
+      fprintf(stderr, "  %s: %zu response bytes, want %zu\n", op, rlen, expect_len);
+      return NAN;
+    }
+  }
+  double v[64];
+  if (rounds > 64) rounds = 64;
+  for (int r = 0; r < rounds; r++) {
+    double t0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+    for (int i = 0; i < per_round; i++)
+      if (wapc_host_call(h, op, strlen(op), payload, len, &resp, &rlen) != WAPC_OK) return NAN;
+    v[r] = (now_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / per_round;
+  }
+  return median(v, rounds);
+}
+
+static wapc_host *open_guest(const char *path) {
+  size_t len;
+  uint8_t *wasm = read_file(path, &len);
+  if (!wasm) {
+    fprintf(stderr, "  cannot read %s\n", path);
+    return NULL;
+  }
+  wapc_host *h = NULL;
+  if (wapc_host_new_builtin(NULL, echo_callback, NULL, &h) != WAPC_OK || wapc_host_load(h, wasm, len) != WAPC_OK) {
+    fprintf(stderr, "  cannot load %s: %s\n", path, h ? wapc_host_last_error(h) : "no host");
+    wapc_host_free(h);
+    h = NULL;
+  }
+  free(wasm);
+  return h;
+}
+
+static void *(*volatile memcpy_fn)(void *, const void *, size_t) = memcpy;
+
+static void bench_calls(void) {
+  printf("== calls: in process through the public API, median of rounds, thread CPU time ==\n");
+  fflush(stdout);
+  static uint8_t big[65536];
+  for (size_t i = 0; i < sizeof big; i++) big[i] = (uint8_t)(i * 7);
+  const uint8_t *small = big;
+  /* the guests' ping answers the host's response to a 16-byte host call */
+  static const struct {
+    const char *kind, *file;
+  } guests[] = {{"C", "guests/c_bench.wasm"}, {"AS", "guests/as_bench.wasm"}};
+  double echo16[2] = {NAN, NAN};
+  for (int g = 0; g < 2; g++) {
+    wapc_host *h = open_guest(path_of(guests[g].file, "", ""));
+    double e16 = NAN, e64 = NAN, hc = NAN;
+    if (h) {
+      e16 = time_calls(h, "echo", small, 16, 16, 20000, 15);
+      e64 = time_calls(h, "echo", big, sizeof big, sizeof big, 2000, 15);
+      hc = time_calls(h, "ping", small, 16, 16, 20000, 15);
+      wapc_host_free(h);
+    }
+    echo16[g] = e16;
+    bool c = g == 0;
+    add_metric("calls", c ? "C guest: echo 16 B" : "AS guest: echo 16 B", e16 / 1e3, "us", c ? "<=" : NULL, 0.2);
+    add_metric("calls", c ? "C guest: echo 64 KiB" : "AS guest: echo 64 KiB", e64 / 1e3, "us", NULL, 0);
+    add_metric("calls", c ? "C guest: call with one host call" : "AS guest: call with one host call", hc / 1e3,
+               "us", c ? "<=" : NULL, 0.4);
+    if (c) {
+      /* the floor for echo 64 KiB: two 64 KiB memcpy (payload in, response out) */
+      static uint8_t a[65536], b[65536];
+      double v[15];
+      for (int r = 0; r < 15; r++) {
+        double t0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+        for (int i = 0; i < 2000; i++) {
+          memcpy_fn(a, big, sizeof a);
+          memcpy_fn(b, a, sizeof b);
+        }
+        v[r] = (now_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / 2000;
+      }
+      double mc = median(v, 15);
+      add_metric("calls", "two 64 KiB memcpy", mc / 1e3, "us", NULL, 0);
+      metric *m = add_metric("calls", "C guest: echo 64 KiB / two memcpy", e64 / mc, "x", "<=", 1.5);
+      snprintf(m->note, sizeof m->note, "echo 64 KiB %.2f us, 2 x memcpy %.2f us", e64 / 1e3, mc / 1e3);
+    }
+  }
+  (void)echo16;
+}
+
+/* ---- load, instantiate, memory ------------------------------------------------ */
+
+static vm_result trap_host(vm_store *s, vm_instance *caller, void *user, uint64_t *args_results) {
+  return vm_store_trap_msg(s, "not available in the benchmark");
+}
+
+/* Imports for an instantiation benchmark: one trapping host function per function import. */
+static vm_extern *dummy_imports(vm_store *s, const vm_module *m, uint32_t *n) {
+  *n = vm_module_num_imports(m);
+  vm_extern *ex = calloc(*n ? *n : 1, sizeof *ex);
+  for (uint32_t i = 0; ex && i < *n; i++) {
+    vm_import_desc d;
+    vm_module_import(m, i, &d);
+    if (d.kind != VM_EXTERN_FUNC) {
+      free(ex);
+      return NULL;
+    }
+    ex[i].kind = VM_EXTERN_FUNC;
+    ex[i].u.func = vm_func_new_host(s, d.type.func, trap_host, NULL);
+  }
+  return ex;
+}
+
+static void bench_load(void) {
+  printf("== load and start ==\n");
+  fflush(stdout);
+  size_t len = 0;
+  uint8_t *wasm = read_file(path_of("big.wasm", "", ""), &len);
+  if (wasm) {
+    double v[16];
+    int n = 0;
+    vm_module_info info = {0};
+    for (int i = 0; i < 7; i++) {
+      vm_error err;
+      double t0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+      vm_module *m = vm_module_load(wasm, len, NULL, &err);
+      double t = now_ns(CLOCK_THREAD_CPUTIME_ID) - t0;
+      if (!m) {
+        fprintf(stderr, "  big.wasm: %s\n", err.message);
+        break;
+      }
+      vm_module_get_info(m, &info);
+      vm_module_free(m);
+      v[n++] = t;
+    }
+    double t = median(v, n);
+    metric *m = add_metric("load", "validate + compile throughput", (double)len / (t / 1e9) / 1e6, "MB/s", ">=", 100);
+    snprintf(m->note, sizeof m->note, "big.wasm %.2f MB, %u functions, %.1f ms", (double)len / 1e6, info.num_funcs,
+             t / 1e6);
+    m = add_metric("load", "compiled code / wasm code size", (double)info.compiled_bytes / (double)info.code_bytes,
+                   "x", "<=", 3);
+    snprintf(m->note, sizeof m->note, "%zu compiled bytes for %zu code bytes (big.wasm)", info.compiled_bytes,
+             info.code_bytes);
+    free(wasm);
+  } else {
+    add_metric("load", "validate + compile throughput", NAN, "MB/s", ">=", 100);
+  }
+
+  /* instantiation from an already compiled module: the public API has no compiled-module handle,
+   * so this is vm_store_new + vm_instantiate + vm_store_free through vm.h (what a host creation
+   * would cost with compiled-module reuse); the full public-API cycle is reported next to it */
+  const char *guest = path_of("guests/c_bench.wasm", "", "");
+  wasm = read_file(guest, &len);
+  if (!wasm) return;
+  vm_error err;
+  vm_module *mod = vm_module_load(wasm, len, NULL, &err);
+  if (mod) {
+    vm_module_info info;
+    vm_module_get_info(mod, &info);
+    metric *m = add_metric("load", "C guest: compiled / wasm code size", (double)info.compiled_bytes / (double)info.code_bytes,
+                           "x", "<=", 3);
+    snprintf(m->note, sizeof m->note, "%zu / %zu bytes", info.compiled_bytes, info.code_bytes);
+    double v[15];
+    for (int r = 0; r < 15; r++) {
+      double t0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+      for (int i = 0; i < 200; i++) {
+        vm_store *s = vm_store_new(NULL);
+        uint32_t n;
+        vm_extern *ex = dummy_imports(s, mod, &n);
+        vm_instance *inst = ex ? vm_instantiate(s, mod, ex, n, &err) : NULL;
+        if (!inst) fprintf(stderr, "  instantiate failed\n");
+        free(ex);
+        vm_store_free(s);
+      }
+      v[r] = (now_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / 200;
+    }
+    m = add_metric("load", "new instance from a compiled module", median(v, 15) / 1e3, "us", "<=", 20);
+    snprintf(m->note, sizeof m->note, "vm_store_new+vm_instantiate+free (vm.h; no public compiled-module API)");
+
+    /* memory per instance: RSS growth over 200 live instances */
+    enum { K = 200 };
+    static vm_store *stores[K];
+    double rss0 = rss_bytes();
+    for (int i = 0; i < K; i++) {
+      stores[i] = vm_store_new(NULL);
+      uint32_t n;
+      vm_extern *ex = dummy_imports(stores[i], mod, &n);
+      if (ex) vm_instantiate(stores[i], mod, ex, n, &err);
+      free(ex);
+    }
+    double per = (rss_bytes() - rss0) / K;
+    for (int i = 0; i < K; i++) vm_store_free(stores[i]);
+    m = add_metric("load", "memory per instance (RSS, instantiated)", per / 1024, "KiB", NULL, 0);
+    snprintf(m->note, sizeof m->note, "C guest, %d instances, no call made", K);
+    vm_module_free(mod);
+  }
+
+  /* the whole public-API cycle: host + load (decode, validate, compile, link, init) + free */
+  double v[9];
+  for (int r = 0; r < 9; r++) {
+    double t0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+    for (int i = 0; i < 50; i++) {
+      wapc_host *h = NULL;
+      if (wapc_host_new_builtin(NULL, NULL, NULL, &h) == WAPC_OK) wapc_host_load(h, wasm, len);
+      wapc_host_free(h);
+    }
+    v[r] = (now_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / 50;
+  }
+  metric *m = add_metric("load", "new host + load from bytes (public API)", median(v, 9) / 1e3, "us", NULL, 0);
+  snprintf(m->note, sizeof m->note, "C guest, %zu bytes: includes decode+validate+compile", len);
+
+  /* memory per loaded host after one call, public API */
+  enum { H = 100 };
+  static wapc_host *hosts[H];
+  double rss0 = rss_bytes();
+  for (int i = 0; i < H; i++) {
+    hosts[i] = NULL;
+    if (wapc_host_new_builtin(NULL, echo_callback, NULL, &hosts[i]) != WAPC_OK) continue;
+    if (wapc_host_load(hosts[i], wasm, len) == WAPC_OK) wapc_host_call(hosts[i], "echo", 4, wasm, 16, NULL, NULL);
+  }
+  double per = (rss_bytes() - rss0) / H;
+  for (int i = 0; i < H; i++) wapc_host_free(hosts[i]);
+  m = add_metric("load", "memory per host (RSS, after one call)", per / 1024, "KiB", NULL, 0);
+  snprintf(m->note, sizeof m->note, "C guest, %d hosts; each has its own compiled copy", H);
+  free(wasm);
+}
+
+/* ---- output ---------------------------------------------------------------------- */
+
+static void print_tables(void) {
+  if (opt.compute) {
+    printf("\nCompute kernels (CPU time in s; native and %s: median of %d runs%s; ratio = %s / native "
+           "gcc -O2; target <= 20x each)\n",
+           primary_path, opt.runs, opt.all_paths ? ", every path too" : ", other paths: 1 run", primary_path);
+    printf("| kernel | n | native s | export s | wasi in-proc s | wapc run s | ratio | <= 20x | checksum |\n");
+    printf("|---|---|---|---|---|---|---|---|---|\n");
+    for (int k = 0; k < NKERNELS; k++) {
+      const kernel_result *r = &kernels[k];
+      if (!r->name) continue;
+      bool ok = strcmp(primary_path, "wapc run") == 0   ? r->run_ok
+                : strcmp(primary_path, "export") == 0 ? r->export_ok
+                                                      : r->wasi_ok;
+      printf("| %s | %u | %.3f | %.3f | %.3f | %.3f | %.2fx | %s | %s |\n", r->name, r->n, r->native_s, r->export_s,
+             r->wasi_s, r->run_s, r->ratio, isnan(r->ratio) ? "n/a" : r->ratio <= 20 ? "met" : "NOT MET",
+             ok ? "equal" : "DIFFERENT");
+    }
+  }
+  printf("\n| section | figure | value | target | status | note |\n|---|---|---|---|---|---|\n");
+  for (int i = 0; i < nmetrics; i++) {
+    const metric *m = &metrics[i];
+    char target[32] = "";
+    if (m->op) snprintf(target, sizeof target, "%s %g %s", m->op, m->target, m->unit);
+    printf("| %s | %s | %.3f %s | %s | %s | %s |\n", m->section, m->name, m->value, m->unit, target, met_str(m),
+           m->note);
+  }
+  int unmet = 0, na = 0;
+  for (int i = 0; i < nmetrics; i++) {
+    const char *s = met_str(&metrics[i]);
+    unmet += strcmp(s, "NOT MET") == 0;
+    na += strcmp(s, "n/a") == 0;
+  }
+  printf("\ntargets: %d not met, %d not measured\n", unmet, na);
+}
+
+static void json_num(FILE *f, double v) {
+  if (isnan(v) || isinf(v))
+    fprintf(f, "null");
+  else
+    fprintf(f, "%.6g", v);
+}
+
+static void json_str(FILE *f, const char *s) {
+  fputc('"', f);
+  for (; *s; s++) {
+    if (*s == '"' || *s == '\\')
+      fprintf(f, "\\%c", *s);
+    else if ((unsigned char)*s < 0x20)
+      fprintf(f, "\\u%04x", *s);
+    else
+      fputc(*s, f);
+  }
+  fputc('"', f);
+}
+
+static void write_json(void) {
+  FILE *f = fopen(opt.json, "w");
+  if (!f) {
+    fprintf(stderr, "cannot write %s: %s\n", opt.json, strerror(errno));
+    return;
+  }
+  fprintf(f, "{\n  \"library\": \"libwapc %s\",\n  \"runs\": %d,\n  \"scale\": ", wapc_version(), opt.runs);
+  json_num(f, opt.scale);
+  fprintf(f, ",\n  \"engine_path\": ");
+  json_str(f, primary_path);
+  fprintf(f, ",\n  \"kernels\": [");
+  bool first = true;
+  for (int k = 0; k < NKERNELS && opt.compute; k++) {
+    const kernel_result *r = &kernels[k];
+    if (!r->name) continue;
+    fprintf(f, "%s\n    {\"name\": \"%s\", \"n\": %u, \"native_s\": ", first ? "" : ",", r->name, r->n);
+    json_num(f, r->native_s);
+    fprintf(f, ", \"export_s\": ");
+    json_num(f, r->export_s);
+    fprintf(f, ", \"wasi_inprocess_s\": ");
+    json_num(f, r->wasi_s);
+    fprintf(f, ", \"wapc_run_s\": ");
+    json_num(f, r->run_s);
+    fprintf(f, ", \"ratio\": ");
+    json_num(f, r->ratio);
+    fprintf(f, ", \"native_checksum\": %u, \"export_ok\": %s, \"wasi_ok\": %s, \"run_ok\": %s}", r->native_sum,
+            r->export_ok ? "true" : "false", r->wasi_ok ? "true" : "false", r->run_ok ? "true" : "false");
+    first = false;
+  }
+  fprintf(f, "\n  ],\n  \"metrics\": [");
+  for (int i = 0; i < nmetrics; i++) {
+    const metric *m = &metrics[i];
+    fprintf(f, "%s\n    {\"section\": ", i ? "," : "");
+    json_str(f, m->section);
+    fprintf(f, ", \"name\": ");
+    json_str(f, m->name);
+    fprintf(f, ", \"value\": ");
+    json_num(f, m->value);
+    fprintf(f, ", \"unit\": ");
+    json_str(f, m->unit);
+    if (m->op) {
+      fprintf(f, ", \"target\": {\"op\": \"%s\", \"value\": ", m->op);
+      json_num(f, m->target);
+      fprintf(f, "}, \"status\": ");
+      json_str(f, met_str(m));
+    }
+    fprintf(f, ", \"note\": ");
+    json_str(f, m->note);
+    fputc('}', f);
+  }
+  fprintf(f, "\n  ]\n}\n");
+  fclose(f);
+  printf("results written to %s\n", opt.json);
+}
+
+static void usage(FILE *f) {
+  fprintf(f, "Usage: bench_suite --dir BUILD_DIR [--wapc PATH] [--json FILE] [--runs N] [--scale F]\n"
+             "                   [--all-paths] [--only compute|calls|load]\n"
+             "Normally run through bench/run.sh, which builds BUILD_DIR's contents first.\n");
+}
+
+int main(int argc, char **argv) {
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+      usage(stdout);
+      return 0;
+    } else if (v && strcmp(a, "--dir") == 0) {
+      opt.dir = v, i++;
+    } else if (v && strcmp(a, "--wapc") == 0) {
+      opt.wapc = v, i++;
+    } else if (v && strcmp(a, "--json") == 0) {
+      opt.json = v, i++;
+    } else if (v && strcmp(a, "--runs") == 0) {
+      opt.runs = atoi(v), i++;
+    } else if (v && strcmp(a, "--scale") == 0) {
+      opt.scale = atof(v), i++;
+    } else if (strcmp(a, "--all-paths") == 0) {
+      opt.all_paths = true;
+    } else if (v && strcmp(a, "--only") == 0) {
+      opt.compute = strcmp(v, "compute") == 0;
+      opt.calls = strcmp(v, "calls") == 0;
+      opt.load = strcmp(v, "load") == 0;
+      i++;
+    } else {
+      usage(stderr);
+      return 64;
+    }
+  }
+  if (!opt.dir || opt.runs < 1 || opt.runs > 16 || !(opt.scale > 0)) {
+    usage(stderr);
+    return 64;
+  }
+  static char json_default[1100];
+  if (!opt.json) {
+    snprintf(json_default, sizeof json_default, "%s/results.json", opt.dir);
+    opt.json = json_default;
+  }
+  if (opt.compute) bench_compute();
+  if (opt.calls) bench_calls();
+  if (opt.load) bench_load();
+  print_tables();
+  write_json();
+  return 0;
+}

@@ -1,0 +1,27 @@
+/*
+ * fuzz_run.c - libFuzzer target: load any bytes as a module and, when they
+ * load, instantiate them with stub imports under small limits and fuel, and
+ * call every exported function (argument bits from a hash of the input).
+ * Guest behaviour of any kind must end in a result or a clean trap.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../tests/hostile/exercise.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  vm_config cfg;
+  vmx_small_config(&cfg);
+  vm_module *m = vm_module_load(data, size, &cfg, NULL);
+  if (!m) return 0;
+  /* Interesting argument values: 0, -1, small, large, and input-derived. */
+  uint64_t h = 1469598103934665603u;
+  for (size_t i = 0; i < size; i++)
+    h = (h ^ data[i]) * 1099511628211u;
+  uint64_t args[6] = {0, UINT64_MAX, 1, 0x80000000u, h, h >> 17};
+  vmx_run_module(m, &cfg, args, 6);
+  vm_module_free(m);
+  return 0;
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env python3
+"""compare.py OURS WABT - compare diff_driver output with wasm-interp's.
+
+Exit 0: agree, 1: disagree (differences printed), 2: inconclusive (our fuel
+ran out, or wabt failed in a way we cannot compare).  Traps compare by kind,
+not wording; NaNs compare equal whatever their sign and payload."""
+import re
+import sys
+
+TRAP_KINDS = [
+    ("unreachable", "unreachable"),
+    ("out of bounds memory", "memory"),
+    ("out of bounds table", "table"),
+    ("undefined element", "table"),
+    ("uninitialized element", "uninit"),
+    ("indirect call", "signature"),
+    ("signature mismatch", "signature"),
+    ("integer divide by zero", "div0"),
+    ("integer overflow", "overflow"),
+    ("invalid conversion", "conversion"),
+    ("call stack exhausted", "stack"),
+]
+
+
+def norm_line(line):
+    line = line.rstrip("\n")
+    m = re.match(r"^(.*\(\)) => error: (.*)$", line)
+    if m:
+        msg = m.group(2)
+        for key, kind in TRAP_KINDS:
+            if key in msg:
+                return m.group(1) + " => trap:" + kind
+        return m.group(1) + " => trap:?" + msg
+    return re.sub(r"(f32|f64):-?nan", r"\1:nan", line)
+
+
+def main():
+    ours = open(sys.argv[1]).read().splitlines()
+    wabt = open(sys.argv[2]).read().splitlines()
+    if any("fuel exhausted" in l for l in ours):
+        # Compare only up to the call that ran out of fuel.
+        cut = next(i for i, l in enumerate(ours) if "fuel exhausted" in l)
+        ours = ours[:cut]
+        wabt = wabt[:cut]
+        status = 2
+    else:
+        status = 0
+    a = [norm_line(l) for l in ours]
+    b = [norm_line(l) for l in wabt]
+    if a != b:
+        for i in range(max(len(a), len(b))):
+            x = a[i] if i < len(a) else "<none>"
+            y = b[i] if i < len(b) else "<none>"
+            if x != y:
+                print("line %d:\n  ours: %s\n  wabt: %s" % (i + 1, x, y))
+                break
+        return 1
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,45 @@
+#!/bin/sh
+# diff.sh DRIVER WORKDIR [COUNT] [FIRST_SEED] - differential testing against wabt.
+# For each seed: deterministic random bytes -> binaryen `wasm-opt -ttf` (a valid
+# random module) -> run on our engine (DRIVER, tests/diff/diff_driver.c) and on
+# `wasm-interp --dummy-import-func --run-all-exports`; results, host-call logs
+# and traps must agree (NaN payloads excepted; see compare.py).  A failing
+# module is kept in WORKDIR/fail-SEED.wasm.  Ends with "N passed, N failed".
+set -u
+driver=$1
+work=$2
+count=${3:-50}
+seed=${4:-1}
+here=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$work"
+pass=0 fail=0 skip=0
+end=$((seed + count))
+while [ "$seed" -lt "$end" ]; do
+  # 4 KiB of input bytes from a fixed generator: the same seed gives the same module.
+  python3 -c "import random,sys; r=random.Random($seed); sys.stdout.buffer.write(bytes(r.getrandbits(8) for _ in range(4096)))" > "$work/in.bin"
+  if ! wasm-opt -ttf "$work/in.bin" -o "$work/m.wasm" --disable-simd --disable-threads 2>/dev/null; then
+    skip=$((skip + 1)); seed=$((seed + 1)); continue
+  fi
+  timeout 20 wasm-interp --dummy-import-func --run-all-exports "$work/m.wasm" > "$work/wabt.txt" 2>&1
+  wrc=$?
+  timeout 60 "$driver" "$work/m.wasm" > "$work/ours.txt" 2>&1
+  orc=$?
+  if [ $wrc -eq 124 ] || [ $wrc -ge 128 ]; then
+    skip=$((skip + 1)) # wabt itself timed out or crashed: nothing to compare
+  elif [ $orc -ne 0 ]; then
+    echo "seed $seed: our driver failed (exit $orc):"; head -5 "$work/ours.txt"
+    cp "$work/m.wasm" "$work/fail-$seed.wasm"; fail=$((fail + 1))
+  else
+    python3 "$here/compare.py" "$work/ours.txt" "$work/wabt.txt" > "$work/cmp.txt"
+    case $? in
+      0) pass=$((pass + 1)) ;;
+      2) skip=$((skip + 1)) ;;
+      *) echo "seed $seed: results differ"; cat "$work/cmp.txt"
+         cp "$work/m.wasm" "$work/fail-$seed.wasm"; fail=$((fail + 1)) ;;
+    esac
+  fi
+  seed=$((seed + 1))
+done
+echo "$skip skipped (inconclusive)"
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]

@@ -1,0 +1,103 @@
+/*
+ * exercise.h - run any module that loads: instantiate it in a fresh store
+ * under the given limits, with every import bound to a stub of its type
+ * (functions return zeros, memories/tables/globals are created from the
+ * declared types), and call every exported function with the given argument
+ * bits.  Shared by tests/hostile and the fuzz targets (header-only, static).
+ * Nothing here may crash or hang whatever the module does; traps are
+ * expected and ignored.
+ */
+#ifndef WAPC_TESTS_EXERCISE_H
+#define WAPC_TESTS_EXERCISE_H
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vm/vm.h"
+
+static vm_result vmx_stub(vm_store *s, vm_instance *caller, void *user, uint64_t *ar) {
+  const vm_functype *t = user;
+  (void)s;
+  (void)caller;
+  for (uint32_t i = 0; i < t->nresults; i++)
+    ar[i] = 0;
+  return VM_OK;
+}
+
+/* Bind the imports of `m` to stubs in `s`; false if one cannot be made. */
+static int vmx_bind(vm_store *s, const vm_module *m, vm_extern *ex, uint32_t n) {
+  for (uint32_t i = 0; i < n; i++) {
+    vm_import_desc d;
+    vm_module_import(m, i, &d);
+    ex[i].kind = d.kind;
+    switch (d.kind) {
+    case VM_EXTERN_FUNC:
+      if (!d.type.func) return 0;
+      ex[i].u.func = vm_func_new_host(s, d.type.func, vmx_stub, (void *)d.type.func);
+      if (!ex[i].u.func) return 0;
+      break;
+    case VM_EXTERN_TABLE:
+      if (!(ex[i].u.table = vm_table_new(s, d.type.table, NULL))) return 0;
+      break;
+    case VM_EXTERN_MEMORY:
+      if (!(ex[i].u.memory = vm_memory_new(s, d.type.memory))) return 0;
+      break;
+    case VM_EXTERN_GLOBAL:
+      if (!(ex[i].u.global = vm_global_new(s, d.type.global, 0))) return 0;
+      break;
+    default: return 0;
+    }
+  }
+  return 1;
+}
+
+/* Instantiate and call every exported function; `args` gives argument bits
+ * (cycled; NULL: zeros).  Returns the number of calls that returned VM_OK. */
+static int vmx_run_module(const vm_module *m, const vm_config *cfg, const uint64_t *args, size_t nargs) {
+  int ok = 0;
+  vm_store *s = vm_store_new(cfg);
+  if (!s) return 0;
+  uint32_t nimp = vm_module_num_imports(m);
+  vm_extern *ex = calloc(nimp ? nimp : 1, sizeof *ex);
+  vm_error err;
+  vm_instance *inst = NULL;
+  if (ex && vmx_bind(s, m, ex, nimp)) inst = vm_instantiate(s, m, ex, nimp, &err);
+  free(ex);
+  if (inst) {
+    uint32_t nexp = vm_module_num_exports(m);
+    for (uint32_t i = 0; i < nexp; i++) {
+      vm_export_desc d;
+      vm_extern e;
+      vm_module_export(m, i, &d);
+      if (d.kind != VM_EXTERN_FUNC || !vm_instance_export(inst, d.name, d.name_len, &e)) continue;
+      const vm_functype *t = vm_func_type(e.u.func);
+      uint32_t k = t->nparams > t->nresults ? t->nparams : t->nresults;
+      uint64_t *slots = calloc(k ? k : 1, sizeof *slots);
+      if (!slots) break;
+      for (uint32_t j = 0; j < t->nparams; j++) {
+        uint64_t v = args && nargs ? args[(i + j) % nargs] : 0;
+        uint8_t ty = t->types[j];
+        if (ty == VM_I32 || ty == VM_F32) v &= 0xFFFFFFFFu;
+        if (ty == VM_FUNCREF || ty == VM_EXTERNREF) v = 0; /* only null is safe to forge */
+        slots[j] = v;
+      }
+      if (vm_invoke(s, e.u.func, slots) == VM_OK) ok++;
+      free(slots);
+    }
+  }
+  vm_store_free(s);
+  return ok;
+}
+
+/* Small limits for running untrusted modules in tests and fuzzers. */
+static void vmx_small_config(vm_config *cfg) {
+  vm_config_default(cfg);
+  cfg->max_memory_pages = 64; /* 4 MiB */
+  cfg->max_table_elems = 10000;
+  cfg->max_call_depth = 500;
+  cfg->stack_slots = 1u << 16;
+  cfg->fuel = 200000;
+}
+
+#endif

@@ -1,0 +1,263 @@
+/*
+ * bench.c - `wapc bench [OPTIONS] MODULE OPERATION [PAYLOAD] --calls N`: loads
+ * MODULE on one host, makes warm-up calls, then N measured calls of
+ * OPERATION, each timed with CLOCK_MONOTONIC, and prints the median and mean
+ * nanoseconds per call (last line `ns/call median=M mean=A`).  The cost of
+ * reading the clock, measured first, is subtracted from every sample.  Host
+ * calls are answered in process (--host-echo) or fail, so no subprocess ever
+ * runs inside the timed loop.  Public API only.
+ */
+#include "bench.h"
+
+#include "wapc.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum { B_EXIT_GUEST = 1, B_EXIT_TRAP = 2, B_EXIT_LIMIT = 3, B_EXIT_MODULE = 4, B_EXIT_USAGE = 64 };
+
+#define MAX_CALLS 10000000ull /* samples are kept: 80 MB at most */
+
+static const char usage_bench[] =
+    "Usage: wapc bench [OPTIONS] MODULE OPERATION [PAYLOAD] --calls N\n"
+    "\n"
+    "Load the waPC guest MODULE on one host, make warm-up calls, then N calls of\n"
+    "OPERATION with PAYLOAD (the argument's bytes; empty without it), each timed\n"
+    "in process, and print the median and mean time per call.  The last line is\n"
+    "exactly `ns/call median=M mean=A` (integer nanoseconds).\n"
+    "\n"
+    "Options:\n"
+    "  --calls N     measured calls (default 10000, at most 10000000)\n"
+    "  --warmup N    warm-up calls before measuring (default N/10, at least 10,\n"
+    "                at most 100000)\n"
+    "  --size N      use a payload of N bytes (a repeating pattern) instead of PAYLOAD\n"
+    "  --host-echo   answer every host call with its own payload (default: host\n"
+    "                calls fail with \"no host callback is configured\")\n"
+    "  -h, --help    print this help\n"
+    "\n"
+    "Every call must succeed: a failed call stops the run with the exit status of\n"
+    "`wapc call` (1 guest error, 2 trap, 3 limit, 4 module, 64 bad usage).\n";
+
+static int usage_error(const char *what, const char *arg) {
+  fprintf(stderr, "wapc bench: %s%s%s\nRun 'wapc bench --help' for usage.\n", what, arg ? ": " : "",
+          arg ? arg : "");
+  return B_EXIT_USAGE;
+}
+
+static bool parse_count(const char *s, unsigned long long max, unsigned long long *out) {
+  if (!s || *s < '0' || *s > '9') return false;
+  errno = 0;
+  char *end;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (errno || *end || v > max) return false;
+  *out = v;
+  return true;
+}
+
+static uint8_t *load_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  uint8_t *data = NULL;
+  size_t cap = 0, n = 0;
+  for (;;) {
+    if (n == cap) {
+      if (cap > SIZE_MAX / 2) break;
+      cap = cap ? cap * 2 : 65536;
+      uint8_t *p = realloc(data, cap);
+      if (!p) {
+        free(data);
+        fclose(f);
+        errno = ENOMEM;
+        return NULL;
+      }
+      data = p;
+    }
+    size_t got = fread(data + n, 1, cap - n, f);
+    if (got == 0) break;
+    n += got;
+  }
+  bool bad = ferror(f);
+  fclose(f);
+  if (bad) {
+    free(data);
+    errno = EIO;
+    return NULL;
+  }
+  *len = n;
+  return data;
+}
+
+static void echo_host(void *user, uint64_t host_id, wapc_str binding, wapc_str ns, wapc_str operation,
+                      const uint8_t *payload, size_t payload_len, wapc_result *result) {
+  wapc_result_set_bytes(result, payload, payload_len);
+}
+
+static int exit_for(wapc_status st) {
+  switch (st) {
+  case WAPC_ERR_GUEST:
+  case WAPC_ERR_HOST_CALLBACK:
+    return B_EXIT_GUEST;
+  case WAPC_ERR_TRAP:
+  case WAPC_ERR_INTERRUPTED:
+    return B_EXIT_TRAP;
+  case WAPC_ERR_DEADLINE:
+  case WAPC_ERR_LIMIT:
+    return B_EXIT_LIMIT;
+  default:
+    return B_EXIT_MODULE;
+  }
+}
+
+static inline uint64_t mono_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int cmp_u64(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* The cost of one back-to-back pair of clock reads: the median of many. */
+static uint64_t clock_overhead(void) {
+  enum { K = 1001 };
+  static uint64_t v[K];
+  for (int i = 0; i < K; i++) {
+    uint64_t t0 = mono_ns();
+    v[i] = mono_ns() - t0;
+  }
+  qsort(v, K, sizeof v[0], cmp_u64);
+  return v[K / 2];
+}
+
+int wapc_bench_main(int argc, char **argv) {
+  const char *pos[3] = {NULL, NULL, NULL};
+  int npos = 0;
+  unsigned long long calls = 10000, warmup = 0, size = 0;
+  bool have_warmup = false, have_size = false, host_echo = false, only_pos = false;
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    if (!only_pos && strcmp(a, "--") == 0) {
+      only_pos = true;
+    } else if (!only_pos && (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)) {
+      fputs(usage_bench, stdout);
+      return 0;
+    } else if (!only_pos && strcmp(a, "--calls") == 0) {
+      if (!parse_count(i + 1 < argc ? argv[i + 1] : NULL, MAX_CALLS, &calls) || calls == 0)
+        return usage_error("--calls needs a count from 1 to 10000000", NULL);
+      i++;
+    } else if (!only_pos && strcmp(a, "--warmup") == 0) {
+      if (!parse_count(i + 1 < argc ? argv[i + 1] : NULL, MAX_CALLS, &warmup))
+        return usage_error("--warmup needs a count", NULL);
+      have_warmup = true;
+      i++;
+    } else if (!only_pos && strcmp(a, "--size") == 0) {
+      if (!parse_count(i + 1 < argc ? argv[i + 1] : NULL, 1ull << 30, &size))
+        return usage_error("--size needs a byte count up to 1 GiB", NULL);
+      have_size = true;
+      i++;
+    } else if (!only_pos && strcmp(a, "--host-echo") == 0) {
+      host_echo = true;
+    } else if (!only_pos && a[0] == '-' && a[1] != 0) {
+      return usage_error("unknown option", a);
+    } else {
+      if (npos == 3) return usage_error("too many arguments", a);
+      pos[npos++] = a;
+    }
+  }
+  if (npos < 2) return usage_error(npos ? "missing OPERATION" : "missing MODULE", NULL);
+  if (npos == 3 && have_size) return usage_error("give PAYLOAD or --size, not both", NULL);
+  if (!have_warmup) {
+    warmup = calls / 10;
+    if (warmup < 10) warmup = 10;
+    if (warmup > 100000) warmup = 100000;
+  }
+
+  size_t payload_len = 0;
+  uint8_t *owned = NULL;
+  const uint8_t *payload = (const uint8_t *)"";
+  if (have_size) {
+    owned = malloc(size ? (size_t)size : 1);
+    if (!owned) {
+      fprintf(stderr, "wapc bench: out of memory\n");
+      return B_EXIT_LIMIT;
+    }
+    for (size_t i = 0; i < (size_t)size; i++) owned[i] = (uint8_t)('a' + i % 26);
+    payload = owned;
+    payload_len = (size_t)size;
+  } else if (npos == 3) {
+    payload = (const uint8_t *)pos[2];
+    payload_len = strlen(pos[2]);
+  }
+
+  int rc = 0;
+  uint64_t *samples = NULL;
+  wapc_host *host = NULL;
+  size_t mod_len = 0;
+  uint8_t *mod = load_file(pos[0], &mod_len);
+  if (!mod) {
+    fprintf(stderr, "wapc bench: cannot read module '%s': %s\n", pos[0], strerror(errno));
+    rc = B_EXIT_MODULE;
+    goto done;
+  }
+  wapc_status st = wapc_host_new_builtin(NULL, host_echo ? echo_host : NULL, NULL, &host);
+  if (st == WAPC_OK) st = wapc_host_load(host, mod, mod_len);
+  free(mod);
+  if (st != WAPC_OK) {
+    fprintf(stderr, "wapc bench: %s: %s\n", wapc_status_str(st), host ? wapc_host_last_error(host) : "no host");
+    rc = st == WAPC_ERR_NOMEM || st == WAPC_ERR_LIMIT ? B_EXIT_LIMIT : B_EXIT_MODULE;
+    goto done;
+  }
+  samples = malloc((size_t)calls * sizeof *samples);
+  if (!samples) {
+    fprintf(stderr, "wapc bench: out of memory for %llu samples\n", calls);
+    rc = B_EXIT_LIMIT;
+    goto done;
+  }
+
+  const char *op = pos[1];
+  size_t op_len = strlen(op);
+  size_t resp_len = 0;
+  for (unsigned long long i = 0; i < warmup + 1; i++) {
+    st = wapc_host_call(host, op, op_len, payload, payload_len, NULL, &resp_len);
+    if (st != WAPC_OK) goto call_failed;
+  }
+  uint64_t overhead = clock_overhead();
+  uint64_t total0 = mono_ns();
+  for (unsigned long long i = 0; i < calls; i++) {
+    uint64_t t0 = mono_ns();
+    st = wapc_host_call(host, op, op_len, payload, payload_len, NULL, NULL);
+    uint64_t t = mono_ns() - t0;
+    if (st != WAPC_OK) goto call_failed;
+    samples[i] = t > overhead ? t - overhead : 0;
+  }
+  uint64_t total = mono_ns() - total0;
+  double sum = 0;
+  for (unsigned long long i = 0; i < calls; i++) sum += (double)samples[i];
+  qsort(samples, (size_t)calls, sizeof samples[0], cmp_u64);
+  size_t n = (size_t)calls;
+  double med = n % 2 ? (double)samples[n / 2] : ((double)samples[n / 2 - 1] + (double)samples[n / 2]) / 2;
+  printf("module %s, operation %s, payload %zu bytes, response %zu bytes\n", pos[0], op, payload_len, resp_len);
+  printf("%llu warm-up calls, %llu measured calls in %.3f ms (clock read cost %llu ns, subtracted)\n", warmup,
+         calls, (double)total / 1e6, (unsigned long long)overhead);
+  printf("min=%llu p90=%llu p99=%llu max=%llu ns\n", (unsigned long long)samples[0],
+         (unsigned long long)samples[n * 9 / 10], (unsigned long long)samples[n * 99 / 100],
+         (unsigned long long)samples[n - 1]);
+  printf("ns/call median=%.0f mean=%.0f\n", med, sum / (double)n);
+  goto done;
+
+call_failed:
+  fprintf(stderr, "wapc bench: %s: %s\n", wapc_status_str(st), wapc_host_last_error(host));
+  rc = exit_for(st);
+done:
+  free(samples);
+  free(owned);
+  wapc_host_free(host);
+  return rc;
+}
