@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # bench/run.sh - build and run libwapc's benchmark suite (issue 6).
 #
 #   bench/run.sh [--quick] [SUITE OPTIONS]
@@ -22,7 +22,7 @@ CLANG=${CLANG:-clang}
 SYSROOT=${WASI_SYSROOT:-/usr}
 
 say() { printf '%s\n' "$*" >&2; }
-# newer OUT DEP...: true when OUT is missing or older than any DEP
+# stale OUT DEP...: true when OUT is missing or older than any DEP
 stale() {
   o=$1; shift
   [ -e "$o" ] || return 0

@@ -17,7 +17,8 @@
  *   function.
  *
  * Threading: a host is used by one thread at a time (calls on different hosts
- * may run in parallel on different threads).  Host ids come from a
+ * may run in parallel on different threads); the exception is
+ * wapc_host_interrupt(), which any thread may call at any time.  Host ids come from a
  * process-wide atomic counter; there is no other global mutable state.  The
  * host callback and the log hook run on the thread that called
  * wapc_host_call / wapc_host_load / wapc_host_replace_module; from inside
@@ -62,9 +63,9 @@ WAPC_API const char *wapc_version(void);
   X(ERR_HOST_CALLBACK, 7, "host callback failed")       /* a host call was answered with a failure */        \
   X(ERR_MISUSE, 8, "bad argument or misuse of the API") /* NULL, out-of-range, wrong order */                \
   X(ERR_NOMEM, 9, "out of memory")                                                                           \
-  X(ERR_DEADLINE, 10, "deadline exceeded")       /* reserved: call deadlines */                              \
-  X(ERR_INTERRUPTED, 11, "interrupted")          /* reserved: interrupting a running call */                 \
-  X(ERR_LIMIT, 12, "resource limit exceeded")    /* memory, fuel, module size limits */                      \
+  X(ERR_DEADLINE, 10, "deadline exceeded")       /* the call or initialisation timeout ran out */            \
+  X(ERR_INTERRUPTED, 11, "interrupted")          /* stopped by wapc_host_interrupt() */                      \
+  X(ERR_LIMIT, 12, "resource limit exceeded")    /* fuel, memory, size and module limits */                  \
   X(ERR_BUSY, 13, "host is busy")                /* re-entered from its callback; pool empty */              \
   X(ERR_PROVIDER, 14, "engine provider failure") /* a provider broke its contract */                         \
   X(ERR_IO, 15, "I/O error")
@@ -197,6 +198,31 @@ WAPC_API const char *wapc_host_engine_name(const wapc_host *host);
 WAPC_API const char *wapc_host_debug(wapc_host *host);
 
 /*
+ * Stop the guest code this host is running, from ANY thread (the one thing
+ * besides wapc_host_id that may be called on a host while another thread uses
+ * it).  What a caller may rely on:
+ * - The call in flight (or the initialisation run by wapc_host_load /
+ *   wapc_host_replace_module, or the re-initialisation after a trap) stops
+ *   at its next interruption point (a function entry or a loop back-edge:
+ *   within microseconds of guest code) and returns WAPC_ERR_INTERRUPTED with
+ *   the message "interrupted"; a load or hot swap stopped this way fails and
+ *   the old module keeps serving.  A host callback or log hook that is
+ *   running is not stopped: the guest stops when the hook returns into it.
+ * - A request made while the host runs no guest code stays pending and stops
+ *   the next guest code it runs; it is consumed by the first run it stops
+ *   (several requests before that count as one), so a request is never lost
+ *   by a race with the start of a call.
+ * - After an interrupted call the next call runs on a fresh instance (see
+ *   reset_after_trap).
+ * The host must stay alive until this returns (do not race it with
+ * wapc_host_free).  Not async-signal-safe (it takes a mutex).  Returns
+ * WAPC_OK; WAPC_ERR_MISUSE for NULL; WAPC_ERR_PROVIDER when the engine
+ * provider cannot interrupt (its `interrupt` entry is NULL).  It never
+ * touches wapc_host_last_error.
+ */
+WAPC_API wapc_status wapc_host_interrupt(wapc_host *host);
+
+/*
  * Free the host, its module and its provider.  NULL is a no-op.  Calling it
  * from the host's own callback defers the free until the running call
  * returns into the library.
@@ -248,14 +274,17 @@ typedef struct wapc_wasi_dir {
  */
 typedef struct wapc_builtin_options {
   size_t struct_size;
-  uint32_t max_memory_pages; /* cap on linear memory, 64 KiB pages (default 16384 = 1 GiB) */
-  uint32_t max_call_depth;   /* wasm frames; deeper recursion traps (default 10000) */
+  uint32_t max_memory_pages; /* cap on linear memory, 64 KiB pages (default 16384 = 1 GiB): memory.grow
+                                past it returns -1; a module whose initial memory exceeds it is
+                                refused at load with WAPC_ERR_LIMIT */
+  uint32_t max_call_depth;   /* wasm frames; deeper recursion traps "call stack exhausted" (default 10000) */
   uint32_t stack_slots;      /* value stack, 8-byte slots (default 1M = 8 MiB) */
   uint32_t max_table_elems;  /* cap on any table (default 10,000,000) */
   uint32_t max_functions;    /* cap on functions per module (default 1,000,000) */
-  uint32_t reset_after_trap; /* 1: after a trap the next call runs on a fresh instance of the
-                                module (initialised again), because the trap may have left the
-                                guest's own state corrupt; 0: keep the trapped instance (default 1) */
+  uint32_t reset_after_trap; /* 1: after a trap, a deadline, an interruption or an exceeded limit
+                                during a call, the next call runs on a fresh instance of the module
+                                (initialised again), because the stop may have left the guest's own
+                                state corrupt; 0: keep the stopped instance (default 1) */
 
   /*
    * WASI preview1, linked under "wasi_snapshot_preview1" and "wasi_unstable".
@@ -275,6 +304,28 @@ typedef struct wapc_builtin_options {
   const wapc_wasi_dir *wasi_dirs;
   size_t wasi_ndirs;
   wapc_stdio wasi_stdin, wasi_stdout, wasi_stderr;
+
+  /*
+   * Guardrails.  A stopped guest fails the call (or the load) with its own
+   * status and message: WAPC_ERR_DEADLINE "deadline exceeded",
+   * WAPC_ERR_INTERRUPTED "interrupted", WAPC_ERR_LIMIT "fuel exhausted" or
+   * "<what> of N bytes exceeds the limit of M bytes"; the next call then runs
+   * on a fresh instance (reset_after_trap).  Deadlines and fuel are off by
+   * default: a right value depends on the application (set them for
+   * untrusted code).  The size caps are on by default; 0 means the default.
+   */
+  uint32_t timeout_ms;      /* wall-clock limit of each wapc_host_call, ms; 0 = none (default) */
+  uint32_t init_timeout_ms; /* wall-clock limit of the whole initialisation (start section,
+                               _start, _initialize, wapc_init) of a load, hot swap or reset, ms;
+                               0 = none (default) */
+  uint64_t fuel;            /* instruction budget of each call and of each init step (about one unit
+                               per wasm instruction executed in loops); 0 = unlimited (default) */
+  uint32_t max_payload;     /* caller's operation name and payload, bytes: larger gives
+                               WAPC_ERR_LIMIT before the guest runs (default 64 MiB) */
+  uint32_t max_response;    /* guest response or guest error, bytes (default 64 MiB) */
+  uint32_t max_host_call;   /* payload, and binding/namespace/operation, of one __host_call, bytes
+                               (default 64 MiB) */
+  uint32_t max_log_line;    /* one __console_log line, bytes (default 1 MiB) */
 } wapc_builtin_options;
 
 WAPC_API void wapc_builtin_options_init(wapc_builtin_options *options);

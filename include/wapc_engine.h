@@ -24,7 +24,8 @@ extern "C" {
 /* The host as a provider sees it (opaque). */
 typedef struct wapc_engine_host wapc_engine_host;
 
-#define WAPC_ENGINE_ABI_VERSION 1
+/* 2 added `interrupt`; providers of version 1 (without it) are still accepted. */
+#define WAPC_ENGINE_ABI_VERSION 2
 
 /*
  * Errors: every function returns WAPC_OK or a status with the message set
@@ -63,6 +64,15 @@ struct wapc_engine_provider {
    * ("funcs: 12, memory pages: 2, ...") into buf like snprintf.
    */
   void (*describe)(void *self, char *buf, size_t len);
+
+  /*
+   * Optional (may be NULL; ABI version 2): wapc_host_interrupt().  Called
+   * from ANY thread, concurrently with init / call / replace on another; it
+   * must not call the accessors below.  Stop the guest code running now (the
+   * running function returns WAPC_ERR_INTERRUPTED), or, when none runs, the
+   * next guest code run; see wapc_host_interrupt() for the contract.
+   */
+  void (*interrupt)(void *self);
 };
 
 /* The host's id. */

@@ -9,11 +9,11 @@ enum { PUSH, LOAD, STORE, ADD, SUB, MUL, MOD, DUP, JZ, JMP, LT, AND, SHR, HALT }
 
 /* locals: 0 = i, 1 = acc, 2 = limit */
 static const int32_t program[] = {
-    /* 0 */ LOAD, 0, LOAD, 2, LT, JZ, 42,
-    /* 7 */ LOAD, 0, DUP, MUL, PUSH, 7, MOD, LOAD, 1, ADD, STORE, 1,
-    /* 19 */ LOAD, 0, PUSH, 1, AND, JZ, 33,
-    /* 26 */ LOAD, 1, PUSH, 3, ADD, STORE, 1,
-    /* 33 */ LOAD, 0, PUSH, 1, ADD, STORE, 0, JMP, 0,
+    /* 0 */ LOAD,  0, LOAD, 2,   LT,   JZ,    42,
+    /* 7 */ LOAD,  0, DUP,  MUL, PUSH, 7,     MOD, LOAD, 1, ADD, STORE, 1,
+    /* 19 */ LOAD, 0, PUSH, 1,   AND,  JZ,    33,
+    /* 26 */ LOAD, 1, PUSH, 3,   ADD,  STORE, 1,
+    /* 33 */ LOAD, 0, PUSH, 1,   ADD,  STORE, 0,   JMP,  0,
     /* 42 */ LOAD, 1, HALT};
 
 static int32_t run_vm(const int32_t *code, int32_t limit) {
@@ -28,7 +28,9 @@ static int32_t run_vm(const int32_t *code, int32_t limit) {
     case ADD: sp--, stack[sp - 1] = (int32_t)((uint32_t)stack[sp - 1] + (uint32_t)stack[sp]); break;
     case SUB: sp--, stack[sp - 1] = (int32_t)((uint32_t)stack[sp - 1] - (uint32_t)stack[sp]); break;
     case MUL: sp--, stack[sp - 1] = (int32_t)((uint32_t)stack[sp - 1] * (uint32_t)stack[sp]); break;
-    case MOD: sp--, stack[sp - 1] = stack[sp] ? (int32_t)((uint32_t)stack[sp - 1] % (uint32_t)stack[sp]) : 0; break;
+    case MOD:
+      sp--, stack[sp - 1] = stack[sp] ? (int32_t)((uint32_t)stack[sp - 1] % (uint32_t)stack[sp]) : 0;
+      break;
     case DUP: stack[sp] = stack[sp - 1], sp++; break;
     case JZ: {
       int32_t t = code[pc++];
@@ -45,6 +47,10 @@ static int32_t run_vm(const int32_t *code, int32_t limit) {
   }
 }
 
-uint32_t bench_default_n(void) { return 6000000; }
+uint32_t bench_default_n(void) {
+  return 6000000;
+}
 
-uint32_t bench_kernel(uint32_t n) { return (uint32_t)run_vm(program, (int32_t)n); }
+uint32_t bench_kernel(uint32_t n) {
+  return (uint32_t)run_vm(program, (int32_t)n);
+}

@@ -4,7 +4,9 @@
 #define N 128
 static double a[N][N], b[N][N], c[N][N];
 
-uint32_t bench_default_n(void) { return 200; }
+uint32_t bench_default_n(void) {
+  return 200;
+}
 
 uint32_t bench_kernel(uint32_t n) {
   for (int i = 0; i < N; i++)
@@ -17,7 +19,8 @@ uint32_t bench_kernel(uint32_t n) {
     for (int i = 0; i < N; i++)
       for (int j = 0; j < N; j++) {
         double s = 0;
-        for (int k = 0; k < N; k++) s += a[i][k] * b[k][j];
+        for (int k = 0; k < N; k++)
+          s += a[i][k] * b[k][j];
         c[i][j] = s;
       }
     acc += c[r % N][(r * 3) % N];

@@ -24,8 +24,12 @@ static void gsort(uint8_t *base, size_t n, size_t size, cmp_fn cmp) {
     swap_bytes(mid, hi - size, size);
     uint8_t *pivot = hi - size, *i = lo, *j = pivot;
     for (;;) {
-      do i += size; while (cmp(i, pivot) < 0);
-      do j -= size; while (cmp(pivot, j) < 0);
+      do
+        i += size;
+      while (cmp(i, pivot) < 0);
+      do
+        j -= size;
+      while (cmp(pivot, j) < 0);
       if (i >= j) break;
       swap_bytes(i, j, size);
     }
@@ -42,7 +46,8 @@ static void gsort(uint8_t *base, size_t n, size_t size, cmp_fn cmp) {
     }
   }
   for (size_t k = 1; k < n; k++)
-    for (uint8_t *p = base + k * size; p > base && cmp(p - size, p) > 0; p -= size) swap_bytes(p - size, p, size);
+    for (uint8_t *p = base + k * size; p > base && cmp(p - size, p) > 0; p -= size)
+      swap_bytes(p - size, p, size);
 }
 
 static int cmp_int(const void *a, const void *b) {
@@ -53,7 +58,9 @@ static int cmp_int(const void *a, const void *b) {
 #define COUNT 200000
 static int data[COUNT];
 
-uint32_t bench_default_n(void) { return 15; }
+uint32_t bench_default_n(void) {
+  return 15;
+}
 
 uint32_t bench_kernel(uint32_t n) {
   uint32_t x = 42, acc = 0;

@@ -16,7 +16,8 @@ static const uint32_t K[64] = {
 static void block(uint32_t h[8], const uint8_t *p) {
   uint32_t w[64];
   for (int i = 0; i < 16; i++)
-    w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 | (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+    w[i] =
+        (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 | (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
   for (int i = 16; i < 64; i++) {
     uint32_t s0 = ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3);
     uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
@@ -41,7 +42,9 @@ static void block(uint32_t h[8], const uint8_t *p) {
 #define LEN 65536
 static uint8_t buf[LEN];
 
-uint32_t bench_default_n(void) { return 1000; }
+uint32_t bench_default_n(void) {
+  return 1000;
+}
 
 uint32_t bench_kernel(uint32_t n) {
   uint32_t x = 12345;
@@ -53,10 +56,13 @@ uint32_t bench_kernel(uint32_t n) {
   for (uint32_t r = 0; r < n; r++) {
     static const uint32_t init[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                      0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-    for (int i = 0; i < 8; i++) h[i] = init[i];
-    for (uint32_t off = 0; off < LEN; off += 64) block(h, buf + off);
+    for (int i = 0; i < 8; i++)
+      h[i] = init[i];
+    for (uint32_t off = 0; off < LEN; off += 64)
+      block(h, buf + off);
     /* chain: the digest becomes part of the next message (padding omitted: a fixed-size benchmark) */
-    for (int i = 0; i < 8; i++) buf[(r * 32 + (uint32_t)i) % LEN] ^= (uint8_t)h[i];
+    for (int i = 0; i < 8; i++)
+      buf[(r * 32 + (uint32_t)i) % LEN] ^= (uint8_t)h[i];
   }
   return h[0] ^ h[7];
 }

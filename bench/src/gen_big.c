@@ -21,7 +21,8 @@ int main(int argc, char **argv) {
   printf("typedef unsigned int u32;\ntypedef unsigned long long u64;\n");
   printf("static u32 mem[4096];\nstatic double fmem[512];\n");
   for (int f = 0; f < n; f++) {
-    printf("__attribute__((noinline)) u32 f%d(u32 a, u32 b) {\n  u32 x = a ^ %uu, y = b + %uu;\n  double d = (double)a;\n",
+    printf("__attribute__((noinline)) u32 f%d(u32 a, u32 b) {\n  u32 x = a ^ %uu, y = b + %uu;\n  double d = "
+           "(double)a;\n",
            f, rnd(1u << 30), rnd(1000));
     int parts = 3 + (int)rnd(6);
     for (int p = 0; p < parts; p++) {
@@ -38,7 +39,8 @@ int main(int argc, char **argv) {
         printf("  }\n");
         break;
       case 2:
-        printf("  d = d * %u.5 + (double)y / (1.0 + (double)(x & 255)); fmem[x & 511] += d;\n  x += (u32)(long long)d;\n",
+        printf("  d = d * %u.5 + (double)y / (1.0 + (double)(x & 255)); fmem[x & 511] += d;\n  x += "
+               "(u32)(long long)d;\n",
                rnd(50));
         break;
       case 3:
@@ -48,8 +50,8 @@ int main(int argc, char **argv) {
         }
         /* fall through */
       case 4:
-        printf("  mem[(x ^ %uu) & 4095] = y; if (x > y) { y = x - y; } else { x = y - x + %uu; }\n", rnd(4096),
-               rnd(999));
+        printf("  mem[(x ^ %uu) & 4095] = y; if (x > y) { y = x - y; } else { x = y - x + %uu; }\n",
+               rnd(4096), rnd(999));
         break;
       default:
         printf("  while (y > %uu) { y = (y >> 1) ^ (x & %uu); x += y; }\n", 1 + rnd(1000), rnd(1u << 20));
@@ -59,7 +61,9 @@ int main(int argc, char **argv) {
     printf("  return x ^ y ^ (u32)(long long)fmem[(x + y) & 511];\n}\n");
   }
   printf("typedef u32 (*fn)(u32, u32);\nstatic const fn table[] = {");
-  for (int f = 0; f < n; f++) printf("%sf%d", f ? ", " : "", f);
-  printf("};\n__attribute__((export_name(\"run\"))) u32 run(u32 i, u32 a) { return table[i %% %d](a, i); }\n", n);
+  for (int f = 0; f < n; f++)
+    printf("%sf%d", f ? ", " : "", f);
+  printf("};\n__attribute__((export_name(\"run\"))) u32 run(u32 i, u32 a) { return table[i %% %d](a, i); }\n",
+         n);
   return 0;
 }

@@ -115,8 +115,8 @@ typedef struct metric {
 static metric metrics[64];
 static int nmetrics;
 
-static metric *add_metric(const char *section, const char *name, double value, const char *unit, const char *op,
-                          double target) {
+static metric *add_metric(const char *section, const char *name, double value, const char *unit,
+                          const char *op, double target) {
   if (nmetrics == (int)(sizeof metrics / sizeof metrics[0])) return &metrics[nmetrics - 1];
   metric *m = &metrics[nmetrics++];
   m->section = section, m->name = name, m->value = value, m->unit = unit, m->op = op, m->target = target;
@@ -133,7 +133,8 @@ static const char *met_str(const metric *m) {
 
 /* ---- compute ----------------------------------------------------------------- */
 
-static const char *const kernel_names[] = {"fib", "sieve", "matmul", "sha256", "crc32", "qsort", "nbody", "bytevm"};
+static const char *const kernel_names[] = {"fib",   "sieve", "matmul", "sha256",
+                                           "crc32", "qsort", "nbody",  "bytevm"};
 #define NKERNELS (int)(sizeof kernel_names / sizeof kernel_names[0])
 
 typedef struct kernel_result {
@@ -354,8 +355,8 @@ static void bench_compute(void) {
     double eng = use_run ? r->run_s : use_wasi ? r->wasi_s : r->export_s;
     bool ok = use_run ? r->run_ok : use_wasi ? r->wasi_ok : r->export_ok;
     r->ratio = ok ? eng / r->native_s : NAN;
-    printf("  %-7s n=%-8u native %7.3f s  engine %8.3f s  ratio %6.2fx  %s\n", r->name, r->n, r->native_s, eng,
-           r->ratio, ok ? "checksum ok" : "CHECKSUM MISMATCH OR FAILURE");
+    printf("  %-7s n=%-8u native %7.3f s  engine %8.3f s  ratio %6.2fx  %s\n", r->name, r->n, r->native_s,
+           eng, r->ratio, ok ? "checksum ok" : "CHECKSUM MISMATCH OR FAILURE");
     fflush(stdout);
     free(ewasm);
     free(wwasm);
@@ -420,7 +421,8 @@ static wapc_host *open_guest(const char *path) {
     return NULL;
   }
   wapc_host *h = NULL;
-  if (wapc_host_new_builtin(NULL, echo_callback, NULL, &h) != WAPC_OK || wapc_host_load(h, wasm, len) != WAPC_OK) {
+  if (wapc_host_new_builtin(NULL, echo_callback, NULL, &h) != WAPC_OK ||
+      wapc_host_load(h, wasm, len) != WAPC_OK) {
     fprintf(stderr, "  cannot load %s: %s\n", path, h ? wapc_host_last_error(h) : "no host");
     wapc_host_free(h);
     h = NULL;
@@ -435,7 +437,8 @@ static void bench_calls(void) {
   printf("== calls: in process through the public API, median of rounds, thread CPU time ==\n");
   fflush(stdout);
   static uint8_t big[65536];
-  for (size_t i = 0; i < sizeof big; i++) big[i] = (uint8_t)(i * 7);
+  for (size_t i = 0; i < sizeof big; i++)
+    big[i] = (uint8_t)(i * 7);
   const uint8_t *small = big;
   /* the guests' ping answers the host's response to a 16-byte host call */
   static const struct {
@@ -453,10 +456,11 @@ static void bench_calls(void) {
     }
     echo16[g] = e16;
     bool c = g == 0;
-    add_metric("calls", c ? "C guest: echo 16 B" : "AS guest: echo 16 B", e16 / 1e3, "us", c ? "<=" : NULL, 0.2);
+    add_metric("calls", c ? "C guest: echo 16 B" : "AS guest: echo 16 B", e16 / 1e3, "us", c ? "<=" : NULL,
+               0.2);
     add_metric("calls", c ? "C guest: echo 64 KiB" : "AS guest: echo 64 KiB", e64 / 1e3, "us", NULL, 0);
-    add_metric("calls", c ? "C guest: call with one host call" : "AS guest: call with one host call", hc / 1e3,
-               "us", c ? "<=" : NULL, 0.4);
+    add_metric("calls", c ? "C guest: call with one host call" : "AS guest: call with one host call",
+               hc / 1e3, "us", c ? "<=" : NULL, 0.4);
     if (c) {
       /* the floor for echo 64 KiB: two 64 KiB memcpy (payload in, response out) */
       static uint8_t a[65536], b[65536];
@@ -524,11 +528,12 @@ static void bench_load(void) {
       v[n++] = t;
     }
     double t = median(v, n);
-    metric *m = add_metric("load", "validate + compile throughput", (double)len / (t / 1e9) / 1e6, "MB/s", ">=", 100);
-    snprintf(m->note, sizeof m->note, "big.wasm %.2f MB, %u functions, %.1f ms", (double)len / 1e6, info.num_funcs,
-             t / 1e6);
-    m = add_metric("load", "compiled code / wasm code size", (double)info.compiled_bytes / (double)info.code_bytes,
-                   "x", "<=", 3);
+    metric *m =
+        add_metric("load", "validate + compile throughput", (double)len / (t / 1e9) / 1e6, "MB/s", ">=", 100);
+    snprintf(m->note, sizeof m->note, "big.wasm %.2f MB, %u functions, %.1f ms", (double)len / 1e6,
+             info.num_funcs, t / 1e6);
+    m = add_metric("load", "compiled code / wasm code size",
+                   (double)info.compiled_bytes / (double)info.code_bytes, "x", "<=", 3);
     snprintf(m->note, sizeof m->note, "%zu compiled bytes for %zu code bytes (big.wasm)", info.compiled_bytes,
              info.code_bytes);
     free(wasm);
@@ -547,8 +552,8 @@ static void bench_load(void) {
   if (mod) {
     vm_module_info info;
     vm_module_get_info(mod, &info);
-    metric *m = add_metric("load", "C guest: compiled / wasm code size", (double)info.compiled_bytes / (double)info.code_bytes,
-                           "x", "<=", 3);
+    metric *m = add_metric("load", "C guest: compiled / wasm code size",
+                           (double)info.compiled_bytes / (double)info.code_bytes, "x", "<=", 3);
     snprintf(m->note, sizeof m->note, "%zu / %zu bytes", info.compiled_bytes, info.code_bytes);
     double v[15];
     for (int r = 0; r < 15; r++) {
@@ -565,7 +570,8 @@ static void bench_load(void) {
       v[r] = (now_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / 200;
     }
     m = add_metric("load", "new instance from a compiled module", median(v, 15) / 1e3, "us", "<=", 20);
-    snprintf(m->note, sizeof m->note, "vm_store_new+vm_instantiate+free (vm.h; no public compiled-module API)");
+    snprintf(m->note, sizeof m->note,
+             "vm_store_new+vm_instantiate+free (vm.h; no public compiled-module API)");
 
     /* memory per instance: RSS growth over 200 live instances */
     enum { K = 200 };
@@ -579,7 +585,8 @@ static void bench_load(void) {
       free(ex);
     }
     double per = (rss_bytes() - rss0) / K;
-    for (int i = 0; i < K; i++) vm_store_free(stores[i]);
+    for (int i = 0; i < K; i++)
+      vm_store_free(stores[i]);
     m = add_metric("load", "memory per instance (RSS, instantiated)", per / 1024, "KiB", NULL, 0);
     snprintf(m->note, sizeof m->note, "C guest, %d instances, no call made", K);
     vm_module_free(mod);
@@ -596,7 +603,8 @@ static void bench_load(void) {
     }
     v[r] = (now_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / 50;
   }
-  metric *m = add_metric("load", "new host + load from bytes (public API)", median(v, 9) / 1e3, "us", NULL, 0);
+  metric *m =
+      add_metric("load", "new host + load from bytes (public API)", median(v, 9) / 1e3, "us", NULL, 0);
   snprintf(m->note, sizeof m->note, "C guest, %zu bytes: includes decode+validate+compile", len);
 
   /* memory per loaded host after one call, public API */
@@ -606,10 +614,12 @@ static void bench_load(void) {
   for (int i = 0; i < H; i++) {
     hosts[i] = NULL;
     if (wapc_host_new_builtin(NULL, echo_callback, NULL, &hosts[i]) != WAPC_OK) continue;
-    if (wapc_host_load(hosts[i], wasm, len) == WAPC_OK) wapc_host_call(hosts[i], "echo", 4, wasm, 16, NULL, NULL);
+    if (wapc_host_load(hosts[i], wasm, len) == WAPC_OK)
+      wapc_host_call(hosts[i], "echo", 4, wasm, 16, NULL, NULL);
   }
   double per = (rss_bytes() - rss0) / H;
-  for (int i = 0; i < H; i++) wapc_host_free(hosts[i]);
+  for (int i = 0; i < H; i++)
+    wapc_host_free(hosts[i]);
   m = add_metric("load", "memory per host (RSS, after one call)", per / 1024, "KiB", NULL, 0);
   snprintf(m->note, sizeof m->note, "C guest, %d hosts; each has its own compiled copy", H);
   free(wasm);
@@ -622,16 +632,20 @@ static void print_tables(void) {
     printf("\nCompute kernels (CPU time in s; native and %s: median of %d runs%s; ratio = %s / native "
            "gcc -O2; target <= 20x each)\n",
            primary_path, opt.runs, opt.all_paths ? ", every path too" : ", other paths: 1 run", primary_path);
-    printf("| kernel | n | native s | export s | wasi in-proc s | wapc run s | ratio | <= 20x | checksum |\n");
+    printf(
+        "| kernel | n | native s | export s | wasi in-proc s | wapc run s | ratio | <= 20x | checksum |\n");
     printf("|---|---|---|---|---|---|---|---|---|\n");
     for (int k = 0; k < NKERNELS; k++) {
       const kernel_result *r = &kernels[k];
       if (!r->name) continue;
-      bool ok = strcmp(primary_path, "wapc run") == 0   ? r->run_ok
+      bool ok = strcmp(primary_path, "wapc run") == 0 ? r->run_ok
                 : strcmp(primary_path, "export") == 0 ? r->export_ok
                                                       : r->wasi_ok;
-      printf("| %s | %u | %.3f | %.3f | %.3f | %.3f | %.2fx | %s | %s |\n", r->name, r->n, r->native_s, r->export_s,
-             r->wasi_s, r->run_s, r->ratio, isnan(r->ratio) ? "n/a" : r->ratio <= 20 ? "met" : "NOT MET",
+      printf("| %s | %u | %.3f | %.3f | %.3f | %.3f | %.2fx | %s | %s |\n", r->name, r->n, r->native_s,
+             r->export_s, r->wasi_s, r->run_s, r->ratio,
+             isnan(r->ratio)  ? "n/a"
+             : r->ratio <= 20 ? "met"
+                              : "NOT MET",
              ok ? "equal" : "DIFFERENT");
     }
   }
@@ -640,8 +654,8 @@ static void print_tables(void) {
     const metric *m = &metrics[i];
     char target[32] = "";
     if (m->op) snprintf(target, sizeof target, "%s %g %s", m->op, m->target, m->unit);
-    printf("| %s | %s | %.3f %s | %s | %s | %s |\n", m->section, m->name, m->value, m->unit, target, met_str(m),
-           m->note);
+    printf("| %s | %s | %.3f %s | %s | %s | %s |\n", m->section, m->name, m->value, m->unit, target,
+           met_str(m), m->note);
   }
   int unmet = 0, na = 0;
   for (int i = 0; i < nmetrics; i++) {
@@ -672,6 +686,23 @@ static void json_str(FILE *f, const char *s) {
   fputc('"', f);
 }
 
+/* The CPU's model name, for the record (empty when unknown). */
+static void cpu_model(char *out, size_t len) {
+  out[0] = 0;
+  FILE *f = fopen("/proc/cpuinfo", "r");
+  if (!f) return;
+  char line[512];
+  while (fgets(line, sizeof line, f)) {
+    char *colon = strchr(line, ':');
+    if (strncmp(line, "model name", 10) == 0 && colon) {
+      snprintf(out, len, "%s", colon + 2);
+      out[strcspn(out, "\n")] = 0;
+      break;
+    }
+  }
+  fclose(f);
+}
+
 static void write_json(void) {
   FILE *f = fopen(opt.json, "w");
   if (!f) {
@@ -680,6 +711,11 @@ static void write_json(void) {
   }
   fprintf(f, "{\n  \"library\": \"libwapc %s\",\n  \"runs\": %d,\n  \"scale\": ", wapc_version(), opt.runs);
   json_num(f, opt.scale);
+  char cpu[256];
+  cpu_model(cpu, sizeof cpu);
+  fprintf(f, ",\n  \"cpu\": ");
+  json_str(f, cpu);
+  fprintf(f, ",\n  \"cpus\": %ld,\n  \"time\": %lld", sysconf(_SC_NPROCESSORS_ONLN), (long long)time(NULL));
   fprintf(f, ",\n  \"engine_path\": ");
   json_str(f, primary_path);
   fprintf(f, ",\n  \"kernels\": [");
@@ -697,8 +733,9 @@ static void write_json(void) {
     json_num(f, r->run_s);
     fprintf(f, ", \"ratio\": ");
     json_num(f, r->ratio);
-    fprintf(f, ", \"native_checksum\": %u, \"export_ok\": %s, \"wasi_ok\": %s, \"run_ok\": %s}", r->native_sum,
-            r->export_ok ? "true" : "false", r->wasi_ok ? "true" : "false", r->run_ok ? "true" : "false");
+    fprintf(f, ", \"native_checksum\": %u, \"export_ok\": %s, \"wasi_ok\": %s, \"run_ok\": %s}",
+            r->native_sum, r->export_ok ? "true" : "false", r->wasi_ok ? "true" : "false",
+            r->run_ok ? "true" : "false");
     first = false;
   }
   fprintf(f, "\n  ],\n  \"metrics\": [");

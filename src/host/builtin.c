@@ -17,13 +17,23 @@
  *
  * After a trap the guest's own state (its shadow stack, allocator) may be
  * corrupt, so the next call first re-instantiates the module from the
- * compiled code (reset_after_trap).
+ * compiled code (reset_after_trap); a deadline, an interruption or an
+ * exceeded limit counts as a trap.
+ *
+ * Guardrails: the call timeout and fuel are the store's vm_config; the
+ * initialisation runs under its own deadline.  wapc_host_interrupt comes from
+ * any thread, while hot swap and reset replace the store on the calling
+ * thread, so the store that runs guest code is published under a mutex
+ * (`running`) and a request made while nothing runs is kept (`pending`) for
+ * the next run.  Size caps are checked in the imports before anything is
+ * copied, so an over-size request never reaches an allocator.
  */
 #include "wapc_engine.h"
 #include "vm/vm.h"
 #include "wasi/wasi.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -49,6 +59,13 @@ typedef struct builtin {
   wasi_config *wasi;
   bool command;  /* wapc_wasi_run: no host, WASI imports only, no waPC exports */
   char msg[512]; /* messages when there is no host (wapc_wasi_run) */
+  uint64_t init_timeout_ns;
+  bool limit_hit; /* an import trapped on a size cap: the failure is WAPC_ERR_LIMIT */
+
+  /* Interruption, shared with other threads: both fields under `lock`. */
+  pthread_mutex_t lock;
+  vm_store *running; /* the store running guest code now, or NULL */
+  bool pending;      /* an interrupt request not yet consumed by a stopped run */
 } builtin;
 
 /* Set the failure message (on the host, or in b->msg without one); returns `st`. */
@@ -86,6 +103,13 @@ static vm_result oom(vm_store *s) {
   return vm_store_trap_msg(s, "out of memory");
 }
 
+/* A size cap refused a guest request: a trap that the call reports as WAPC_ERR_LIMIT. */
+static vm_result too_large(builtin *b, vm_store *s, const char *what, uint64_t len, uint32_t limit) {
+  b->limit_hit = true;
+  return vm_store_trap_msg(s, "%s of %" PRIu64 " bytes exceeds the limit of %" PRIu32 " bytes", what, len,
+                           limit);
+}
+
 static vm_result imp_guest_request(vm_store *s, vm_instance *caller, void *user, uint64_t *args) {
   builtin *b = user;
   vm_memory *m = memory_of(caller);
@@ -105,6 +129,7 @@ static vm_result imp_guest_response(vm_store *s, vm_instance *caller, void *user
   builtin *b = user;
   vm_memory *m = memory_of(caller);
   if (!in_range(m, ARG(0), ARG(1))) return vm_store_trap(s, VM_TRAP_MEMORY_OOB);
+  if (ARG(1) > b->opts.max_response) return too_large(b, s, "guest response", ARG(1), b->opts.max_response);
   if (wapc_engine_set_guest_response(b->host, vm_memory_data(m) + ARG(0), ARG(1)) != WAPC_OK) return oom(s);
   return VM_OK;
 }
@@ -113,6 +138,7 @@ static vm_result imp_guest_error(vm_store *s, vm_instance *caller, void *user, u
   builtin *b = user;
   vm_memory *m = memory_of(caller);
   if (!in_range(m, ARG(0), ARG(1))) return vm_store_trap(s, VM_TRAP_MEMORY_OOB);
+  if (ARG(1) > b->opts.max_response) return too_large(b, s, "guest error", ARG(1), b->opts.max_response);
   if (wapc_engine_set_guest_error(b->host, vm_memory_data(m) + ARG(0), ARG(1)) != WAPC_OK) return oom(s);
   return VM_OK;
 }
@@ -123,6 +149,11 @@ static vm_result imp_host_call(vm_store *s, vm_instance *caller, void *user, uin
   if (!in_range(m, ARG(0), ARG(1)) || !in_range(m, ARG(2), ARG(3)) || !in_range(m, ARG(4), ARG(5)) ||
       !in_range(m, ARG(6), ARG(7)))
     return vm_store_trap(s, VM_TRAP_MEMORY_OOB);
+  uint32_t cap = b->opts.max_host_call;
+  if (ARG(7) > cap) return too_large(b, s, "host call payload", ARG(7), cap);
+  /* The three names are copied by the host: they share the cap. */
+  uint64_t names = (uint64_t)ARG(1) + ARG(3) + ARG(5);
+  if (names > cap) return too_large(b, s, "host call binding, namespace and operation", names, cap);
   const uint8_t *base = vm_memory_data(m);
   wapc_status st = wapc_engine_host_call(b->host, base + ARG(0), ARG(1), base + ARG(2), ARG(3), base + ARG(4),
                                          ARG(5), base + ARG(6), ARG(7));
@@ -176,6 +207,7 @@ static vm_result imp_console_log(vm_store *s, vm_instance *caller, void *user, u
   builtin *b = user;
   vm_memory *m = memory_of(caller);
   if (!in_range(m, ARG(0), ARG(1))) return vm_store_trap(s, VM_TRAP_MEMORY_OOB);
+  if (ARG(1) > b->opts.max_log_line) return too_large(b, s, "log line", ARG(1), b->opts.max_log_line);
   wapc_engine_console_log(b->host, vm_memory_data(m) + ARG(0), ARG(1));
   return VM_OK;
 }
@@ -261,9 +293,57 @@ static const char *kind_name(uint8_t kind) {
   }
 }
 
+/* The status of a guardrail stop, or WAPC_OK for any other error. */
+static wapc_status guard_status(const vm_error *e) {
+  if (e->result != VM_ERR_TRAP) return WAPC_OK;
+  switch (e->trap) {
+  case VM_TRAP_DEADLINE: return WAPC_ERR_DEADLINE;
+  case VM_TRAP_INTERRUPTED: return WAPC_ERR_INTERRUPTED;
+  case VM_TRAP_FUEL: return WAPC_ERR_LIMIT;
+  default: return WAPC_OK;
+  }
+}
+
+static const char *error_text(const vm_error *e) {
+  return e->message[0] ? e->message : vm_trap_message(e->trap);
+}
+
+/* ---- interruption ------------------------------------------------------------------ */
+
+/* Publish the store about to run guest code (NULL: none runs); a pending request applies to it. */
+static void set_running(builtin *b, vm_store *s) {
+  pthread_mutex_lock(&b->lock);
+  b->running = s;
+  if (s && b->pending) vm_store_interrupt(s);
+  pthread_mutex_unlock(&b->lock);
+}
+
+/* A run ended: an interruption consumed the request. */
+static void run_ended(builtin *b, const vm_error *e) {
+  if (e && e->result == VM_ERR_TRAP && e->trap == VM_TRAP_INTERRUPTED) {
+    pthread_mutex_lock(&b->lock);
+    b->pending = false;
+    pthread_mutex_unlock(&b->lock);
+  }
+}
+
+static void builtin_interrupt(void *self) {
+  builtin *b = self;
+  pthread_mutex_lock(&b->lock);
+  b->pending = true;
+  if (b->running) vm_store_interrupt(b->running);
+  pthread_mutex_unlock(&b->lock);
+}
+
 /* Engine failures as waPC statuses, with the engine's message. */
 static wapc_status from_vm_error(builtin *b, const vm_error *e, const char *context) {
   char text[320];
+  wapc_status gst = guard_status(e);
+  if (gst != WAPC_OK) {
+    if (b->limit_hit) gst = WAPC_ERR_LIMIT;
+    return fail(b, gst, "%s failed: %s", context, error_text(e));
+  }
+  if (e->result == VM_ERR_TRAP && b->limit_hit) return fail(b, WAPC_ERR_LIMIT, "%s failed: %s", context, error_text(e));
   vm_error_format(e, text, sizeof text);
   switch (e->result) {
   case VM_ERR_MALFORMED: return fail(b, WAPC_ERR_MALFORMED, "%s", text);
@@ -372,10 +452,27 @@ static bool module_exports(const vm_module *m, const char *name, uint8_t kind) {
   return false;
 }
 
+/*
+ * Give the next init step what is left of the initialisation deadline
+ * (`deadline` 0: none); false when nothing is left.
+ */
+static bool init_budget(builtin *b, guest *g, uint64_t deadline) {
+  if (!deadline) {
+    vm_store_set_timeout(g->store, 0);
+    return true;
+  }
+  uint64_t now = vm_monotonic_ns();
+  if (now >= deadline) return false;
+  vm_store_set_timeout(g->store, deadline - now);
+  (void)b;
+  return true;
+}
+
 /* Run an optional init export: it must be a () -> () function. */
-static wapc_status run_init_export(builtin *b, guest *g, const char *name) {
+static wapc_status run_init_export(builtin *b, guest *g, const char *name, uint64_t deadline) {
   vm_extern x;
   if (!vm_instance_export(g->inst, name, strlen(name), &x)) return WAPC_OK;
+  if (!init_budget(b, g, deadline)) return fail(b, WAPC_ERR_DEADLINE, "%s failed: deadline exceeded", name);
   if (x.kind != VM_EXTERN_FUNC)
     return fail(b, WAPC_ERR_INIT, "export \"%s\" is a %s, expected a function", name, kind_name(x.kind));
   const vm_functype *t = vm_func_type(x.u.func);
@@ -386,8 +483,10 @@ static wapc_status run_init_export(builtin *b, guest *g, const char *name) {
   }
   uint64_t slot[1] = {0};
   wasi_clear_exit(g->wasi);
+  b->limit_hit = false;
   if (vm_invoke(g->store, x.u.func, slot) != VM_OK) {
     const vm_error *e = vm_store_error(g->store);
+    run_ended(b, e);
     uint32_t code;
     if (e->result == VM_ERR_TRAP && e->trap == VM_TRAP_EXIT && wasi_exited(g->wasi, &code)) {
       wasi_clear_exit(g->wasi);
@@ -402,6 +501,11 @@ static wapc_status run_init_export(builtin *b, guest *g, const char *name) {
 
 /* Instantiate g->module in a new store and initialise it; on failure g->store is freed. */
 static wapc_status instantiate(builtin *b, guest *g) {
+  uint64_t deadline = 0;
+  if (b->init_timeout_ns) {
+    uint64_t now = vm_monotonic_ns();
+    deadline = b->init_timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + b->init_timeout_ns;
+  }
   g->store = vm_store_new(&b->cfg);
   g->wasi = wasi_ctx_new(b->wasi, b->host ? wapc_engine_host_id(b->host) : 0);
   if (!g->store || !g->wasi) {
@@ -411,12 +515,16 @@ static wapc_status instantiate(builtin *b, guest *g) {
     g->wasi = NULL;
     return fail(b, WAPC_ERR_NOMEM, "out of memory");
   }
+  set_running(b, g->store);
   vm_extern *ext = NULL;
   wapc_status st = link_imports(b, g, &ext);
   if (st == WAPC_OK) {
     vm_error err;
     vm_error_clear(&err);
+    init_budget(b, g, deadline); /* just computed: cannot have run out */
+    b->limit_hit = false;
     g->inst = vm_instantiate(g->store, g->module, ext, vm_module_num_imports(g->module), &err);
+    if (!g->inst) run_ended(b, &err);
     uint32_t code;
     if (!g->inst && err.result == VM_ERR_TRAP && err.trap == VM_TRAP_EXIT && wasi_exited(g->wasi, &code))
       st = fail(b, WAPC_ERR_INIT, "start function exited with code %" PRIu32, code);
@@ -439,10 +547,13 @@ static wapc_status instantiate(builtin *b, guest *g) {
     }
   }
   if (!b->command) {
-    if (st == WAPC_OK) st = run_init_export(b, g, "_start");
-    if (st == WAPC_OK) st = run_init_export(b, g, "_initialize");
-    if (st == WAPC_OK) st = run_init_export(b, g, "wapc_init");
+    if (st == WAPC_OK) st = run_init_export(b, g, "_start", deadline);
+    if (st == WAPC_OK) st = run_init_export(b, g, "_initialize", deadline);
+    if (st == WAPC_OK) st = run_init_export(b, g, "wapc_init", deadline);
   }
+  set_running(b, NULL);
+  /* Calls run under the call timeout. */
+  if (g->store) vm_store_set_timeout(g->store, b->cfg.timeout_ns);
   if (st != WAPC_OK) {
     vm_store_free(g->store);
     wasi_ctx_free(g->wasi);
@@ -520,21 +631,32 @@ static wapc_status reset_instance(builtin *b) {
 static wapc_status builtin_call(void *self, uint32_t op_len, uint32_t msg_len, int32_t *guest_ret) {
   builtin *b = self;
   if (!b->cur.guest_call) return fail(b, WAPC_ERR_MISUSE, "no module is loaded");
+  if (msg_len > b->opts.max_payload)
+    return fail(b, WAPC_ERR_LIMIT, "payload of %" PRIu32 " bytes exceeds the limit of %" PRIu32 " bytes",
+                msg_len, b->opts.max_payload);
+  if (op_len > b->opts.max_payload)
+    return fail(b, WAPC_ERR_LIMIT, "operation of %" PRIu32 " bytes exceeds the limit of %" PRIu32 " bytes",
+                op_len, b->opts.max_payload);
   if (b->poisoned) {
     wapc_status st = reset_instance(b);
     if (st != WAPC_OK) return st;
   }
   uint64_t ar[2] = {op_len, msg_len};
   wasi_clear_exit(b->cur.wasi);
+  b->limit_hit = false;
+  set_running(b, b->cur.store);
   vm_result r = vm_invoke(b->cur.store, b->cur.guest_call, ar);
+  set_running(b, NULL);
   if (r == VM_OK) {
     *guest_ret = (int32_t)(uint32_t)ar[0];
     return WAPC_OK;
   }
   const vm_error *e = vm_store_error(b->cur.store);
-  const char *text = e->message[0] ? e->message : vm_trap_message(e->trap);
+  run_ended(b, e);
+  const char *text = error_text(e);
+  /* Whatever stopped the call may have left the guest's state half-updated. */
+  if (b->opts.reset_after_trap) b->poisoned = true;
   if (r == VM_ERR_TRAP) {
-    if (b->opts.reset_after_trap) b->poisoned = true;
     uint32_t code;
     if (e->trap == VM_TRAP_EXIT && wasi_exited(b->cur.wasi, &code)) {
       /* proc_exit in the middle of a call: the guest is gone; the next call gets a fresh instance. */
@@ -542,12 +664,9 @@ static wapc_status builtin_call(void *self, uint32_t op_len, uint32_t msg_len, i
       b->poisoned = true;
       return fail(b, WAPC_ERR_TRAP, "exited with code %" PRIu32, code);
     }
-    switch (e->trap) {
-    case VM_TRAP_DEADLINE: return fail(b, WAPC_ERR_DEADLINE, "%s", text);
-    case VM_TRAP_INTERRUPTED: return fail(b, WAPC_ERR_INTERRUPTED, "%s", text);
-    case VM_TRAP_FUEL: return fail(b, WAPC_ERR_LIMIT, "%s", text);
-    default: return fail(b, WAPC_ERR_TRAP, "%s", text);
-    }
+    wapc_status gst = guard_status(e);
+    if (gst != WAPC_OK) return fail(b, gst, "%s", text);
+    return fail(b, b->limit_hit ? WAPC_ERR_LIMIT : WAPC_ERR_TRAP, "%s", text);
   }
   if (r == VM_ERR_NOMEM) return fail(b, WAPC_ERR_NOMEM, "%s", text);
   if (r == VM_ERR_LIMIT) return fail(b, WAPC_ERR_LIMIT, "%s", text);
@@ -559,6 +678,7 @@ static void builtin_destroy(void *self) {
   if (!b) return;
   guest_free(&b->cur);
   wasi_config_free(b->wasi);
+  pthread_mutex_destroy(&b->lock);
   free(b);
 }
 
@@ -592,6 +712,10 @@ void wapc_builtin_options_init(wapc_builtin_options *o) {
   o->max_table_elems = 10000000;
   o->max_functions = 1000000;
   o->reset_after_trap = 1;
+  o->max_payload = 64u << 20;
+  o->max_response = 64u << 20;
+  o->max_host_call = 64u << 20;
+  o->max_log_line = 1u << 20;
 }
 
 /* A provider state from `options` (NULL: defaults); the WASI configuration is copied and opened. */
@@ -604,6 +728,10 @@ static wapc_status builtin_new(const wapc_builtin_options *options, builtin **ou
   }
   builtin *b = calloc(1, sizeof *b);
   if (!b) return WAPC_ERR_NOMEM;
+  if (pthread_mutex_init(&b->lock, NULL) != 0) {
+    free(b);
+    return WAPC_ERR_NOMEM;
+  }
   wapc_builtin_options_init(&b->opts);
   if (options) {
     /* Read only the fields the caller's version of the struct has; the rest keep their defaults. */
@@ -613,6 +741,7 @@ static wapc_status builtin_new(const wapc_builtin_options *options, builtin **ou
   }
   wapc_status st = wasi_config_new(&b->opts, &b->wasi, msg, msglen);
   if (st != WAPC_OK) {
+    pthread_mutex_destroy(&b->lock);
     free(b);
     return st;
   }
@@ -629,6 +758,13 @@ static wapc_status builtin_new(const wapc_builtin_options *options, builtin **ou
   b->cfg.stack_slots = b->opts.stack_slots ? b->opts.stack_slots : def.stack_slots;
   b->cfg.max_table_elems = b->opts.max_table_elems ? b->opts.max_table_elems : def.max_table_elems;
   b->cfg.max_functions = b->opts.max_functions ? b->opts.max_functions : def.max_functions;
+  if (!b->opts.max_payload) b->opts.max_payload = def.max_payload;
+  if (!b->opts.max_response) b->opts.max_response = def.max_response;
+  if (!b->opts.max_host_call) b->opts.max_host_call = def.max_host_call;
+  if (!b->opts.max_log_line) b->opts.max_log_line = def.max_log_line;
+  b->cfg.timeout_ns = (uint64_t)b->opts.timeout_ms * 1000000u;
+  b->init_timeout_ns = (uint64_t)b->opts.init_timeout_ms * 1000000u;
+  b->cfg.fuel = b->opts.fuel;
   *out = b;
   return WAPC_OK;
 }
@@ -649,6 +785,7 @@ wapc_status wapc_builtin_provider(const wapc_builtin_options *options, wapc_engi
   out->replace = builtin_replace;
   out->destroy = builtin_destroy;
   out->describe = builtin_describe;
+  out->interrupt = builtin_interrupt;
   return WAPC_OK;
 }
 
@@ -684,8 +821,10 @@ wapc_status wapc_wasi_run(const wapc_builtin_options *options, const uint8_t *mo
         uint32_t code;
         if (e->result == VM_ERR_TRAP && e->trap == VM_TRAP_EXIT && wasi_exited(g.wasi, &code)) {
           if (exit_code) *exit_code = (int)code;
+        } else if (guard_status(e) != WAPC_OK) {
+          st = fail(b, guard_status(e), "%s", error_text(e));
         } else if (e->result == VM_ERR_TRAP) {
-          st = fail(b, WAPC_ERR_TRAP, "trap: %s", e->message[0] ? e->message : vm_trap_message(e->trap));
+          st = fail(b, WAPC_ERR_TRAP, "trap: %s", error_text(e));
         } else {
           st = from_vm_error(b, e, "_start");
         }
@@ -695,6 +834,7 @@ wapc_status wapc_wasi_run(const wapc_builtin_options *options, const uint8_t *mo
   }
   if (st != WAPC_OK) snprintf(message, message_len, "%s", b->msg);
   wasi_config_free(b->wasi);
+  pthread_mutex_destroy(&b->lock);
   free(b);
   return st;
 }

@@ -13,6 +13,7 @@
 
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -148,7 +149,8 @@ static void ensure_message(wapc_host *h, wapc_status st) {
 /* ---- hosts ------------------------------------------------------------------------ */
 
 static bool provider_ok(const wapc_engine_provider *p) {
-  return p->abi_version == WAPC_ENGINE_ABI_VERSION && p->init && p->call && p->replace && p->destroy;
+  return (p->abi_version == 1 || p->abi_version == WAPC_ENGINE_ABI_VERSION) && p->init && p->call &&
+         p->replace && p->destroy;
 }
 
 wapc_status wapc_host_new(const wapc_engine_provider *provider, wapc_host_callback callback, void *user,
@@ -166,7 +168,9 @@ wapc_status wapc_host_new(const wapc_engine_provider *provider, wapc_host_callba
     return WAPC_ERR_NOMEM;
   }
   h->engine.host = h;
-  h->prov = *provider;
+  /* A version-1 provider struct ends before `interrupt`: copy only what it has. */
+  memcpy(&h->prov, provider,
+         provider->abi_version == 1 ? offsetof(wapc_engine_provider, interrupt) : sizeof h->prov);
   if (!h->prov.name) h->prov.name = "";
   h->id = atomic_fetch_add(&next_host_id, 1);
   h->callback = callback;
@@ -203,6 +207,14 @@ void wapc_host_free(wapc_host *h) {
     return;
   }
   host_destroy(h);
+}
+
+wapc_status wapc_host_interrupt(wapc_host *h) {
+  /* Only fields fixed at creation are read here: another thread may be inside a call. */
+  if (!h) return WAPC_ERR_MISUSE;
+  if (!h->prov.interrupt) return WAPC_ERR_PROVIDER;
+  h->prov.interrupt(h->prov.self);
+  return WAPC_OK;
 }
 
 /* Leave the provider; true when the host was freed meanwhile (from its callback). */

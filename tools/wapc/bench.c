@@ -100,16 +100,12 @@ static void echo_host(void *user, uint64_t host_id, wapc_str binding, wapc_str n
 static int exit_for(wapc_status st) {
   switch (st) {
   case WAPC_ERR_GUEST:
-  case WAPC_ERR_HOST_CALLBACK:
-    return B_EXIT_GUEST;
+  case WAPC_ERR_HOST_CALLBACK: return B_EXIT_GUEST;
   case WAPC_ERR_TRAP:
-  case WAPC_ERR_INTERRUPTED:
-    return B_EXIT_TRAP;
+  case WAPC_ERR_INTERRUPTED: return B_EXIT_TRAP;
   case WAPC_ERR_DEADLINE:
-  case WAPC_ERR_LIMIT:
-    return B_EXIT_LIMIT;
-  default:
-    return B_EXIT_MODULE;
+  case WAPC_ERR_LIMIT: return B_EXIT_LIMIT;
+  default: return B_EXIT_MODULE;
   }
 }
 
@@ -188,7 +184,8 @@ int wapc_bench_main(int argc, char **argv) {
       fprintf(stderr, "wapc bench: out of memory\n");
       return B_EXIT_LIMIT;
     }
-    for (size_t i = 0; i < (size_t)size; i++) owned[i] = (uint8_t)('a' + i % 26);
+    for (size_t i = 0; i < (size_t)size; i++)
+      owned[i] = (uint8_t)('a' + i % 26);
     payload = owned;
     payload_len = (size_t)size;
   } else if (npos == 3) {
@@ -210,7 +207,8 @@ int wapc_bench_main(int argc, char **argv) {
   if (st == WAPC_OK) st = wapc_host_load(host, mod, mod_len);
   free(mod);
   if (st != WAPC_OK) {
-    fprintf(stderr, "wapc bench: %s: %s\n", wapc_status_str(st), host ? wapc_host_last_error(host) : "no host");
+    fprintf(stderr, "wapc bench: %s: %s\n", wapc_status_str(st),
+            host ? wapc_host_last_error(host) : "no host");
     rc = st == WAPC_ERR_NOMEM || st == WAPC_ERR_LIMIT ? B_EXIT_LIMIT : B_EXIT_MODULE;
     goto done;
   }
@@ -239,11 +237,13 @@ int wapc_bench_main(int argc, char **argv) {
   }
   uint64_t total = mono_ns() - total0;
   double sum = 0;
-  for (unsigned long long i = 0; i < calls; i++) sum += (double)samples[i];
+  for (unsigned long long i = 0; i < calls; i++)
+    sum += (double)samples[i];
   qsort(samples, (size_t)calls, sizeof samples[0], cmp_u64);
   size_t n = (size_t)calls;
   double med = n % 2 ? (double)samples[n / 2] : ((double)samples[n / 2 - 1] + (double)samples[n / 2]) / 2;
-  printf("module %s, operation %s, payload %zu bytes, response %zu bytes\n", pos[0], op, payload_len, resp_len);
+  printf("module %s, operation %s, payload %zu bytes, response %zu bytes\n", pos[0], op, payload_len,
+         resp_len);
   printf("%llu warm-up calls, %llu measured calls in %.3f ms (clock read cost %llu ns, subtracted)\n", warmup,
          calls, (double)total / 1e6, (unsigned long long)overhead);
   printf("min=%llu p90=%llu p99=%llu max=%llu ns\n", (unsigned long long)samples[0],
