@@ -25,8 +25,11 @@
  * any thread, while hot swap and reset replace the store on the calling
  * thread, so the store that runs guest code is published under a mutex
  * (`running`) and a request made while nothing runs is kept (`pending`) for
- * the next run.  Size caps are checked in the imports before anything is
- * copied, so an over-size request never reaches an allocator.
+ * the next run.  The engine sees a request at its interruption points; the
+ * imports check it too (on entry to __guest_request, after the host callback
+ * and the log hook), so a waPC call is stopped even when it is too short to
+ * reach one.  The end of a run consumes the request, however the run ends.  Size caps are checked in the
+ * imports before anything is copied, so an over-size request never reaches an allocator.
  */
 #include "wapc_engine.h"
 #include "vm/vm.h"
@@ -35,6 +38,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -62,10 +66,10 @@ typedef struct builtin {
   uint64_t init_timeout_ns;
   bool limit_hit; /* an import trapped on a size cap: the failure is WAPC_ERR_LIMIT */
 
-  /* Interruption, shared with other threads: both fields under `lock`. */
+  /* Interruption, shared with other threads: both fields are written under `lock`. */
   pthread_mutex_t lock;
-  vm_store *running; /* the store running guest code now, or NULL */
-  bool pending;      /* an interrupt request not yet consumed by a stopped run */
+  vm_store *running;   /* the store running guest code now, or NULL */
+  atomic_bool pending; /* a request not yet consumed by the end of a run; the imports read it */
 } builtin;
 
 /* Set the failure message (on the host, or in b->msg without one); returns `st`. */
@@ -110,8 +114,14 @@ static vm_result too_large(builtin *b, vm_store *s, const char *what, uint64_t l
                            limit);
 }
 
+/* A request from wapc_host_interrupt, seen by an import: stop the guest here. */
+static bool interrupt_pending(builtin *b) {
+  return atomic_load_explicit(&b->pending, memory_order_relaxed);
+}
+
 static vm_result imp_guest_request(vm_store *s, vm_instance *caller, void *user, uint64_t *args) {
   builtin *b = user;
+  if (interrupt_pending(b)) return vm_store_trap(s, VM_TRAP_INTERRUPTED);
   vm_memory *m = memory_of(caller);
   const uint8_t *op, *payload;
   size_t op_len, payload_len;
@@ -157,6 +167,7 @@ static vm_result imp_host_call(vm_store *s, vm_instance *caller, void *user, uin
   const uint8_t *base = vm_memory_data(m);
   wapc_status st = wapc_engine_host_call(b->host, base + ARG(0), ARG(1), base + ARG(2), ARG(3), base + ARG(4),
                                          ARG(5), base + ARG(6), ARG(7));
+  if (interrupt_pending(b)) return vm_store_trap(s, VM_TRAP_INTERRUPTED);
   args[0] = st == WAPC_OK ? 1 : 0;
   return VM_OK;
 }
@@ -209,6 +220,7 @@ static vm_result imp_console_log(vm_store *s, vm_instance *caller, void *user, u
   if (!in_range(m, ARG(0), ARG(1))) return vm_store_trap(s, VM_TRAP_MEMORY_OOB);
   if (ARG(1) > b->opts.max_log_line) return too_large(b, s, "log line", ARG(1), b->opts.max_log_line);
   wapc_engine_console_log(b->host, vm_memory_data(m) + ARG(0), ARG(1));
+  if (interrupt_pending(b)) return vm_store_trap(s, VM_TRAP_INTERRUPTED);
   return VM_OK;
 }
 
@@ -310,27 +322,26 @@ static const char *error_text(const vm_error *e) {
 
 /* ---- interruption ------------------------------------------------------------------ */
 
-/* Publish the store about to run guest code (NULL: none runs); a pending request applies to it. */
+/*
+ * Publish the store about to run guest code, where a pending request applies
+ * at once; NULL: the run ended, which consumes the request (stopped or not).
+ */
 static void set_running(builtin *b, vm_store *s) {
   pthread_mutex_lock(&b->lock);
-  b->running = s;
-  if (s && b->pending) vm_store_interrupt(s);
-  pthread_mutex_unlock(&b->lock);
-}
-
-/* A run ended: an interruption consumed the request. */
-static void run_ended(builtin *b, const vm_error *e) {
-  if (e && e->result == VM_ERR_TRAP && e->trap == VM_TRAP_INTERRUPTED) {
-    pthread_mutex_lock(&b->lock);
-    b->pending = false;
-    pthread_mutex_unlock(&b->lock);
+  if (s) {
+    if (atomic_load(&b->pending)) vm_store_interrupt(s);
+  } else {
+    atomic_store(&b->pending, false);
+    if (b->running) vm_store_clear_interrupt(b->running);
   }
+  b->running = s;
+  pthread_mutex_unlock(&b->lock);
 }
 
 static void builtin_interrupt(void *self) {
   builtin *b = self;
   pthread_mutex_lock(&b->lock);
-  b->pending = true;
+  atomic_store(&b->pending, true);
   if (b->running) vm_store_interrupt(b->running);
   pthread_mutex_unlock(&b->lock);
 }
@@ -343,7 +354,8 @@ static wapc_status from_vm_error(builtin *b, const vm_error *e, const char *cont
     if (b->limit_hit) gst = WAPC_ERR_LIMIT;
     return fail(b, gst, "%s failed: %s", context, error_text(e));
   }
-  if (e->result == VM_ERR_TRAP && b->limit_hit) return fail(b, WAPC_ERR_LIMIT, "%s failed: %s", context, error_text(e));
+  if (e->result == VM_ERR_TRAP && b->limit_hit)
+    return fail(b, WAPC_ERR_LIMIT, "%s failed: %s", context, error_text(e));
   vm_error_format(e, text, sizeof text);
   switch (e->result) {
   case VM_ERR_MALFORMED: return fail(b, WAPC_ERR_MALFORMED, "%s", text);
@@ -442,14 +454,39 @@ static wapc_status link_imports(builtin *b, guest *g, vm_extern **out) {
   return WAPC_OK;
 }
 
-static bool module_exports(const vm_module *m, const char *name, uint8_t kind) {
+/* Find an export of `kind` by name; its index in *index when found. */
+static bool find_export(const vm_module *m, const char *name, uint8_t kind, uint32_t *index) {
   uint32_t n = vm_module_num_exports(m);
   for (uint32_t i = 0; i < n; i++) {
     vm_export_desc d;
     vm_module_export(m, i, &d);
-    if (d.kind == kind && name_is(d.name, d.name_len, name)) return true;
+    if (d.kind == kind && name_is(d.name, d.name_len, name)) {
+      if (index) *index = d.index;
+      return true;
+    }
   }
   return false;
+}
+
+static bool module_exports(const vm_module *m, const char *name, uint8_t kind) {
+  return find_export(m, name, kind, NULL);
+}
+
+static const uint8_t guest_call_types[3] = {VM_I32, VM_I32, VM_I32};
+static const vm_functype guest_call_type = {2, 1, guest_call_types};
+
+/* `__guest_call` must exist with type (i32, i32) -> i32: checked on the module, before anything runs. */
+static wapc_status check_guest_call(builtin *b, const vm_module *m) {
+  uint32_t index;
+  if (!find_export(m, "__guest_call", VM_EXTERN_FUNC, &index))
+    return fail(b, WAPC_ERR_LINK, "module does not export function \"__guest_call\"");
+  const vm_functype *t = vm_module_func_type(m, index);
+  if (!t || !vm_functype_equal(t, &guest_call_type)) {
+    char got[256] = "?";
+    if (t) format_functype(t, got, sizeof got);
+    return fail(b, WAPC_ERR_LINK, "export \"__guest_call\" has type %s, expected (i32, i32) -> i32", got);
+  }
+  return WAPC_OK;
 }
 
 /*
@@ -486,7 +523,6 @@ static wapc_status run_init_export(builtin *b, guest *g, const char *name, uint6
   b->limit_hit = false;
   if (vm_invoke(g->store, x.u.func, slot) != VM_OK) {
     const vm_error *e = vm_store_error(g->store);
-    run_ended(b, e);
     uint32_t code;
     if (e->result == VM_ERR_TRAP && e->trap == VM_TRAP_EXIT && wasi_exited(g->wasi, &code)) {
       wasi_clear_exit(g->wasi);
@@ -524,7 +560,6 @@ static wapc_status instantiate(builtin *b, guest *g) {
     init_budget(b, g, deadline); /* just computed: cannot have run out */
     b->limit_hit = false;
     g->inst = vm_instantiate(g->store, g->module, ext, vm_module_num_imports(g->module), &err);
-    if (!g->inst) run_ended(b, &err);
     uint32_t code;
     if (!g->inst && err.result == VM_ERR_TRAP && err.trap == VM_TRAP_EXIT && wasi_exited(g->wasi, &code))
       st = fail(b, WAPC_ERR_INIT, "start function exited with code %" PRIu32, code);
@@ -533,18 +568,12 @@ static wapc_status instantiate(builtin *b, guest *g) {
   }
   free(ext);
   if (st == WAPC_OK && !b->command) {
+    /* The module-level check (check_guest_call) ran before instantiation. */
     vm_extern x;
-    static const uint8_t gc_types[3] = {VM_I32, VM_I32, VM_I32};
-    const vm_functype gc_type = {2, 1, gc_types};
-    if (!vm_instance_export(g->inst, "__guest_call", 12, &x) || x.kind != VM_EXTERN_FUNC) {
-      st = fail(b, WAPC_ERR_LINK, "module does not export function \"__guest_call\"");
-    } else if (!vm_functype_equal(vm_func_type(x.u.func), &gc_type)) {
-      char got[256];
-      format_functype(vm_func_type(x.u.func), got, sizeof got);
-      st = fail(b, WAPC_ERR_LINK, "export \"__guest_call\" has type %s, expected (i32, i32) -> i32", got);
-    } else {
+    if (vm_instance_export(g->inst, "__guest_call", 12, &x) && x.kind == VM_EXTERN_FUNC)
       g->guest_call = x.u.func;
-    }
+    else
+      st = fail(b, WAPC_ERR_PROVIDER, "instance lost its \"__guest_call\" export");
   }
   if (!b->command) {
     if (st == WAPC_OK) st = run_init_export(b, g, "_start", deadline);
@@ -577,10 +606,11 @@ static wapc_status load_guest(builtin *b, const uint8_t *bytes, size_t len, gues
   if (b->command) {
     if (!module_exports(g->module, "_start", VM_EXTERN_FUNC))
       st = fail(b, WAPC_ERR_LINK, "module does not export function \"_start\"");
-  } else if (!module_exports(g->module, "__guest_call", VM_EXTERN_FUNC))
-    st = fail(b, WAPC_ERR_LINK, "module does not export function \"__guest_call\"");
-  else if (!module_exports(g->module, "memory", VM_EXTERN_MEMORY))
-    st = fail(b, WAPC_ERR_LINK, "module does not export memory \"memory\"");
+  } else {
+    st = check_guest_call(b, g->module);
+    if (st == WAPC_OK && !module_exports(g->module, "memory", VM_EXTERN_MEMORY))
+      st = fail(b, WAPC_ERR_LINK, "module does not export memory \"memory\"");
+  }
   if (st == WAPC_OK) st = instantiate(b, g);
   if (st != WAPC_OK) guest_free(g);
   return st;
@@ -652,7 +682,6 @@ static wapc_status builtin_call(void *self, uint32_t op_len, uint32_t msg_len, i
     return WAPC_OK;
   }
   const vm_error *e = vm_store_error(b->cur.store);
-  run_ended(b, e);
   const char *text = error_text(e);
   /* Whatever stopped the call may have left the guest's state half-updated. */
   if (b->opts.reset_after_trap) b->poisoned = true;

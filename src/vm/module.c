@@ -271,6 +271,11 @@ void vm_module_export(const vm_module *m, uint32_t i, vm_export_desc *out) {
   out->index = ex->index;
 }
 
+const vm_functype *vm_module_func_type(const vm_module *m, uint32_t funcidx) {
+  if (!m || funcidx >= m->nfuncs) return NULL;
+  return &m->types[m->func_types[funcidx]];
+}
+
 void vm_module_get_info(const vm_module *m, vm_module_info *out) {
   if (!out) return;
   memset(out, 0, sizeof *out);

@@ -187,6 +187,10 @@ typedef struct vm_export_desc {
 uint32_t vm_module_num_exports(const vm_module *m);
 void vm_module_export(const vm_module *m, uint32_t i, vm_export_desc *out);
 
+/* The type of function `funcidx` in the module's function index space
+ * (imports first), or NULL when out of range.  Points into the module. */
+const vm_functype *vm_module_func_type(const vm_module *m, uint32_t funcidx);
+
 /* Size facts for debug descriptions and benchmarks. */
 typedef struct vm_module_info {
   uint32_t num_types, num_funcs, num_imported_funcs, num_tables, num_memories, num_globals;

@@ -129,8 +129,14 @@ static void fake_describe(void *self, char *buf, size_t len) {
 static wapc_engine_provider fake_provider(int *destroyed) {
   fake *f = calloc(1, sizeof *f);
   f->destroyed = destroyed;
-  wapc_engine_provider p = {
-      WAPC_ENGINE_ABI_VERSION, "fake", f, fake_init, fake_call, fake_replace, fake_destroy, fake_describe};
+  wapc_engine_provider p = {.abi_version = WAPC_ENGINE_ABI_VERSION,
+                            .name = "fake",
+                            .self = f,
+                            .init = fake_init,
+                            .call = fake_call,
+                            .replace = fake_replace,
+                            .destroy = fake_destroy,
+                            .describe = fake_describe};
   return p;
 }
 

@@ -15,7 +15,9 @@
  *
  * `wapc run` runs a WASI command's `_start` with stdio inherited and exits
  * with the guest's exit code; 125 when the module cannot be run at all, 134
- * when it traps (as an abort would), 64 for bad usage.
+ * when it traps (as an abort would), 3 when a guardrail stops it, 64 for bad
+ * usage.  Both commands take the guardrail options (--timeout, --init-timeout,
+ * --fuel, --max-memory-pages, --max-stack).
  */
 #include "bench.h"
 #include "wapc.h"
@@ -78,6 +80,12 @@ static const char usage_call[] =
     "  --env KEY=VALUE        a WASI environment variable (KEY alone: the\n"
     "                         value of KEY in our environment)\n"
     "  --arg ARG              append ARG to the guest's WASI arguments\n"
+    "  --timeout MS           stop the call after MS milliseconds (exit 3)\n"
+    "  --init-timeout MS      stop the module's initialisation after MS milliseconds\n"
+    "  --fuel N               stop the call after about N wasm instructions (exit 3)\n"
+    "  --max-memory-pages N   cap linear memory at N 64 KiB pages: memory.grow past it\n"
+    "                         returns -1; a larger initial memory is refused (exit 3)\n"
+    "  --max-stack N          cap the guest's call depth at N frames (deeper: trap)\n"
     "  -h, --help   print this help\n"
     "\n"
     "The guest's __console_log lines and its WASI stdout and stderr go to\n"
@@ -87,27 +95,34 @@ static const char usage_call[] =
     "  0   success\n"
     "  1   guest error (including a failed host call that the guest reports)\n"
     "  2   trap\n"
-    "  3   deadline or resource limit exceeded\n"
+    "  3   stopped: deadline exceeded, fuel exhausted or another limit exceeded\n"
     "  4   module unreadable, malformed, invalid, unlinkable, or its initialisation failed\n"
     "  64  bad usage\n";
 
-static const char usage_run[] = "Usage: wapc run [OPTIONS] MODULE [ARGS...]\n"
-                                "\n"
-                                "Run the WASI command MODULE (a .wasm file exporting _start) with MODULE\n"
-                                "and ARGS as its arguments and standard input, output and error inherited.\n"
-                                "Options end at MODULE (or --).\n"
-                                "\n"
-                                "Options:\n"
-                                "  --dir HOST[:GUEST]     give the guest the directory HOST, named GUEST\n"
-                                "                         (default: HOST)\n"
-                                "  --dir-ro HOST[:GUEST]  the same, read-only\n"
-                                "  --env KEY=VALUE        an environment variable (KEY alone: the value of\n"
-                                "                         KEY in our environment)\n"
-                                "  -h, --help             print this help\n"
-                                "\n"
-                                "Exit status: the guest's exit code (0 when _start returns); 125 when the\n"
-                                "module cannot be read, loaded or linked; 134 when it traps; 64 for bad\n"
-                                "usage.\n";
+static const char usage_run[] =
+    "Usage: wapc run [OPTIONS] MODULE [ARGS...]\n"
+    "\n"
+    "Run the WASI command MODULE (a .wasm file exporting _start) with MODULE\n"
+    "and ARGS as its arguments and standard input, output and error inherited.\n"
+    "Options end at MODULE (or --).\n"
+    "\n"
+    "Options:\n"
+    "  --dir HOST[:GUEST]     give the guest the directory HOST, named GUEST\n"
+    "                         (default: HOST)\n"
+    "  --dir-ro HOST[:GUEST]  the same, read-only\n"
+    "  --env KEY=VALUE        an environment variable (KEY alone: the value of\n"
+    "                         KEY in our environment)\n"
+    "  --timeout MS           stop _start after MS milliseconds (exit 3)\n"
+    "  --init-timeout MS      stop the module's initialisation after MS milliseconds\n"
+    "  --fuel N               stop _start after about N wasm instructions (exit 3)\n"
+    "  --max-memory-pages N   cap linear memory at N 64 KiB pages: memory.grow past it\n"
+    "                         returns -1; a larger initial memory is refused (exit 3)\n"
+    "  --max-stack N          cap the guest's call depth at N frames (deeper: trap)\n"
+    "  -h, --help             print this help\n"
+    "\n"
+    "Exit status: the guest's exit code (0 when _start returns); 125 when the\n"
+    "module cannot be read, loaded or linked; 134 when it traps; 3 when a\n"
+    "deadline, the fuel or another limit stops it; 64 for bad usage.\n";
 
 /* ---- byte buffers and I/O ------------------------------------------------------ */
 
@@ -458,6 +473,66 @@ static int parse_wasi_opt(wasi_opts *w, int argc, char **argv, int *i, bool allo
   return 1;
 }
 
+/* ---- guardrail options ---------------------------------------------------------------- */
+
+/* A decimal number in [min, max]; false for anything else (signs, spaces, overflow). */
+static bool parse_number(const char *s, uint64_t min, uint64_t max, uint64_t *out) {
+  if (!s[0]) return false;
+  uint64_t v = 0;
+  for (const char *p = s; *p; p++) {
+    if (*p < '0' || *p > '9') return false;
+    unsigned d = (unsigned)(*p - '0');
+    if (v > (UINT64_MAX - d) / 10) return false;
+    v = v * 10 + d;
+  }
+  if (v < min || v > max) return false;
+  *out = v;
+  return true;
+}
+
+/*
+ * One guardrail option at argv[*i] into `o`: 1 when it was one (and *i
+ * advanced past its value), 0 when it is not one, -1 after a usage error.
+ */
+static int parse_guard_opt(wapc_builtin_options *o, int argc, char **argv, int *i, const char *cmd) {
+  static const char *const names[] = {"--timeout", "--init-timeout", "--fuel", "--max-memory-pages",
+                                      "--max-stack"};
+  const char *a = argv[*i];
+  int which = -1;
+  const char *val = NULL;
+  for (int k = 0; k < 5; k++) {
+    size_t l = strlen(names[k]);
+    if (strncmp(a, names[k], l) == 0 && (a[l] == 0 || a[l] == '=')) {
+      which = k;
+      val = a[l] == '=' ? a + l + 1 : NULL;
+      break;
+    }
+  }
+  if (which < 0) return 0;
+  if (!val) {
+    if (*i + 1 >= argc) {
+      usage_error_in(cmd, "missing value after option", a);
+      return -1;
+    }
+    val = argv[++*i];
+  }
+  uint64_t v;
+  /* 0 would mean "default" in the options: every value here must be at least 1. */
+  uint64_t max = which == 2 ? UINT64_MAX : which == 3 ? 65536 : UINT32_MAX;
+  if (!parse_number(val, 1, max, &v)) {
+    usage_error_in(cmd, "bad number", val);
+    return -1;
+  }
+  switch (which) {
+  case 0: o->timeout_ms = (uint32_t)v; break;
+  case 1: o->init_timeout_ms = (uint32_t)v; break;
+  case 2: o->fuel = v; break;
+  case 3: o->max_memory_pages = (uint32_t)v; break;
+  default: o->max_call_depth = (uint32_t)v; break;
+  }
+  return 1;
+}
+
 static void wasi_opts_apply(const wasi_opts *w, wapc_builtin_options *o) {
   o->wasi_args = w->args;
   o->wasi_nargs = w->nargs;
@@ -486,9 +561,12 @@ static int cmd_call_with(int argc, char **argv, wasi_opts *wo) {
   const char *pos[3];
   int npos = 0;
   bool only_pos = false;
+  wapc_builtin_options opts;
+  wapc_builtin_options_init(&opts);
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
     int wr = only_pos ? 0 : parse_wasi_opt(wo, argc, argv, &i, true, "call");
+    if (wr == 0 && !only_pos) wr = parse_guard_opt(&opts, argc, argv, &i, "call");
     if (wr < 0) return EXIT_USAGE;
     if (wr > 0) continue;
     if (!only_pos && strcmp(a, "--") == 0) {
@@ -540,8 +618,6 @@ static int cmd_call_with(int argc, char **argv, wasi_opts *wo) {
   host_cmd hc = {host_cmd_str, {0}, {0}};
   wapc_host *host = NULL;
   int rc = 0;
-  wapc_builtin_options opts;
-  wapc_builtin_options_init(&opts);
   wasi_opts_apply(wo, &opts);
   /* The guest's stdout must not mix with the response bytes. */
   opts.wasi_stdout.mode = WAPC_STDIO_FD;
@@ -589,9 +665,12 @@ static int cmd_run(int argc, char **argv) {
   }
   int rc = 0;
   int i = 0;
+  wapc_builtin_options opts;
+  wapc_builtin_options_init(&opts);
   for (; i < argc; i++) {
     const char *a = argv[i];
     int wr = parse_wasi_opt(&wo, argc, argv, &i, false, "run");
+    if (wr == 0) wr = parse_guard_opt(&opts, argc, argv, &i, "run");
     if (wr < 0) {
       rc = EXIT_USAGE;
       goto done;
@@ -629,8 +708,6 @@ static int cmd_run(int argc, char **argv) {
     goto done;
   }
   fclose(f);
-  wapc_builtin_options opts;
-  wapc_builtin_options_init(&opts);
   wasi_opts_apply(&wo, &opts);
   opts.wasi_stdin.mode = WAPC_STDIO_INHERIT;
   opts.wasi_stdout.mode = WAPC_STDIO_INHERIT;
@@ -643,7 +720,12 @@ static int cmd_run(int argc, char **argv) {
     rc = code;
   } else {
     print_error(msg, strlen(msg));
-    rc = st == WAPC_ERR_TRAP ? EXIT_RUN_TRAP : EXIT_RUN_ERROR;
+    if (st == WAPC_ERR_TRAP)
+      rc = EXIT_RUN_TRAP;
+    else if (st == WAPC_ERR_DEADLINE || st == WAPC_ERR_INTERRUPTED || st == WAPC_ERR_LIMIT)
+      rc = EXIT_LIMIT;
+    else
+      rc = EXIT_RUN_ERROR;
   }
 done:
   wasi_opts_free(&wo);

@@ -1,4 +1,9 @@
-;; __guest_call with the wrong type: a link error naming both types.
+;; __guest_call with the wrong type: a link error naming both types, before any init code runs
+;; (the start section would log).
 (module
+  (import "wapc" "__console_log" (func $log (param i32 i32)))
   (memory (export "memory") 1)
+  (data (i32.const 0) "start ran")
+  (func $start (call $log (i32.const 0) (i32.const 9)))
+  (start $start)
   (func (export "__guest_call") (param i32) (result i32) (i32.const 1)))
