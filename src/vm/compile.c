@@ -5,7 +5,9 @@
  * stack of control frames) and emits the register-style internal code of ir.h.
  * It owns the translation rules: operand-stack height -> frame slot, label
  * values moved into place before branches, forward targets patched when a
- * block ends, and no code for instructions that can never run.
+ * block ends, no code for instructions that can never run, and the small
+ * optimisations (local reads folded into operands, results written straight
+ * into locals, compares fused into branches).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -53,6 +55,14 @@ typedef struct cx {
   uint8_t *scan_bits;
   uint8_t *st; /* operand types */
   uint32_t h, st_cap, max_h;
+  /* Where each operand-stack entry's value lives: its own slot, or (a
+   * "virtual" entry left by local.get) the local's slot.  Only the top
+   * VWIN entries may be virtual, so the scans below stay short. */
+  uint32_t *vs, vs_cap;
+  /* The last instruction that writes a result to word 1 (a candidate for
+   * retargeting by local.set): it spans [last_pc, last_end); `fence` is the
+   * latest address a label was bound at (no peephole across a label). */
+  uint32_t last_pc, last_end, fence;
   ctl *ctls;
   uint32_t nctl, ctl_cap;
   vm_word *code;
@@ -194,9 +204,52 @@ static uint32_t slot(cx *c, uint32_t h) {
   return c->nlocals + h;
 }
 
+#define VWIN 16u
+
+/* Copy a virtual entry's value into its own slot. */
+static void materialise(cx *c, uint32_t k) {
+  uint32_t own = slot(c, k);
+  if (c->vs[k] == own) return;
+  if (!top(c)->dead) emit_words(c, (const vm_word[]){VM_OP_MOV, own, c->vs[k]}, 3);
+  c->vs[k] = own;
+}
+
+/* Materialise the top n entries (all that can be virtual when n >= VWIN). */
+static void materialise_top(cx *c, uint32_t n) {
+  uint32_t lo = n < c->h ? c->h - n : 0;
+  if (c->h > VWIN && lo < c->h - VWIN) lo = c->h - VWIN;
+  for (uint32_t k = lo; k < c->h; k++)
+    materialise(c, k);
+}
+
+/* Before local x is written: entries still reading x get their own copy. */
+static void materialise_local(cx *c, uint32_t x) {
+  uint32_t lo = c->h > VWIN ? c->h - VWIN : 0;
+  for (uint32_t k = lo; k < c->h; k++)
+    if (c->vs[k] == x) materialise(c, k);
+}
+
+static bool refers_to(cx *c, uint32_t x) {
+  uint32_t lo = c->h > VWIN ? c->h - VWIN : 0;
+  for (uint32_t k = lo; k < c->h; k++)
+    if (c->vs[k] == x) return true;
+  return false;
+}
+
+/* The slot holding entry k, which was just popped (dead code: any slot). */
+static uint32_t src_of(cx *c, uint32_t k) {
+  return k < c->vs_cap ? c->vs[k] : slot(c, k);
+}
+
 static void push(cx *c, uint8_t t) {
   if (c->h == c->st_cap)
     c->st = grow(c, c->st, &c->st_cap, (uint64_t)c->h + 1, 1, MAX_FRAME_SLOTS, "function frame too large");
+  if (c->h >= c->vs_cap)
+    c->vs = grow(c, c->vs, &c->vs_cap, (uint64_t)c->h + 1, sizeof(uint32_t), MAX_FRAME_SLOTS,
+                 "function frame too large");
+  /* Keep virtual entries within the top VWIN. */
+  if (c->h >= VWIN) materialise(c, c->h - VWIN);
+  c->vs[c->h] = slot(c, c->h);
   c->st[c->h++] = t;
   if (c->h > c->max_h) {
     c->max_h = c->h;
@@ -266,6 +319,7 @@ static ctl *push_ctl(cx *c, uint8_t kind, uint32_t np, const uint8_t *pt, uint32
   f->results = rt;
   f->height = c->h;
   f->start = c->pc;
+  c->fence = c->pc;
   push_types(c, np, pt);
   return f;
 }
@@ -421,6 +475,19 @@ static void rd_locals(cx *c) {
 
 /* ---- the simple operators (numops.def) ----------------------------------- */
 
+/* Record that the instruction emitted at `at` writes its result to word 1. */
+static void set_last(cx *c, uint32_t at) {
+  c->last_pc = at;
+  c->last_end = c->pc;
+}
+
+/* True when the last instruction's result (in slot d) may be written
+ * elsewhere instead: nothing was emitted since, and no label lies between. */
+static bool can_retarget(cx *c, uint32_t d) {
+  return c->last_end == c->pc && c->last_pc >= c->fence && c->last_end > c->last_pc &&
+         c->code[c->last_pc + 1] == d;
+}
+
 enum {
 #define VM_IROP(name, fmt) IROP_INDEX_##name,
 #include "vm/ir.def"
@@ -459,30 +526,104 @@ static void simple_op(cx *c, int op) {
     need_memory(c);
     if (align >= 32 || (1u << align) > ni->size) INVALID(c, "alignment must not be larger than natural");
   }
-  uint32_t a, b = 0;
+  uint32_t a, b = 0, d;
   if (ni->in2) {
     pop(c, ni->in2);
     pop(c, ni->in1);
-    a = slot(c, c->h);
-    b = a + 1;
+    a = src_of(c, c->h);
+    b = src_of(c, c->h + 1);
   } else {
     pop(c, ni->in1);
-    a = slot(c, c->h);
+    a = src_of(c, c->h);
   }
+  d = slot(c, c->h);
   if (ni->out) push(c, ni->out);
   if (!live(c)) return;
+  uint32_t at = c->pc;
   switch (ni->fmt) {
-  case F_DS: EMIT(c, (vm_word)op, a, a); break;
-  case F_DSS: EMIT(c, (vm_word)op, a, a, b); break;
-  case F_LOAD: EMIT(c, (vm_word)op, a, a, offset); break;
-  default: EMIT(c, (vm_word)op, a, b, offset); break; /* F_STORE */
+  case F_DS: EMIT(c, (vm_word)op, d, a); break;
+  case F_DSS: EMIT(c, (vm_word)op, d, a, b); break;
+  case F_LOAD: EMIT(c, (vm_word)op, d, a, offset); break;
+  default: EMIT(c, (vm_word)op, a, b, offset); return; /* F_STORE: no result */
   }
+  set_last(c, at);
+}
+
+/* ---- conditions of branches ---------------------------------------------- */
+
+/* A branch condition: `op` jumps when it holds (BR_IF on slot a, BR_UNLESS
+ * on slot a, or a fused BR_I32_* comparison of slots a and b). */
+typedef struct cond {
+  uint32_t op, a, b;
+} cond;
+
+/* The condition of a branch on the i32 just popped (its value in slot s).
+ * When an i32.eqz or i32 comparison computed it just before, the compare
+ * is taken back out of the code and fused into the branch.  Call it before
+ * anything else is emitted. */
+static cond take_cond(cx *c, uint32_t s) {
+  cond r = {VM_OP_BR_IF, s, 0};
+  if (!live(c) || s != slot(c, c->h) || !can_retarget(c, s)) return r;
+  const vm_word *w = c->code + c->last_pc;
+  switch (w[0]) {
+  case VM_OP_I32_EQZ:
+    r.op = VM_OP_BR_UNLESS;
+    r.a = w[2];
+    break;
+  case VM_OP_I32_EQ: r.op = VM_OP_BR_I32_EQ; break;
+  case VM_OP_I32_NE: r.op = VM_OP_BR_I32_NE; break;
+  case VM_OP_I32_LT_S: r.op = VM_OP_BR_I32_LT_S; break;
+  case VM_OP_I32_LT_U: r.op = VM_OP_BR_I32_LT_U; break;
+  case VM_OP_I32_GT_S: r.op = VM_OP_BR_I32_GT_S; break;
+  case VM_OP_I32_GT_U: r.op = VM_OP_BR_I32_GT_U; break;
+  case VM_OP_I32_LE_S: r.op = VM_OP_BR_I32_LE_S; break;
+  case VM_OP_I32_LE_U: r.op = VM_OP_BR_I32_LE_U; break;
+  case VM_OP_I32_GE_S: r.op = VM_OP_BR_I32_GE_S; break;
+  case VM_OP_I32_GE_U: r.op = VM_OP_BR_I32_GE_U; break;
+  default: return r;
+  }
+  if (r.op != VM_OP_BR_UNLESS) {
+    r.a = w[2];
+    r.b = w[3];
+  }
+  c->pc = c->last_pc;
+  c->last_end = 0;
+  return r;
+}
+
+static uint32_t negate_cond(uint32_t op) {
+  switch (op) {
+  case VM_OP_BR_IF: return VM_OP_BR_UNLESS;
+  case VM_OP_BR_UNLESS: return VM_OP_BR_IF;
+  case VM_OP_BR_I32_EQ: return VM_OP_BR_I32_NE;
+  case VM_OP_BR_I32_NE: return VM_OP_BR_I32_EQ;
+  case VM_OP_BR_I32_LT_S: return VM_OP_BR_I32_GE_S;
+  case VM_OP_BR_I32_GE_S: return VM_OP_BR_I32_LT_S;
+  case VM_OP_BR_I32_LT_U: return VM_OP_BR_I32_GE_U;
+  case VM_OP_BR_I32_GE_U: return VM_OP_BR_I32_LT_U;
+  case VM_OP_BR_I32_GT_S: return VM_OP_BR_I32_LE_S;
+  case VM_OP_BR_I32_LE_S: return VM_OP_BR_I32_GT_S;
+  case VM_OP_BR_I32_GT_U: return VM_OP_BR_I32_LE_U;
+  default: return VM_OP_BR_I32_GT_U; /* BR_I32_LE_U */
+  }
+}
+
+/* Emit a conditional branch (negated if `neg`) with target word `t`;
+ * returns the index of the target word. */
+static uint32_t emit_cond(cx *c, cond k, bool neg, uint32_t t) {
+  uint32_t op = neg ? negate_cond(k.op) : k.op;
+  if (op == VM_OP_BR_IF || op == VM_OP_BR_UNLESS)
+    EMIT(c, op, k.a, t);
+  else
+    EMIT(c, op, k.a, k.b, t);
+  return c->pc - 1;
 }
 
 /* ---- instructions -------------------------------------------------------- */
 
 static void op_end(cx *c) {
   ctl *f = top(c);
+  materialise_top(c, VWIN);
   pop_types(c, f->nresults, f->results);
   if (c->h != f->height) type_mismatch(c);
   if (f->kind == CTL_IF) {
@@ -504,6 +645,7 @@ static void op_end(cx *c) {
   bool reach = !f->dead || f->patch != 0 || (f->kind == CTL_IF && f->live_entry);
   patch_chain(c, f->patch, c->pc);
   if (f->kind == CTL_IF && f->else_patch) c->code[f->else_patch] = c->pc;
+  c->fence = c->pc;
   uint32_t nr = f->nresults;
   const uint8_t *rt = f->results;
   c->nctl--;
@@ -514,6 +656,7 @@ static void op_end(cx *c) {
 static void op_else(cx *c) {
   ctl *f = top(c);
   if (f->kind != CTL_IF) MALFORMED(c, c->ipos, "END opcode expected");
+  materialise_top(c, VWIN);
   pop_types(c, f->nresults, f->results);
   if (c->h != f->height) type_mismatch(c);
   if (!f->dead) {
@@ -522,6 +665,7 @@ static void op_else(cx *c) {
     put_target(c, f);
   }
   if (f->else_patch) c->code[f->else_patch] = c->pc;
+  c->fence = c->pc;
   f->else_patch = 0;
   f->kind = CTL_ELSE;
   f->unreachable = false;
@@ -532,20 +676,24 @@ static void op_else(cx *c) {
 static void op_br_if(cx *c) {
   ctl *t = label(c, rd_u32(c));
   pop(c, VM_I32);
-  uint32_t cond = slot(c, c->h);
+  cond k = take_cond(c, src_of(c, c->h));
   uint32_t n = label_n(t);
   const uint8_t *ts = label_t(t);
+  materialise_top(c, n);
   pop_types(c, n, ts);
   uint32_t src = slot(c, c->h);
   if (live(c)) {
     if (direct(c, t, src)) {
-      reserve(c, 3);
-      put(c, VM_OP_BR_IF);
-      put(c, cond);
-      put_target(c, t);
+      uint32_t tw = emit_cond(c, k, false, 0);
+      /* put_target, on the word already emitted */
+      if (t->kind == CTL_LOOP) {
+        c->code[tw] = t->start;
+      } else {
+        c->code[tw] = t->patch;
+        t->patch = tw;
+      }
     } else {
-      EMIT(c, VM_OP_BR_UNLESS, cond, 0);
-      uint32_t skip = c->pc - 1;
+      uint32_t skip = emit_cond(c, k, true, 0);
       emit_branch(c, t, src);
       c->code[skip] = c->pc;
     }
@@ -561,8 +709,9 @@ static void op_br_table(cx *c) {
   ctl *d = label(c, rd_u32(c));
   const uint8_t *after = c->r.pos;
   pop(c, VM_I32);
-  uint32_t idx = slot(c, c->h);
+  uint32_t idx = src_of(c, c->h);
   uint32_t arity = label_n(d);
+  materialise_top(c, arity);
   bool lv = live(c);
   uint32_t tab = 0;
   if (lv) {
@@ -606,8 +755,9 @@ static void op_call(cx *c, const vm_functype *ft, const vm_word *head, uint32_t 
   uint32_t s = 0;
   if (indirect) {
     pop(c, VM_I32);
-    s = slot(c, c->h);
+    s = src_of(c, c->h);
   }
+  materialise_top(c, ft->nparams);
   pop_types(c, ft->nparams, ft->types);
   uint32_t base = slot(c, c->h);
   if (live(c)) {
@@ -628,6 +778,7 @@ static void op_prefixed(cx *c) {
     simple_op(c, numop_of(0xFC00 | sub));
     return;
   }
+  materialise_top(c, 3);
   uint32_t x, y, h;
   switch (sub) {
   case 8: /* memory.init */
@@ -879,27 +1030,28 @@ static void compile_body(cx *c) {
     case 0x03:        /* loop */
     case 0x04: {      /* if */
       blocktype bt = rd_blocktype(c);
-      uint32_t cond = 0;
+      cond k = {0, 0, 0};
       if (op == 0x04) {
         pop(c, VM_I32);
-        cond = slot(c, c->h);
+        k = take_cond(c, src_of(c, c->h));
       }
+      /* Blocks start with every value in its own slot: the virtual state
+       * then never differs between the paths that meet at a label. */
+      materialise_top(c, VWIN);
       pop_types(c, bt.np, bt.pt);
       ctl *f = push_ctl(c,
                         op == 0x02   ? CTL_BLOCK
                         : op == 0x03 ? CTL_LOOP
                                      : CTL_IF,
                         bt.np, bt.pt, bt.nr, bt.rt);
-      if (op == 0x04 && !f->dead) {
-        EMIT(c, VM_OP_BR_UNLESS, cond, 0);
-        f->else_patch = c->pc - 1;
-      }
+      if (op == 0x04 && !f->dead) f->else_patch = emit_cond(c, k, true, 0);
       break;
     }
     case 0x05: op_else(c); break;
     case 0x0B: op_end(c); break;
     case 0x0C: { /* br */
       ctl *f = label(c, rd_u32(c));
+      materialise_top(c, label_n(f));
       pop_types(c, label_n(f), label_t(f));
       if (live(c)) emit_branch(c, f, slot(c, c->h));
       set_unreachable(c);
@@ -908,6 +1060,7 @@ static void compile_body(cx *c) {
     case 0x0D: op_br_if(c); break;
     case 0x0E: op_br_table(c); break;
     case 0x0F: /* return */
+      materialise_top(c, c->ft->nresults);
       pop_types(c, c->ft->nresults, c->ft->types + c->ft->nparams);
       if (live(c)) {
         emit_moves(c, 0, slot(c, c->h), c->ft->nresults);
@@ -950,8 +1103,15 @@ static void compile_body(cx *c) {
         if (t == T_UNKNOWN) t = t2;
       }
       h = slot(c, c->h);
-      push(c, t);
-      if (live(c)) EMIT(c, VM_OP_SELECT, h, h, h + 1, h + 2);
+      {
+        uint32_t a = src_of(c, c->h), b = src_of(c, c->h + 1), s = src_of(c, c->h + 2);
+        push(c, t);
+        if (live(c)) {
+          uint32_t at = c->pc;
+          EMIT(c, VM_OP_SELECT, h, a, b, s);
+          set_last(c, at);
+        }
+      }
       break;
     case 0x20: /* local.get */
     case 0x21: /* local.set */
@@ -960,14 +1120,29 @@ static void compile_body(cx *c) {
       if (x >= c->nlocals) INVALID(c, "unknown local %u", x);
       t = c->ltypes[x];
       if (op == 0x20) {
-        h = slot(c, c->h);
+        /* No code: the entry reads the local's slot until it must move. */
         push(c, t);
-        if (live(c)) EMIT(c, VM_OP_MOV, h, x);
+        if (live(c)) c->vs[c->h - 1] = x;
       } else {
         pop(c, t);
         h = slot(c, c->h);
-        if (op == 0x22) push(c, t);
-        if (live(c)) EMIT(c, VM_OP_MOV, x, h);
+        uint32_t v = src_of(c, c->h);
+        if (!live(c)) {
+          if (op == 0x22) push(c, t);
+          break;
+        }
+        if (v == h && can_retarget(c, h) && !refers_to(c, x)) {
+          /* The value was just computed: compute it into the local. */
+          c->code[c->last_pc + 1] = x;
+          v = x;
+        } else {
+          materialise_local(c, x);
+          if (v != x) EMIT(c, VM_OP_MOV, x, v);
+        }
+        if (op == 0x22) {
+          push(c, t);
+          c->vs[c->h - 1] = v;
+        }
       }
       break;
     case 0x23: /* global.get */
@@ -975,16 +1150,21 @@ static void compile_body(cx *c) {
       if (x >= m->nglobals) INVALID(c, "unknown global %u", x);
       h = slot(c, c->h);
       push(c, m->global_types[x].type);
-      if (live(c)) EMIT(c, VM_OP_GLOBAL_GET, h, x);
+      if (live(c)) {
+        uint32_t at = c->pc;
+        EMIT(c, VM_OP_GLOBAL_GET, h, x);
+        set_last(c, at);
+      }
       break;
     case 0x24: /* global.set */
       x = rd_u32(c);
       if (x >= m->nglobals) INVALID(c, "unknown global %u", x);
       if (!m->global_types[x].mutable_) INVALID(c, "global is immutable");
       pop(c, m->global_types[x].type);
-      if (live(c)) EMIT(c, VM_OP_GLOBAL_SET, slot(c, c->h), x);
+      if (live(c)) EMIT(c, VM_OP_GLOBAL_SET, src_of(c, c->h), x);
       break;
     case 0x25: /* table.get */
+      materialise_top(c, 1);
       x = rd_u32(c);
       need_table(c, x);
       pop(c, VM_I32);
@@ -993,6 +1173,7 @@ static void compile_body(cx *c) {
       if (live(c)) EMIT(c, VM_OP_TABLE_GET, h, h, x);
       break;
     case 0x26: /* table.set */
+      materialise_top(c, 2);
       x = rd_u32(c);
       need_table(c, x);
       pop(c, m->tables[x].elemtype);
@@ -1008,6 +1189,7 @@ static void compile_body(cx *c) {
       if (live(c)) EMIT(c, VM_OP_MEMORY_SIZE, h);
       break;
     case 0x40: /* memory.grow */
+      materialise_top(c, 1);
       rd_zero(c);
       need_memory(c);
       pop(c, VM_I32);
@@ -1019,14 +1201,22 @@ static void compile_body(cx *c) {
       uint32_t v = (uint32_t)rd_sleb(c, 32);
       h = slot(c, c->h);
       push(c, VM_I32);
-      if (live(c)) EMIT(c, VM_OP_CONST32, h, v);
+      if (live(c)) {
+        uint32_t at = c->pc;
+        EMIT(c, VM_OP_CONST32, h, v);
+        set_last(c, at);
+      }
       break;
     }
     case 0x42: { /* i64.const */
       uint64_t v = (uint64_t)rd_sleb(c, 64);
       h = slot(c, c->h);
       push(c, VM_I64);
-      if (live(c)) EMIT(c, VM_OP_CONST64, h, (uint32_t)v, (uint32_t)(v >> 32));
+      if (live(c)) {
+        uint32_t at = c->pc;
+        EMIT(c, VM_OP_CONST64, h, (uint32_t)v, (uint32_t)(v >> 32));
+        set_last(c, at);
+      }
       break;
     }
     case 0x43:   /* f32.const */
@@ -1052,6 +1242,7 @@ static void compile_body(cx *c) {
       if (live(c)) EMIT(c, VM_OP_REF_NULL, h);
       break;
     case 0xD1: /* ref.is_null */
+      materialise_top(c, 1);
       if (!is_ref(pop_any(c))) type_mismatch(c);
       h = slot(c, c->h);
       push(c, VM_I32);
@@ -1083,6 +1274,7 @@ static vm_result run(cx *c, vm_code *code) {
     free(c->ltypes);
     free(c->st);
     free(c->ctls);
+    free(c->vs);
     free(c->scan_bits);
     return c->err->result;
   }
@@ -1114,6 +1306,7 @@ static vm_result run(cx *c, vm_code *code) {
   free(c->ltypes);
   free(c->st);
   free(c->ctls);
+  free(c->vs);
   return VM_OK;
 }
 

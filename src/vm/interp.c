@@ -133,6 +133,15 @@
     ip += 4;                                                                                                 \
     vmbreak;                                                                                                 \
   }
+/* Fused compare-and-branch: [op, a, b, target]. */
+#define OP_BRCMP(name, CMP)                                                                                  \
+  vmcase(name) {                                                                                             \
+    if (CMP(R32(1), R32(2)))                                                                                 \
+      JUMP(ip[3]);                                                                                           \
+    else                                                                                                     \
+      ip += 4;                                                                                               \
+    vmbreak;                                                                                                 \
+  }
 /* Trapping division and float->int truncation: FN returns a vm_trap. */
 #define OP_DSS_TRAP(name, T, W, R, FN)                                                                       \
   vmcase(name) {                                                                                             \
@@ -303,6 +312,16 @@ vm_result vm_interp_run(vm_store *store, vm_func *f, uint64_t *fp) {
           ip += 3;
         vmbreak;
       }
+      OP_BRCMP(BR_I32_EQ, EQ)
+      OP_BRCMP(BR_I32_NE, NE)
+      OP_BRCMP(BR_I32_LT_S, LTS32)
+      OP_BRCMP(BR_I32_LT_U, LT)
+      OP_BRCMP(BR_I32_GT_S, GTS32)
+      OP_BRCMP(BR_I32_GT_U, GT)
+      OP_BRCMP(BR_I32_LE_S, LES32)
+      OP_BRCMP(BR_I32_LE_U, LE)
+      OP_BRCMP(BR_I32_GE_S, GES32)
+      OP_BRCMP(BR_I32_GE_U, GE)
       vmcase(BR_TABLE) {
         uint32_t i = R32(1), n = ip[2];
         if (i > n) i = n;

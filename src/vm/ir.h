@@ -12,9 +12,13 @@
  *     slot nparams .. nlocals-1     declared locals (zeroed on entry)
  *     slot nlocals + h              the wasm operand stack entry at height h
  * The compiler knows the operand-stack height statically, so every operand
- * is a fixed slot index.  An i32/f32 lives in the low 32 bits of its slot
- * (the upper half is unspecified when read, written as zero); i64/f64 use all
- * 64 bits; a reference is a pointer (0 = null).
+ * is a fixed slot index.  A source operand may name a local's slot directly
+ * (local.get emits no code), a result may go straight into a local (a
+ * following local.set), and an i32 comparison feeding br_if/if becomes a
+ * fused BR_I32_* branch.
+ * An i32/f32 lives in the low 32 bits of its slot (the upper half is
+ * unspecified when read, written as zero); i64/f64 use all 64 bits; a
+ * reference is a pointer (0 = null).
  *
  * Calls.  The caller's arguments sit in its slots base..base+nparams-1 (its
  * operand-stack top); the callee's frame starts exactly there (no copying),
@@ -68,6 +72,7 @@ typedef enum {
   F_SSSII,   /* [op, s, s, s, i, i] */
   F_LOAD,    /* [op, d, addr, offset]   ea = (u64)(u32)fp[addr] + offset */
   F_STORE,   /* [op, addr, value, offset] */
+  F_SST,     /* [op, a, b, t]   fused compare-and-branch */
 } vm_format;
 
 typedef enum {
