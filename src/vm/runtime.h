@@ -17,24 +17,24 @@ struct vm_func {
   const vm_code *code;     /* wasm functions: compiled code; NULL for host functions */
   vm_host_fn host;         /* host functions */
   void *host_data;
-  vm_functype host_type;   /* host functions: owned copy of the type */
+  vm_functype host_type; /* host functions: owned copy of the type */
 };
 
 struct vm_memory {
-  uint8_t *data;       /* base of the reservation; never moves */
-  uint64_t size;       /* current size in bytes (pages * 64 KiB) */
+  uint8_t *data; /* base of the reservation; never moves */
+  uint64_t size; /* current size in bytes (pages * 64 KiB) */
   uint32_t pages;
-  vm_limits limits;    /* declared limits (max = the type's, has_max as declared) */
-  uint32_t cap_pages;  /* effective growth cap: min(type max, config cap) */
-  size_t reserved;     /* bytes of address space reserved */
+  vm_limits limits;   /* declared limits (max = the type's, has_max as declared) */
+  uint32_t cap_pages; /* effective growth cap: min(type max, config cap) */
+  size_t reserved;    /* bytes of address space reserved */
 };
 
 struct vm_table {
-  vm_tabletype type;   /* limits.min is updated as the table grows */
+  vm_tabletype type; /* limits.min is updated as the table grows */
   uint32_t size;
-  uint32_t cap;        /* effective growth cap */
-  void **elems;        /* size entries: vm_func * (funcref) or externref cookies; NULL = null */
-  uint32_t alloc;      /* allocated entries */
+  uint32_t cap;   /* effective growth cap */
+  void **elems;   /* size entries: vm_func * (funcref) or externref cookies; NULL = null */
+  uint32_t alloc; /* allocated entries */
 };
 
 struct vm_global {
@@ -45,31 +45,31 @@ struct vm_global {
 struct vm_instance {
   const vm_module *module;
   vm_store *store;
-  vm_func **funcs;     /* module->nfuncs: imports, then own functions */
-  vm_table **tables;   /* module->ntables */
-  vm_memory *memory;   /* memory 0, or NULL */
-  vm_global **globals; /* module->nglobals */
+  vm_func **funcs;       /* module->nfuncs: imports, then own functions */
+  vm_table **tables;     /* module->ntables */
+  vm_memory *memory;     /* memory 0, or NULL */
+  vm_global **globals;   /* module->nglobals */
   uint8_t *elem_dropped; /* module->nelems flags */
   uint8_t *data_dropped; /* module->ndatas flags */
-  vm_func *own_funcs;  /* storage for the module's own functions */
-  vm_instance *next;   /* store's list */
+  vm_func *own_funcs;    /* storage for the module's own functions */
+  vm_instance *next;     /* store's list */
 };
 
 /* One activation record of the interpreter's frame stack. */
 typedef struct vm_frame {
-  const vm_word *ret_ip;   /* where the caller resumes (NULL: return to the host) */
-  uint64_t *fp;            /* caller's frame base */
-  const vm_code *code;     /* caller's code */
-  vm_instance *inst;       /* caller's instance */
+  const vm_word *ret_ip; /* where the caller resumes (NULL: return to the host) */
+  uint64_t *fp;          /* caller's frame base */
+  const vm_code *code;   /* caller's code */
+  vm_instance *inst;     /* caller's instance */
 } vm_frame;
 
 /* Execution state: the value stack and the frame stack.  One per store. */
 typedef struct vm_exec {
-  uint64_t *stack;      /* value stack: stack_slots slots */
+  uint64_t *stack; /* value stack: stack_slots slots */
   uint64_t *stack_end;
-  uint64_t *sp;         /* first free slot: nested invocations start here */
-  vm_frame *frames;     /* max_call_depth frames */
-  uint32_t depth;       /* frames in use */
+  uint64_t *sp;     /* first free slot: nested invocations start here */
+  vm_frame *frames; /* max_call_depth frames */
+  uint32_t depth;   /* frames in use */
   uint32_t max_depth;
   uint32_t host_nesting; /* host calls in progress (re-entrancy bound, store.h) */
 } vm_exec;

@@ -51,22 +51,22 @@ typedef enum {
 /* Trap kinds; vm_trap_message() gives the spec's wording. */
 typedef enum {
   VM_TRAP_NONE = 0,
-  VM_TRAP_UNREACHABLE,         /* "unreachable" */
-  VM_TRAP_MEMORY_OOB,          /* "out of bounds memory access" */
-  VM_TRAP_TABLE_OOB,           /* "out of bounds table access" */
-  VM_TRAP_UNDEFINED_ELEMENT,   /* "undefined element" (call_indirect index >= table size) */
+  VM_TRAP_UNREACHABLE,           /* "unreachable" */
+  VM_TRAP_MEMORY_OOB,            /* "out of bounds memory access" */
+  VM_TRAP_TABLE_OOB,             /* "out of bounds table access" */
+  VM_TRAP_UNDEFINED_ELEMENT,     /* "undefined element" (call_indirect index >= table size) */
   VM_TRAP_UNINITIALIZED_ELEMENT, /* "uninitialized element" (call_indirect on null) */
-  VM_TRAP_INDIRECT_MISMATCH,   /* "indirect call type mismatch" */
-  VM_TRAP_DIV_ZERO,            /* "integer divide by zero" */
-  VM_TRAP_INT_OVERFLOW,        /* "integer overflow" */
-  VM_TRAP_INVALID_CONVERSION,  /* "invalid conversion to integer" */
-  VM_TRAP_STACK_EXHAUSTED,     /* "call stack exhausted" */
-  VM_TRAP_NULL_REFERENCE,      /* "null reference" (reserved) */
-  VM_TRAP_HOST,                /* a host function failed; the message is its own */
-  VM_TRAP_INTERRUPTED,         /* "interrupted" (issue: guardrails) */
-  VM_TRAP_DEADLINE,            /* "deadline exceeded" (issue: guardrails) */
-  VM_TRAP_FUEL,                /* "fuel exhausted" (issue: guardrails) */
-  VM_TRAP_EXIT,                /* "exit": WASI proc_exit unwinds the guest; the code is in the WASI context */
+  VM_TRAP_INDIRECT_MISMATCH,     /* "indirect call type mismatch" */
+  VM_TRAP_DIV_ZERO,              /* "integer divide by zero" */
+  VM_TRAP_INT_OVERFLOW,          /* "integer overflow" */
+  VM_TRAP_INVALID_CONVERSION,    /* "invalid conversion to integer" */
+  VM_TRAP_STACK_EXHAUSTED,       /* "call stack exhausted" */
+  VM_TRAP_NULL_REFERENCE,        /* "null reference" (reserved) */
+  VM_TRAP_HOST,                  /* a host function failed; the message is its own */
+  VM_TRAP_INTERRUPTED,           /* "interrupted" (issue: guardrails) */
+  VM_TRAP_DEADLINE,              /* "deadline exceeded" (issue: guardrails) */
+  VM_TRAP_FUEL,                  /* "fuel exhausted" (issue: guardrails) */
+  VM_TRAP_EXIT, /* "exit": WASI proc_exit unwinds the guest; the code is in the WASI context */
 } vm_trap;
 
 const char *vm_trap_message(vm_trap trap);
@@ -79,10 +79,10 @@ const char *vm_trap_message(vm_trap trap);
  */
 typedef struct vm_error {
   vm_result result;
-  vm_trap trap;         /* for VM_ERR_TRAP */
-  int section;          /* section id of a load error, -1 if none */
-  int64_t offset;       /* byte offset in the module of a load error, -1 if none */
-  char message[256];    /* spec wording, or the host's message for VM_TRAP_HOST */
+  vm_trap trap;      /* for VM_ERR_TRAP */
+  int section;       /* section id of a load error, -1 if none */
+  int64_t offset;    /* byte offset in the module of a load error, -1 if none */
+  char message[256]; /* spec wording, or the host's message for VM_TRAP_HOST */
 } vm_error;
 
 /* Reset `e` to "no error". */
@@ -100,17 +100,17 @@ void vm_error_format(const vm_error *e, char *buf, size_t len);
 
 /* Limits and switches for loading and running. vm_config_default() gives safe defaults. */
 typedef struct vm_config {
-  uint32_t max_call_depth;    /* frames; deeper recursion traps "call stack exhausted" (default 10000) */
-  uint32_t stack_slots;       /* value-stack size in 64-bit slots (default 1M = 8 MiB) */
-  uint32_t max_memory_pages;  /* cap on any linear memory, in 64 KiB pages (default 65536) */
-  uint32_t max_table_elems;   /* cap on any table (default 10,000,000) */
-  uint32_t max_functions;     /* cap on functions per module (default 1,000,000) */
-  uint32_t max_locals;        /* cap on locals per function (default 50,000) */
+  uint32_t max_call_depth;   /* frames; deeper recursion traps "call stack exhausted" (default 10000) */
+  uint32_t stack_slots;      /* value-stack size in 64-bit slots (default 1M = 8 MiB) */
+  uint32_t max_memory_pages; /* cap on any linear memory, in 64 KiB pages (default 65536) */
+  uint32_t max_table_elems;  /* cap on any table (default 10,000,000) */
+  uint32_t max_functions;    /* cap on functions per module (default 1,000,000) */
+  uint32_t max_locals;       /* cap on locals per function (default 50,000) */
   /* Guardrails for each top-level call (vm_invoke from the embedder, or the
    * start function run by vm_instantiate); calls nested through host
    * functions share the budget of the call they are part of. */
-  uint64_t fuel;              /* budget in fuel units (see vm_store_set_fuel); 0 = unlimited (default) */
-  uint64_t timeout_ns;        /* wall-clock limit, monotonic clock; 0 = none (default) */
+  uint64_t fuel;       /* budget in fuel units (see vm_store_set_fuel); 0 = unlimited (default) */
+  uint64_t timeout_ns; /* wall-clock limit, monotonic clock; 0 = none (default) */
 } vm_config;
 
 void vm_config_default(vm_config *cfg);
