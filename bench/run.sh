@@ -10,7 +10,7 @@
 # load benchmark, then runs bench_suite, which prints the tables and writes
 # $BENCH_BUILD/bench/results.json.  --quick: one run per kernel at a third of
 # the size (a smoke run, ratios are noisier).  Other options go to bench_suite
-# (--runs N, --scale F, --only compute|calls|load, --json FILE).
+# (--runs N, --scale F, --only compute|calls|load|guard, --json FILE).
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -5,7 +5,12 @@
  * host callback answers host calls with bytes of the input or a failure.
  * The guests are the .wasm files in the directory named by the environment
  * variable WAPC_FUZZ_GUESTS (default: the build's guests, set at compile time).
+ * Every guest runs under a per-call deadline, a fuel budget and a memory cap,
+ * so a guest that legitimately runs long (a Rust guest allocating ~800 MB for
+ * a msgpack length it was told, fib, alloc loops) ends as a clean
+ * WAPC_ERR_DEADLINE / WAPC_ERR_LIMIT / trap long before libFuzzer's timeout.
  */
+#define _POSIX_C_SOURCE 200809L /* scandir */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,42 +48,52 @@ static void callback(void *user, uint64_t id, wapc_str binding, wapc_str ns, wap
   }
 }
 
-/* Guests that can run for long are left out until the public API has fuel
- * and timeouts: compute (fib, alloc), libc, and the Rust guests, which spin
- * for more than 20 s on some msgpack payloads (regressions/wapc-rust-*). */
-static int skip_guest(const char *name) {
-  return strstr(name, "compute") != NULL || strstr(name, "libc") != NULL || strstr(name, "rust") != NULL;
-}
+/* Limits of every guest: far below libFuzzer's -timeout and -rss_limit_mb. */
+#define CALL_TIMEOUT_MS 200
+#define INIT_TIMEOUT_MS 1000
+#define CALL_FUEL 20000000u
+#define MAX_PAGES 1024 /* 64 MiB of linear memory */
 
+/* Loads every .wasm under dir (one level of guests/<kind>/ subdirectories),
+ * in name order, so a saved input's guest index picks the same guest on
+ * every machine. */
 static void add_dir(const char *dir) {
-  DIR *d = opendir(dir);
-  if (!d) return;
-  struct dirent *e;
-  while ((e = readdir(d)) != NULL && nhosts < MAX_GUESTS) {
+  struct dirent **list = NULL;
+  int n = scandir(dir, &list, NULL, alphasort);
+  if (n < 0) return;
+  for (int i = 0; i < n; i++) {
+    const char *name = list[i]->d_name;
     char path[4096];
-    size_t l = strlen(e->d_name);
-    if (e->d_name[0] == '.') continue;
-    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-    if (l < 5 || strcmp(e->d_name + l - 5, ".wasm") != 0) {
-      if (strchr(e->d_name, '.') == NULL) add_dir(path); /* guests/<kind>/ */
+    size_t l = strlen(name);
+    if (name[0] == '.' || nhosts >= MAX_GUESTS) continue;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (l < 5 || strcmp(name + l - 5, ".wasm") != 0) {
+      if (strchr(name, '.') == NULL) add_dir(path); /* guests/<kind>/ */
       continue;
     }
-    if (skip_guest(e->d_name)) continue;
     FILE *f = fopen(path, "rb");
     if (!f) continue;
     static uint8_t buf[4 << 20];
-    size_t n = fread(buf, 1, sizeof buf, f);
+    size_t len = fread(buf, 1, sizeof buf, f);
     fclose(f);
+    wapc_builtin_options o;
+    wapc_builtin_options_init(&o);
+    o.timeout_ms = CALL_TIMEOUT_MS;
+    o.init_timeout_ms = INIT_TIMEOUT_MS;
+    o.fuel = CALL_FUEL;
+    o.max_memory_pages = MAX_PAGES;
     wapc_host *h = NULL;
-    if (wapc_host_new_builtin(NULL, callback, NULL, &h) != WAPC_OK) continue;
+    if (wapc_host_new_builtin(&o, callback, NULL, &h) != WAPC_OK) continue;
     wapc_host_set_log_hook(h, quiet_log, NULL);
-    if (wapc_host_load(h, buf, n) != WAPC_OK) {
+    if (wapc_host_load(h, buf, len) != WAPC_OK) {
       wapc_host_free(h);
       continue;
     }
     hosts[nhosts++] = h;
   }
-  closedir(d);
+  for (int i = 0; i < n; i++)
+    free(list[i]);
+  free(list);
 }
 
 static void init(void) {

@@ -39,4 +39,8 @@ for g in 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23; do
     done
   done
 done
+# saved findings (fuzz/regressions/wapc-*) stay in the seed corpus
+for f in "$(dirname "$0")"/regressions/wapc-*; do
+  [ -f "$f" ] && cp "$f" "$out/wapc/regression_$(basename "$f")"
+done
 echo "corpus: $(ls "$out/modules" | wc -l) modules, $(ls "$out/wapc" | wc -l) waPC inputs in $out"

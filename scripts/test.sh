@@ -3,9 +3,13 @@
 #   1. installs what the tests need (apt packages only when missing; the npm packages of the
 #      AssemblyScript guests only when package-lock.json changed since the last install);
 #   2. builds with gcc and -Werror, runs ctest;
-#   3. builds with clang, AddressSanitizer and UndefinedBehaviorSanitizer, runs ctest again.
-# Non-interactive and idempotent; both configurations always run, and it exits non-zero if either failed.
-# Build directories: build-test-gcc and build-test-asan (WAPC_TEST_JOBS sets ctest's parallelism).
+#   3. builds with clang, AddressSanitizer and UndefinedBehaviorSanitizer, runs ctest again;
+#   4. builds the libFuzzer targets (clang, -DWAPC_FUZZ=ON) and runs each for a short smoke
+#      (ctest -L fuzz; WAPC_FUZZ_SMOKE_SECONDS per target, default 20) plus the saved regressions;
+#   5. builds with clang and ThreadSanitizer and runs the threaded tests (api_guard, hostile).
+# Non-interactive and idempotent; every stage always runs, and it exits non-zero if any failed.
+# Build directories: build-test-gcc, build-test-asan, build-test-fuzz and build-test-tsan
+# (WAPC_TEST_JOBS sets ctest's parallelism).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
@@ -41,11 +45,12 @@ fi
 jobs=${WAPC_TEST_JOBS:-$(nproc)}
 failed=()
 
-# build_and_test NAME BUILD_DIR CMAKE_ARGS...: configure, build, ctest; a failure is recorded and the
-# other configuration still runs, so one run reports everything.
+# build_and_test NAME BUILD_DIR CTEST_ARGS CMAKE_ARGS...: configure, build, ctest (with the
+# whitespace-separated CTEST_ARGS, e.g. a label or name filter); a failure is recorded and the
+# other stages still run, so one run reports everything.
 build_and_test() {
-  local name=$1 dir=$2
-  shift 2
+  local name=$1 dir=$2 filter=$3
+  shift 3
   say "$name: configure and build ($dir)"
   if ! cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWAPC_REQUIRE_GUESTS=ON "$@" ||
     ! cmake --build "$dir"; then
@@ -53,17 +58,28 @@ build_and_test() {
     return
   fi
   say "$name: ctest"
-  (cd "$dir" && ctest --output-on-failure -j "$jobs") || failed+=("$name tests")
+  # shellcheck disable=SC2086
+  (cd "$dir" && ctest --output-on-failure -j "$jobs" $filter) || failed+=("$name tests")
 }
 
 # ---- 2. gcc, warnings as errors ------------------------------------------------------------------------
-build_and_test gcc build-test-gcc -DCMAKE_C_COMPILER=gcc -DWAPC_WERROR=ON
+build_and_test gcc build-test-gcc "" -DCMAKE_C_COMPILER=gcc -DWAPC_WERROR=ON
 
 # ---- 3. clang with ASan + UBSan ------------------------------------------------------------------------
-build_and_test clang+sanitizers build-test-asan -DCMAKE_C_COMPILER=clang -DWAPC_WERROR=ON -DWAPC_SANITIZE=ON
+build_and_test clang+sanitizers build-test-asan "" -DCMAKE_C_COMPILER=clang -DWAPC_WERROR=ON -DWAPC_SANITIZE=ON
+
+# ---- 4. libFuzzer smoke ---------------------------------------------------------------------------------
+# Each target runs for WAPC_FUZZ_SMOKE_SECONDS on a copy of its seed corpus; the long run is in fuzz/README.md.
+build_and_test fuzz-smoke build-test-fuzz "-L fuzz" -DCMAKE_C_COMPILER=clang -DWAPC_FUZZ=ON \
+  -DWAPC_FUZZ_SMOKE_SECONDS="${WAPC_FUZZ_SMOKE_SECONDS:-20}"
+
+# ---- 5. ThreadSanitizer, threaded tests only -------------------------------------------------------------
+tsan=-fsanitize=thread
+build_and_test tsan build-test-tsan "-R ^(api_guard|hostile)$" -DCMAKE_C_COMPILER=clang \
+  -DCMAKE_C_FLAGS="$tsan" -DCMAKE_EXE_LINKER_FLAGS="$tsan" -DCMAKE_SHARED_LINKER_FLAGS="$tsan"
 
 if ((${#failed[@]})); then
   say "FAILED: ${failed[*]}"
   exit 1
 fi
-say "all tests passed (gcc -Werror, and clang with ASan+UBSan)"
+say "all tests passed (gcc -Werror, clang with ASan+UBSan, fuzz smoke, threaded tests under TSan)"
