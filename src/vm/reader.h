@@ -272,10 +272,8 @@ static inline bool vm_read_name(vm_reader *r, const uint8_t **p, uint32_t *n) {
  * skips with vm_reader_skip_to(r, sub->end) when done.
  */
 static inline bool vm_read_sized(vm_reader *r, vm_reader *sub) {
-  const uint8_t *at = r->pos;
   uint32_t size;
-  if (!vm_read_u32(r, &size)) return false;
-  if ((uint64_t)size > (uint64_t)(r->limit - at)) return vm_reader_fail(r, at, VM_MSG_LENGTH_OOB);
+  if (!vm_read_len(r, &size)) return false;
   if ((uint64_t)size > (uint64_t)(r->end - r->pos)) return vm_reader_fail(r, r->end, vm_reader_end_msg(r));
   *sub = *r;
   sub->end = r->pos + size;
