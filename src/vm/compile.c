@@ -71,6 +71,11 @@ typedef struct cx {
   uint32_t nlocals;
   const vm_functype *ft;
   uint32_t gen;
+  /* Constant slots nlocals .. nlocals+nconsts-1: the body's first distinct
+   * constant values, collected by a decode-only scan before compiling. */
+  uint64_t consts[VM_MAX_CONST_SLOTS];
+  uint32_t nconsts;
+  bool collect; /* scan_body records constants */
 } cx;
 
 static void scan_body(struct cx *c);
@@ -201,7 +206,7 @@ static bool live(cx *c) {
   return !top(c)->dead;
 }
 static uint32_t slot(cx *c, uint32_t h) {
-  return c->nlocals + h;
+  return c->nlocals + c->nconsts + h;
 }
 
 #define VWIN 16u
@@ -253,7 +258,7 @@ static void push(cx *c, uint8_t t) {
   c->st[c->h++] = t;
   if (c->h > c->max_h) {
     c->max_h = c->h;
-    if ((uint64_t)c->nlocals + c->max_h > MAX_FRAME_SLOTS)
+    if ((uint64_t)c->nlocals + c->nconsts + c->max_h > MAX_FRAME_SLOTS)
       fail(c, VM_ERR_LIMIT, c->ipos, "function frame too large");
   }
 }
@@ -866,6 +871,39 @@ static void op_prefixed(cx *c) {
   }
 }
 
+/* ---- constants ------------------------------------------------------------ */
+
+static uint32_t find_const(const cx *c, uint64_t v) {
+  uint32_t k = 0;
+  while (k < c->nconsts && c->consts[k] != v)
+    k++;
+  return k;
+}
+
+/* Record a constant of the body (scan before compiling). */
+static void collect_const(cx *c, uint64_t v) {
+  if (c->nconsts < VM_MAX_CONST_SLOTS && find_const(c, v) == c->nconsts) c->consts[c->nconsts++] = v;
+}
+
+/* Push a constant: a virtual entry naming its constant slot (no code), or,
+ * for a value beyond the function's constant slots, a CONST instruction. */
+static void push_const(cx *c, uint8_t t, uint64_t v) {
+  uint32_t h = slot(c, c->h);
+  push(c, t);
+  if (!live(c)) return;
+  uint32_t k = find_const(c, v);
+  if (k < c->nconsts) {
+    c->vs[c->h - 1] = c->nlocals + k;
+    return;
+  }
+  uint32_t at = c->pc;
+  if (t == VM_I32 || t == VM_F32)
+    EMIT(c, VM_OP_CONST32, h, (uint32_t)v);
+  else
+    EMIT(c, VM_OP_CONST64, h, (uint32_t)v, (uint32_t)(v >> 32));
+  set_last(c, at);
+}
+
 /* ---- decode-only rescan -------------------------------------------------- */
 
 /* A body ran out before its final END.  The reference decoder reads on into
@@ -955,13 +993,22 @@ static void scan_body(cx *c) {
       break;
     case 0x3F:
     case 0x40: rd_zero(c); break;
-    case 0x41: rd_sleb(c, 32); break;
-    case 0x42: rd_sleb(c, 64); break;
+    case 0x41: {
+      uint64_t v = (uint32_t)rd_sleb(c, 32);
+      if (c->collect) collect_const(c, v);
+      break;
+    }
+    case 0x42: {
+      uint64_t v = (uint64_t)rd_sleb(c, 64);
+      if (c->collect) collect_const(c, v);
+      break;
+    }
     case 0x43:
     case 0x44: {
-      uint32_t v32;
-      uint64_t v64;
+      uint32_t v32 = 0;
+      uint64_t v64 = 0;
       if (!(op == 0x43 ? vm_read_f32(&c->r, &v32) : vm_read_f64(&c->r, &v64))) read_failed(c);
+      if (c->collect) collect_const(c, op == 0x43 ? v32 : v64);
       break;
     }
     case 0xD0: {
@@ -1197,41 +1244,15 @@ static void compile_body(cx *c) {
       push(c, VM_I32);
       if (live(c)) EMIT(c, VM_OP_MEMORY_GROW, h, h);
       break;
-    case 0x41: { /* i32.const */
-      uint32_t v = (uint32_t)rd_sleb(c, 32);
-      h = slot(c, c->h);
-      push(c, VM_I32);
-      if (live(c)) {
-        uint32_t at = c->pc;
-        EMIT(c, VM_OP_CONST32, h, v);
-        set_last(c, at);
-      }
-      break;
-    }
-    case 0x42: { /* i64.const */
-      uint64_t v = (uint64_t)rd_sleb(c, 64);
-      h = slot(c, c->h);
-      push(c, VM_I64);
-      if (live(c)) {
-        uint32_t at = c->pc;
-        EMIT(c, VM_OP_CONST64, h, (uint32_t)v, (uint32_t)(v >> 32));
-        set_last(c, at);
-      }
-      break;
-    }
+    case 0x41: /* i32.const */ push_const(c, VM_I32, (uint32_t)rd_sleb(c, 32)); break;
+    case 0x42: /* i64.const */ push_const(c, VM_I64, (uint64_t)rd_sleb(c, 64)); break;
     case 0x43:   /* f32.const */
     case 0x44: { /* f64.const */
       uint64_t v = 0;
       uint32_t v32 = 0;
       if (!(op == 0x43 ? vm_read_f32(&c->r, &v32) : vm_read_f64(&c->r, &v))) read_failed(c);
       if (op == 0x43) v = v32;
-      h = slot(c, c->h);
-      push(c, op == 0x43 ? VM_F32 : VM_F64);
-      if (!live(c)) break;
-      if (op == 0x43)
-        EMIT(c, VM_OP_CONST32, h, (uint32_t)v);
-      else
-        EMIT(c, VM_OP_CONST64, h, (uint32_t)v, (uint32_t)(v >> 32));
+      push_const(c, op == 0x43 ? VM_F32 : VM_F64, v);
       break;
     }
     case 0xD0: /* ref.null t */
@@ -1280,6 +1301,16 @@ static vm_result run(cx *c, vm_code *code) {
   }
   rd_locals(c);
   c->instrs = c->r.pos;
+  /* Decode the body once to collect its constants (their slots come before
+   * the operand stack, so their number must be known first).  A malformed
+   * body is reported here, as the spec decodes before it validates. */
+  c->scanning = c->collect = true;
+  scan_body(c);
+  free(c->scan_bits);
+  c->scan_bits = NULL;
+  c->scanning = c->collect = false;
+  c->r.pos = c->instrs;
+  c->r.error = NULL;
   /* About three words per body byte is typical: one allocation for most bodies. */
   uint64_t len = (uint64_t)(c->r.end - c->r.pos);
   c->code_max = len * CODE_WORDS_PER_BYTE + 4096 < MAX_CODE_WORDS
@@ -1288,19 +1319,26 @@ static vm_result run(cx *c, vm_code *code) {
   uint64_t guess = len * 3 + 16;
   reserve(c, guess < c->code_max / 4 ? (uint32_t)guess : c->code_max / 4);
   compile_body(c);
-  /* One allocation: the code words, then the local types. */
-  size_t bytes = (size_t)c->pc * sizeof(vm_word) + c->nlocals;
+  uint32_t const_base = c->nlocals;
+  /* One allocation: the code words (padded to 8 bytes), the constants, the local types. */
+  size_t code_bytes = ((size_t)c->pc * sizeof(vm_word) + 7) & ~(size_t)7;
+  size_t bytes = code_bytes + (size_t)c->nconsts * sizeof(uint64_t) + c->nlocals;
   vm_word *w = realloc(c->code, bytes ? bytes : 1);
   if (!w) fail(c, VM_ERR_NOMEM, NULL, "out of memory");
   c->code = w;
-  uint8_t *lt = (uint8_t *)(w + c->pc);
+  uint64_t *consts = (uint64_t *)(void *)((uint8_t *)w + code_bytes);
+  if (c->nconsts) memcpy(consts, c->consts, (size_t)c->nconsts * sizeof(uint64_t));
+  uint8_t *lt = (uint8_t *)(consts + c->nconsts);
   if (c->nlocals) memcpy(lt, c->ltypes, c->nlocals);
   code->code = w;
   code->ncode = c->pc;
   code->nparams = c->ft->nparams;
   code->nresults = c->ft->nresults;
   code->nlocals = c->nlocals;
-  code->nslots = c->nlocals + c->max_h;
+  code->const_base = const_base;
+  code->nconsts = c->nconsts;
+  code->consts = consts;
+  code->nslots = c->nlocals + c->nconsts + c->max_h;
   code->local_types = lt;
   c->m->compiled_bytes += bytes;
   free(c->ltypes);

@@ -283,6 +283,8 @@ vm_result vm_interp_run(vm_store *store, vm_func *f, uint64_t *fp) {
   top++;
   for (uint32_t i = entry_code->nparams; i < entry_code->nlocals; i++)
     fp[i] = 0;
+  for (uint32_t i = 0; i < entry_code->nconsts; i++)
+    fp[entry_code->const_base + i] = entry_code->consts[i];
   cb = ip = entry_code->code;
   RELOAD_MEM();
   VM_ENTRY_POINT();
@@ -389,6 +391,11 @@ vm_result vm_interp_run(vm_store *store, vm_func *f, uint64_t *fp) {
       inst = callee->inst;
       for (uint32_t i = cc->nparams; i < cc->nlocals; i++)
         fp[i] = 0;
+      {
+        uint64_t *cs = fp + cc->const_base;
+        for (uint32_t i = 0; i < cc->nconsts; i++)
+          cs[i] = cc->consts[i];
+      }
       cb = ip = cc->code;
       RELOAD_MEM();
       VM_ENTRY_POINT();

@@ -59,6 +59,10 @@ static const char *const format_operands[] = {
     [F_SSSII] = "sssii", [F_LOAD] = "dso", [F_STORE] = "sso", [F_SST] = "sst",
 };
 
+const char *vm_format_operands(vm_format f) {
+  return (unsigned)f < sizeof format_operands / sizeof format_operands[0] ? format_operands[f] : "";
+}
+
 void vm_disasm(const vm_code *c, FILE *out) {
   fprintf(out,
           "; params %" PRIu32 " results %" PRIu32 " locals %" PRIu32 " slots %" PRIu32 " words %" PRIu32 "\n",

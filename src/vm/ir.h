@@ -10,10 +10,13 @@
  * the store's value stack:
  *     slot 0 .. nparams-1           parameters
  *     slot nparams .. nlocals-1     declared locals (zeroed on entry)
- *     slot nlocals + h              the wasm operand stack entry at height h
+ *     slot nlocals + k              constant k of the function (vm_code.consts)
+ *     slot nlocals + nconsts + h    the wasm operand stack entry at height h
  * The compiler knows the operand-stack height statically, so every operand
  * is a fixed slot index.  A source operand may name a local's slot directly
- * (local.get emits no code), a result may go straight into a local (a
+ * (local.get emits no code) or a constant slot (a constant emits no code:
+ * the function's distinct constants, up to VM_MAX_CONST_SLOTS, are copied
+ * into their slots on entry), a result may go straight into a local (a
  * following local.set), and an i32 comparison feeding br_if/if becomes a
  * fused BR_I32_* branch.
  * An i32/f32 lives in the low 32 bits of its slot (the upper half is
@@ -45,6 +48,10 @@
 #include <stdio.h>
 
 typedef uint32_t vm_word;
+
+/* Constants per function that get a slot; later ones are CONST32/CONST64
+ * instructions (this bounds the copy on entry). */
+#define VM_MAX_CONST_SLOTS 64u
 
 /* Operand layouts.  d = destination slot, s/a/b/c = source slots, i = an
  * immediate or index word, t = branch target. */
@@ -88,6 +95,10 @@ typedef enum {
 /* Names and formats, for the disassembler and tests. */
 const char *vm_op_name(vm_op op);
 vm_format vm_op_format(vm_op op);
+/* Operand letters of a format, one per word after the opcode: d destination
+ * slot, s source slot, t target, f function, o offset, other letters
+ * immediates ("" for F_BRTABLE, whose first operand is a source slot). */
+const char *vm_format_operands(vm_format f);
 /* Number of words of the instruction at `code` (including the opcode). */
 uint32_t vm_instr_words(const vm_word *code);
 

@@ -77,12 +77,15 @@ typedef struct vm_data {
 
 /* One function's compiled code (see ir.h for the format and frame layout). */
 typedef struct vm_code {
-  vm_word *code;        /* instructions */
-  uint32_t ncode;       /* words */
-  uint32_t nparams;     /* = type's nparams */
-  uint32_t nresults;    /* = type's nresults */
-  uint32_t nlocals;     /* params + declared locals */
-  uint32_t nslots;      /* frame size: nlocals + maximum operand-stack height */
+  vm_word *code;       /* instructions */
+  uint32_t ncode;      /* words */
+  uint32_t nparams;    /* = type's nparams */
+  uint32_t nresults;   /* = type's nresults */
+  uint32_t nlocals;    /* params + declared locals */
+  uint32_t nslots;     /* frame size: nlocals + nconsts + maximum operand-stack height */
+  uint32_t const_base; /* first constant slot (= nlocals) */
+  uint32_t nconsts;    /* constant slots, copied from `consts` into the frame on entry */
+  const uint64_t *consts;
   uint32_t body_offset; /* offset of the body in the binary, for messages */
   uint32_t body_len;
   const uint8_t *local_types; /* nlocals types (params first); points into module-owned memory */
