@@ -522,6 +522,11 @@ static int numop_of(uint32_t wasm) {
   }
 }
 
+/* The fused-address forms of ir.def follow numops.def's loads and stores in
+ * the same order. */
+_Static_assert(VM_OP_I64_STORE32 - VM_OP_I32_LOAD == VM_OP_I64_STORE32_X - VM_OP_I32_LOAD_X,
+               "loads and stores and their fused forms must line up");
+
 static void simple_op(cx *c, int op) {
   const numop_info *ni = &numops[op - FIRST_NUMOP];
   uint32_t offset = 0;
@@ -545,6 +550,22 @@ static void simple_op(cx *c, int op) {
   if (ni->out) push(c, ni->out);
   if (!live(c)) return;
   uint32_t at = c->pc;
+  if ((ni->fmt == F_LOAD || ni->fmt == F_STORE) && a == d && can_retarget(c, a) &&
+      c->code[c->last_pc] == VM_OP_I32_ADD) {
+    /* The address was just computed by an i32.add into its temporary:
+     * the access adds (wrapping) itself. */
+    uint32_t x = c->code[c->last_pc + 2], y = c->code[c->last_pc + 3];
+    uint32_t xop = (uint32_t)(VM_OP_I32_LOAD_X + (op - VM_OP_I32_LOAD));
+    at = c->pc = c->last_pc;
+    c->last_end = 0;
+    if (ni->fmt == F_LOAD) {
+      EMIT(c, xop, d, x, y, offset);
+      set_last(c, at);
+    } else {
+      EMIT(c, xop, x, y, b, offset);
+    }
+    return;
+  }
   switch (ni->fmt) {
   case F_DS: EMIT(c, (vm_word)op, d, a); break;
   case F_DSS: EMIT(c, (vm_word)op, d, a, b); break;

@@ -181,6 +181,25 @@
     vmbreak;                                                                                                 \
   }
 
+/* [op, d, a, b, offset]: the address is (u32)(fp[a] + fp[b]). */
+#define OP_LOADX(name, N, W, FN)                                                                             \
+  vmcase(name) {                                                                                             \
+    uint64_t ea_ = (uint64_t)(uint32_t)(fp[ip[2]] + fp[ip[3]]) + ip[4];                                      \
+    if (VM_UNLIKELY(ea_ + (N) > ms)) goto oob;                                                               \
+    W(1, FN(mb + ea_));                                                                                      \
+    ip += 5;                                                                                                 \
+    vmbreak;                                                                                                 \
+  }
+/* [op, a, b, value, offset] */
+#define OP_STOREX(name, N, FN)                                                                               \
+  vmcase(name) {                                                                                             \
+    uint64_t ea_ = (uint64_t)(uint32_t)(fp[ip[1]] + fp[ip[2]]) + ip[4];                                      \
+    if (VM_UNLIKELY(ea_ + (N) > ms)) goto oob;                                                               \
+    FN(mb + ea_, fp[ip[3]]);                                                                                 \
+    ip += 5;                                                                                                 \
+    vmbreak;                                                                                                 \
+  }
+
 /* Expression helpers for the handler shapes. */
 #define ID(a) (a)
 #define ADD(a, b) ((a) + (b))
@@ -720,6 +739,29 @@ vm_result vm_interp_run(vm_store *store, vm_func *f, uint64_t *fp) {
       OP_STORE(I64_STORE8, 1, ST8)
       OP_STORE(I64_STORE16, 2, ST16)
       OP_STORE(I64_STORE32, 4, ST32)
+      OP_LOADX(I32_LOAD_X, 4, W32, vm_load32)
+      OP_LOADX(I64_LOAD_X, 8, W64, vm_load64)
+      OP_LOADX(F32_LOAD_X, 4, W32, vm_load32)
+      OP_LOADX(F64_LOAD_X, 8, W64, vm_load64)
+      OP_LOADX(I32_LOAD8_S_X, 1, W32, LD8S32)
+      OP_LOADX(I32_LOAD8_U_X, 1, W32, LD8U)
+      OP_LOADX(I32_LOAD16_S_X, 2, W32, LD16S32)
+      OP_LOADX(I32_LOAD16_U_X, 2, W32, vm_load16)
+      OP_LOADX(I64_LOAD8_S_X, 1, W64, LD8S64)
+      OP_LOADX(I64_LOAD8_U_X, 1, W64, LD8U)
+      OP_LOADX(I64_LOAD16_S_X, 2, W64, LD16S64)
+      OP_LOADX(I64_LOAD16_U_X, 2, W64, vm_load16)
+      OP_LOADX(I64_LOAD32_S_X, 4, W64, LD32S64)
+      OP_LOADX(I64_LOAD32_U_X, 4, W64, vm_load32)
+      OP_STOREX(I32_STORE_X, 4, ST32)
+      OP_STOREX(I64_STORE_X, 8, ST64)
+      OP_STOREX(F32_STORE_X, 4, ST32)
+      OP_STOREX(F64_STORE_X, 8, ST64)
+      OP_STOREX(I32_STORE8_X, 1, ST8)
+      OP_STOREX(I32_STORE16_X, 2, ST16)
+      OP_STOREX(I64_STORE8_X, 1, ST8)
+      OP_STOREX(I64_STORE16_X, 2, ST16)
+      OP_STOREX(I64_STORE32_X, 4, ST32)
 
 #if !VM_COMPUTED_GOTO
     default:

@@ -80,6 +80,8 @@ typedef enum {
   F_LOAD,    /* [op, d, addr, offset]   ea = (u64)(u32)fp[addr] + offset */
   F_STORE,   /* [op, addr, value, offset] */
   F_SST,     /* [op, a, b, t]   fused compare-and-branch */
+  F_LOADX,   /* [op, d, a, b, offset]   ea = (u64)(u32)(fp[a] + fp[b]) + offset */
+  F_STOREX,  /* [op, a, b, value, offset] */
 } vm_format;
 
 typedef enum {
