@@ -63,6 +63,11 @@ typedef struct cx {
    * retargeting by local.set): it spans [last_pc, last_end); `fence` is the
    * latest address a label was bound at (no peephole across a label). */
   uint32_t last_pc, last_end, fence;
+  /* The result-writing instruction just before the last one, when the two
+   * are adjacent: [prev_pc, prev_end = last_pc). */
+  uint32_t prev_pc, prev_end;
+  /* The last MOV emitted, [mov_pc, mov_end): a following MOV joins it (MOV2). */
+  uint32_t mov_pc, mov_end;
   ctl *ctls;
   uint32_t nctl, ctl_cap;
   vm_word *code;
@@ -211,11 +216,28 @@ static uint32_t slot(cx *c, uint32_t h) {
 
 #define VWIN 16u
 
+/* fp[d] = fp[s]; two MOVs in a row (no label between) become one MOV2. */
+static void emit_mov(cx *c, uint32_t d, uint32_t s) {
+  if (c->mov_end == c->pc && c->mov_end > c->mov_pc && c->mov_pc >= c->fence &&
+      c->code[c->mov_pc] == VM_OP_MOV) {
+    reserve(c, 2);
+    c->code[c->mov_pc] = VM_OP_MOV2;
+    put(c, d);
+    put(c, s);
+    c->mov_end = 0;
+    return;
+  }
+  uint32_t at = c->pc;
+  EMIT(c, VM_OP_MOV, d, s);
+  c->mov_pc = at;
+  c->mov_end = c->pc;
+}
+
 /* Copy a virtual entry's value into its own slot. */
 static void materialise(cx *c, uint32_t k) {
   uint32_t own = slot(c, k);
   if (c->vs[k] == own) return;
-  if (!top(c)->dead) emit_words(c, (const vm_word[]){VM_OP_MOV, own, c->vs[k]}, 3);
+  if (!top(c)->dead) emit_mov(c, own, c->vs[k]);
   c->vs[k] = own;
 }
 
@@ -355,7 +377,20 @@ static ctl *label(cx *c, uint32_t l) {
 static void emit_moves(cx *c, uint32_t dst, uint32_t src, uint32_t n) {
   if (dst == src) return;
   for (uint32_t i = 0; i < n; i++)
-    EMIT(c, VM_OP_MOV, dst + i, src + i);
+    emit_mov(c, dst + i, src + i);
+}
+
+static bool can_retarget(cx *c, uint32_t d);
+static bool is_temp(cx *c, uint32_t x);
+
+/* Return n results found from slot src.  A single result just computed is
+ * computed straight into slot 0 instead of moved there. */
+static void emit_return(cx *c, uint32_t src, uint32_t n) {
+  if (n == 1 && src != 0 && can_retarget(c, src) && is_temp(c, src))
+    c->code[c->last_pc + 1] = 0;
+  else
+    emit_moves(c, 0, src, n);
+  EMIT(c, VM_OP_RETURN);
 }
 
 /* A target word for a branch to `f` (reserved by the caller). */
@@ -377,8 +412,7 @@ static bool direct(cx *c, const ctl *f, uint32_t src) {
 static void emit_branch(cx *c, ctl *f, uint32_t src) {
   uint32_t n = label_n(f);
   if (f->kind == CTL_FUNC) {
-    emit_moves(c, 0, src, n);
-    EMIT(c, VM_OP_RETURN);
+    emit_return(c, src, n);
     return;
   }
   emit_moves(c, slot(c, f->height), src, n);
@@ -482,8 +516,32 @@ static void rd_locals(cx *c) {
 
 /* Record that the instruction emitted at `at` writes its result to word 1. */
 static void set_last(cx *c, uint32_t at) {
+  if (c->last_end == at && c->last_end > c->last_pc) {
+    c->prev_pc = c->last_pc;
+    c->prev_end = at;
+  } else {
+    c->prev_end = 0;
+  }
   c->last_pc = at;
   c->last_end = c->pc;
+}
+
+/* Take the last instruction out of the code (it is being fused into the
+ * next one); the one before it, if adjacent, becomes the last. */
+static void drop_last(cx *c) {
+  c->pc = c->last_pc;
+  if (c->prev_end && c->prev_end == c->last_pc) {
+    c->last_pc = c->prev_pc;
+    c->last_end = c->prev_end;
+  } else {
+    c->last_end = 0;
+  }
+  c->prev_end = 0;
+}
+
+/* True when slot x is an operand-stack temporary (read once, by its consumer). */
+static bool is_temp(cx *c, uint32_t x) {
+  return x >= slot(c, 0);
 }
 
 /* True when the last instruction's result (in slot d) may be written
@@ -523,9 +581,13 @@ static int numop_of(uint32_t wasm) {
 }
 
 /* The fused-address forms of ir.def follow numops.def's loads and stores in
- * the same order. */
+ * the same order; the fused add-and-branch ops follow the branches. */
 _Static_assert(VM_OP_I64_STORE32 - VM_OP_I32_LOAD == VM_OP_I64_STORE32_X - VM_OP_I32_LOAD_X,
                "loads and stores and their fused forms must line up");
+_Static_assert(VM_OP_I64_STORE32 - VM_OP_I32_LOAD == VM_OP_I64_STORE32_XS - VM_OP_I32_LOAD_XS,
+               "loads and stores and their fused forms must line up");
+_Static_assert(VM_OP_BR_I32_GE_U - VM_OP_BR_I32_EQ == VM_OP_ADD_BR_I32_GE_U - VM_OP_ADD_BR_I32_EQ,
+               "branches and their fused forms must line up");
 
 static void simple_op(cx *c, int op) {
   const numop_info *ni = &numops[op - FIRST_NUMOP];
@@ -556,13 +618,34 @@ static void simple_op(cx *c, int op) {
      * the access adds (wrapping) itself. */
     uint32_t x = c->code[c->last_pc + 2], y = c->code[c->last_pc + 3];
     uint32_t xop = (uint32_t)(VM_OP_I32_LOAD_X + (op - VM_OP_I32_LOAD));
-    at = c->pc = c->last_pc;
-    c->last_end = 0;
+    drop_last(c);
+    /* ... and when one addend is a shifted index computed just before (an
+     * array element), the access shifts it too. */
+    if (c->last_end == c->pc && c->last_end > c->last_pc && c->last_pc >= c->fence &&
+        c->code[c->last_pc] == VM_OP_I32_SHL) {
+      uint32_t t = c->code[c->last_pc + 1];
+      if (is_temp(c, t) && (t == x) != (t == y)) {
+        uint32_t base = t == x ? y : x, idx = c->code[c->last_pc + 2], k = c->code[c->last_pc + 3];
+        xop = (uint32_t)(VM_OP_I32_LOAD_XS + (op - VM_OP_I32_LOAD));
+        drop_last(c);
+        at = c->pc;
+        if (ni->fmt == F_LOAD) {
+          EMIT(c, xop, d, base, idx, k, offset);
+          set_last(c, at);
+        } else {
+          EMIT(c, xop, base, idx, k, b, offset);
+          c->last_end = 0;
+        }
+        return;
+      }
+    }
+    at = c->pc;
     if (ni->fmt == F_LOAD) {
       EMIT(c, xop, d, x, y, offset);
       set_last(c, at);
     } else {
       EMIT(c, xop, x, y, b, offset);
+      c->last_end = 0;
     }
     return;
   }
@@ -612,8 +695,7 @@ static cond take_cond(cx *c, uint32_t s) {
     r.a = w[2];
     r.b = w[3];
   }
-  c->pc = c->last_pc;
-  c->last_end = 0;
+  drop_last(c);
   return r;
 }
 
@@ -638,6 +720,17 @@ static uint32_t negate_cond(uint32_t op) {
  * returns the index of the target word. */
 static uint32_t emit_cond(cx *c, cond k, bool neg, uint32_t t) {
   uint32_t op = neg ? negate_cond(k.op) : k.op;
+  if (can_retarget(c, k.a) && c->code[c->last_pc] == VM_OP_I32_ADD) {
+    /* The condition tests an i32.add just computed (a loop counter): one op. */
+    uint32_t x = c->code[c->last_pc + 2], y = c->code[c->last_pc + 3];
+    drop_last(c);
+    if (op == VM_OP_BR_IF || op == VM_OP_BR_UNLESS)
+      EMIT(c, op == VM_OP_BR_IF ? VM_OP_ADD_BR_IF : VM_OP_ADD_BR_UNLESS, k.a, x, y, t);
+    else
+      EMIT(c, VM_OP_ADD_BR_I32_EQ + (op - VM_OP_BR_I32_EQ), k.a, x, y, k.b, t);
+    c->last_end = 0;
+    return c->pc - 1;
+  }
   if (op == VM_OP_BR_IF || op == VM_OP_BR_UNLESS)
     EMIT(c, op, k.a, t);
   else
@@ -661,8 +754,7 @@ static void op_end(cx *c) {
   }
   if (f->kind == CTL_FUNC) {
     if (!f->dead) {
-      emit_moves(c, 0, slot(c, 0), f->nresults);
-      EMIT(c, VM_OP_RETURN);
+      emit_return(c, slot(c, 0), f->nresults);
     }
     c->nctl--;
     if (c->r.pos != c->r.end) MALFORMED(c, c->r.pos, "section size mismatch");
@@ -1131,8 +1223,7 @@ static void compile_body(cx *c) {
       materialise_top(c, c->ft->nresults);
       pop_types(c, c->ft->nresults, c->ft->types + c->ft->nparams);
       if (live(c)) {
-        emit_moves(c, 0, slot(c, c->h), c->ft->nresults);
-        EMIT(c, VM_OP_RETURN);
+        emit_return(c, slot(c, c->h), c->ft->nresults);
       }
       set_unreachable(c);
       break;
@@ -1205,7 +1296,7 @@ static void compile_body(cx *c) {
           v = x;
         } else {
           materialise_local(c, x);
-          if (v != x) EMIT(c, VM_OP_MOV, x, v);
+          if (v != x) emit_mov(c, x, v);
         }
         if (op == 0x22) {
           push(c, t);

@@ -35,10 +35,69 @@
  * jump (better branch prediction than one shared switch jump); the switch
  * fallback compiles the same handlers as cases of a loop.
  */
+#if defined(VM_PROFILE)
+/* Profiling build (-DVM_PROFILE, cmake -DWAPC_PROFILE=ON): counts every
+ * executed op and every pair of consecutive ops, printed at exit, to pick
+ * superinstructions.  Not thread-safe; never in a release build. */
+#include <stdlib.h>
+static uint64_t prof_ops[VM_OP_COUNT], prof_pairs[VM_OP_COUNT][VM_OP_COUNT];
+static unsigned prof_prev;
+typedef struct prof_row {
+  uint64_t n;
+  unsigned a, b;
+} prof_row;
+static int prof_cmp(const void *x, const void *y) {
+  const prof_row *p = x, *q = y;
+  return p->n < q->n ? 1 : p->n > q->n ? -1 : 0;
+}
+static void prof_dump(void) {
+  static prof_row rows[VM_OP_COUNT * VM_OP_COUNT];
+  size_t n = 0;
+  uint64_t total = 0;
+  for (unsigned a = 0; a < VM_OP_COUNT; a++) {
+    total += prof_ops[a];
+    if (prof_ops[a]) rows[n++] = (prof_row){prof_ops[a], a, 0};
+  }
+  qsort(rows, n, sizeof rows[0], prof_cmp);
+  fprintf(stderr, "== ops executed: %" PRIu64 "\n", total);
+  for (size_t i = 0; i < n && i < 40; i++)
+    fprintf(stderr, "%12" PRIu64 " %5.1f%%  %s\n", rows[i].n, 100.0 * (double)rows[i].n / (double)total,
+            vm_op_name((vm_op)rows[i].a));
+  n = 0;
+  for (unsigned a = 0; a < VM_OP_COUNT; a++)
+    for (unsigned b = 0; b < VM_OP_COUNT; b++)
+      if (prof_pairs[a][b]) rows[n++] = (prof_row){prof_pairs[a][b], a, b};
+  qsort(rows, n, sizeof rows[0], prof_cmp);
+  fprintf(stderr, "== pairs\n");
+  for (size_t i = 0; i < n && i < 40; i++)
+    fprintf(stderr, "%12" PRIu64 " %5.1f%%  %s -> %s\n", rows[i].n, 100.0 * (double)rows[i].n / (double)total,
+            vm_op_name((vm_op)rows[i].a), vm_op_name((vm_op)rows[i].b));
+}
+static void prof_hit(unsigned op) {
+  static int registered;
+  if (!registered) {
+    registered = 1;
+    atexit(prof_dump);
+  }
+  prof_ops[op]++;
+  prof_pairs[prof_prev][op]++;
+  prof_prev = op;
+}
+#define PROF_HIT(op) prof_hit(op)
+#else
+#define PROF_HIT(op) ((void)0)
+#endif
+
 #if VM_COMPUTED_GOTO
-#define vmdispatch(o) goto *vm_labels[o];
+#define vmdispatch(o)                                                                                        \
+  PROF_HIT(o);                                                                                               \
+  goto *vm_labels[o];
 #define vmcase(name) L_##name:
-#define vmbreak goto *vm_labels[*ip]
+#define vmbreak                                                                                              \
+  do {                                                                                                       \
+    PROF_HIT(*ip);                                                                                           \
+    goto *vm_labels[*ip];                                                                                    \
+  } while (0)
 #else
 #define vmdispatch(o) switch (o)
 #define vmcase(name) case VM_OP_##name:
@@ -197,6 +256,38 @@
     if (VM_UNLIKELY(ea_ + (N) > ms)) goto oob;                                                               \
     FN(mb + ea_, fp[ip[3]]);                                                                                 \
     ip += 5;                                                                                                 \
+    vmbreak;                                                                                                 \
+  }
+
+/* [op, d, a, b, k, offset]: the address is (u32)(fp[a] + (fp[b] << k)). */
+#define XS_EA(a, b, k) ((uint64_t)(uint32_t)((uint32_t)fp[ip[a]] + ((uint32_t)fp[ip[b]] << (fp[ip[k]] & 31))))
+#define OP_LOADXS(name, N, W, FN)                                                                            \
+  vmcase(name) {                                                                                             \
+    uint64_t ea_ = XS_EA(2, 3, 4) + ip[5];                                                                   \
+    if (VM_UNLIKELY(ea_ + (N) > ms)) goto oob;                                                               \
+    W(1, FN(mb + ea_));                                                                                      \
+    ip += 6;                                                                                                 \
+    vmbreak;                                                                                                 \
+  }
+/* [op, a, b, k, value, offset] */
+#define OP_STOREXS(name, N, FN)                                                                              \
+  vmcase(name) {                                                                                             \
+    uint64_t ea_ = XS_EA(1, 2, 3) + ip[5];                                                                   \
+    if (VM_UNLIKELY(ea_ + (N) > ms)) goto oob;                                                               \
+    FN(mb + ea_, fp[ip[4]]);                                                                                 \
+    ip += 6;                                                                                                 \
+    vmbreak;                                                                                                 \
+  }
+/* [op, d, a, b, c, t]: fp[d] = a + b, then jump if fp[d] CMP fp[c] (c read after
+ * the write, as the separate compare would). */
+#define OP_ADD_BRCMP(name, CMP)                                                                              \
+  vmcase(name) {                                                                                             \
+    uint32_t r_ = R32(2) + R32(3);                                                                           \
+    W32(1, r_);                                                                                              \
+    if (CMP(r_, R32(4)))                                                                                     \
+      JUMP(ip[5]);                                                                                           \
+    else                                                                                                     \
+      ip += 6;                                                                                               \
     vmbreak;                                                                                                 \
   }
 
@@ -422,6 +513,12 @@ vm_result vm_interp_run(vm_store *store, vm_func *f, uint64_t *fp) {
     }
 
       /* ---- data movement ---------------------------------------------- */
+      vmcase(MOV2) {
+        fp[ip[1]] = fp[ip[2]];
+        fp[ip[3]] = fp[ip[4]];
+        ip += 5;
+        vmbreak;
+      }
       vmcase(MOV) {
         fp[ip[1]] = fp[ip[2]];
         ip += 3;
@@ -762,6 +859,57 @@ vm_result vm_interp_run(vm_store *store, vm_func *f, uint64_t *fp) {
       OP_STOREX(I64_STORE8_X, 1, ST8)
       OP_STOREX(I64_STORE16_X, 2, ST16)
       OP_STOREX(I64_STORE32_X, 4, ST32)
+      OP_LOADXS(I32_LOAD_XS, 4, W32, vm_load32)
+      OP_LOADXS(I64_LOAD_XS, 8, W64, vm_load64)
+      OP_LOADXS(F32_LOAD_XS, 4, W32, vm_load32)
+      OP_LOADXS(F64_LOAD_XS, 8, W64, vm_load64)
+      OP_LOADXS(I32_LOAD8_S_XS, 1, W32, LD8S32)
+      OP_LOADXS(I32_LOAD8_U_XS, 1, W32, LD8U)
+      OP_LOADXS(I32_LOAD16_S_XS, 2, W32, LD16S32)
+      OP_LOADXS(I32_LOAD16_U_XS, 2, W32, vm_load16)
+      OP_LOADXS(I64_LOAD8_S_XS, 1, W64, LD8S64)
+      OP_LOADXS(I64_LOAD8_U_XS, 1, W64, LD8U)
+      OP_LOADXS(I64_LOAD16_S_XS, 2, W64, LD16S64)
+      OP_LOADXS(I64_LOAD16_U_XS, 2, W64, vm_load16)
+      OP_LOADXS(I64_LOAD32_S_XS, 4, W64, LD32S64)
+      OP_LOADXS(I64_LOAD32_U_XS, 4, W64, vm_load32)
+      OP_STOREXS(I32_STORE_XS, 4, ST32)
+      OP_STOREXS(I64_STORE_XS, 8, ST64)
+      OP_STOREXS(F32_STORE_XS, 4, ST32)
+      OP_STOREXS(F64_STORE_XS, 8, ST64)
+      OP_STOREXS(I32_STORE8_XS, 1, ST8)
+      OP_STOREXS(I32_STORE16_XS, 2, ST16)
+      OP_STOREXS(I64_STORE8_XS, 1, ST8)
+      OP_STOREXS(I64_STORE16_XS, 2, ST16)
+      OP_STOREXS(I64_STORE32_XS, 4, ST32)
+      vmcase(ADD_BR_IF) {
+        uint32_t r_ = R32(2) + R32(3);
+        W32(1, r_);
+        if (r_)
+          JUMP(ip[4]);
+        else
+          ip += 5;
+        vmbreak;
+      }
+      vmcase(ADD_BR_UNLESS) {
+        uint32_t r_ = R32(2) + R32(3);
+        W32(1, r_);
+        if (!r_)
+          JUMP(ip[4]);
+        else
+          ip += 5;
+        vmbreak;
+      }
+      OP_ADD_BRCMP(ADD_BR_I32_EQ, EQ)
+      OP_ADD_BRCMP(ADD_BR_I32_NE, NE)
+      OP_ADD_BRCMP(ADD_BR_I32_LT_S, LTS32)
+      OP_ADD_BRCMP(ADD_BR_I32_LT_U, LT)
+      OP_ADD_BRCMP(ADD_BR_I32_GT_S, GTS32)
+      OP_ADD_BRCMP(ADD_BR_I32_GT_U, GT)
+      OP_ADD_BRCMP(ADD_BR_I32_LE_S, LES32)
+      OP_ADD_BRCMP(ADD_BR_I32_LE_U, LE)
+      OP_ADD_BRCMP(ADD_BR_I32_GE_S, GES32)
+      OP_ADD_BRCMP(ADD_BR_I32_GE_U, GE)
 
 #if !VM_COMPUTED_GOTO
     default:

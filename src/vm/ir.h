@@ -82,6 +82,11 @@ typedef enum {
   F_SST,     /* [op, a, b, t]   fused compare-and-branch */
   F_LOADX,   /* [op, d, a, b, offset]   ea = (u64)(u32)(fp[a] + fp[b]) + offset */
   F_STOREX,  /* [op, a, b, value, offset] */
+  F_DSDS,    /* [op, d1, s1, d2, s2] */
+  F_LOADXS,  /* [op, d, a, b, k, offset]   ea = (u64)(u32)(fp[a] + (fp[b] << (fp[k] & 31))) + offset */
+  F_STOREXS, /* [op, a, b, k, value, offset] */
+  F_DSST,    /* [op, d, a, b, t]      fp[d] = fp[a] + fp[b], then branch on fp[d] */
+  F_DSSST,   /* [op, d, a, b, c, t]   fp[d] = fp[a] + fp[b], then branch on fp[d] CMP fp[c] */
 } vm_format;
 
 typedef enum {
