@@ -1452,6 +1452,7 @@ static vm_result run(cx *c, vm_code *code) {
   code->consts = consts;
   code->nslots = c->nlocals + c->nconsts + c->max_h;
   code->local_types = lt;
+  vm_ir_thread(w, c->pc);
   c->m->compiled_bytes += bytes;
   free(c->ltypes);
   free(c->st);

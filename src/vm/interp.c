@@ -88,7 +88,23 @@ static void prof_hit(unsigned op) {
 #define PROF_HIT(op) ((void)0)
 #endif
 
-#if VM_COMPUTED_GOTO
+/*
+ * Direct threading: with computed goto (and not profiling), vm_ir_thread()
+ * rewrites each opcode word of compiled code into its handler's offset from
+ * the first handler, so a dispatch is one add and one indirect jump, with no
+ * table lookup.
+ */
+#if VM_COMPUTED_GOTO && !defined(VM_PROFILE)
+#define VM_THREADED 1
+#else
+#define VM_THREADED 0
+#endif
+
+#if VM_THREADED
+#define vmdispatch(o) goto *(const void *)(hbase + (int32_t)(o));
+#define vmcase(name) L_##name:
+#define vmbreak goto *(const void *)(hbase + (int32_t)*ip)
+#elif VM_COMPUTED_GOTO
 #define vmdispatch(o)                                                                                        \
   PROF_HIT(o);                                                                                               \
   goto *vm_labels[o];
@@ -349,8 +365,25 @@ static void trap_element(vm_store *s, vm_trap trap, uint32_t idx) {
 #pragma GCC diagnostic ignored "-Wpedantic"
 #endif
 
-vm_result vm_interp_run(vm_store *store, vm_func *f, uint64_t *fp) {
-#if VM_COMPUTED_GOTO
+/* The interpreter; called with `handlers` set, it only reports its table of
+ * handler offsets (direct threading) and returns. */
+static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t **handlers) {
+#if VM_THREADED
+  static const int32_t vm_offsets[VM_OP_COUNT] = {
+#define VM_IROP(name, fmt) (int32_t)((const char *)&&L_##name - (const char *)&&L_UNREACHABLE),
+#include "vm/ir.def"
+#undef VM_IROP
+#define VM_NUMOP(name, fmt, wasm, in1, in2, out, size)                                                       \
+  (int32_t)((const char *)&&L_##name - (const char *)&&L_UNREACHABLE),
+#include "vm/numops.def"
+#undef VM_NUMOP
+  };
+  const char *const hbase = (const char *)&&L_UNREACHABLE;
+  if (handlers) {
+    *handlers = vm_offsets;
+    return VM_OK;
+  }
+#elif VM_COMPUTED_GOTO
   static const void *const vm_labels[VM_OP_COUNT] = {
 #define VM_IROP(name, fmt) &&L_##name,
 #include "vm/ir.def"
@@ -359,6 +392,15 @@ vm_result vm_interp_run(vm_store *store, vm_func *f, uint64_t *fp) {
 #include "vm/numops.def"
 #undef VM_NUMOP
   };
+  if (handlers) {
+    *handlers = NULL;
+    return VM_OK;
+  }
+#else
+  if (handlers) {
+    *handlers = NULL;
+    return VM_OK;
+  }
 #endif
   /* Register pressure decides this loop's speed: the hot locals (ip, fp,
    * cb, mb, ms, the label table) must stay in registers.  State used only by
@@ -943,6 +985,36 @@ trap_exit:
     continue;
   s->exec.depth = (uint32_t)(top - s->exec.frames);
   return res;
+}
+
+vm_result vm_interp_run(vm_store *store, vm_func *f, uint64_t *fp) {
+  return interp(store, f, fp, NULL);
+}
+
+/* The handler offsets (NULL when opcode words stay opcodes). */
+static const int32_t *handler_offsets(void) {
+  const int32_t *h = NULL;
+  interp(NULL, NULL, NULL, &h);
+  return h;
+}
+
+void vm_ir_thread(vm_word *code, uint32_t ncode) {
+  const int32_t *h = handler_offsets();
+  if (!h) return;
+  uint32_t pc = 0;
+  while (pc < ncode) {
+    uint32_t n = vm_instr_words(code + pc);
+    code[pc] = (vm_word)h[code[pc]];
+    pc += n;
+  }
+}
+
+vm_op vm_ir_op(vm_word w) {
+  const int32_t *h = handler_offsets();
+  if (!h) return w < VM_OP_COUNT ? (vm_op)w : VM_OP_COUNT;
+  for (unsigned op = 0; op < VM_OP_COUNT; op++)
+    if ((vm_word)h[op] == w) return (vm_op)op;
+  return VM_OP_COUNT;
 }
 
 #if VM_COMPUTED_GOTO

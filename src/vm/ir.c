@@ -30,10 +30,12 @@ static const uint8_t op_formats[VM_OP_COUNT] = {
 
 /* Words per format, opcode included; F_BRTABLE is variable (0 here). */
 static const uint8_t format_words[] = {
-    [F_NONE] = 1, [F_T] = 2,     [F_ST] = 3,   [F_BRTABLE] = 0, [F_CALL] = 3,   [F_CALLI] = 5, [F_D] = 2,
-    [F_DS] = 3,   [F_DSS] = 4,   [F_DSSS] = 5, [F_DI] = 3,      [F_DII] = 4,    [F_SI] = 3,    [F_I] = 2,
-    [F_SSS] = 4,  [F_ISSS] = 5,  [F_DSI] = 4,  [F_SSI] = 4,     [F_DSSI] = 5,   [F_SSSI] = 5,  [F_SSSII] = 6,
-    [F_LOAD] = 4, [F_STORE] = 4, [F_SST] = 4,  [F_LOADX] = 5, [F_STOREX] = 5, [F_DSDS] = 5, [F_LOADXS] = 6, [F_STOREXS] = 6, [F_DSST] = 5, [F_DSSST] = 6,
+    [F_NONE] = 1,  [F_T] = 2,      [F_ST] = 3,    [F_BRTABLE] = 0, [F_CALL] = 3,    [F_CALLI] = 5,
+    [F_D] = 2,     [F_DS] = 3,     [F_DSS] = 4,   [F_DSSS] = 5,    [F_DI] = 3,      [F_DII] = 4,
+    [F_SI] = 3,    [F_I] = 2,      [F_SSS] = 4,   [F_ISSS] = 5,    [F_DSI] = 4,     [F_SSI] = 4,
+    [F_DSSI] = 5,  [F_SSSI] = 5,   [F_SSSII] = 6, [F_LOAD] = 4,    [F_STORE] = 4,   [F_SST] = 4,
+    [F_LOADX] = 5, [F_STOREX] = 5, [F_DSDS] = 5,  [F_LOADXS] = 6,  [F_STOREXS] = 6, [F_DSST] = 5,
+    [F_DSSST] = 6,
 };
 
 const char *vm_op_name(vm_op op) {
@@ -44,20 +46,25 @@ vm_format vm_op_format(vm_op op) {
   return (unsigned)op < VM_OP_COUNT ? (vm_format)op_formats[op] : F_NONE;
 }
 
-uint32_t vm_instr_words(const vm_word *code) {
-  vm_format f = vm_op_format((vm_op)code[0]);
+static uint32_t op_words(vm_op op, const vm_word *code) {
+  vm_format f = vm_op_format(op);
   if (f == F_BRTABLE) return 4 + code[2];
   return format_words[f];
 }
 
+uint32_t vm_instr_words(const vm_word *code) {
+  return op_words((vm_op)code[0], code);
+}
+
 /* Operand letters per format, in word order after the opcode. */
 static const char *const format_operands[] = {
-    [F_NONE] = "",       [F_T] = "t",      [F_ST] = "st",     [F_BRTABLE] = "",  [F_CALL] = "fs",
-    [F_CALLI] = "iiss",  [F_D] = "d",      [F_DS] = "ds",     [F_DSS] = "dss",   [F_DSSS] = "dsss",
-    [F_DI] = "di",       [F_DII] = "dii",  [F_SI] = "si",     [F_I] = "i",       [F_SSS] = "sss",
-    [F_ISSS] = "isss",   [F_DSI] = "dsi",  [F_SSI] = "ssi",   [F_DSSI] = "dssi", [F_SSSI] = "sssi",
-    [F_SSSII] = "sssii", [F_LOAD] = "dso", [F_STORE] = "sso", [F_SST] = "sst",   [F_LOADX] = "dsso",
-    [F_STOREX] = "ssso", [F_DSDS] = "dsds", [F_LOADXS] = "dssso", [F_STOREXS] = "sssso", [F_DSST] = "dsst", [F_DSSST] = "dssst",
+    [F_NONE] = "",       [F_T] = "t",       [F_ST] = "st",        [F_BRTABLE] = "",      [F_CALL] = "fs",
+    [F_CALLI] = "iiss",  [F_D] = "d",       [F_DS] = "ds",        [F_DSS] = "dss",       [F_DSSS] = "dsss",
+    [F_DI] = "di",       [F_DII] = "dii",   [F_SI] = "si",        [F_I] = "i",           [F_SSS] = "sss",
+    [F_ISSS] = "isss",   [F_DSI] = "dsi",   [F_SSI] = "ssi",      [F_DSSI] = "dssi",     [F_SSSI] = "sssi",
+    [F_SSSII] = "sssii", [F_LOAD] = "dso",  [F_STORE] = "sso",    [F_SST] = "sst",       [F_LOADX] = "dsso",
+    [F_STOREX] = "ssso", [F_DSDS] = "dsds", [F_LOADXS] = "dssso", [F_STOREXS] = "sssso", [F_DSST] = "dsst",
+    [F_DSSST] = "dssst",
 };
 
 const char *vm_format_operands(vm_format f) {
@@ -71,17 +78,18 @@ void vm_disasm(const vm_code *c, FILE *out) {
   uint32_t pc = 0;
   while (pc < c->ncode) {
     const vm_word *w = c->code + pc;
-    if (w[0] >= VM_OP_COUNT) {
+    vm_op op = vm_ir_op(w[0]);
+    if (op >= VM_OP_COUNT) {
       fprintf(out, "%6" PRIu32 ": <bad op %" PRIu32 ">\n", pc, w[0]);
       return;
     }
-    uint32_t n = vm_instr_words(w);
+    uint32_t n = op_words(op, w);
     if (n > c->ncode - pc) {
-      fprintf(out, "%6" PRIu32 ": <truncated %s>\n", pc, vm_op_name((vm_op)w[0]));
+      fprintf(out, "%6" PRIu32 ": <truncated %s>\n", pc, vm_op_name(op));
       return;
     }
-    fprintf(out, "%6" PRIu32 ": %s", pc, vm_op_name((vm_op)w[0]));
-    vm_format f = vm_op_format((vm_op)w[0]);
+    fprintf(out, "%6" PRIu32 ": %s", pc, vm_op_name(op));
+    vm_format f = vm_op_format(op);
     if (f == F_BRTABLE) {
       fprintf(out, " s%" PRIu32 " [", w[1]);
       for (uint32_t i = 0; i <= w[2]; i++)

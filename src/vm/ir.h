@@ -106,8 +106,17 @@ vm_format vm_op_format(vm_op op);
  * slot, s source slot, t target, f function, o offset, other letters
  * immediates ("" for F_BRTABLE, whose first operand is a source slot). */
 const char *vm_format_operands(vm_format f);
-/* Number of words of the instruction at `code` (including the opcode). */
+/* Number of words of the instruction at `code` (including the opcode), in
+ * code not yet threaded (opcode words are vm_op values). */
 uint32_t vm_instr_words(const vm_word *code);
+
+/* interp.c: prepare compiled code for running (direct threading: each opcode
+ * word becomes the interpreter's handler for it; a no-op without computed
+ * goto).  Every function's code goes through this once, at the end of
+ * compilation; code is then immutable.  vm_ir_op() maps a prepared opcode word
+ * back to its op (VM_OP_COUNT if none), for the disassembler. */
+void vm_ir_thread(vm_word *code, uint32_t ncode);
+vm_op vm_ir_op(vm_word w);
 
 /* ir.c: print a function's compiled code, one instruction a line (debugging, tests). */
 struct vm_code;

@@ -111,6 +111,7 @@ static void defn(fixture *x, int i, int type, uint32_t nlocals, uint32_t nslots)
   c->nresults = x->types[type].nresults;
   c->nlocals = nlocals;
   c->nslots = nslots;
+  vm_ir_thread(c->code, c->ncode);
   x->funcs[i].type = &x->types[type];
   x->funcs[i].inst = &x->inst;
   x->funcs[i].code = c;
