@@ -589,6 +589,47 @@ _Static_assert(VM_OP_I64_STORE32 - VM_OP_I32_LOAD == VM_OP_I64_STORE32_XS - VM_O
 _Static_assert(VM_OP_BR_I32_GE_U - VM_OP_BR_I32_EQ == VM_OP_ADD_BR_I32_GE_U - VM_OP_ADD_BR_I32_EQ,
                "branches and their fused forms must line up");
 
+_Static_assert(VM_OP_F_SUB_ADD - VM_OP_F_ADD_ADD == VM_I32_FUSE_N && VM_OP_F_ADD_XOR - VM_OP_F_ADD_ADD == 5 &&
+                   VM_OP_F_ROTR_ROTR - VM_OP_F_ADD_ADD == VM_I32_FUSE_N * VM_I32_FUSE_N - 1,
+               "fused pairs are laid out row by row");
+
+/* The position of an i32 operator in a row of ir.h's fused pairs, or -1. */
+static int fuse_index(uint32_t op) {
+  switch (op) {
+  case VM_OP_I32_ADD: return 0;
+  case VM_OP_I32_SUB: return 1;
+  case VM_OP_I32_MUL: return 2;
+  case VM_OP_I32_AND: return 3;
+  case VM_OP_I32_OR: return 4;
+  case VM_OP_I32_XOR: return 5;
+  case VM_OP_I32_SHL: return 6;
+  case VM_OP_I32_SHR_S: return 7;
+  case VM_OP_I32_SHR_U: return 8;
+  case VM_OP_I32_ROTL: return 9;
+  case VM_OP_I32_ROTR: return 10;
+  default: return -1;
+  }
+}
+
+/* Emit the i32 operator `op` (d = a op b) fused with the operator just
+ * emitted when that one computed a or b into a temporary; false if not. */
+static bool emit_fused(cx *c, int op, uint32_t d, uint32_t a, uint32_t b) {
+  int j = fuse_index((uint32_t)op);
+  if (j < 0 || c->last_end != c->pc || c->last_end <= c->last_pc || c->last_pc < c->fence) return false;
+  const vm_word *w = c->code + c->last_pc;
+  int i = fuse_index(w[0]);
+  uint32_t t = w[1];
+  if (i < 0 || !is_temp(c, t) || (t == a) == (t == b)) return false;
+  bool commutative = j <= 5; /* ADD MUL AND OR XOR; SUB is not */
+  if (t == b && (!commutative || j == 1)) return false;
+  uint32_t other = t == a ? b : a, x = w[2], y = w[3];
+  drop_last(c);
+  uint32_t at = c->pc;
+  EMIT(c, (vm_word)(VM_OP_F_ADD_ADD + i * VM_I32_FUSE_N + j), d, x, y, other);
+  set_last(c, at);
+  return true;
+}
+
 static void simple_op(cx *c, int op) {
   const numop_info *ni = &numops[op - FIRST_NUMOP];
   uint32_t offset = 0;
@@ -649,6 +690,7 @@ static void simple_op(cx *c, int op) {
     }
     return;
   }
+  if (ni->fmt == F_DSS && emit_fused(c, op, d, a, b)) return;
   switch (ni->fmt) {
   case F_DS: EMIT(c, (vm_word)op, d, a); break;
   case F_DSS: EMIT(c, (vm_word)op, d, a, b); break;

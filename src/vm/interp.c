@@ -307,6 +307,19 @@ static void prof_hit(unsigned op) {
     vmbreak;                                                                                                 \
   }
 
+/* The i32 operators of fused pairs (ir.h VM_I32_FUSED), on uint32_t. */
+#define FUSE_ADD(a, b) ((a) + (b))
+#define FUSE_SUB(a, b) ((a) - (b))
+#define FUSE_MUL(a, b) ((a) * (b))
+#define FUSE_AND(a, b) ((a) & (b))
+#define FUSE_OR(a, b) ((a) | (b))
+#define FUSE_XOR(a, b) ((a) ^ (b))
+#define FUSE_SHL(a, b) vm_shl32((a), (b))
+#define FUSE_SHR_S(a, b) vm_shrs32((a), (b))
+#define FUSE_SHR_U(a, b) vm_shru32((a), (b))
+#define FUSE_ROTL(a, b) vm_rotl32((a), (b))
+#define FUSE_ROTR(a, b) vm_rotr32((a), (b))
+
 /* Expression helpers for the handler shapes. */
 #define ID(a) (a)
 #define ADD(a, b) ((a) + (b))
@@ -377,6 +390,9 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
   (int32_t)((const char *)&&L_##name - (const char *)&&L_UNREACHABLE),
 #include "vm/numops.def"
 #undef VM_NUMOP
+#define VM_FUSED_OFF(A, B) (int32_t)((const char *)&&L_F_##A##_##B - (const char *)&&L_UNREACHABLE),
+      VM_I32_FUSED(VM_FUSED_OFF)
+#undef VM_FUSED_OFF
   };
   const char *const hbase = (const char *)&&L_UNREACHABLE;
   if (handlers) {
@@ -391,6 +407,9 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
 #define VM_NUMOP(name, fmt, wasm, in1, in2, out, size) &&L_##name,
 #include "vm/numops.def"
 #undef VM_NUMOP
+#define VM_FUSED_LABEL(A, B) &&L_F_##A##_##B,
+      VM_I32_FUSED(VM_FUSED_LABEL)
+#undef VM_FUSED_LABEL
   };
   if (handlers) {
     *handlers = NULL;
@@ -761,6 +780,15 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
       OP_DSS(I32_SHR_U, W32, R32, vm_shru32)
       OP_DSS(I32_ROTL, W32, R32, vm_rotl32)
       OP_DSS(I32_ROTR, W32, R32, vm_rotr32)
+#define VM_FUSED_CASE(A, B)                                                                                  \
+  vmcase(F_##A##_##B) {                                                                                      \
+    uint32_t t_ = FUSE_##A(R32(2), R32(3));                                                                  \
+    W32(1, FUSE_##B(t_, R32(4)));                                                                            \
+    ip += 5;                                                                                                 \
+    vmbreak;                                                                                                 \
+  }
+      VM_I32_FUSED(VM_FUSED_CASE)
+#undef VM_FUSED_CASE
 
       /* ---- i64 arithmetic ------------------------------------------------ */
       OP_DS(I64_CLZ, W64, R64, vm_clz64)

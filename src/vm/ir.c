@@ -17,6 +17,9 @@ static const char *const op_names[VM_OP_COUNT] = {
 #define VM_NUMOP(name, fmt, wasm, in1, in2, out, size) #name,
 #include "vm/numops.def"
 #undef VM_NUMOP
+#define VM_FUSED_NAME(A, B) "F_" #A "_" #B,
+    VM_I32_FUSED(VM_FUSED_NAME)
+#undef VM_FUSED_NAME
 };
 
 static const uint8_t op_formats[VM_OP_COUNT] = {
@@ -26,6 +29,9 @@ static const uint8_t op_formats[VM_OP_COUNT] = {
 #define VM_NUMOP(name, fmt, wasm, in1, in2, out, size) fmt,
 #include "vm/numops.def"
 #undef VM_NUMOP
+#define VM_FUSED_FMT(A, B) F_DSSS,
+    VM_I32_FUSED(VM_FUSED_FMT)
+#undef VM_FUSED_FMT
 };
 
 /* Words per format, opcode included; F_BRTABLE is variable (0 here). */

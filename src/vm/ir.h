@@ -89,6 +89,24 @@ typedef enum {
   F_DSSST,   /* [op, d, a, b, c, t]   fp[d] = fp[a] + fp[b], then branch on fp[d] CMP fp[c] */
 } vm_format;
 
+/*
+ * Fused pairs of i32 operators: F_A_B is [op, d, a, b, c] with
+ *     t = fp[a] A fp[b];  fp[d] = t B fp[c]
+ * (the temporary t never reaches a slot).  The compiler fuses an operator
+ * with the one that computed its left operand (or either operand when B is
+ * commutative) just before it.  VM_I32_FUSED(X) lists every pair as X(A, B),
+ * row by row in the order of VM_I32_FUSE_ROW.
+ */
+#define VM_I32_FUSE_ROW(X, A)                                                                                \
+  X(A, ADD)                                                                                                  \
+  X(A, SUB) X(A, MUL) X(A, AND) X(A, OR) X(A, XOR) X(A, SHL) X(A, SHR_S) X(A, SHR_U) X(A, ROTL) X(A, ROTR)
+#define VM_I32_FUSED(X)                                                                                      \
+  VM_I32_FUSE_ROW(X, ADD)                                                                                    \
+  VM_I32_FUSE_ROW(X, SUB) VM_I32_FUSE_ROW(X, MUL) VM_I32_FUSE_ROW(X, AND) VM_I32_FUSE_ROW(X, OR)             \
+      VM_I32_FUSE_ROW(X, XOR) VM_I32_FUSE_ROW(X, SHL) VM_I32_FUSE_ROW(X, SHR_S) VM_I32_FUSE_ROW(X, SHR_U)    \
+          VM_I32_FUSE_ROW(X, ROTL) VM_I32_FUSE_ROW(X, ROTR)
+#define VM_I32_FUSE_N 11 /* operators per row */
+
 typedef enum {
 #define VM_IROP(name, fmt) VM_OP_##name,
 #include "vm/ir.def"
@@ -96,7 +114,10 @@ typedef enum {
 #define VM_NUMOP(name, fmt, wasm, in1, in2, out, size) VM_OP_##name,
 #include "vm/numops.def"
 #undef VM_NUMOP
-  VM_OP_COUNT
+#define VM_FUSED_ENUM(A, B) VM_OP_F_##A##_##B,
+  VM_I32_FUSED(VM_FUSED_ENUM)
+#undef VM_FUSED_ENUM
+      VM_OP_COUNT
 } vm_op;
 
 /* Names and formats, for the disassembler and tests. */
