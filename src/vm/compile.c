@@ -592,6 +592,9 @@ _Static_assert(VM_OP_BR_I32_GE_U - VM_OP_BR_I32_EQ == VM_OP_ADD_BR_I32_GE_U - VM
 _Static_assert(VM_OP_F_SUB_ADD - VM_OP_F_ADD_ADD == VM_I32_FUSE_N && VM_OP_F_ADD_XOR - VM_OP_F_ADD_ADD == 5 &&
                    VM_OP_F_ROTR_ROTR - VM_OP_F_ADD_ADD == VM_I32_FUSE_N * VM_I32_FUSE_N - 1,
                "fused pairs are laid out row by row");
+_Static_assert(VM_OP_FD_SUB_ADD - VM_OP_FD_ADD_ADD == VM_F64_FUSE_N &&
+                   VM_OP_FD_DIV_DIV - VM_OP_FD_ADD_ADD == VM_F64_FUSE_N * VM_F64_FUSE_N - 1,
+               "fused pairs are laid out row by row");
 
 /* The position of an i32 operator in a row of ir.h's fused pairs, or -1. */
 static int fuse_index(uint32_t op) {
@@ -611,21 +614,40 @@ static int fuse_index(uint32_t op) {
   }
 }
 
-/* Emit the i32 operator `op` (d = a op b) fused with the operator just
- * emitted when that one computed a or b into a temporary; false if not. */
+/* The position of an f64 operator in a row of ir.h's fused f64 pairs, or -1. */
+static int fuse_index_f64(uint32_t op) {
+  switch (op) {
+  case VM_OP_F64_ADD: return 0;
+  case VM_OP_F64_SUB: return 1;
+  case VM_OP_F64_MUL: return 2;
+  case VM_OP_F64_DIV: return 3;
+  default: return -1;
+  }
+}
+
+/* Emit the operator `op` (d = a op b) fused with the operator just emitted
+ * when that one computed a or b into a temporary; false if not. */
 static bool emit_fused(cx *c, int op, uint32_t d, uint32_t a, uint32_t b) {
+  bool f64 = false;
   int j = fuse_index((uint32_t)op);
+  if (j < 0) {
+    j = fuse_index_f64((uint32_t)op);
+    f64 = true;
+  }
   if (j < 0 || c->last_end != c->pc || c->last_end <= c->last_pc || c->last_pc < c->fence) return false;
   const vm_word *w = c->code + c->last_pc;
-  int i = fuse_index(w[0]);
+  int i = f64 ? fuse_index_f64(w[0]) : fuse_index(w[0]);
   uint32_t t = w[1];
   if (i < 0 || !is_temp(c, t) || (t == a) == (t == b)) return false;
-  bool commutative = j <= 5; /* ADD MUL AND OR XOR; SUB is not */
-  if (t == b && (!commutative || j == 1)) return false;
+  /* i32: ADD MUL AND OR XOR commute; f64: ADD MUL */
+  bool commutative = f64 ? (j == 0 || j == 2) : (j <= 5 && j != 1);
+  if (t == b && !commutative) return false;
   uint32_t other = t == a ? b : a, x = w[2], y = w[3];
   drop_last(c);
   uint32_t at = c->pc;
-  EMIT(c, (vm_word)(VM_OP_F_ADD_ADD + i * VM_I32_FUSE_N + j), d, x, y, other);
+  uint32_t fop = f64 ? (uint32_t)(VM_OP_FD_ADD_ADD + i * VM_F64_FUSE_N + j)
+                     : (uint32_t)(VM_OP_F_ADD_ADD + i * VM_I32_FUSE_N + j);
+  EMIT(c, fop, d, x, y, other);
   set_last(c, at);
   return true;
 }
@@ -653,6 +675,22 @@ static void simple_op(cx *c, int op) {
   if (ni->out) push(c, ni->out);
   if (!live(c)) return;
   uint32_t at = c->pc;
+  if ((ni->fmt == F_LOAD || ni->fmt == F_STORE) && a == d && can_retarget(c, a) &&
+      c->code[c->last_pc] == VM_OP_F_SHL_ADD) {
+    /* The address is (x << k) + base, computed by a fused pair just before. */
+    uint32_t idx = c->code[c->last_pc + 2], k = c->code[c->last_pc + 3], base = c->code[c->last_pc + 4];
+    uint32_t xop = (uint32_t)(VM_OP_I32_LOAD_XS + (op - VM_OP_I32_LOAD));
+    drop_last(c);
+    at = c->pc;
+    if (ni->fmt == F_LOAD) {
+      EMIT(c, xop, d, base, idx, k, offset);
+      set_last(c, at);
+    } else {
+      EMIT(c, xop, base, idx, k, b, offset);
+      c->last_end = 0;
+    }
+    return;
+  }
   if ((ni->fmt == F_LOAD || ni->fmt == F_STORE) && a == d && can_retarget(c, a) &&
       c->code[c->last_pc] == VM_OP_I32_ADD) {
     /* The address was just computed by an i32.add into its temporary:

@@ -319,6 +319,7 @@ static void prof_hit(unsigned op) {
 #define FUSE_SHR_U(a, b) vm_shru32((a), (b))
 #define FUSE_ROTL(a, b) vm_rotl32((a), (b))
 #define FUSE_ROTR(a, b) vm_rotr32((a), (b))
+#define FUSE_DIV(a, b) ((a) / (b))
 
 /* Expression helpers for the handler shapes. */
 #define ID(a) (a)
@@ -393,6 +394,9 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
 #define VM_FUSED_OFF(A, B) (int32_t)((const char *)&&L_F_##A##_##B - (const char *)&&L_UNREACHABLE),
       VM_I32_FUSED(VM_FUSED_OFF)
 #undef VM_FUSED_OFF
+#define VM_FUSED_OFF(A, B) (int32_t)((const char *)&&L_FD_##A##_##B - (const char *)&&L_UNREACHABLE),
+          VM_F64_FUSED(VM_FUSED_OFF)
+#undef VM_FUSED_OFF
   };
   const char *const hbase = (const char *)&&L_UNREACHABLE;
   if (handlers) {
@@ -409,6 +413,9 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
 #undef VM_NUMOP
 #define VM_FUSED_LABEL(A, B) &&L_F_##A##_##B,
       VM_I32_FUSED(VM_FUSED_LABEL)
+#undef VM_FUSED_LABEL
+#define VM_FUSED_LABEL(A, B) &&L_FD_##A##_##B,
+          VM_F64_FUSED(VM_FUSED_LABEL)
 #undef VM_FUSED_LABEL
   };
   if (handlers) {
@@ -838,6 +845,15 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
       OP_DSS(F64_SUB, WF64, RF64, SUB)
       OP_DSS(F64_MUL, WF64, RF64, MUL)
       OP_DSS(F64_DIV, WF64, RF64, DIV)
+#define VM_FUSED_CASE(A, B)                                                                                  \
+  vmcase(FD_##A##_##B) {                                                                                     \
+    double t_ = FUSE_##A(RF64(2), RF64(3));                                                                  \
+    WF64(1, FUSE_##B(t_, RF64(4)));                                                                          \
+    ip += 5;                                                                                                 \
+    vmbreak;                                                                                                 \
+  }
+      VM_F64_FUSED(VM_FUSED_CASE)
+#undef VM_FUSED_CASE
       OP_DSS(F64_MIN, WF64, RF64, vm_f64_min)
       OP_DSS(F64_MAX, WF64, RF64, vm_f64_max)
       OP_DSS(F64_COPYSIGN, W64, R64, vm_f64_copysign)

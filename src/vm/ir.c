@@ -20,6 +20,9 @@ static const char *const op_names[VM_OP_COUNT] = {
 #define VM_FUSED_NAME(A, B) "F_" #A "_" #B,
     VM_I32_FUSED(VM_FUSED_NAME)
 #undef VM_FUSED_NAME
+#define VM_FUSED_NAME(A, B) "FD_" #A "_" #B,
+        VM_F64_FUSED(VM_FUSED_NAME)
+#undef VM_FUSED_NAME
 };
 
 static const uint8_t op_formats[VM_OP_COUNT] = {
@@ -30,7 +33,7 @@ static const uint8_t op_formats[VM_OP_COUNT] = {
 #include "vm/numops.def"
 #undef VM_NUMOP
 #define VM_FUSED_FMT(A, B) F_DSSS,
-    VM_I32_FUSED(VM_FUSED_FMT)
+    VM_I32_FUSED(VM_FUSED_FMT) VM_F64_FUSED(VM_FUSED_FMT)
 #undef VM_FUSED_FMT
 };
 

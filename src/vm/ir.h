@@ -102,10 +102,16 @@ typedef enum {
   X(A, SUB) X(A, MUL) X(A, AND) X(A, OR) X(A, XOR) X(A, SHL) X(A, SHR_S) X(A, SHR_U) X(A, ROTL) X(A, ROTR)
 #define VM_I32_FUSED(X)                                                                                      \
   VM_I32_FUSE_ROW(X, ADD)                                                                                    \
-  VM_I32_FUSE_ROW(X, SUB) VM_I32_FUSE_ROW(X, MUL) VM_I32_FUSE_ROW(X, AND) VM_I32_FUSE_ROW(X, OR)             \
-      VM_I32_FUSE_ROW(X, XOR) VM_I32_FUSE_ROW(X, SHL) VM_I32_FUSE_ROW(X, SHR_S) VM_I32_FUSE_ROW(X, SHR_U)    \
-          VM_I32_FUSE_ROW(X, ROTL) VM_I32_FUSE_ROW(X, ROTR)
+  VM_I32_FUSE_ROW(X, SUB)                                                                                    \
+  VM_I32_FUSE_ROW(X, MUL) VM_I32_FUSE_ROW(X, AND) VM_I32_FUSE_ROW(X, OR) VM_I32_FUSE_ROW(X, XOR)             \
+      VM_I32_FUSE_ROW(X, SHL) VM_I32_FUSE_ROW(X, SHR_S) VM_I32_FUSE_ROW(X, SHR_U) VM_I32_FUSE_ROW(X, ROTL)   \
+          VM_I32_FUSE_ROW(X, ROTR)
 #define VM_I32_FUSE_N 11 /* operators per row */
+/* The same for f64 arithmetic: FD_A_B, t and the result are doubles. */
+#define VM_F64_FUSE_ROW(X, A) X(A, ADD) X(A, SUB) X(A, MUL) X(A, DIV)
+#define VM_F64_FUSED(X)                                                                                      \
+  VM_F64_FUSE_ROW(X, ADD) VM_F64_FUSE_ROW(X, SUB) VM_F64_FUSE_ROW(X, MUL) VM_F64_FUSE_ROW(X, DIV)
+#define VM_F64_FUSE_N 4
 
 typedef enum {
 #define VM_IROP(name, fmt) VM_OP_##name,
@@ -117,7 +123,10 @@ typedef enum {
 #define VM_FUSED_ENUM(A, B) VM_OP_F_##A##_##B,
   VM_I32_FUSED(VM_FUSED_ENUM)
 #undef VM_FUSED_ENUM
-      VM_OP_COUNT
+#define VM_FUSED_ENUM(A, B) VM_OP_FD_##A##_##B,
+      VM_F64_FUSED(VM_FUSED_ENUM)
+#undef VM_FUSED_ENUM
+          VM_OP_COUNT
 } vm_op;
 
 /* Names and formats, for the disassembler and tests. */
