@@ -77,10 +77,11 @@ typedef struct cx {
   const vm_functype *ft;
   uint32_t gen;
   /* Constant slots nlocals .. nlocals+nconsts-1: the body's first distinct
-   * constant values, collected by a decode-only scan before compiling. */
+   * constant values.  While compiling, the operand stack starts at
+   * nlocals + VM_MAX_CONST_SLOTS; finish() moves it down to nlocals + nconsts. */
   uint64_t consts[VM_MAX_CONST_SLOTS];
   uint32_t nconsts;
-  bool collect; /* scan_body records constants */
+  uint8_t const_hash[256]; /* open addressing: index + 1 into consts, 0 = free */
 } cx;
 
 static void scan_body(struct cx *c);
@@ -211,7 +212,7 @@ static bool live(cx *c) {
   return !top(c)->dead;
 }
 static uint32_t slot(cx *c, uint32_t h) {
-  return c->nlocals + c->nconsts + h;
+  return c->nlocals + VM_MAX_CONST_SLOTS + h;
 }
 
 #define VWIN 16u
@@ -280,7 +281,7 @@ static void push(cx *c, uint8_t t) {
   c->st[c->h++] = t;
   if (c->h > c->max_h) {
     c->max_h = c->h;
-    if ((uint64_t)c->nlocals + c->nconsts + c->max_h > MAX_FRAME_SLOTS)
+    if ((uint64_t)c->nlocals + VM_MAX_CONST_SLOTS + c->max_h > MAX_FRAME_SLOTS)
       fail(c, VM_ERR_LIMIT, c->ipos, "function frame too large");
   }
 }
@@ -1066,16 +1067,20 @@ static void op_prefixed(cx *c) {
 
 /* ---- constants ------------------------------------------------------------ */
 
-static uint32_t find_const(const cx *c, uint64_t v) {
-  uint32_t k = 0;
-  while (k < c->nconsts && c->consts[k] != v)
-    k++;
-  return k;
-}
+_Static_assert(VM_MAX_CONST_SLOTS < 128, "the constant hash must stay at most half full");
 
-/* Record a constant of the body (scan before compiling). */
-static void collect_const(cx *c, uint64_t v) {
-  if (c->nconsts < VM_MAX_CONST_SLOTS && find_const(c, v) == c->nconsts) c->consts[c->nconsts++] = v;
+/* The constant slot of value v, given one if there is room; nconsts if none. */
+static uint32_t find_const(cx *c, uint64_t v) {
+  uint32_t i = (uint32_t)((v * 0x9E3779B97F4A7C15u) >> 56);
+  for (;; i = (i + 1) & 255) {
+    uint32_t k = c->const_hash[i];
+    if (k == 0) break;
+    if (c->consts[k - 1] == v) return k - 1;
+  }
+  if (c->nconsts == VM_MAX_CONST_SLOTS) return c->nconsts;
+  c->consts[c->nconsts] = v;
+  c->const_hash[i] = (uint8_t)(c->nconsts + 1);
+  return c->nconsts++;
 }
 
 /* Push a constant: a virtual entry naming its constant slot (no code), or,
@@ -1186,22 +1191,13 @@ static void scan_body(cx *c) {
       break;
     case 0x3F:
     case 0x40: rd_zero(c); break;
-    case 0x41: {
-      uint64_t v = (uint32_t)rd_sleb(c, 32);
-      if (c->collect) collect_const(c, v);
-      break;
-    }
-    case 0x42: {
-      uint64_t v = (uint64_t)rd_sleb(c, 64);
-      if (c->collect) collect_const(c, v);
-      break;
-    }
+    case 0x41: rd_sleb(c, 32); break;
+    case 0x42: rd_sleb(c, 64); break;
     case 0x43:
     case 0x44: {
       uint32_t v32 = 0;
       uint64_t v64 = 0;
       if (!(op == 0x43 ? vm_read_f32(&c->r, &v32) : vm_read_f64(&c->r, &v64))) read_failed(c);
-      if (c->collect) collect_const(c, op == 0x43 ? v32 : v64);
       break;
     }
     case 0xD0: {
@@ -1480,6 +1476,34 @@ static void compile_body(cx *c) {
   }
 }
 
+/* The final pass over the code: the operand stack moves down next to the
+ * constants actually used (slots are frame indices: locals, then
+ * constants, then the stack, which compile_body placed VM_MAX_CONST_SLOTS
+ * above the locals), and opcodes become what the interpreter dispatches on
+ * (vm_ir_handlers). */
+static void finish(cx *c) {
+  const int32_t *h = vm_ir_handlers();
+  uint32_t stack = c->nlocals + VM_MAX_CONST_SLOTS, shift = VM_MAX_CONST_SLOTS - c->nconsts;
+  uint32_t pc = 0;
+  while (pc < c->pc) {
+    vm_word *w = c->code + pc;
+    vm_op op = (vm_op)w[0];
+    uint32_t n = vm_instr_words(w);
+    if (shift) {
+      vm_format f = vm_op_format(op);
+      if (f == F_BRTABLE) {
+        if (w[1] >= stack) w[1] -= shift;
+      } else {
+        const char *ops = vm_format_operands(f);
+        for (uint32_t i = 0; ops[i]; i++)
+          if ((ops[i] == 'd' || ops[i] == 's') && w[1 + i] >= stack) w[1 + i] -= shift;
+      }
+    }
+    if (h) w[0] = (vm_word)h[op];
+    pc += n;
+  }
+}
+
 /* Runs the compiler; setjmp lives here, with all state in *c. */
 static vm_result run(cx *c, vm_code *code) {
   if (setjmp(c->fail)) {
@@ -1493,16 +1517,6 @@ static vm_result run(cx *c, vm_code *code) {
   }
   rd_locals(c);
   c->instrs = c->r.pos;
-  /* Decode the body once to collect its constants (their slots come before
-   * the operand stack, so their number must be known first).  A malformed
-   * body is reported here, as the spec decodes before it validates. */
-  c->scanning = c->collect = true;
-  scan_body(c);
-  free(c->scan_bits);
-  c->scan_bits = NULL;
-  c->scanning = c->collect = false;
-  c->r.pos = c->instrs;
-  c->r.error = NULL;
   /* About three words per body byte is typical: one allocation for most bodies. */
   uint64_t len = (uint64_t)(c->r.end - c->r.pos);
   c->code_max = len * CODE_WORDS_PER_BYTE + 4096 < MAX_CODE_WORDS
@@ -1511,6 +1525,7 @@ static vm_result run(cx *c, vm_code *code) {
   uint64_t guess = len * 3 + 16;
   reserve(c, guess < c->code_max / 4 ? (uint32_t)guess : c->code_max / 4);
   compile_body(c);
+  finish(c);
   uint32_t const_base = c->nlocals;
   /* One allocation: the code words (padded to 8 bytes), the constants, the local types. */
   size_t code_bytes = ((size_t)c->pc * sizeof(vm_word) + 7) & ~(size_t)7;
@@ -1532,7 +1547,6 @@ static vm_result run(cx *c, vm_code *code) {
   code->consts = consts;
   code->nslots = c->nlocals + c->nconsts + c->max_h;
   code->local_types = lt;
-  vm_ir_thread(w, c->pc);
   c->m->compiled_bytes += bytes;
   free(c->ltypes);
   free(c->st);

@@ -1035,15 +1035,14 @@ vm_result vm_interp_run(vm_store *store, vm_func *f, uint64_t *fp) {
   return interp(store, f, fp, NULL);
 }
 
-/* The handler offsets (NULL when opcode words stay opcodes). */
-static const int32_t *handler_offsets(void) {
+const int32_t *vm_ir_handlers(void) {
   const int32_t *h = NULL;
   interp(NULL, NULL, NULL, &h);
   return h;
 }
 
 void vm_ir_thread(vm_word *code, uint32_t ncode) {
-  const int32_t *h = handler_offsets();
+  const int32_t *h = vm_ir_handlers();
   if (!h) return;
   uint32_t pc = 0;
   while (pc < ncode) {
@@ -1054,7 +1053,7 @@ void vm_ir_thread(vm_word *code, uint32_t ncode) {
 }
 
 vm_op vm_ir_op(vm_word w) {
-  const int32_t *h = handler_offsets();
+  const int32_t *h = vm_ir_handlers();
   if (!h) return w < VM_OP_COUNT ? (vm_op)w : VM_OP_COUNT;
   for (unsigned op = 0; op < VM_OP_COUNT; op++)
     if ((vm_word)h[op] == w) return (vm_op)op;

@@ -103,9 +103,9 @@ typedef enum {
 #define VM_I32_FUSED(X)                                                                                      \
   VM_I32_FUSE_ROW(X, ADD)                                                                                    \
   VM_I32_FUSE_ROW(X, SUB)                                                                                    \
-  VM_I32_FUSE_ROW(X, MUL) VM_I32_FUSE_ROW(X, AND) VM_I32_FUSE_ROW(X, OR) VM_I32_FUSE_ROW(X, XOR)             \
-      VM_I32_FUSE_ROW(X, SHL) VM_I32_FUSE_ROW(X, SHR_S) VM_I32_FUSE_ROW(X, SHR_U) VM_I32_FUSE_ROW(X, ROTL)   \
-          VM_I32_FUSE_ROW(X, ROTR)
+  VM_I32_FUSE_ROW(X, MUL)                                                                                    \
+  VM_I32_FUSE_ROW(X, AND) VM_I32_FUSE_ROW(X, OR) VM_I32_FUSE_ROW(X, XOR) VM_I32_FUSE_ROW(X, SHL)             \
+      VM_I32_FUSE_ROW(X, SHR_S) VM_I32_FUSE_ROW(X, SHR_U) VM_I32_FUSE_ROW(X, ROTL) VM_I32_FUSE_ROW(X, ROTR)
 #define VM_I32_FUSE_N 11 /* operators per row */
 /* The same for f64 arithmetic: FD_A_B, t and the result are doubles. */
 #define VM_F64_FUSE_ROW(X, A) X(A, ADD) X(A, SUB) X(A, MUL) X(A, DIV)
@@ -147,6 +147,8 @@ uint32_t vm_instr_words(const vm_word *code);
  * back to its op (VM_OP_COUNT if none), for the disassembler. */
 void vm_ir_thread(vm_word *code, uint32_t ncode);
 vm_op vm_ir_op(vm_word w);
+/* The word each op becomes (indexed by vm_op), or NULL when ops stay as they are. */
+const int32_t *vm_ir_handlers(void);
 
 /* ir.c: print a function's compiled code, one instruction a line (debugging, tests). */
 struct vm_code;
