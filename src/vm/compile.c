@@ -82,6 +82,7 @@ typedef struct cx {
   uint64_t consts[VM_MAX_CONST_SLOTS];
   uint32_t nconsts;
   uint8_t const_hash[256]; /* open addressing: index + 1 into consts, 0 = free */
+  uint32_t nconsts32;      /* finish(): how many come first as 32-bit values */
 } cx;
 
 static void scan_body(struct cx *c);
@@ -1484,23 +1485,36 @@ static void compile_body(cx *c) {
 static void finish(cx *c) {
   const int32_t *h = vm_ir_handlers();
   uint32_t stack = c->nlocals + VM_MAX_CONST_SLOTS, shift = VM_MAX_CONST_SLOTS - c->nconsts;
-  uint32_t pc = 0;
-  while (pc < c->pc) {
+  /* Constants that fit in 32 bits come first (stored in 4 bytes each). */
+  uint8_t perm[VM_MAX_CONST_SLOTS];
+  uint64_t sorted[VM_MAX_CONST_SLOTS];
+  uint32_t n32 = 0, n = 0;
+  for (uint32_t k = 0; k < c->nconsts; k++)
+    if (c->consts[k] >> 32 == 0) n32++;
+  for (uint32_t k = 0, i32 = 0, i64 = n32; k < c->nconsts; k++) {
+    perm[k] = (uint8_t)(c->consts[k] >> 32 == 0 ? i32++ : i64++);
+    sorted[perm[k]] = c->consts[k];
+  }
+  if (c->nconsts) memcpy(c->consts, sorted, c->nconsts * sizeof sorted[0]);
+  c->nconsts32 = n32;
+  for (uint32_t pc = 0; pc < c->pc; pc += n) {
     vm_word *w = c->code + pc;
     vm_op op = (vm_op)w[0];
-    uint32_t n = vm_instr_words(w);
-    if (shift) {
-      vm_format f = vm_op_format(op);
-      if (f == F_BRTABLE) {
-        if (w[1] >= stack) w[1] -= shift;
-      } else {
-        const char *ops = vm_format_operands(f);
-        for (uint32_t i = 0; ops[i]; i++)
-          if ((ops[i] == 'd' || ops[i] == 's') && w[1 + i] >= stack) w[1 + i] -= shift;
-      }
+    vm_format f = vm_op_format(op);
+    n = vm_instr_words(w);
+    /* Sources name constants (slots nlocals .. stack-1) or stack slots;
+     * destinations below the stack are locals or, for results, slots
+     * 0 .. nresults-1 of the frame, which stay as they are. */
+    const char *ops = f == F_BRTABLE ? "s" : vm_format_operands(f);
+    for (uint32_t i = 0; ops[i]; i++) {
+      vm_word *x = &w[1 + i];
+      if (ops[i] != 'd' && ops[i] != 's') continue;
+      if (*x >= stack)
+        *x -= shift;
+      else if (ops[i] == 's' && *x >= c->nlocals)
+        *x = c->nlocals + perm[*x - c->nlocals];
     }
     if (h) w[0] = (vm_word)h[op];
-    pc += n;
   }
 }
 
@@ -1527,16 +1541,19 @@ static vm_result run(cx *c, vm_code *code) {
   compile_body(c);
   finish(c);
   uint32_t const_base = c->nlocals;
-  /* One allocation: the code words (padded to 8 bytes), the constants, the local types. */
-  size_t code_bytes = ((size_t)c->pc * sizeof(vm_word) + 7) & ~(size_t)7;
-  size_t bytes = code_bytes + (size_t)c->nconsts * sizeof(uint64_t) + c->nlocals;
+  /* One allocation: the code words, the 32-bit constants, then (aligned)
+   * the 64-bit ones. */
+  uint32_t n64 = c->nconsts - c->nconsts32;
+  size_t words = (size_t)c->pc + c->nconsts32;
+  size_t head = n64 ? (words * sizeof(vm_word) + 7) & ~(size_t)7 : words * sizeof(vm_word);
+  size_t bytes = head + (size_t)n64 * sizeof(uint64_t);
   vm_word *w = realloc(c->code, bytes ? bytes : 1);
   if (!w) fail(c, VM_ERR_NOMEM, NULL, "out of memory");
   c->code = w;
-  uint64_t *consts = (uint64_t *)(void *)((uint8_t *)w + code_bytes);
-  if (c->nconsts) memcpy(consts, c->consts, (size_t)c->nconsts * sizeof(uint64_t));
-  uint8_t *lt = (uint8_t *)(consts + c->nconsts);
-  if (c->nlocals) memcpy(lt, c->ltypes, c->nlocals);
+  for (uint32_t k = 0; k < c->nconsts32; k++)
+    w[c->pc + k] = (vm_word)c->consts[k];
+  uint64_t *c64 = (uint64_t *)(void *)((uint8_t *)w + head);
+  if (n64) memcpy(c64, c->consts + c->nconsts32, (size_t)n64 * sizeof(uint64_t));
   code->code = w;
   code->ncode = c->pc;
   code->nparams = c->ft->nparams;
@@ -1544,9 +1561,10 @@ static vm_result run(cx *c, vm_code *code) {
   code->nlocals = c->nlocals;
   code->const_base = const_base;
   code->nconsts = c->nconsts;
-  code->consts = consts;
+  code->nconsts32 = c->nconsts32;
+  code->consts32 = w + c->pc;
+  code->consts64 = c64;
   code->nslots = c->nlocals + c->nconsts + c->max_h;
-  code->local_types = lt;
   c->m->compiled_bytes += bytes;
   free(c->ltypes);
   free(c->st);

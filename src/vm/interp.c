@@ -461,8 +461,10 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
   top++;
   for (uint32_t i = entry_code->nparams; i < entry_code->nlocals; i++)
     fp[i] = 0;
-  for (uint32_t i = 0; i < entry_code->nconsts; i++)
-    fp[entry_code->const_base + i] = entry_code->consts[i];
+  for (uint32_t i = 0; i < entry_code->nconsts32; i++)
+    fp[entry_code->const_base + i] = entry_code->consts32[i];
+  for (uint32_t i = entry_code->nconsts32; i < entry_code->nconsts; i++)
+    fp[entry_code->const_base + i] = entry_code->consts64[i - entry_code->nconsts32];
   cb = ip = entry_code->code;
   RELOAD_MEM();
   VM_ENTRY_POINT();
@@ -571,8 +573,11 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
         fp[i] = 0;
       {
         uint64_t *cs = fp + cc->const_base;
-        for (uint32_t i = 0; i < cc->nconsts; i++)
-          cs[i] = cc->consts[i];
+        uint32_t n32 = cc->nconsts32;
+        for (uint32_t i = 0; i < n32; i++)
+          cs[i] = cc->consts32[i];
+        for (uint32_t i = n32; i < cc->nconsts; i++)
+          cs[i] = cc->consts64[i - n32];
       }
       cb = ip = cc->code;
       RELOAD_MEM();

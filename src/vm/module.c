@@ -134,7 +134,7 @@ void vm_error_format(const vm_error *e, char *buf, size_t len) {
 
 void vm_module_release(vm_module *m) {
   if (!m) return;
-  /* Each body's code and local types are one allocation (compile.c). */
+  /* Each body's code and constants are one allocation (compile.c). */
   if (m->codes) {
     uint32_t ndefined = m->nfuncs >= m->nimported_funcs ? m->nfuncs - m->nimported_funcs : 0;
     for (uint32_t i = 0; i < ndefined; i++)

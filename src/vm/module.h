@@ -84,11 +84,12 @@ typedef struct vm_code {
   uint32_t nlocals;    /* params + declared locals */
   uint32_t nslots;     /* frame size: nlocals + nconsts + maximum operand-stack height */
   uint32_t const_base; /* first constant slot (= nlocals) */
-  uint32_t nconsts;    /* constant slots, copied from `consts` into the frame on entry */
-  const uint64_t *consts;
-  uint32_t body_offset; /* offset of the body in the binary, for messages */
+  uint32_t nconsts;    /* constant slots, copied into the frame on entry: */
+  uint32_t nconsts32;  /* ... first these from consts32 (zero-extended), */
+  const uint32_t *consts32;
+  const uint64_t *consts64; /* ... then nconsts - nconsts32 from here (all in the code's allocation) */
+  uint32_t body_offset;     /* offset of the body in the binary, for messages */
   uint32_t body_len;
-  const uint8_t *local_types; /* nlocals types (params first); points into module-owned memory */
 } vm_code;
 
 struct vm_module {
