@@ -151,8 +151,9 @@ static void prof_hit(unsigned op) {
 #define WF64(k, v) W64(k, vm_f64_bits(v))
 
 /* Memory 0 of the current instance into locals.  The base never moves, but
- * the size changes with memory.grow, including a grow by a callee or by a
- * host function, so this runs after every call, return and grow. */
+ * the size changes with memory.grow, so this runs after every grow and host
+ * call, and when a call or return changes the instance (a grow by a callee of
+ * the same instance has already reloaded these registers). */
 #define RELOAD_MEM()                                                                                         \
   do {                                                                                                       \
     vm_memory *m_ = inst->memory;                                                                            \
@@ -516,9 +517,13 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
         ip = fr->ret_ip;
         fp = fr->fp;
         code = fr->code;
-        inst = fr->inst;
         cb = code->code;
-        RELOAD_MEM();
+        /* mb/ms are current for the instance they belong to (every grow
+         * and host call reloads them): only a change of instance reloads. */
+        if (VM_UNLIKELY(fr->inst != inst)) {
+          inst = fr->inst;
+          RELOAD_MEM();
+        }
         vmbreak;
       }
       vmcase(CALL) {
@@ -568,7 +573,6 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
       top++;
       fp = nfp;
       code = cc;
-      inst = callee->inst;
       for (uint32_t i = cc->nparams; i < cc->nlocals; i++)
         fp[i] = 0;
       {
@@ -580,7 +584,10 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
           cs[i] = cc->consts64[i - n32];
       }
       cb = ip = cc->code;
-      RELOAD_MEM();
+      if (VM_UNLIKELY(callee->inst != inst)) {
+        inst = callee->inst;
+        RELOAD_MEM();
+      }
       VM_ENTRY_POINT();
       vmbreak;
     }
