@@ -627,6 +627,34 @@ static int fuse_index_f64(uint32_t op) {
   }
 }
 
+/* Emit the f64 operator `op` (d = a op b) with an operand that an F64_LOAD
+ * or F64_LOAD_X just loaded into a temporary; false if not. */
+static bool emit_with_load(cx *c, int op, uint32_t d, uint32_t a, uint32_t b) {
+  int j = fuse_index_f64((uint32_t)op);
+  if (j < 0 || c->last_end != c->pc || c->last_end <= c->last_pc || c->last_pc < c->fence) return false;
+  const vm_word *w = c->code + c->last_pc;
+  bool x = w[0] == VM_OP_F64_LOAD_X;
+  if (!x && w[0] != VM_OP_F64_LOAD) return false;
+  uint32_t t = w[1];
+  if (!is_temp(c, t) || (t == a) == (t == b)) return false;
+  bool left = t == a && (j == 1 || j == 3); /* SUB and DIV have a form with the loaded value on the left */
+  if (t == a && !left && j != 0 && j != 2) return false;
+  uint32_t other = t == a ? b : a;
+  static const uint32_t fld[] = {VM_OP_FLD_ADD, VM_OP_FLD_SUB, VM_OP_FLD_MUL, VM_OP_FLD_DIV};
+  static const uint32_t flx[] = {VM_OP_FLX_ADD, VM_OP_FLX_SUB, VM_OP_FLX_MUL, VM_OP_FLX_DIV};
+  uint32_t fop = x ? flx[j] : fld[j];
+  if (left) fop = x ? (j == 1 ? VM_OP_FLXR_SUB : VM_OP_FLXR_DIV) : (j == 1 ? VM_OP_FLDR_SUB : VM_OP_FLDR_DIV);
+  uint32_t p = w[2], q = w[3], r = x ? w[4] : 0;
+  drop_last(c);
+  uint32_t at = c->pc;
+  if (x)
+    EMIT(c, fop, d, other, p, q, r);
+  else
+    EMIT(c, fop, d, other, p, q);
+  set_last(c, at);
+  return true;
+}
+
 /* Emit the operator `op` (d = a op b) fused with the operator just emitted
  * when that one computed a or b into a temporary; false if not. */
 static bool emit_fused(cx *c, int op, uint32_t d, uint32_t a, uint32_t b) {
@@ -730,7 +758,7 @@ static void simple_op(cx *c, int op) {
     }
     return;
   }
-  if (ni->fmt == F_DSS && emit_fused(c, op, d, a, b)) return;
+  if (ni->fmt == F_DSS && (emit_fused(c, op, d, a, b) || emit_with_load(c, op, d, a, b))) return;
   switch (ni->fmt) {
   case F_DS: EMIT(c, (vm_word)op, d, a); break;
   case F_DSS: EMIT(c, (vm_word)op, d, a, b); break;

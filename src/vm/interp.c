@@ -308,6 +308,27 @@ static void prof_hit(unsigned op) {
     vmbreak;                                                                                                 \
   }
 
+/* f64 op with a loaded operand: FLD_* [op, d, c, a, offset], FLX_* [op, d, c,
+ * a, b, offset]; LEFT: the loaded value is the left operand. */
+#define OP_FLD(name, OPB, LEFT)                                                                              \
+  vmcase(name) {                                                                                             \
+    uint64_t ea_ = (uint64_t)(uint32_t)fp[ip[3]] + ip[4];                                                    \
+    if (VM_UNLIKELY(ea_ + 8 > ms)) goto oob;                                                                 \
+    double m_ = vm_f64_from_bits(vm_load64(mb + ea_)), c_ = RF64(2);                                         \
+    WF64(1, LEFT ? OPB(m_, c_) : OPB(c_, m_));                                                               \
+    ip += 5;                                                                                                 \
+    vmbreak;                                                                                                 \
+  }
+#define OP_FLX(name, OPB, LEFT)                                                                              \
+  vmcase(name) {                                                                                             \
+    uint64_t ea_ = (uint64_t)(uint32_t)(fp[ip[3]] + fp[ip[4]]) + ip[5];                                      \
+    if (VM_UNLIKELY(ea_ + 8 > ms)) goto oob;                                                                 \
+    double m_ = vm_f64_from_bits(vm_load64(mb + ea_)), c_ = RF64(2);                                         \
+    WF64(1, LEFT ? OPB(m_, c_) : OPB(c_, m_));                                                               \
+    ip += 6;                                                                                                 \
+    vmbreak;                                                                                                 \
+  }
+
 /* The i32 operators of fused pairs (ir.h VM_I32_FUSED), on uint32_t. */
 #define FUSE_ADD(a, b) ((a) + (b))
 #define FUSE_SUB(a, b) ((a) - (b))
@@ -866,6 +887,18 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
   }
       VM_F64_FUSED(VM_FUSED_CASE)
 #undef VM_FUSED_CASE
+      OP_FLD(FLD_ADD, FUSE_ADD, 0)
+      OP_FLD(FLD_SUB, FUSE_SUB, 0)
+      OP_FLD(FLD_MUL, FUSE_MUL, 0)
+      OP_FLD(FLD_DIV, FUSE_DIV, 0)
+      OP_FLD(FLDR_SUB, FUSE_SUB, 1)
+      OP_FLD(FLDR_DIV, FUSE_DIV, 1)
+      OP_FLX(FLX_ADD, FUSE_ADD, 0)
+      OP_FLX(FLX_SUB, FUSE_SUB, 0)
+      OP_FLX(FLX_MUL, FUSE_MUL, 0)
+      OP_FLX(FLX_DIV, FUSE_DIV, 0)
+      OP_FLX(FLXR_SUB, FUSE_SUB, 1)
+      OP_FLX(FLXR_DIV, FUSE_DIV, 1)
       OP_DSS(F64_MIN, WF64, RF64, vm_f64_min)
       OP_DSS(F64_MAX, WF64, RF64, vm_f64_max)
       OP_DSS(F64_COPYSIGN, W64, R64, vm_f64_copysign)
