@@ -36,10 +36,10 @@
  * slots 0..nresults-1.  Falling off the end of a function is a RETURN.
  * Branch targets are absolute word indices into the function's code array.
  *
- * Later speed work (threaded handler addresses, folded operands, fused
- * compare-and-branch) changes only compile.c and interp.c, not this contract's
- * shape: the interpreter may rewrite opcode words into handler offsets when a
- * function is prepared.
+ * Opcode words.  The compiler emits vm_op values; its last pass rewrites each
+ * into what the interpreter dispatches on (vm_ir_thread/vm_ir_handlers: the
+ * handler's offset under direct threading), so compiled code is read back
+ * with vm_ir_op() (the disassembler does).
  */
 #ifndef WAPC_VM_IR_H
 #define WAPC_VM_IR_H
