@@ -218,16 +218,23 @@ static uint32_t slot(cx *c, uint32_t h) {
 
 #define VWIN 16u
 
-/* fp[d] = fp[s]; two MOVs in a row (no label between) become one MOV2. */
+/* fp[d] = fp[s]; up to four MOVs in a row (no label between) become one
+ * MOV2/MOV3/MOV4. */
 static void emit_mov(cx *c, uint32_t d, uint32_t s) {
-  if (c->mov_end == c->pc && c->mov_end > c->mov_pc && c->mov_pc >= c->fence &&
-      c->code[c->mov_pc] == VM_OP_MOV) {
-    reserve(c, 2);
-    c->code[c->mov_pc] = VM_OP_MOV2;
-    put(c, d);
-    put(c, s);
-    c->mov_end = 0;
-    return;
+  if (c->mov_end == c->pc && c->mov_end > c->mov_pc && c->mov_pc >= c->fence) {
+    vm_word *w = &c->code[c->mov_pc];
+    vm_word next = *w == VM_OP_MOV    ? VM_OP_MOV2
+                   : *w == VM_OP_MOV2 ? VM_OP_MOV3
+                   : *w == VM_OP_MOV3 ? VM_OP_MOV4
+                                      : 0;
+    if (next) {
+      reserve(c, 2);
+      c->code[c->mov_pc] = next;
+      put(c, d);
+      put(c, s);
+      c->mov_end = c->pc;
+      return;
+    }
   }
   uint32_t at = c->pc;
   EMIT(c, VM_OP_MOV, d, s);
@@ -630,9 +637,26 @@ static int fuse_index_f64(uint32_t op) {
 /* Emit the f64 operator `op` (d = a op b) with an operand that an F64_LOAD
  * or F64_LOAD_X just loaded into a temporary; false if not. */
 static bool emit_with_load(cx *c, int op, uint32_t d, uint32_t a, uint32_t b) {
-  int j = fuse_index_f64((uint32_t)op);
-  if (j < 0 || c->last_end != c->pc || c->last_end <= c->last_pc || c->last_pc < c->fence) return false;
+  if (c->last_end != c->pc || c->last_end <= c->last_pc || c->last_pc < c->fence) return false;
   const vm_word *w = c->code + c->last_pc;
+  if (op == VM_OP_I32_ADD) {
+    /* i32.add of an i32.load just done (a sum over an array). */
+    bool ix = w[0] == VM_OP_I32_LOAD_X;
+    if (!ix && w[0] != VM_OP_I32_LOAD) return false;
+    uint32_t t = w[1];
+    if (!is_temp(c, t) || (t == a) == (t == b)) return false;
+    uint32_t other = t == a ? b : a, p = w[2], q = w[3], r = ix ? w[4] : 0;
+    drop_last(c);
+    uint32_t at = c->pc;
+    if (ix)
+      EMIT(c, VM_OP_ILX_ADD, d, other, p, q, r);
+    else
+      EMIT(c, VM_OP_ILD_ADD, d, other, p, q);
+    set_last(c, at);
+    return true;
+  }
+  int j = fuse_index_f64((uint32_t)op);
+  if (j < 0) return false;
   bool x = w[0] == VM_OP_F64_LOAD_X;
   if (!x && w[0] != VM_OP_F64_LOAD) return false;
   uint32_t t = w[1];

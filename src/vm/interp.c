@@ -620,6 +620,21 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
         ip += 5;
         vmbreak;
       }
+      vmcase(MOV3) {
+        fp[ip[1]] = fp[ip[2]];
+        fp[ip[3]] = fp[ip[4]];
+        fp[ip[5]] = fp[ip[6]];
+        ip += 7;
+        vmbreak;
+      }
+      vmcase(MOV4) {
+        fp[ip[1]] = fp[ip[2]];
+        fp[ip[3]] = fp[ip[4]];
+        fp[ip[5]] = fp[ip[6]];
+        fp[ip[7]] = fp[ip[8]];
+        ip += 9;
+        vmbreak;
+      }
       vmcase(MOV) {
         fp[ip[1]] = fp[ip[2]];
         ip += 3;
@@ -899,6 +914,20 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
       OP_FLX(FLX_DIV, FUSE_DIV, 0)
       OP_FLX(FLXR_SUB, FUSE_SUB, 1)
       OP_FLX(FLXR_DIV, FUSE_DIV, 1)
+      vmcase(ILD_ADD) {
+        uint64_t ea_ = (uint64_t)(uint32_t)fp[ip[3]] + ip[4];
+        if (VM_UNLIKELY(ea_ + 4 > ms)) goto oob;
+        W32(1, R32(2) + vm_load32(mb + ea_));
+        ip += 5;
+        vmbreak;
+      }
+      vmcase(ILX_ADD) {
+        uint64_t ea_ = (uint64_t)(uint32_t)(fp[ip[3]] + fp[ip[4]]) + ip[5];
+        if (VM_UNLIKELY(ea_ + 4 > ms)) goto oob;
+        W32(1, R32(2) + vm_load32(mb + ea_));
+        ip += 6;
+        vmbreak;
+      }
       OP_DSS(F64_MIN, WF64, RF64, vm_f64_min)
       OP_DSS(F64_MAX, WF64, RF64, vm_f64_max)
       OP_DSS(F64_COPYSIGN, W64, R64, vm_f64_copysign)

@@ -39,12 +39,12 @@ static const uint8_t op_formats[VM_OP_COUNT] = {
 
 /* Words per format, opcode included; F_BRTABLE is variable (0 here). */
 static const uint8_t format_words[] = {
-    [F_NONE] = 1,  [F_T] = 2,      [F_ST] = 3,    [F_BRTABLE] = 0, [F_CALL] = 3,    [F_CALLI] = 5,
-    [F_D] = 2,     [F_DS] = 3,     [F_DSS] = 4,   [F_DSSS] = 5,    [F_DI] = 3,      [F_DII] = 4,
-    [F_SI] = 3,    [F_I] = 2,      [F_SSS] = 4,   [F_ISSS] = 5,    [F_DSI] = 4,     [F_SSI] = 4,
-    [F_DSSI] = 5,  [F_SSSI] = 5,   [F_SSSII] = 6, [F_LOAD] = 4,    [F_STORE] = 4,   [F_SST] = 4,
-    [F_LOADX] = 5, [F_STOREX] = 5, [F_DSDS] = 5,  [F_LOADXS] = 6,  [F_STOREXS] = 6, [F_DSST] = 5,
-    [F_DSSST] = 6,
+    [F_NONE] = 1,    [F_T] = 2,      [F_ST] = 3,    [F_BRTABLE] = 0, [F_CALL] = 3,     [F_CALLI] = 5,
+    [F_D] = 2,       [F_DS] = 3,     [F_DSS] = 4,   [F_DSSS] = 5,    [F_DI] = 3,       [F_DII] = 4,
+    [F_SI] = 3,      [F_I] = 2,      [F_SSS] = 4,   [F_ISSS] = 5,    [F_DSI] = 4,      [F_SSI] = 4,
+    [F_DSSI] = 5,    [F_SSSI] = 5,   [F_SSSII] = 6, [F_LOAD] = 4,    [F_STORE] = 4,    [F_SST] = 4,
+    [F_LOADX] = 5,   [F_STOREX] = 5, [F_DSDS] = 5,  [F_DSDSDS] = 7,  [F_DSDSDSDS] = 9, [F_LOADXS] = 6,
+    [F_STOREXS] = 6, [F_DSST] = 5,   [F_DSSST] = 6,
 };
 
 const char *vm_op_name(vm_op op) {
@@ -67,12 +67,38 @@ uint32_t vm_instr_words(const vm_word *code) {
 
 /* Operand letters per format, in word order after the opcode. */
 static const char *const format_operands[] = {
-    [F_NONE] = "",       [F_T] = "t",       [F_ST] = "st",        [F_BRTABLE] = "",      [F_CALL] = "fs",
-    [F_CALLI] = "iiss",  [F_D] = "d",       [F_DS] = "ds",        [F_DSS] = "dss",       [F_DSSS] = "dsss",
-    [F_DI] = "di",       [F_DII] = "dii",   [F_SI] = "si",        [F_I] = "i",           [F_SSS] = "sss",
-    [F_ISSS] = "isss",   [F_DSI] = "dsi",   [F_SSI] = "ssi",      [F_DSSI] = "dssi",     [F_SSSI] = "sssi",
-    [F_SSSII] = "sssii", [F_LOAD] = "dso",  [F_STORE] = "sso",    [F_SST] = "sst",       [F_LOADX] = "dsso",
-    [F_STOREX] = "ssso", [F_DSDS] = "dsds", [F_LOADXS] = "dssso", [F_STOREXS] = "sssso", [F_DSST] = "dsst",
+    [F_NONE] = "",
+    [F_T] = "t",
+    [F_ST] = "st",
+    [F_BRTABLE] = "",
+    [F_CALL] = "fs",
+    [F_CALLI] = "iiss",
+    [F_D] = "d",
+    [F_DS] = "ds",
+    [F_DSS] = "dss",
+    [F_DSSS] = "dsss",
+    [F_DI] = "di",
+    [F_DII] = "dii",
+    [F_SI] = "si",
+    [F_I] = "i",
+    [F_SSS] = "sss",
+    [F_ISSS] = "isss",
+    [F_DSI] = "dsi",
+    [F_SSI] = "ssi",
+    [F_DSSI] = "dssi",
+    [F_SSSI] = "sssi",
+    [F_SSSII] = "sssii",
+    [F_LOAD] = "dso",
+    [F_STORE] = "sso",
+    [F_SST] = "sst",
+    [F_LOADX] = "dsso",
+    [F_STOREX] = "ssso",
+    [F_DSDS] = "dsds",
+    [F_DSDSDS] = "dsdsds",
+    [F_DSDSDSDS] = "dsdsdsds",
+    [F_LOADXS] = "dssso",
+    [F_STOREXS] = "sssso",
+    [F_DSST] = "dsst",
     [F_DSSST] = "dssst",
 };
 

@@ -56,37 +56,39 @@ typedef uint32_t vm_word;
 /* Operand layouts.  d = destination slot, s/a/b/c = source slots, i = an
  * immediate or index word, t = branch target. */
 typedef enum {
-  F_NONE,    /* [op] */
-  F_T,       /* [op, t] */
-  F_ST,      /* [op, s, t] */
-  F_BRTABLE, /* [op, s, n, t0 .. t(n-1), tdefault] */
-  F_CALL,    /* [op, funcidx, base] */
-  F_CALLI,   /* [op, typeidx, tableidx, base, s] */
-  F_D,       /* [op, d] */
-  F_DS,      /* [op, d, s] */
-  F_DSS,     /* [op, d, a, b] */
-  F_DSSS,    /* [op, d, a, b, c] */
-  F_DI,      /* [op, d, i] */
-  F_DII,     /* [op, d, i, i] */
-  F_SI,      /* [op, s, i] */
-  F_I,       /* [op, i] */
-  F_SSS,     /* [op, s, s, s] */
-  F_ISSS,    /* [op, i, s, s, s] */
-  F_DSI,     /* [op, d, s, i] */
-  F_SSI,     /* [op, s, s, i] */
-  F_DSSI,    /* [op, d, s, s, i] */
-  F_SSSI,    /* [op, s, s, s, i] */
-  F_SSSII,   /* [op, s, s, s, i, i] */
-  F_LOAD,    /* [op, d, addr, offset]   ea = (u64)(u32)fp[addr] + offset */
-  F_STORE,   /* [op, addr, value, offset] */
-  F_SST,     /* [op, a, b, t]   fused compare-and-branch */
-  F_LOADX,   /* [op, d, a, b, offset]   ea = (u64)(u32)(fp[a] + fp[b]) + offset */
-  F_STOREX,  /* [op, a, b, value, offset] */
-  F_DSDS,    /* [op, d1, s1, d2, s2] */
-  F_LOADXS,  /* [op, d, a, b, k, offset]   ea = (u64)(u32)(fp[a] + (fp[b] << (fp[k] & 31))) + offset */
-  F_STOREXS, /* [op, a, b, k, value, offset] */
-  F_DSST,    /* [op, d, a, b, t]      fp[d] = fp[a] + fp[b], then branch on fp[d] */
-  F_DSSST,   /* [op, d, a, b, c, t]   fp[d] = fp[a] + fp[b], then branch on fp[d] CMP fp[c] */
+  F_NONE,     /* [op] */
+  F_T,        /* [op, t] */
+  F_ST,       /* [op, s, t] */
+  F_BRTABLE,  /* [op, s, n, t0 .. t(n-1), tdefault] */
+  F_CALL,     /* [op, funcidx, base] */
+  F_CALLI,    /* [op, typeidx, tableidx, base, s] */
+  F_D,        /* [op, d] */
+  F_DS,       /* [op, d, s] */
+  F_DSS,      /* [op, d, a, b] */
+  F_DSSS,     /* [op, d, a, b, c] */
+  F_DI,       /* [op, d, i] */
+  F_DII,      /* [op, d, i, i] */
+  F_SI,       /* [op, s, i] */
+  F_I,        /* [op, i] */
+  F_SSS,      /* [op, s, s, s] */
+  F_ISSS,     /* [op, i, s, s, s] */
+  F_DSI,      /* [op, d, s, i] */
+  F_SSI,      /* [op, s, s, i] */
+  F_DSSI,     /* [op, d, s, s, i] */
+  F_SSSI,     /* [op, s, s, s, i] */
+  F_SSSII,    /* [op, s, s, s, i, i] */
+  F_LOAD,     /* [op, d, addr, offset]   ea = (u64)(u32)fp[addr] + offset */
+  F_STORE,    /* [op, addr, value, offset] */
+  F_SST,      /* [op, a, b, t]   fused compare-and-branch */
+  F_LOADX,    /* [op, d, a, b, offset]   ea = (u64)(u32)(fp[a] + fp[b]) + offset */
+  F_STOREX,   /* [op, a, b, value, offset] */
+  F_DSDS,     /* [op, d1, s1, d2, s2] */
+  F_DSDSDS,   /* [op, d1, s1, d2, s2, d3, s3] */
+  F_DSDSDSDS, /* [op, d1, s1, .. d4, s4] */
+  F_LOADXS,   /* [op, d, a, b, k, offset]   ea = (u64)(u32)(fp[a] + (fp[b] << (fp[k] & 31))) + offset */
+  F_STOREXS,  /* [op, a, b, k, value, offset] */
+  F_DSST,     /* [op, d, a, b, t]      fp[d] = fp[a] + fp[b], then branch on fp[d] */
+  F_DSSST,    /* [op, d, a, b, c, t]   fp[d] = fp[a] + fp[b], then branch on fp[d] CMP fp[c] */
 } vm_format;
 
 /*
@@ -104,8 +106,9 @@ typedef enum {
   VM_I32_FUSE_ROW(X, ADD)                                                                                    \
   VM_I32_FUSE_ROW(X, SUB)                                                                                    \
   VM_I32_FUSE_ROW(X, MUL)                                                                                    \
-  VM_I32_FUSE_ROW(X, AND) VM_I32_FUSE_ROW(X, OR) VM_I32_FUSE_ROW(X, XOR) VM_I32_FUSE_ROW(X, SHL)             \
-      VM_I32_FUSE_ROW(X, SHR_S) VM_I32_FUSE_ROW(X, SHR_U) VM_I32_FUSE_ROW(X, ROTL) VM_I32_FUSE_ROW(X, ROTR)
+  VM_I32_FUSE_ROW(X, AND)                                                                                    \
+  VM_I32_FUSE_ROW(X, OR) VM_I32_FUSE_ROW(X, XOR) VM_I32_FUSE_ROW(X, SHL) VM_I32_FUSE_ROW(X, SHR_S)           \
+      VM_I32_FUSE_ROW(X, SHR_U) VM_I32_FUSE_ROW(X, ROTL) VM_I32_FUSE_ROW(X, ROTR)
 #define VM_I32_FUSE_N 11 /* operators per row */
 /* The same for f64 arithmetic: FD_A_B, t and the result are doubles. */
 #define VM_F64_FUSE_ROW(X, A) X(A, ADD) X(A, SUB) X(A, MUL) X(A, DIV)
