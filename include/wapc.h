@@ -215,7 +215,7 @@ WAPC_API const char *wapc_host_debug(wapc_host *host);
  * - After an interrupted call the next call runs on a fresh instance (see
  *   reset_after_trap).
  * The host must stay alive until this returns (do not race it with
- * wapc_host_free).  Not async-signal-safe (it takes a mutex).  Returns
+ * wapc_host_free).  Lock-free (one atomic store on the built-in engine).  Returns
  * WAPC_OK; WAPC_ERR_MISUSE for NULL; WAPC_ERR_PROVIDER when the engine
  * provider cannot interrupt (its `interrupt` entry is NULL).  It never
  * touches wapc_host_last_error.
@@ -352,6 +352,73 @@ WAPC_API wapc_status wapc_wasi_run(const wapc_builtin_options *options, const ui
 /* Convenience: wapc_host_new() on a new built-in provider. */
 WAPC_API wapc_status wapc_host_new_builtin(const wapc_builtin_options *options, wapc_host_callback callback,
                                            void *user, wapc_host **out);
+
+/* ---- compiled modules: compile once, create many hosts -------------------------------- */
+
+/*
+ * A waPC guest module compiled by the built-in engine: decoded, validated,
+ * compiled to internal code, its `__guest_call` and `memory` exports checked
+ * and its imports resolved, so that creating a host from it only
+ * instantiates and initialises (microseconds, not a compile).
+ *
+ * Ownership: reference counted.  wapc_module_compile() returns one reference
+ * to the caller, which wapc_module_free() drops; every host created from the
+ * module holds its own reference until the host frees or hot-swaps its guest.
+ * So the caller may free the module at any time, before or after the hosts
+ * made from it: the compiled code lives until the last of them lets go.
+ *
+ * Memory: a module also keeps what up to 8 freed hosts' instances leave
+ * behind (their value-stack mappings, and their linear memories when those
+ * stayed within 1 MiB) for the next hosts to reuse, which is what
+ * makes creating a host cheap; it is released with the module.  A reused
+ * memory starts zeroed at the module's initial size, with the same limits.
+ *
+ * Threading: immutable once compiled.  Any number of threads may create
+ * hosts from one module at the same time, and use those hosts in parallel
+ * (each host still by one thread at a time); wapc_module_free may run on any
+ * thread, concurrently with host creation on others, as long as the thread
+ * that frees a reference does not use it afterwards.
+ */
+typedef struct wapc_module wapc_module;
+
+/*
+ * Compile `bytes` (`len` bytes, borrowed for the call) once.  Of `options`
+ * (NULL: defaults) only the module limits apply here (max_functions,
+ * max_memory_pages and max_table_elems against the declared minimums); the
+ * rest (WASI, guardrails, size caps) belongs to each host.  On success *out
+ * is a new module (one reference; free it with wapc_module_free); on failure
+ * *out is NULL and `message` (NUL-terminated, truncated to `message_len`
+ * bytes; may be NULL) says why: WAPC_ERR_MALFORMED, WAPC_ERR_INVALID,
+ * WAPC_ERR_LINK (unknown import, wrong import type, no `__guest_call` or
+ * `memory` export), WAPC_ERR_LIMIT, WAPC_ERR_NOMEM, WAPC_ERR_MISUSE (`out`
+ * NULL, `bytes` NULL with a length, bad options).  No guest code runs.
+ */
+WAPC_API wapc_status wapc_module_compile(const wapc_builtin_options *options, const uint8_t *bytes,
+                                         size_t len, wapc_module **out, char *message, size_t message_len);
+
+/* Drop the caller's reference (see wapc_module above).  NULL is a no-op. */
+WAPC_API void wapc_module_free(wapc_module *module);
+
+/*
+ * A new host on the built-in engine (`options` as for wapc_host_new_builtin,
+ * NULL: defaults) whose guest is a fresh instance of the compiled `module`,
+ * already loaded: linked and initialised (start section, `_start`,
+ * `_initialize`, `wapc_init`, under init_timeout_ms) before this returns, as
+ * wapc_host_load() would.  The host takes its own reference to `module`.
+ * Its log hook is the default one during this initialisation (set another
+ * with wapc_host_set_log_hook afterwards).  Everything else is an ordinary
+ * host: calls, wapc_host_interrupt, reset after a trap (a new instance of the
+ * same compiled module, no compile), and hot swap with
+ * wapc_host_replace_module (which takes bytes: the swapped-in module is
+ * compiled for this host alone).  On success *out is the host; on failure
+ * *out is NULL, nothing is leaked, and `message` (as for wapc_module_compile)
+ * says why: WAPC_ERR_INIT, WAPC_ERR_DEADLINE, WAPC_ERR_INTERRUPTED,
+ * WAPC_ERR_LIMIT, WAPC_ERR_IO (WASI directories), WAPC_ERR_NOMEM,
+ * WAPC_ERR_MISUSE (`module` or `out` NULL, bad options).
+ */
+WAPC_API wapc_status wapc_host_new_builtin_module(const wapc_builtin_options *options, wapc_module *module,
+                                                  wapc_host_callback callback, void *user, wapc_host **out,
+                                                  char *message, size_t message_len);
 
 #ifdef __cplusplus
 }

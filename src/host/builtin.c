@@ -1,11 +1,14 @@
 /*
  * builtin.c - the built-in engine provider: runs waPC guests on libwapc's own
- * WebAssembly engine through src/vm/vm.h only.  It owns the compiled module
- * and the store the guest lives in, links the nine "wapc" imports (any
- * subset, resolved by name and checked by type), runs the initialisation
- * sequence, implements the imports with bounds-checked copies between guest
- * memory and the host's state (wapc_engine.h), and does hot swap by building
- * the new module's store completely before dropping the old one.
+ * WebAssembly engine through src/vm/vm.h only.  It owns compiled modules
+ * (wapc_module: the engine's module, its imports resolved by name and checked
+ * by type once, and a vm_pool of stacks and memories its instances reuse;
+ * shared by every host made from it, reference counted) and the store each
+ * host's guest lives in; it links the nine "wapc" imports (any subset), runs
+ * the initialisation sequence, implements the imports with bounds-checked
+ * copies between guest memory and the host's state (wapc_engine.h), and does
+ * hot swap by building the new module's store completely before dropping the
+ * old one.
  *
  * WASI preview1 imports ("wasi_snapshot_preview1", "wasi_unstable") are
  * linked next to the "wapc" ones from src/wasi: the configuration is made
@@ -23,20 +26,22 @@
  * Guardrails: the call timeout and fuel are the store's vm_config; the
  * initialisation runs under its own deadline.  wapc_host_interrupt comes from
  * any thread, while hot swap and reset replace the store on the calling
- * thread, so the store that runs guest code is published under a mutex
- * (`running`) and a request made while nothing runs is kept (`pending`) for
- * the next run.  The engine sees a request at its interruption points; the
- * imports check it too (on entry to __guest_request, after the host callback
- * and the log hook), so a waPC call is stopped even when it is too short to
- * reach one.  The end of a run consumes the request, however the run ends.  Size caps are checked in the
- * imports before anything is copied, so an over-size request never reaches an allocator.
+ * thread, so the request is one atomic flag of the provider (`interrupt`)
+ * that every store it creates polls in place of its own
+ * (vm_store_share_interrupt): the interrupting thread never touches a store,
+ * needs no lock, and a request made while nothing runs stays set for the next
+ * run.  The engine sees a request at its interruption points; the imports
+ * check it too (on entry to __guest_request, after the host callback and the
+ * log hook), so a waPC call is stopped even when it is too short to reach
+ * one.  The end of a run consumes the request, however the run ends.  Size
+ * caps are checked in the imports before anything is copied, so an over-size
+ * request never reaches an allocator.
  */
 #include "wapc_engine.h"
 #include "vm/vm.h"
 #include "wasi/wasi.h"
 
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -47,7 +52,7 @@
 
 /* One loaded guest: the module must outlive its store. */
 typedef struct guest {
-  vm_module *module;
+  wapc_module *mod; /* a reference (the module must outlive the store) */
   vm_store *store;
   vm_instance *inst;
   vm_func *guest_call;
@@ -64,12 +69,12 @@ typedef struct builtin {
   bool command;  /* wapc_wasi_run: no host, WASI imports only, no waPC exports */
   char msg[512]; /* messages when there is no host (wapc_wasi_run) */
   uint64_t init_timeout_ns;
-  bool limit_hit; /* an import trapped on a size cap: the failure is WAPC_ERR_LIMIT */
+  wapc_module *preload; /* wapc_host_new_builtin_module: the module the first init instantiates */
+  bool limit_hit;       /* an import trapped on a size cap: the failure is WAPC_ERR_LIMIT */
 
-  /* Interruption, shared with other threads: both fields are written under `lock`. */
-  pthread_mutex_t lock;
-  vm_store *running;   /* the store running guest code now, or NULL */
-  atomic_bool pending; /* a request not yet consumed by the end of a run; the imports read it */
+  /* Interruption: set by any thread, polled by every store of this provider
+   * and the imports, cleared at the end of each run. */
+  atomic_uint interrupt;
 } builtin;
 
 /* Set the failure message (on the host, or in b->msg without one); returns `st`. */
@@ -92,19 +97,20 @@ fail(builtin *b, wapc_status st, const char *fmt, ...) {
 
 /* ---- the nine imports --------------------------------------------------------- */
 
-static vm_memory *memory_of(vm_instance *caller) {
-  return caller ? vm_instance_memory(caller) : NULL;
-}
-
-/* Guest pointers and lengths are u32; vm_memory_check does the 64-bit range math. */
-static bool in_range(vm_memory *m, uint64_t ptr, uint64_t len) {
-  return m && vm_memory_check(m, ptr, len);
+/* The guest's bytes [ptr, ptr+len) (ptr and len are u32, the range math is
+ * 64-bit), or NULL when they are not all inside its memory. */
+static uint8_t *guest_bytes(vm_instance *caller, uint32_t ptr, uint64_t len) {
+  return caller ? vm_instance_memory_range(caller, ptr, len) : NULL;
 }
 
 #define ARG(i) ((uint32_t)args[i])
 
 static vm_result oom(vm_store *s) {
   return vm_store_trap_msg(s, "out of memory");
+}
+
+static vm_result oob(vm_store *s) {
+  return vm_store_trap(s, VM_TRAP_MEMORY_OOB);
 }
 
 /* A size cap refused a guest request: a trap that the call reports as WAPC_ERR_LIMIT. */
@@ -116,57 +122,58 @@ static vm_result too_large(builtin *b, vm_store *s, const char *what, uint64_t l
 
 /* A request from wapc_host_interrupt, seen by an import: stop the guest here. */
 static bool interrupt_pending(builtin *b) {
-  return atomic_load_explicit(&b->pending, memory_order_relaxed);
+  return atomic_load_explicit(&b->interrupt, memory_order_relaxed) != 0;
 }
 
 static vm_result imp_guest_request(vm_store *s, vm_instance *caller, void *user, uint64_t *args) {
   builtin *b = user;
   if (interrupt_pending(b)) return vm_store_trap(s, VM_TRAP_INTERRUPTED);
-  vm_memory *m = memory_of(caller);
   const uint8_t *op, *payload;
   size_t op_len, payload_len;
   wapc_engine_request(b->host, &op, &op_len, &payload, &payload_len);
   /* Check both ranges before writing anything: no partial writes. */
-  if (!in_range(m, ARG(1), payload_len) || !in_range(m, ARG(0), op_len))
-    return vm_store_trap(s, VM_TRAP_MEMORY_OOB);
-  uint8_t *base = vm_memory_data(m);
-  if (payload_len) memcpy(base + ARG(1), payload, payload_len);
-  if (op_len) memcpy(base + ARG(0), op, op_len);
+  uint8_t *payload_at = guest_bytes(caller, ARG(1), payload_len);
+  uint8_t *op_at = guest_bytes(caller, ARG(0), op_len);
+  if (!payload_at || !op_at) return oob(s);
+  /* The payload's one copy in. */
+  if (payload_len) memcpy(payload_at, payload, payload_len);
+  if (op_len) memcpy(op_at, op, op_len);
   return VM_OK;
 }
 
 static vm_result imp_guest_response(vm_store *s, vm_instance *caller, void *user, uint64_t *args) {
   builtin *b = user;
-  vm_memory *m = memory_of(caller);
-  if (!in_range(m, ARG(0), ARG(1))) return vm_store_trap(s, VM_TRAP_MEMORY_OOB);
+  const uint8_t *p = guest_bytes(caller, ARG(0), ARG(1));
+  if (!p) return oob(s);
   if (ARG(1) > b->opts.max_response) return too_large(b, s, "guest response", ARG(1), b->opts.max_response);
-  if (wapc_engine_set_guest_response(b->host, vm_memory_data(m) + ARG(0), ARG(1)) != WAPC_OK) return oom(s);
+  /* The response's one copy out (the host keeps it until the next call). */
+  if (wapc_engine_set_guest_response(b->host, p, ARG(1)) != WAPC_OK) return oom(s);
   return VM_OK;
 }
 
 static vm_result imp_guest_error(vm_store *s, vm_instance *caller, void *user, uint64_t *args) {
   builtin *b = user;
-  vm_memory *m = memory_of(caller);
-  if (!in_range(m, ARG(0), ARG(1))) return vm_store_trap(s, VM_TRAP_MEMORY_OOB);
+  const uint8_t *p = guest_bytes(caller, ARG(0), ARG(1));
+  if (!p) return oob(s);
   if (ARG(1) > b->opts.max_response) return too_large(b, s, "guest error", ARG(1), b->opts.max_response);
-  if (wapc_engine_set_guest_error(b->host, vm_memory_data(m) + ARG(0), ARG(1)) != WAPC_OK) return oom(s);
+  if (wapc_engine_set_guest_error(b->host, p, ARG(1)) != WAPC_OK) return oom(s);
   return VM_OK;
 }
 
 static vm_result imp_host_call(vm_store *s, vm_instance *caller, void *user, uint64_t *args) {
   builtin *b = user;
-  vm_memory *m = memory_of(caller);
-  if (!in_range(m, ARG(0), ARG(1)) || !in_range(m, ARG(2), ARG(3)) || !in_range(m, ARG(4), ARG(5)) ||
-      !in_range(m, ARG(6), ARG(7)))
-    return vm_store_trap(s, VM_TRAP_MEMORY_OOB);
+  const uint8_t *bd = guest_bytes(caller, ARG(0), ARG(1));
+  const uint8_t *ns = guest_bytes(caller, ARG(2), ARG(3));
+  const uint8_t *op = guest_bytes(caller, ARG(4), ARG(5));
+  const uint8_t *payload = guest_bytes(caller, ARG(6), ARG(7));
+  if (!bd || !ns || !op || !payload) return oob(s);
   uint32_t cap = b->opts.max_host_call;
   if (ARG(7) > cap) return too_large(b, s, "host call payload", ARG(7), cap);
   /* The three names are copied by the host: they share the cap. */
   uint64_t names = (uint64_t)ARG(1) + ARG(3) + ARG(5);
   if (names > cap) return too_large(b, s, "host call binding, namespace and operation", names, cap);
-  const uint8_t *base = vm_memory_data(m);
-  wapc_status st = wapc_engine_host_call(b->host, base + ARG(0), ARG(1), base + ARG(2), ARG(3), base + ARG(4),
-                                         ARG(5), base + ARG(6), ARG(7));
+  /* The payload goes to the callback straight from guest memory (the guest cannot run meanwhile). */
+  wapc_status st = wapc_engine_host_call(b->host, bd, ARG(1), ns, ARG(3), op, ARG(5), payload, ARG(7));
   if (interrupt_pending(b)) return vm_store_trap(s, VM_TRAP_INTERRUPTED);
   args[0] = st == WAPC_OK ? 1 : 0;
   return VM_OK;
@@ -186,12 +193,12 @@ static vm_result imp_host_response_len(vm_store *s, vm_instance *caller, void *u
 
 static vm_result imp_host_response(vm_store *s, vm_instance *caller, void *user, uint64_t *args) {
   builtin *b = user;
-  vm_memory *m = memory_of(caller);
   const uint8_t *bytes;
   size_t len;
   wapc_engine_host_response(b->host, &bytes, &len);
-  if (!in_range(m, ARG(0), len)) return vm_store_trap(s, VM_TRAP_MEMORY_OOB);
-  if (len) memcpy(vm_memory_data(m) + ARG(0), bytes, len);
+  uint8_t *to = guest_bytes(caller, ARG(0), len);
+  if (!to) return oob(s);
+  if (len) memcpy(to, bytes, len);
   return VM_OK;
 }
 
@@ -205,21 +212,21 @@ static vm_result imp_host_error_len(vm_store *s, vm_instance *caller, void *user
 
 static vm_result imp_host_error(vm_store *s, vm_instance *caller, void *user, uint64_t *args) {
   builtin *b = user;
-  vm_memory *m = memory_of(caller);
   const uint8_t *bytes;
   size_t len;
   wapc_engine_host_error(b->host, &bytes, &len);
-  if (!in_range(m, ARG(0), len)) return vm_store_trap(s, VM_TRAP_MEMORY_OOB);
-  if (len) memcpy(vm_memory_data(m) + ARG(0), bytes, len);
+  uint8_t *to = guest_bytes(caller, ARG(0), len);
+  if (!to) return oob(s);
+  if (len) memcpy(to, bytes, len);
   return VM_OK;
 }
 
 static vm_result imp_console_log(vm_store *s, vm_instance *caller, void *user, uint64_t *args) {
   builtin *b = user;
-  vm_memory *m = memory_of(caller);
-  if (!in_range(m, ARG(0), ARG(1))) return vm_store_trap(s, VM_TRAP_MEMORY_OOB);
+  const uint8_t *p = guest_bytes(caller, ARG(0), ARG(1));
+  if (!p) return oob(s);
   if (ARG(1) > b->opts.max_log_line) return too_large(b, s, "log line", ARG(1), b->opts.max_log_line);
-  wapc_engine_console_log(b->host, vm_memory_data(m) + ARG(0), ARG(1));
+  wapc_engine_console_log(b->host, p, ARG(1));
   if (interrupt_pending(b)) return vm_store_trap(s, VM_TRAP_INTERRUPTED);
   return VM_OK;
 }
@@ -322,28 +329,15 @@ static const char *error_text(const vm_error *e) {
 
 /* ---- interruption ------------------------------------------------------------------ */
 
-/*
- * Publish the store about to run guest code, where a pending request applies
- * at once; NULL: the run ended, which consumes the request (stopped or not).
- */
-static void set_running(builtin *b, vm_store *s) {
-  pthread_mutex_lock(&b->lock);
-  if (s) {
-    if (atomic_load(&b->pending)) vm_store_interrupt(s);
-  } else {
-    atomic_store(&b->pending, false);
-    if (b->running) vm_store_clear_interrupt(b->running);
-  }
-  b->running = s;
-  pthread_mutex_unlock(&b->lock);
+/* The end of a run (a call, or an initialisation sequence) consumes the
+ * request, whether it stopped the run or came too late to. */
+static void run_ended(builtin *b) {
+  atomic_store_explicit(&b->interrupt, 0u, memory_order_relaxed);
 }
 
 static void builtin_interrupt(void *self) {
   builtin *b = self;
-  pthread_mutex_lock(&b->lock);
-  atomic_store(&b->pending, true);
-  if (b->running) vm_store_interrupt(b->running);
-  pthread_mutex_unlock(&b->lock);
+  atomic_store_explicit(&b->interrupt, 1u, memory_order_relaxed);
 }
 
 /* Engine failures as waPC statuses, with the engine's message. */
@@ -370,13 +364,52 @@ static wapc_status from_vm_error(builtin *b, const vm_error *e, const char *cont
   }
 }
 
-/* ---- loading, linking, initialising ---------------------------------------------- */
+/* ---- compiled modules --------------------------------------------------------------- */
 
-static void guest_free(guest *g) {
-  vm_store_free(g->store); /* before the module: the module must outlive its store */
-  wasi_ctx_free(g->wasi);
-  vm_module_free(g->module);
-  memset(g, 0, sizeof *g);
+static const uint8_t empty_module[1] = {0};
+
+/* How one import is bound, resolved once when the module is compiled. */
+typedef struct link_entry {
+  vm_functype type; /* static storage (wapc_imports / WASI) */
+  vm_host_fn fn;
+  uint8_t wapc; /* index in wapc_imports; NUM_WAPC_IMPORTS for a WASI function */
+} link_entry;
+
+/* A compiled guest module (public as wapc_module): immutable once built, shared by
+ * the hosts instantiated from it, freed with its last reference. */
+struct wapc_module {
+  atomic_size_t refs;
+  vm_module *vm;
+  bool command; /* compiled for wapc_wasi_run: WASI imports only */
+  uint32_t nimports;
+  link_entry *links; /* nimports entries */
+  vm_pool *pool;     /* stacks and memories its freed instances leave to the next ones */
+};
+
+static wapc_module *module_retain(wapc_module *m) {
+  atomic_fetch_add_explicit(&m->refs, 1, memory_order_relaxed);
+  return m;
+}
+
+static void module_release(wapc_module *m) {
+  if (!m || atomic_fetch_sub_explicit(&m->refs, 1, memory_order_acq_rel) != 1) return;
+  vm_module_free(m->vm);
+  vm_pool_free(m->pool); /* after every store: each store holds a module reference */
+  free(m->links);
+  free(m);
+}
+
+/* Format a message into `buf` (`len` > 0); returns `st`. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 4, 5)))
+#endif
+static wapc_status
+msgf(char *buf, size_t len, wapc_status st, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, len, fmt, ap);
+  va_end(ap);
+  return st;
 }
 
 static bool name_is(const char *s, size_t len, const char *lit) {
@@ -384,73 +417,52 @@ static bool name_is(const char *s, size_t len, const char *lit) {
 }
 
 /* The link error for an import whose type does not match what the host provides. */
-static wapc_status type_mismatch(builtin *b, const vm_import_desc *d, const vm_functype *want) {
+static wapc_status type_mismatch(char *msg, size_t msglen, const vm_import_desc *d, const vm_functype *want) {
   char want_s[160], got_s[256];
   format_functype(want, want_s, sizeof want_s);
   if (d->kind == VM_EXTERN_FUNC)
     format_functype(d->type.func, got_s, sizeof got_s);
   else
     snprintf(got_s, sizeof got_s, "%s", kind_name(d->kind));
-  return fail(b, WAPC_ERR_LINK, "incompatible import type for \"%.*s\".\"%.*s\": expected func %s, got %s%s",
+  return msgf(msg, msglen, WAPC_ERR_LINK,
+              "incompatible import type for \"%.*s\".\"%.*s\": expected func %s, got %s%s",
               (int)d->module_len, d->module, (int)d->name_len, d->name, want_s,
               d->kind == VM_EXTERN_FUNC ? "func " : "", got_s);
 }
 
 /*
- * Resolve every import of g->module to a "wapc" host function (created once
- * per name) or a WASI function of g->wasi; a command (wapc_wasi_run) gets
- * WASI only.
+ * Resolve every import of m->vm to a "wapc" host function or a WASI function
+ * (a command gets WASI only), checking names and types once for all the
+ * instances to come.
  */
-static wapc_status link_imports(builtin *b, guest *g, vm_extern **out) {
-  uint32_t n = vm_module_num_imports(g->module);
-  *out = NULL;
-  vm_extern *ext = calloc(n ? n : 1, sizeof *ext);
-  if (!ext) return fail(b, WAPC_ERR_NOMEM, "out of memory");
-  vm_func *made[NUM_WAPC_IMPORTS] = {0};
+static wapc_status resolve_imports(wapc_module *m, char *msg, size_t msglen) {
+  uint32_t n = vm_module_num_imports(m->vm);
+  m->links = calloc(n ? n : 1, sizeof *m->links);
+  if (!m->links) return msgf(msg, msglen, WAPC_ERR_NOMEM, "out of memory");
+  m->nimports = n;
   for (uint32_t i = 0; i < n; i++) {
     vm_import_desc d;
-    vm_module_import(g->module, i, &d);
-    vm_functype wt;
-    vm_host_fn wfn;
-    if (wasi_import(d.module, d.module_len, d.name, d.name_len, &wt, &wfn)) {
-      if (d.kind != VM_EXTERN_FUNC || !vm_functype_equal(d.type.func, &wt)) {
-        free(ext);
-        return type_mismatch(b, &d, &wt);
-      }
-      vm_func *f = vm_func_new_host(g->store, &wt, wfn, g->wasi);
-      if (!f) {
-        free(ext);
-        return fail(b, WAPC_ERR_NOMEM, "out of memory");
-      }
-      ext[i].kind = VM_EXTERN_FUNC;
-      ext[i].u.func = f;
+    vm_module_import(m->vm, i, &d);
+    link_entry *l = &m->links[i];
+    if (wasi_import(d.module, d.module_len, d.name, d.name_len, &l->type, &l->fn)) {
+      if (d.kind != VM_EXTERN_FUNC || !vm_functype_equal(d.type.func, &l->type))
+        return type_mismatch(msg, msglen, &d, &l->type);
+      l->wapc = NUM_WAPC_IMPORTS;
       continue;
     }
     size_t k = NUM_WAPC_IMPORTS;
-    if (!b->command && name_is(d.module, d.module_len, "wapc"))
+    if (!m->command && name_is(d.module, d.module_len, "wapc"))
       for (k = 0; k < NUM_WAPC_IMPORTS; k++)
         if (name_is(d.name, d.name_len, wapc_imports[k].name)) break;
-    if (k == NUM_WAPC_IMPORTS) {
-      free(ext);
-      return fail(b, WAPC_ERR_LINK, "unknown import \"%.*s\".\"%.*s\"", (int)d.module_len, d.module,
+    if (k == NUM_WAPC_IMPORTS)
+      return msgf(msg, msglen, WAPC_ERR_LINK, "unknown import \"%.*s\".\"%.*s\"", (int)d.module_len, d.module,
                   (int)d.name_len, d.name);
-    }
-    vm_functype want = import_type(&wapc_imports[k]);
-    if (d.kind != VM_EXTERN_FUNC || !vm_functype_equal(d.type.func, &want)) {
-      free(ext);
-      return type_mismatch(b, &d, &want);
-    }
-    if (!made[k]) {
-      made[k] = vm_func_new_host(g->store, &want, wapc_imports[k].fn, b);
-      if (!made[k]) {
-        free(ext);
-        return fail(b, WAPC_ERR_NOMEM, "out of memory");
-      }
-    }
-    ext[i].kind = VM_EXTERN_FUNC;
-    ext[i].u.func = made[k];
+    l->type = import_type(&wapc_imports[k]);
+    if (d.kind != VM_EXTERN_FUNC || !vm_functype_equal(d.type.func, &l->type))
+      return type_mismatch(msg, msglen, &d, &l->type);
+    l->fn = wapc_imports[k].fn;
+    l->wapc = (uint8_t)k;
   }
-  *out = ext;
   return WAPC_OK;
 }
 
@@ -476,15 +488,104 @@ static const uint8_t guest_call_types[3] = {VM_I32, VM_I32, VM_I32};
 static const vm_functype guest_call_type = {2, 1, guest_call_types};
 
 /* `__guest_call` must exist with type (i32, i32) -> i32: checked on the module, before anything runs. */
-static wapc_status check_guest_call(builtin *b, const vm_module *m) {
+static wapc_status check_guest_call(const vm_module *m, char *msg, size_t msglen) {
   uint32_t index;
   if (!find_export(m, "__guest_call", VM_EXTERN_FUNC, &index))
-    return fail(b, WAPC_ERR_LINK, "module does not export function \"__guest_call\"");
+    return msgf(msg, msglen, WAPC_ERR_LINK, "module does not export function \"__guest_call\"");
   const vm_functype *t = vm_module_func_type(m, index);
   if (!t || !vm_functype_equal(t, &guest_call_type)) {
     char got[256] = "?";
     if (t) format_functype(t, got, sizeof got);
-    return fail(b, WAPC_ERR_LINK, "export \"__guest_call\" has type %s, expected (i32, i32) -> i32", got);
+    return msgf(msg, msglen, WAPC_ERR_LINK, "export \"__guest_call\" has type %s, expected (i32, i32) -> i32",
+                got);
+  }
+  return WAPC_OK;
+}
+
+/* A load error of the engine as a waPC status, with the engine's message. */
+static wapc_status load_error(const vm_error *e, char *msg, size_t msglen) {
+  char text[320];
+  vm_error_format(e, text, sizeof text);
+  wapc_status st;
+  switch (e->result) {
+  case VM_ERR_MALFORMED: st = WAPC_ERR_MALFORMED; break;
+  case VM_ERR_INVALID: st = WAPC_ERR_INVALID; break;
+  case VM_ERR_LINK: st = WAPC_ERR_LINK; break;
+  case VM_ERR_NOMEM: st = WAPC_ERR_NOMEM; break;
+  case VM_ERR_LIMIT: st = WAPC_ERR_LIMIT; break;
+  default: st = WAPC_ERR_PROVIDER; break;
+  }
+  return msgf(msg, msglen, st, "%s", text);
+}
+
+/*
+ * Decode, validate and compile `bytes`, check the exports a waPC guest (or a
+ * WASI command) needs, and resolve its imports: everything about a module
+ * that does not depend on an instance.
+ */
+static wapc_status module_compile(const vm_config *cfg, bool command, const uint8_t *bytes, size_t len,
+                                  wapc_module **out, char *msg, size_t msglen) {
+  *out = NULL;
+  wapc_module *m = calloc(1, sizeof *m);
+  if (!m) return msgf(msg, msglen, WAPC_ERR_NOMEM, "out of memory");
+  atomic_init(&m->refs, 1);
+  m->command = command;
+  vm_error err;
+  vm_error_clear(&err);
+  m->vm = vm_module_load(bytes, len, cfg, &err);
+  m->pool = vm_pool_new();
+  wapc_status st = WAPC_OK;
+  if (!m->pool) {
+    st = msgf(msg, msglen, WAPC_ERR_NOMEM, "out of memory");
+  } else if (!m->vm) {
+    st = load_error(&err, msg, msglen);
+  } else if (command) {
+    if (!module_exports(m->vm, "_start", VM_EXTERN_FUNC))
+      st = msgf(msg, msglen, WAPC_ERR_LINK, "module does not export function \"_start\"");
+  } else {
+    /* The required exports are checked before anything runs (the start section included). */
+    st = check_guest_call(m->vm, msg, msglen);
+    if (st == WAPC_OK && !module_exports(m->vm, "memory", VM_EXTERN_MEMORY))
+      st = msgf(msg, msglen, WAPC_ERR_LINK, "module does not export memory \"memory\"");
+  }
+  if (st == WAPC_OK) st = resolve_imports(m, msg, msglen);
+  if (st != WAPC_OK) {
+    module_release(m);
+    return st;
+  }
+  *out = m;
+  return WAPC_OK;
+}
+
+/* ---- instances: linking, initialising ------------------------------------------------ */
+
+static void guest_free(guest *g) {
+  vm_store_free(g->store); /* before the module: the module must outlive its store */
+  wasi_ctx_free(g->wasi);
+  module_release(g->mod);
+  memset(g, 0, sizeof *g);
+}
+
+/* Imports of most guests fit here; more take one allocation. */
+#define LOCAL_EXTERNS 32
+
+/* Bind g->mod's imports to host functions in g->store: one per "wapc" name
+ * (its user data is the provider), one per WASI import (user data g->wasi). */
+static wapc_status link_imports(builtin *b, guest *g, vm_extern *ext) {
+  const wapc_module *m = g->mod;
+  vm_func *made[NUM_WAPC_IMPORTS] = {0};
+  for (uint32_t i = 0; i < m->nimports; i++) {
+    const link_entry *l = &m->links[i];
+    vm_func *f;
+    if (l->wapc == NUM_WAPC_IMPORTS) {
+      f = vm_func_new_host(g->store, &l->type, l->fn, g->wasi);
+    } else {
+      if (!made[l->wapc]) made[l->wapc] = vm_func_new_host(g->store, &l->type, l->fn, b);
+      f = made[l->wapc];
+    }
+    if (!f) return fail(b, WAPC_ERR_NOMEM, "out of memory");
+    ext[i].kind = VM_EXTERN_FUNC;
+    ext[i].u.func = f;
   }
   return WAPC_OK;
 }
@@ -493,7 +594,7 @@ static wapc_status check_guest_call(builtin *b, const vm_module *m) {
  * Give the next init step what is left of the initialisation deadline
  * (`deadline` 0: none); false when nothing is left.
  */
-static bool init_budget(builtin *b, guest *g, uint64_t deadline) {
+static bool init_budget(guest *g, uint64_t deadline) {
   if (!deadline) {
     vm_store_set_timeout(g->store, 0);
     return true;
@@ -501,7 +602,6 @@ static bool init_budget(builtin *b, guest *g, uint64_t deadline) {
   uint64_t now = vm_monotonic_ns();
   if (now >= deadline) return false;
   vm_store_set_timeout(g->store, deadline - now);
-  (void)b;
   return true;
 }
 
@@ -509,7 +609,7 @@ static bool init_budget(builtin *b, guest *g, uint64_t deadline) {
 static wapc_status run_init_export(builtin *b, guest *g, const char *name, uint64_t deadline) {
   vm_extern x;
   if (!vm_instance_export(g->inst, name, strlen(name), &x)) return WAPC_OK;
-  if (!init_budget(b, g, deadline)) return fail(b, WAPC_ERR_DEADLINE, "%s failed: deadline exceeded", name);
+  if (!init_budget(g, deadline)) return fail(b, WAPC_ERR_DEADLINE, "%s failed: deadline exceeded", name);
   if (x.kind != VM_EXTERN_FUNC)
     return fail(b, WAPC_ERR_INIT, "export \"%s\" is a %s, expected a function", name, kind_name(x.kind));
   const vm_functype *t = vm_func_type(x.u.func);
@@ -535,14 +635,14 @@ static wapc_status run_init_export(builtin *b, guest *g, const char *name, uint6
   return WAPC_OK;
 }
 
-/* Instantiate g->module in a new store and initialise it; on failure g->store is freed. */
+/* Instantiate g->mod in a new store and initialise it; on failure g->store is freed. */
 static wapc_status instantiate(builtin *b, guest *g) {
   uint64_t deadline = 0;
   if (b->init_timeout_ns) {
     uint64_t now = vm_monotonic_ns();
     deadline = b->init_timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + b->init_timeout_ns;
   }
-  g->store = vm_store_new(&b->cfg);
+  g->store = vm_store_new_pooled(&b->cfg, g->mod->pool);
   g->wasi = wasi_ctx_new(b->wasi, b->host ? wapc_engine_host_id(b->host) : 0);
   if (!g->store || !g->wasi) {
     vm_store_free(g->store);
@@ -551,36 +651,39 @@ static wapc_status instantiate(builtin *b, guest *g) {
     g->wasi = NULL;
     return fail(b, WAPC_ERR_NOMEM, "out of memory");
   }
-  set_running(b, g->store);
-  vm_extern *ext = NULL;
-  wapc_status st = link_imports(b, g, &ext);
+  /* A request pending from before this run stops it at its first poll. */
+  vm_store_share_interrupt(g->store, &b->interrupt);
+  vm_extern local[LOCAL_EXTERNS];
+  uint32_t n = g->mod->nimports;
+  vm_extern *ext = n <= LOCAL_EXTERNS ? local : calloc(n, sizeof *ext);
+  wapc_status st = ext ? link_imports(b, g, ext) : fail(b, WAPC_ERR_NOMEM, "out of memory");
   if (st == WAPC_OK) {
     vm_error err;
     vm_error_clear(&err);
-    init_budget(b, g, deadline); /* just computed: cannot have run out */
+    init_budget(g, deadline); /* just computed: cannot have run out */
     b->limit_hit = false;
-    g->inst = vm_instantiate(g->store, g->module, ext, vm_module_num_imports(g->module), &err);
+    g->inst = vm_instantiate(g->store, g->mod->vm, ext, n, &err);
     uint32_t code;
     if (!g->inst && err.result == VM_ERR_TRAP && err.trap == VM_TRAP_EXIT && wasi_exited(g->wasi, &code))
       st = fail(b, WAPC_ERR_INIT, "start function exited with code %" PRIu32, code);
     else if (!g->inst)
       st = from_vm_error(b, &err, "instantiation");
   }
-  free(ext);
-  if (st == WAPC_OK && !b->command) {
-    /* The module-level check (check_guest_call) ran before instantiation. */
+  if (ext != local) free(ext);
+  if (st == WAPC_OK && !g->mod->command) {
+    /* The module-level check (check_guest_call) ran at compile time. */
     vm_extern x;
     if (vm_instance_export(g->inst, "__guest_call", 12, &x) && x.kind == VM_EXTERN_FUNC)
       g->guest_call = x.u.func;
     else
       st = fail(b, WAPC_ERR_PROVIDER, "instance lost its \"__guest_call\" export");
   }
-  if (!b->command) {
+  if (!g->mod->command) {
     if (st == WAPC_OK) st = run_init_export(b, g, "_start", deadline);
     if (st == WAPC_OK) st = run_init_export(b, g, "_initialize", deadline);
     if (st == WAPC_OK) st = run_init_export(b, g, "wapc_init", deadline);
   }
-  set_running(b, NULL);
+  run_ended(b);
   /* Calls run under the call timeout. */
   if (g->store) vm_store_set_timeout(g->store, b->cfg.timeout_ns);
   if (st != WAPC_OK) {
@@ -594,25 +697,24 @@ static wapc_status instantiate(builtin *b, guest *g) {
   return st;
 }
 
-/* Load, link and initialise a whole new guest into *g (all or nothing). */
+/* A whole new guest in *g from compiled module `m` (a new reference; all or nothing). */
+static wapc_status guest_from_module(builtin *b, wapc_module *m, guest *g) {
+  memset(g, 0, sizeof *g);
+  g->mod = module_retain(m);
+  wapc_status st = instantiate(b, g);
+  if (st != WAPC_OK) guest_free(g);
+  return st;
+}
+
+/* Load, link and initialise a whole new guest into *g from bytes (all or nothing). */
 static wapc_status load_guest(builtin *b, const uint8_t *bytes, size_t len, guest *g) {
   memset(g, 0, sizeof *g);
-  vm_error err;
-  vm_error_clear(&err);
-  g->module = vm_module_load(bytes, len, &b->cfg, &err);
-  if (!g->module) return from_vm_error(b, &err, "load");
-  /* The required exports are checked before anything runs (the start section included). */
-  wapc_status st = WAPC_OK;
-  if (b->command) {
-    if (!module_exports(g->module, "_start", VM_EXTERN_FUNC))
-      st = fail(b, WAPC_ERR_LINK, "module does not export function \"_start\"");
-  } else {
-    st = check_guest_call(b, g->module);
-    if (st == WAPC_OK && !module_exports(g->module, "memory", VM_EXTERN_MEMORY))
-      st = fail(b, WAPC_ERR_LINK, "module does not export memory \"memory\"");
-  }
-  if (st == WAPC_OK) st = instantiate(b, g);
-  if (st != WAPC_OK) guest_free(g);
+  char msg[512];
+  wapc_module *m;
+  wapc_status st = module_compile(&b->cfg, b->command, bytes, len, &m, msg, sizeof msg);
+  if (st != WAPC_OK) return fail(b, st, "%s", msg);
+  st = guest_from_module(b, m, g);
+  module_release(m); /* g holds its own reference */
   return st;
 }
 
@@ -622,7 +724,15 @@ static wapc_status builtin_init(void *self, wapc_engine_host *host, const uint8_
   builtin *b = self;
   b->host = host;
   guest g;
-  wapc_status st = load_guest(b, module, len, &g);
+  wapc_status st;
+  if (b->preload) {
+    /* wapc_host_new_builtin_module: the first module is already compiled. */
+    st = guest_from_module(b, b->preload, &g);
+    module_release(b->preload);
+    b->preload = NULL;
+  } else {
+    st = load_guest(b, module, len, &g);
+  }
   if (st == WAPC_OK) {
     guest_free(&b->cur);
     b->cur = g;
@@ -658,29 +768,8 @@ static wapc_status reset_instance(builtin *b) {
   return WAPC_OK;
 }
 
-static wapc_status builtin_call(void *self, uint32_t op_len, uint32_t msg_len, int32_t *guest_ret) {
-  builtin *b = self;
-  if (!b->cur.guest_call) return fail(b, WAPC_ERR_MISUSE, "no module is loaded");
-  if (msg_len > b->opts.max_payload)
-    return fail(b, WAPC_ERR_LIMIT, "payload of %" PRIu32 " bytes exceeds the limit of %" PRIu32 " bytes",
-                msg_len, b->opts.max_payload);
-  if (op_len > b->opts.max_payload)
-    return fail(b, WAPC_ERR_LIMIT, "operation of %" PRIu32 " bytes exceeds the limit of %" PRIu32 " bytes",
-                op_len, b->opts.max_payload);
-  if (b->poisoned) {
-    wapc_status st = reset_instance(b);
-    if (st != WAPC_OK) return st;
-  }
-  uint64_t ar[2] = {op_len, msg_len};
-  wasi_clear_exit(b->cur.wasi);
-  b->limit_hit = false;
-  set_running(b, b->cur.store);
-  vm_result r = vm_invoke(b->cur.store, b->cur.guest_call, ar);
-  set_running(b, NULL);
-  if (r == VM_OK) {
-    *guest_ret = (int32_t)(uint32_t)ar[0];
-    return WAPC_OK;
-  }
+/* The failure of a call that did not return normally. */
+static wapc_status call_failed(builtin *b, vm_result r) {
   const vm_error *e = vm_store_error(b->cur.store);
   const char *text = error_text(e);
   /* Whatever stopped the call may have left the guest's state half-updated. */
@@ -702,23 +791,49 @@ static wapc_status builtin_call(void *self, uint32_t op_len, uint32_t msg_len, i
   return fail(b, WAPC_ERR_PROVIDER, "%s", text);
 }
 
-static void builtin_destroy(void *self) {
+static wapc_status builtin_call(void *self, uint32_t op_len, uint32_t msg_len, int32_t *guest_ret) {
   builtin *b = self;
-  if (!b) return;
+  if (!b->cur.guest_call) return fail(b, WAPC_ERR_MISUSE, "no module is loaded");
+  if (msg_len > b->opts.max_payload)
+    return fail(b, WAPC_ERR_LIMIT, "payload of %" PRIu32 " bytes exceeds the limit of %" PRIu32 " bytes",
+                msg_len, b->opts.max_payload);
+  if (op_len > b->opts.max_payload)
+    return fail(b, WAPC_ERR_LIMIT, "operation of %" PRIu32 " bytes exceeds the limit of %" PRIu32 " bytes",
+                op_len, b->opts.max_payload);
+  if (b->poisoned) {
+    wapc_status st = reset_instance(b);
+    if (st != WAPC_OK) return st;
+  }
+  uint64_t ar[2] = {op_len, msg_len};
+  wasi_clear_exit(b->cur.wasi);
+  b->limit_hit = false;
+  /* No publication step: the store polls the provider's flag (see the header). */
+  vm_result r = vm_invoke(b->cur.store, b->cur.guest_call, ar);
+  run_ended(b);
+  if (r != VM_OK) return call_failed(b, r);
+  *guest_ret = (int32_t)(uint32_t)ar[0];
+  return WAPC_OK;
+}
+
+static void builtin_free(builtin *b) {
   guest_free(&b->cur);
+  module_release(b->preload);
   wasi_config_free(b->wasi);
-  pthread_mutex_destroy(&b->lock);
   free(b);
+}
+
+static void builtin_destroy(void *self) {
+  if (self) builtin_free(self);
 }
 
 static void builtin_describe(void *self, char *buf, size_t len) {
   builtin *b = self;
-  if (!b->cur.module) {
+  if (!b->cur.mod) {
     snprintf(buf, len, "none");
     return;
   }
   vm_module_info in;
-  vm_module_get_info(b->cur.module, &in);
+  vm_module_get_info(b->cur.mod->vm, &in);
   vm_memory *m = b->cur.inst ? vm_instance_memory(b->cur.inst) : NULL;
   snprintf(buf, len,
            "types: %" PRIu32 ", funcs: %" PRIu32 ", imported funcs: %" PRIu32 ", tables: %" PRIu32
@@ -747,65 +862,64 @@ void wapc_builtin_options_init(wapc_builtin_options *o) {
   o->max_log_line = 1u << 20;
 }
 
+/*
+ * The effective options (`options` NULL: defaults; zero limits: their
+ * defaults) and the engine configuration they make.  The WASI pointers in
+ * *opts still point to the caller's data.
+ */
+static wapc_status options_resolve(const wapc_builtin_options *options, wapc_builtin_options *opts,
+                                   vm_config *cfg, char *msg, size_t msglen) {
+  if (options && (options->struct_size < offsetof(wapc_builtin_options, max_memory_pages) ||
+                  options->struct_size > (size_t)1 << 20))
+    return msgf(msg, msglen, WAPC_ERR_MISUSE, "bad options (struct_size)");
+  wapc_builtin_options_init(opts);
+  if (options) {
+    /* Read only the fields the caller's version of the struct has; the rest keep their defaults. */
+    size_t n = options->struct_size < sizeof *opts ? options->struct_size : sizeof *opts;
+    memcpy(opts, options, n);
+    opts->struct_size = sizeof *opts;
+  }
+  wapc_builtin_options def;
+  wapc_builtin_options_init(&def);
+  vm_config_default(cfg);
+  /* Zero means "default"; the engine's own caps bound the rest. */
+  cfg->max_memory_pages = opts->max_memory_pages ? opts->max_memory_pages : def.max_memory_pages;
+  if (cfg->max_memory_pages > 65536) cfg->max_memory_pages = 65536;
+  cfg->max_call_depth = opts->max_call_depth ? opts->max_call_depth : def.max_call_depth;
+  cfg->stack_slots = opts->stack_slots ? opts->stack_slots : def.stack_slots;
+  cfg->max_table_elems = opts->max_table_elems ? opts->max_table_elems : def.max_table_elems;
+  cfg->max_functions = opts->max_functions ? opts->max_functions : def.max_functions;
+  if (!opts->max_payload) opts->max_payload = def.max_payload;
+  if (!opts->max_response) opts->max_response = def.max_response;
+  if (!opts->max_host_call) opts->max_host_call = def.max_host_call;
+  if (!opts->max_log_line) opts->max_log_line = def.max_log_line;
+  cfg->timeout_ns = (uint64_t)opts->timeout_ms * 1000000u;
+  cfg->fuel = opts->fuel;
+  return WAPC_OK;
+}
+
 /* A provider state from `options` (NULL: defaults); the WASI configuration is copied and opened. */
 static wapc_status builtin_new(const wapc_builtin_options *options, builtin **out, char *msg, size_t msglen) {
   *out = NULL;
-  if (options && (options->struct_size < offsetof(wapc_builtin_options, max_memory_pages) ||
-                  options->struct_size > (size_t)1 << 20)) {
-    snprintf(msg, msglen, "bad options (struct_size)");
-    return WAPC_ERR_MISUSE;
-  }
   builtin *b = calloc(1, sizeof *b);
-  if (!b) return WAPC_ERR_NOMEM;
-  if (pthread_mutex_init(&b->lock, NULL) != 0) {
-    free(b);
-    return WAPC_ERR_NOMEM;
-  }
-  wapc_builtin_options_init(&b->opts);
-  if (options) {
-    /* Read only the fields the caller's version of the struct has; the rest keep their defaults. */
-    size_t n = options->struct_size < sizeof b->opts ? options->struct_size : sizeof b->opts;
-    memcpy(&b->opts, options, n);
-    b->opts.struct_size = sizeof b->opts;
-  }
-  wapc_status st = wasi_config_new(&b->opts, &b->wasi, msg, msglen);
+  if (!b) return msgf(msg, msglen, WAPC_ERR_NOMEM, "out of memory");
+  atomic_init(&b->interrupt, 0u);
+  wapc_status st = options_resolve(options, &b->opts, &b->cfg, msg, msglen);
+  if (st == WAPC_OK) st = wasi_config_new(&b->opts, &b->wasi, msg, msglen);
   if (st != WAPC_OK) {
-    pthread_mutex_destroy(&b->lock);
     free(b);
     return st;
   }
   /* Borrowed pointers: everything they pointed to is copied into b->wasi. */
   b->opts.wasi_args = b->opts.wasi_env = NULL;
   b->opts.wasi_dirs = NULL;
-  wapc_builtin_options def;
-  wapc_builtin_options_init(&def);
-  vm_config_default(&b->cfg);
-  /* Zero means "default"; the engine's own caps bound the rest. */
-  b->cfg.max_memory_pages = b->opts.max_memory_pages ? b->opts.max_memory_pages : def.max_memory_pages;
-  if (b->cfg.max_memory_pages > 65536) b->cfg.max_memory_pages = 65536;
-  b->cfg.max_call_depth = b->opts.max_call_depth ? b->opts.max_call_depth : def.max_call_depth;
-  b->cfg.stack_slots = b->opts.stack_slots ? b->opts.stack_slots : def.stack_slots;
-  b->cfg.max_table_elems = b->opts.max_table_elems ? b->opts.max_table_elems : def.max_table_elems;
-  b->cfg.max_functions = b->opts.max_functions ? b->opts.max_functions : def.max_functions;
-  if (!b->opts.max_payload) b->opts.max_payload = def.max_payload;
-  if (!b->opts.max_response) b->opts.max_response = def.max_response;
-  if (!b->opts.max_host_call) b->opts.max_host_call = def.max_host_call;
-  if (!b->opts.max_log_line) b->opts.max_log_line = def.max_log_line;
-  b->cfg.timeout_ns = (uint64_t)b->opts.timeout_ms * 1000000u;
   b->init_timeout_ns = (uint64_t)b->opts.init_timeout_ms * 1000000u;
-  b->cfg.fuel = b->opts.fuel;
   *out = b;
   return WAPC_OK;
 }
 
-wapc_status wapc_builtin_provider(const wapc_builtin_options *options, wapc_engine_provider *out) {
-  if (!out) return WAPC_ERR_MISUSE;
+static void provider_of(builtin *b, wapc_engine_provider *out) {
   memset(out, 0, sizeof *out);
-  builtin *b;
-  char msg[256];
-  wapc_status st = builtin_new(options, &b, msg, sizeof msg);
-  if (st != WAPC_OK) return st;
-
   out->abi_version = WAPC_ENGINE_ABI_VERSION;
   out->name = "builtin";
   out->self = b;
@@ -815,6 +929,16 @@ wapc_status wapc_builtin_provider(const wapc_builtin_options *options, wapc_engi
   out->destroy = builtin_destroy;
   out->describe = builtin_describe;
   out->interrupt = builtin_interrupt;
+}
+
+wapc_status wapc_builtin_provider(const wapc_builtin_options *options, wapc_engine_provider *out) {
+  if (!out) return WAPC_ERR_MISUSE;
+  memset(out, 0, sizeof *out);
+  builtin *b;
+  char msg[256];
+  wapc_status st = builtin_new(options, &b, msg, sizeof msg);
+  if (st != WAPC_OK) return st;
+  provider_of(b, out);
   return WAPC_OK;
 }
 
@@ -831,13 +955,12 @@ wapc_status wapc_wasi_run(const wapc_builtin_options *options, const uint8_t *mo
     snprintf(message, message_len, "module is NULL");
     return WAPC_ERR_MISUSE;
   }
-  static const uint8_t empty[1] = {0};
   builtin *b;
   wapc_status st = builtin_new(options, &b, message, message_len);
   if (st != WAPC_OK) return st;
   b->command = true;
   guest g;
-  st = load_guest(b, module ? module : empty, len, &g);
+  st = load_guest(b, module ? module : empty_module, len, &g);
   if (st == WAPC_OK) {
     vm_extern x;
     if (!vm_instance_export(g.inst, "_start", 6, &x) || x.kind != VM_EXTERN_FUNC ||
@@ -862,9 +985,7 @@ wapc_status wapc_wasi_run(const wapc_builtin_options *options, const uint8_t *mo
     guest_free(&g);
   }
   if (st != WAPC_OK) snprintf(message, message_len, "%s", b->msg);
-  wasi_config_free(b->wasi);
-  pthread_mutex_destroy(&b->lock);
-  free(b);
+  builtin_free(b);
   return st;
 }
 
@@ -876,4 +997,60 @@ wapc_status wapc_host_new_builtin(const wapc_builtin_options *options, wapc_host
   wapc_status st = wapc_builtin_provider(options, &p);
   if (st != WAPC_OK) return st;
   return wapc_host_new(&p, callback, user, out);
+}
+
+/* ---- the compiled-module API ------------------------------------------------------------ */
+
+wapc_status wapc_module_compile(const wapc_builtin_options *options, const uint8_t *bytes, size_t len,
+                                wapc_module **out, char *message, size_t message_len) {
+  char scratch[1];
+  if (!message || message_len == 0) {
+    message = scratch;
+    message_len = sizeof scratch;
+  }
+  message[0] = 0;
+  if (out) *out = NULL;
+  if (!out) return msgf(message, message_len, WAPC_ERR_MISUSE, "out is NULL");
+  if (!bytes && len) return msgf(message, message_len, WAPC_ERR_MISUSE, "module is NULL");
+  wapc_builtin_options opts;
+  vm_config cfg;
+  wapc_status st = options_resolve(options, &opts, &cfg, message, message_len);
+  if (st != WAPC_OK) return st;
+  return module_compile(&cfg, false, bytes ? bytes : empty_module, len, out, message, message_len);
+}
+
+void wapc_module_free(wapc_module *module) {
+  module_release(module);
+}
+
+wapc_status wapc_host_new_builtin_module(const wapc_builtin_options *options, wapc_module *module,
+                                         wapc_host_callback callback, void *user, wapc_host **out,
+                                         char *message, size_t message_len) {
+  char scratch[1];
+  if (!message || message_len == 0) {
+    message = scratch;
+    message_len = sizeof scratch;
+  }
+  message[0] = 0;
+  if (out) *out = NULL;
+  if (!out || !module)
+    return msgf(message, message_len, WAPC_ERR_MISUSE, "%s is NULL", out ? "module" : "out");
+  builtin *b;
+  wapc_status st = builtin_new(options, &b, message, message_len);
+  if (st != WAPC_OK) return st;
+  b->preload = module_retain(module);
+  wapc_engine_provider p;
+  provider_of(b, &p);
+  wapc_host *h;
+  st = wapc_host_new(&p, callback, user, &h); /* on failure it destroyed the provider */
+  if (st != WAPC_OK) return msgf(message, message_len, st, "%s", wapc_status_str(st));
+  /* The host's load runs builtin_init, which instantiates b->preload. */
+  st = wapc_host_load(h, NULL, 0);
+  if (st != WAPC_OK) {
+    snprintf(message, message_len, "%s", wapc_host_last_error(h));
+    wapc_host_free(h);
+    return st;
+  }
+  *out = h;
+  return WAPC_OK;
 }

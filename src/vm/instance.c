@@ -301,6 +301,12 @@ vm_memory *vm_instance_memory(vm_instance *inst) {
   return inst->memory;
 }
 
+uint8_t *vm_instance_memory_range(vm_instance *inst, uint64_t ptr, uint64_t len) {
+  const vm_memory *m = inst->memory;
+  if (!m || ptr > m->size || len > m->size - ptr) return NULL;
+  return m->data + ptr;
+}
+
 const vm_module *vm_instance_module(const vm_instance *inst) {
   return inst->module;
 }

@@ -5,7 +5,9 @@
  * mprotect, so the base never moves and growth never copies.  The cap is
  * min(declared max or 65536 pages, cfg.max_memory_pages); a memory whose
  * initial size is above it is refused.  The reservation is returned when the
- * store is freed.
+ * store is freed: to the store's pool (store.c) when it has one and the
+ * memory committed at most VM_POOL_MEMORY_MAX bytes (the pool zeroes it
+ * before the next instance gets it), otherwise to the system.
  */
 #include <stdint.h>
 #include <string.h>
@@ -18,7 +20,12 @@
 
 static void memory_release(void *obj) {
   vm_memory *m = obj;
-  if (m->data) munmap(m->data, m->reserved);
+  if (!m->data) return;
+  /* Only [0, size) was ever accessible; the rest of the read-write part is still zero. */
+  if (m->pool && m->rw <= VM_POOL_MEMORY_MAX &&
+      vm_pool_put_memory(m->pool, m->data, m->reserved, m->rw, (size_t)m->size))
+    return;
+  munmap(m->data, m->reserved);
 }
 
 static size_t os_page_size(void) {
@@ -71,19 +78,28 @@ vm_memory *vm_memory_new(vm_store *s, vm_limits limits) {
     vm_error_set(&s->error, VM_ERR_NOMEM, -1, -1, "out of memory");
     return NULL;
   }
-  size_t got = 0;
-  void *base = reserve(want, need, &got);
+  size_t got = 0, rw = 0;
+  void *base = NULL;
+  if (vm_pool_take_memory(s->pool, want, &base, &rw))
+    got = want;
+  else
+    base = reserve(want, need, &got);
   if (!base) {
     vm_error_set(&s->error, VM_ERR_NOMEM, -1, -1, "cannot reserve memory");
     return NULL;
   }
   m->data = base;
   m->reserved = got;
+  m->rw = rw;
+  m->pool = s->pool;
   m->limits = limits;
   m->cap_pages = got / VM_PAGE_SIZE < cap ? (uint32_t)(got / VM_PAGE_SIZE) : cap;
-  if (min_bytes && mprotect(base, (size_t)min_bytes, PROT_READ | PROT_WRITE) != 0) {
-    vm_error_set(&s->error, VM_ERR_NOMEM, -1, -1, "cannot commit memory");
-    return NULL; /* the reservation is released with the store */
+  if (min_bytes > rw) {
+    if (mprotect((uint8_t *)base + rw, (size_t)min_bytes - rw, PROT_READ | PROT_WRITE) != 0) {
+      vm_error_set(&s->error, VM_ERR_NOMEM, -1, -1, "cannot commit memory");
+      return NULL; /* the reservation is released with the store */
+    }
+    m->rw = (size_t)min_bytes;
   }
   m->pages = limits.min;
   m->size = min_bytes;
@@ -94,8 +110,12 @@ uint32_t vm_memory_grow(vm_memory *m, uint32_t delta) {
   uint32_t old = m->pages;
   if (delta == 0) return old;
   if (delta > m->cap_pages - old) return UINT32_MAX;
-  size_t bytes = (size_t)delta * VM_PAGE_SIZE;
-  if (mprotect(m->data + m->size, bytes, PROT_READ | PROT_WRITE) != 0) return UINT32_MAX;
+  size_t end = (size_t)m->size + (size_t)delta * VM_PAGE_SIZE;
+  /* A reused reservation may already be read-write (and zero) that far. */
+  if (end > m->rw) {
+    if (mprotect(m->data + m->rw, end - m->rw, PROT_READ | PROT_WRITE) != 0) return UINT32_MAX;
+    m->rw = end;
+  }
   m->pages = old + delta;
   m->size = (uint64_t)m->pages * VM_PAGE_SIZE;
   return old;

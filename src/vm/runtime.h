@@ -27,6 +27,8 @@ struct vm_memory {
   vm_limits limits;   /* declared limits (max = the type's, has_max as declared) */
   uint32_t cap_pages; /* effective growth cap: min(type max, config cap) */
   size_t reserved;    /* bytes of address space reserved */
+  size_t rw;          /* bytes mapped read-write from data (>= size; more when reused from a pool) */
+  vm_pool *pool;      /* the store's pool, which takes the reservation back; NULL: none */
 };
 
 struct vm_table {
@@ -87,6 +89,7 @@ typedef struct vm_guard {
   bool fuel_on;
   uint64_t deadline_ns;  /* vm_monotonic_ns() value; 0 = none */
   atomic_uint interrupt; /* set by vm_store_interrupt(), from any thread */
+  atomic_uint *flag;     /* the flag polled: &interrupt, or the embedder's (vm_store_share_interrupt) */
 } vm_guard;
 
 /* Every allocation a store owns, freed with it. */
@@ -99,6 +102,7 @@ struct vm_store {
   vm_store_obj *objects; /* host funcs, memories, tables, globals */
   vm_instance *instances;
   vm_guard guard;
+  vm_pool *pool; /* where the stacks and memories come from and go back to; NULL: none */
 };
 
 /*

@@ -5,10 +5,15 @@
  * cfg.max_call_depth frames, shared by nested calls), the store's last error,
  * host functions, globals, and the two ways into code: vm_invoke() from the
  * embedder and vm_call_host() from the interpreter.  Memories live in
- * memory.c, tables in table.c, instances in instance.c.
+ * memory.c, tables in table.c, instances in instance.c.  It also owns pools
+ * (vm_pool): idle stack mappings and memory reservations that freed stores
+ * hand on to new ones, because on the machines this runs on an mmap, an
+ * munmap or a first touch of a page costs microseconds each, more than
+ * everything else an instantiation does.
  */
 #include "vm/store.h"
 
+#include <pthread.h>
 #include <stdalign.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -39,6 +44,90 @@ void *vm_store_alloc(vm_store *s, size_t size, vm_store_release_fn release) {
   return (char *)o + OBJ_HEADER;
 }
 
+/* ---- pools ------------------------------------------------------------------ */
+
+typedef struct pool_entry {
+  void *base;
+  size_t bytes; /* the mapping's size: entries are reused only at exactly this size */
+  size_t rw;    /* memories: bytes mapped read-write */
+  size_t dirty; /* memories: the first `dirty` bytes may hold the last user's data */
+} pool_entry;
+
+typedef struct pool_list {
+  pool_entry e[VM_POOL_SLOTS];
+  uint32_t n;
+} pool_list;
+
+struct vm_pool {
+  pthread_mutex_t lock;
+  pool_list stacks;
+  pool_list memories;
+};
+
+vm_pool *vm_pool_new(void) {
+  vm_pool *p = calloc(1, sizeof *p);
+  if (!p) return NULL;
+  if (pthread_mutex_init(&p->lock, NULL) != 0) {
+    free(p);
+    return NULL;
+  }
+  return p;
+}
+
+void vm_pool_free(vm_pool *p) {
+  if (!p) return;
+  for (uint32_t i = 0; i < p->stacks.n; i++)
+    munmap(p->stacks.e[i].base, p->stacks.e[i].bytes);
+  for (uint32_t i = 0; i < p->memories.n; i++)
+    munmap(p->memories.e[i].base, p->memories.e[i].bytes);
+  pthread_mutex_destroy(&p->lock);
+  free(p);
+}
+
+static bool pool_take(vm_pool *p, pool_list *l, size_t bytes, pool_entry *out) {
+  bool found = false;
+  pthread_mutex_lock(&p->lock);
+  for (uint32_t i = 0; i < l->n; i++) {
+    if (l->e[i].bytes != bytes) continue;
+    *out = l->e[i];
+    l->e[i] = l->e[--l->n];
+    found = true;
+    break;
+  }
+  pthread_mutex_unlock(&p->lock);
+  return found;
+}
+
+static bool pool_put(vm_pool *p, pool_list *l, const pool_entry *e) {
+  bool kept = false;
+  pthread_mutex_lock(&p->lock);
+  if (l->n < VM_POOL_SLOTS) {
+    l->e[l->n++] = *e;
+    kept = true;
+  }
+  pthread_mutex_unlock(&p->lock);
+  return kept;
+}
+
+bool vm_pool_take_memory(vm_pool *p, size_t reserved, void **base, size_t *rw) {
+  pool_entry e;
+  if (!p || !pool_take(p, &p->memories, reserved, &e)) return false;
+  /* Cleared here, not when given back: a pool freed with its entries never
+   * pays for it, and clearing pages the last user never touched would fault
+   * them in just to unmap them. */
+  if (e.dirty) memset(e.base, 0, e.dirty);
+  *base = e.base;
+  *rw = e.rw;
+  return true;
+}
+
+bool vm_pool_put_memory(vm_pool *p, void *base, size_t reserved, size_t rw, size_t dirty) {
+  pool_entry e = {base, reserved, rw, dirty};
+  return p && pool_put(p, &p->memories, &e);
+}
+
+/* ---- stores ------------------------------------------------------------------ */
+
 /* Size of the mapping that holds the value stack, then the frame stack; 0 if
  * it does not fit in size_t. */
 static size_t exec_bytes(const vm_config *cfg, size_t *stack_bytes) {
@@ -50,6 +139,10 @@ static size_t exec_bytes(const vm_config *cfg, size_t *stack_bytes) {
 }
 
 vm_store *vm_store_new(const vm_config *cfg) {
+  return vm_store_new_pooled(cfg, NULL);
+}
+
+vm_store *vm_store_new_pooled(const vm_config *cfg, vm_pool *pool) {
   vm_store *s = calloc(1, sizeof *s);
   if (!s) return NULL;
   if (cfg)
@@ -62,9 +155,16 @@ vm_store *vm_store_new(const vm_config *cfg) {
    * touched, and never go through malloc (whose heap would memset them). */
   size_t stack_bytes = 0;
   size_t bytes = exec_bytes(&s->cfg, &stack_bytes);
-  void *p =
-      bytes ? mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
-            : MAP_FAILED;
+  /* A pooled mapping is not cleared: validated code writes every slot and
+   * frame before reading it (locals are zeroed at function entry), so what a
+   * previous instance left there is never visible. */
+  pool_entry e;
+  void *p = MAP_FAILED;
+  s->pool = pool;
+  if (bytes && pool && pool_take(pool, &pool->stacks, bytes, &e))
+    p = e.base;
+  else if (bytes)
+    p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) {
     free(s);
     return NULL;
@@ -74,6 +174,8 @@ vm_store *vm_store_new(const vm_config *cfg) {
   s->exec.stack_end = s->exec.stack + s->cfg.stack_slots;
   s->exec.sp = s->exec.stack;
   s->exec.max_depth = s->cfg.max_call_depth;
+  atomic_init(&s->guard.interrupt, 0u);
+  s->guard.flag = &s->guard.interrupt;
   vm_error_clear(&s->error);
   return s;
 }
@@ -90,7 +192,8 @@ void vm_store_free(vm_store *s) {
     if (o->release) o->release((char *)o + OBJ_HEADER);
     free(o);
   }
-  munmap(s->exec.stack, exec_bytes(&s->cfg, NULL));
+  pool_entry e = {s->exec.stack, exec_bytes(&s->cfg, NULL), 0, 0};
+  if (!s->pool || !pool_put(s->pool, &s->pool->stacks, &e)) munmap(e.base, e.bytes);
   free(s);
 }
 
@@ -200,7 +303,7 @@ vm_trap vm_guard_poll(vm_store *s) {
   /* Each stop leaves tick at 0 so the next point polls and stops again:
    * a host function that swallows a nested stop cannot resume the guest. */
   g->tick = 0;
-  if (atomic_load_explicit(&g->interrupt, memory_order_relaxed)) return VM_TRAP_INTERRUPTED;
+  if (atomic_load_explicit(g->flag, memory_order_relaxed)) return VM_TRAP_INTERRUPTED;
   if (g->deadline_ns && vm_monotonic_ns() >= g->deadline_ns) return VM_TRAP_DEADLINE;
   if (g->fuel_on) {
     if (g->fuel < debt) {
@@ -229,11 +332,15 @@ uint64_t vm_store_fuel_remaining(const vm_store *s) {
 }
 
 void vm_store_interrupt(vm_store *s) {
-  if (s) atomic_store_explicit(&s->guard.interrupt, 1u, memory_order_relaxed);
+  if (s) atomic_store_explicit(s->guard.flag, 1u, memory_order_relaxed);
 }
 
 void vm_store_clear_interrupt(vm_store *s) {
-  if (s) atomic_store_explicit(&s->guard.interrupt, 0u, memory_order_relaxed);
+  if (s) atomic_store_explicit(s->guard.flag, 0u, memory_order_relaxed);
+}
+
+void vm_store_share_interrupt(vm_store *s, atomic_uint *flag) {
+  if (s) s->guard.flag = flag ? flag : &s->guard.interrupt;
 }
 
 /* A top-level call: neither inside the interpreter nor inside a host call. */
@@ -248,8 +355,30 @@ static void guard_finish(vm_store *s, vm_result r) {
 
 /* ---- calls ----------------------------------------------------------------- */
 
+/* vm_error_clear, inlined: it runs on every call. */
+static inline void error_reset(vm_error *e) {
+  e->result = VM_OK;
+  e->trap = VM_TRAP_NONE;
+  e->section = -1;
+  e->offset = -1;
+  e->message[0] = '\0';
+}
+
 static uint32_t max_u32(uint32_t a, uint32_t b) {
   return a > b ? a : b;
+}
+
+/* memmove of `n` slots; the usual one or two go through registers instead of a call. */
+static inline void copy_slots(uint64_t *dst, const uint64_t *src, uint32_t n) {
+  if (n == 1) {
+    dst[0] = src[0];
+  } else if (n == 2) {
+    uint64_t a = src[0], b = src[1];
+    dst[0] = a;
+    dst[1] = b;
+  } else if (n) {
+    memmove(dst, src, (size_t)n * sizeof *dst);
+  }
 }
 
 static bool in_stack(const vm_exec *ex, const uint64_t *p) {
@@ -270,6 +399,7 @@ vm_result vm_call_host(vm_store *s, vm_func *f, vm_instance *caller, uint64_t *a
     uint64_t *top = args_results + (k < room ? k : room);
     if ((uintptr_t)top > (uintptr_t)ex->sp) ex->sp = top;
   }
+  /* The failure path below reads only these (a trap sets the rest). */
   s->error.result = VM_OK;
   s->error.trap = VM_TRAP_NONE;
   s->error.message[0] = '\0';
@@ -291,7 +421,7 @@ vm_result vm_call_host(vm_store *s, vm_func *f, vm_instance *caller, uint64_t *a
 
 vm_result vm_invoke(vm_store *s, vm_func *f, uint64_t *args_results) {
   if (!s) return VM_ERR_ARG;
-  vm_error_clear(&s->error);
+  error_reset(&s->error);
   if (!f) return vm_error_set(&s->error, VM_ERR_ARG, -1, -1, "no function to call");
   const vm_functype *t = vm_func_type(f);
   if ((t->nparams || t->nresults) && !args_results)
@@ -304,12 +434,12 @@ vm_result vm_invoke(vm_store *s, vm_func *f, uint64_t *args_results) {
   size_t need = max_u32(c->nslots, max_u32(c->nparams, c->nresults));
   if (!in_stack(ex, fp) || (size_t)(ex->stack_end - fp) < need)
     return vm_error_trap(&s->error, VM_TRAP_STACK_EXHAUSTED);
-  if (c->nparams) memmove(fp, args_results, (size_t)c->nparams * sizeof *fp);
+  copy_slots(fp, args_results, c->nparams);
   bool outer = top_level(ex);
   if (outer) vm_guard_arm(s);
   vm_result r = vm_interp_run(s, f, fp);
   if (outer) guard_finish(s, r);
   ex->sp = fp;
-  if (r == VM_OK && c->nresults) memmove(args_results, fp, (size_t)c->nresults * sizeof *fp);
+  if (r == VM_OK) copy_slots(args_results, fp, c->nresults);
   return r;
 }

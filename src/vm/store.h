@@ -28,6 +28,13 @@ typedef void (*vm_store_release_fn)(void *obj);
  * on out of memory. */
 void *vm_store_alloc(vm_store *s, size_t size, vm_store_release_fn release);
 
+/* store.c, for memory.c: take an idle memory reservation of exactly
+ * `reserved` bytes, zero-filled, its first *rw bytes read-write (false: none
+ * idle); give one back whose first `dirty` bytes the pool must clear before
+ * reuse (false: the pool is full, unmap it yourself). */
+bool vm_pool_take_memory(vm_pool *p, size_t reserved, void **base, size_t *rw);
+bool vm_pool_put_memory(vm_pool *p, void *base, size_t reserved, size_t rw, size_t dirty);
+
 /* instance.c: free what an instance owns (not the objects it shares). */
 void vm_instance_release(vm_instance *inst);
 

@@ -18,6 +18,7 @@
 #ifndef WAPC_VM_VM_H
 #define WAPC_VM_VM_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -282,8 +283,37 @@ uint64_t vm_store_fuel_remaining(const vm_store *s);
  */
 void vm_store_interrupt(vm_store *s);
 void vm_store_clear_interrupt(vm_store *s);
+/*
+ * Make `s` use `flag` (NULL: its own) as its interrupt flag: the engine polls
+ * it, and vm_store_interrupt / vm_store_clear_interrupt write it.  One flag
+ * shared by several stores lets an embedder that replaces stores (hot swap,
+ * reset) interrupt whichever runs without knowing which, and without a lock.
+ * The caller keeps `flag` alive as long as the store; the thread that uses
+ * the store calls this, between calls.
+ */
+void vm_store_share_interrupt(vm_store *s, atomic_uint *flag);
 /* CLOCK_MONOTONIC in nanoseconds, the clock of timeouts. */
 uint64_t vm_monotonic_ns(void);
+
+/*
+ * A pool of what freed stores leave behind, for new stores to reuse: the
+ * mapping of the value and frame stacks, and linear-memory reservations of at
+ * most VM_POOL_MEMORY_MAX committed bytes (zeroed before reuse).  With
+ * it, instantiating a module again maps and unmaps nothing and, once the
+ * pooled pages are warm, takes no page fault.  A store made with a pool (vm_store_new_pooled) returns its
+ * resources to it when freed; the pool keeps at most VM_POOL_SLOTS idle
+ * stacks and as many memories, and unmaps the rest.  Any thread may use a
+ * pool (a mutex, taken only when a store or memory is created or freed).
+ * It must outlive every store made with it.  Limits are unchanged: a reused
+ * memory has the size, cap and bounds checks of a new one.
+ */
+typedef struct vm_pool vm_pool;
+#define VM_POOL_SLOTS 8u
+#define VM_POOL_MEMORY_MAX ((uint64_t)1 << 20)
+vm_pool *vm_pool_new(void);    /* NULL on out of memory */
+void vm_pool_free(vm_pool *p); /* NULL is a no-op */
+/* vm_store_new() that takes from and gives back to `pool` (NULL: none). */
+vm_store *vm_store_new_pooled(const vm_config *cfg, vm_pool *pool);
 
 /* The error of the last failed vm_invoke / vm_instantiate on this store. */
 const vm_error *vm_store_error(const vm_store *s);
@@ -306,6 +336,10 @@ vm_instance *vm_instantiate(vm_store *s, const vm_module *m, const vm_extern *im
 bool vm_instance_export(vm_instance *inst, const char *name, size_t name_len, vm_extern *out);
 /* The instance's memory 0, or NULL. */
 vm_memory *vm_instance_memory(vm_instance *inst);
+/* The host address of [ptr, ptr+len) in the instance's memory 0, or NULL when
+ * it has none or the range is not inside it (vm_memory_check's arithmetic).
+ * One call for the hot path of host functions; valid until the guest runs. */
+uint8_t *vm_instance_memory_range(vm_instance *inst, uint64_t ptr, uint64_t len);
 const vm_module *vm_instance_module(const vm_instance *inst);
 
 /*

@@ -1,0 +1,453 @@
+/*
+ * test_module.c - compiled modules in the public API (issue 6): many hosts
+ * from one wapc_module, hosts on two threads sharing one module, the module
+ * freed before and after its hosts, a fresh (zeroed, initial-size) memory for
+ * every host although stores reuse pooled stacks and memories, compile and
+ * creation errors (malformed, invalid, link, init, NULL arguments), hot swap
+ * of such a host, and its timeout, fuel and interrupt behaviour.
+ *
+ * Usage: test_api_module <build>/guests   (uses wat/guard.wasm, wat/echo.wasm,
+ *        wat/invalid.wasm, wat/unknown_import.wasm, wat/bad_import_type.wasm,
+ *        wat/no_memory.wasm, wat/no_guest_call.wasm, wat/init_trap.wasm,
+ *        wat/init_loop.wasm)
+ */
+#include "wapc.h"
+#include "check.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define U8(s) ((const uint8_t *)(s))
+
+static const char *guest_dir;
+
+typedef struct bytes {
+  uint8_t *data;
+  size_t len;
+} bytes;
+
+static bytes load_file(const char *name) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/%s", guest_dir, name);
+  bytes b = {NULL, 0};
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    fprintf(stderr, "cannot open %s\n", path);
+    exit(2);
+  }
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  b.data = malloc(n > 0 ? (size_t)n : 1);
+  b.len = fread(b.data, 1, (size_t)n, f);
+  fclose(f);
+  return b;
+}
+
+static bytes guard_wasm, echo_wasm;
+
+static void sleep_ms(long ms) {
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+/* Compile a guest file; exits when that fails. */
+static wapc_module *compile(const wapc_builtin_options *o, bytes b) {
+  char msg[256];
+  wapc_module *m = NULL;
+  wapc_status st = wapc_module_compile(o, b.data, b.len, &m, msg, sizeof msg);
+  CHECK(st == WAPC_OK);
+  if (!m) {
+    fprintf(stderr, "compile: %s\n", msg);
+    exit(2);
+  }
+  return m;
+}
+
+static wapc_host *new_host(const wapc_builtin_options *o, wapc_module *m, wapc_host_callback cb, void *user) {
+  char msg[256];
+  wapc_host *h = NULL;
+  wapc_status st = wapc_host_new_builtin_module(o, m, cb, user, &h, msg, sizeof msg);
+  if (st != WAPC_OK || !h) {
+    fprintf(stderr, "new host: %s: %s\n", wapc_status_name(st), msg);
+    exit(2);
+  }
+  return h;
+}
+
+static wapc_status call_str(wapc_host *h, const char *op, const char *payload, const uint8_t **r,
+                            size_t *rl) {
+  return wapc_host_call(h, op, strlen(op), U8(payload), strlen(payload), r, rl);
+}
+
+static wapc_status call_n(wapc_host *h, const char *op, uint32_t n, const uint8_t **r, size_t *rl) {
+  uint8_t p[4] = {(uint8_t)n, (uint8_t)(n >> 8), (uint8_t)(n >> 16), (uint8_t)(n >> 24)};
+  return wapc_host_call(h, op, strlen(op), p, 4, r, rl);
+}
+
+/* guard.wat "c": the number of calls this instance has seen; UINT32_MAX on failure. */
+static uint32_t calls_seen(wapc_host *h) {
+  const uint8_t *r;
+  size_t rl;
+  if (wapc_host_call(h, "c", 1, NULL, 0, &r, &rl) != WAPC_OK || rl != 4) return UINT32_MAX;
+  return (uint32_t)r[0] | (uint32_t)r[1] << 8 | (uint32_t)r[2] << 16 | (uint32_t)r[3] << 24;
+}
+
+static bool echoes(wapc_host *h, const char *text) {
+  const uint8_t *r;
+  size_t rl;
+  return call_str(h, "e", text, &r, &rl) == WAPC_OK && rl == strlen(text) && memcmp(r, text, rl) == 0;
+}
+
+/* ---- errors ------------------------------------------------------------------------------ */
+
+/* Compile `name` and expect `want` with a message starting with `prefix`. */
+static void expect_compile_error(const char *name, wapc_status want, const char *prefix) {
+  bytes b = load_file(name);
+  char msg[256] = "unchanged";
+  wapc_module *m = (wapc_module *)&m; /* must be overwritten with NULL */
+  wapc_status st = wapc_module_compile(NULL, b.data, b.len, &m, msg, sizeof msg);
+  if (st != want) fprintf(stderr, "%s: %s (%s)\n", name, wapc_status_name(st), msg);
+  CHECK(st == want);
+  CHECK(m == NULL);
+  if (strncmp(msg, prefix, strlen(prefix)) != 0) fprintf(stderr, "%s: message \"%s\"\n", name, msg);
+  CHECK(strncmp(msg, prefix, strlen(prefix)) == 0);
+  free(b.data);
+}
+
+static void test_errors(void) {
+  char msg[256];
+  wapc_module *m = NULL;
+  /* NULL arguments */
+  CHECK(wapc_module_compile(NULL, guard_wasm.data, guard_wasm.len, NULL, msg, sizeof msg) == WAPC_ERR_MISUSE);
+  CHECK(wapc_module_compile(NULL, NULL, 10, &m, msg, sizeof msg) == WAPC_ERR_MISUSE);
+  CHECK(m == NULL);
+  CHECK(wapc_module_compile(NULL, NULL, 10, &m, NULL, 0) == WAPC_ERR_MISUSE);
+  wapc_builtin_options bad;
+  wapc_builtin_options_init(&bad);
+  bad.struct_size = 3;
+  CHECK(wapc_module_compile(&bad, guard_wasm.data, guard_wasm.len, &m, msg, sizeof msg) == WAPC_ERR_MISUSE);
+  CHECK(m == NULL);
+  wapc_module_free(NULL);
+
+  /* malformed: not a module at all, and an empty one */
+  CHECK(wapc_module_compile(NULL, U8("not wasm"), 8, &m, msg, sizeof msg) == WAPC_ERR_MALFORMED);
+  CHECK(m == NULL);
+  CHECK(wapc_module_compile(NULL, NULL, 0, &m, msg, sizeof msg) == WAPC_ERR_MALFORMED);
+  /* a truncated guard module */
+  CHECK(wapc_module_compile(NULL, guard_wasm.data, guard_wasm.len / 2, &m, msg, sizeof msg) ==
+        WAPC_ERR_MALFORMED);
+  CHECK(m == NULL);
+
+  expect_compile_error("wat/invalid.wasm", WAPC_ERR_INVALID, "invalid module");
+  expect_compile_error("wat/unknown_import.wasm", WAPC_ERR_LINK, "unknown import \"wapc\".\"__nope\"");
+  expect_compile_error("wat/bad_import_type.wasm", WAPC_ERR_LINK,
+                       "incompatible import type for \"wapc\".\"__guest_response\"");
+  expect_compile_error("wat/no_memory.wasm", WAPC_ERR_LINK, "module does not export memory \"memory\"");
+  expect_compile_error("wat/no_guest_call.wasm", WAPC_ERR_LINK,
+                       "module does not export function \"__guest_call\"");
+
+  /* host creation: NULL module or out */
+  wapc_host *h = (wapc_host *)&h;
+  CHECK(wapc_host_new_builtin_module(NULL, NULL, NULL, NULL, &h, msg, sizeof msg) == WAPC_ERR_MISUSE);
+  CHECK(h == NULL);
+  m = compile(NULL, guard_wasm);
+  CHECK(wapc_host_new_builtin_module(NULL, m, NULL, NULL, NULL, msg, sizeof msg) == WAPC_ERR_MISUSE);
+  CHECK(wapc_host_new_builtin_module(&bad, m, NULL, NULL, &h, msg, sizeof msg) == WAPC_ERR_MISUSE);
+  CHECK(h == NULL);
+  /* the module is still usable after those failures */
+  h = new_host(NULL, m, NULL, NULL);
+  CHECK(echoes(h, "ok"));
+  wapc_host_free(h);
+  wapc_module_free(m);
+
+  /* initialisation failures: a trap in wapc_init, an endless wapc_init under init_timeout_ms */
+  bytes b = load_file("wat/init_trap.wasm");
+  m = compile(NULL, b);
+  h = (wapc_host *)&h;
+  msg[0] = 0;
+  CHECK(wapc_host_new_builtin_module(NULL, m, NULL, NULL, &h, msg, sizeof msg) == WAPC_ERR_INIT);
+  CHECK(h == NULL);
+  CHECK(strstr(msg, "unreachable") != NULL);
+  /* and again: a failed creation leaves the module intact */
+  CHECK(wapc_host_new_builtin_module(NULL, m, NULL, NULL, &h, NULL, 0) == WAPC_ERR_INIT);
+  wapc_module_free(m);
+  free(b.data);
+
+  b = load_file("wat/init_loop.wasm");
+  m = compile(NULL, b);
+  wapc_builtin_options o;
+  wapc_builtin_options_init(&o);
+  o.init_timeout_ms = 30;
+  CHECK(wapc_host_new_builtin_module(&o, m, NULL, NULL, &h, msg, sizeof msg) == WAPC_ERR_DEADLINE);
+  CHECK(h == NULL);
+  CHECK(strstr(msg, "deadline exceeded") != NULL);
+  o.init_timeout_ms = 0;
+  o.fuel = 100000;
+  CHECK(wapc_host_new_builtin_module(&o, m, NULL, NULL, &h, msg, sizeof msg) == WAPC_ERR_LIMIT);
+  CHECK(strstr(msg, "fuel exhausted") != NULL);
+  wapc_module_free(m);
+  free(b.data);
+}
+
+/* ---- many hosts, ownership ------------------------------------------------------------------ */
+
+enum { MANY = 64 };
+
+static void test_many_hosts(bool free_module_first) {
+  wapc_module *m = compile(NULL, guard_wasm);
+  wapc_host *hosts[MANY];
+  for (int i = 0; i < MANY; i++)
+    hosts[i] = new_host(NULL, m, NULL, NULL);
+  if (free_module_first) wapc_module_free(m);
+  /* Each host has its own instance: its own call counter, its own id. */
+  for (int i = 0; i < MANY; i++)
+    for (int k = 0; k <= i % 3; k++)
+      CHECK(calls_seen(hosts[i]) == (uint32_t)k + 1);
+  for (int i = 1; i < MANY; i++)
+    CHECK(wapc_host_id(hosts[i]) > wapc_host_id(hosts[i - 1]));
+  CHECK(strstr(wapc_host_debug(hosts[0]), "engine: \"builtin\"") != NULL);
+  for (int i = 0; i < MANY; i++) {
+    char text[32];
+    snprintf(text, sizeof text, "host %d", i);
+    CHECK(echoes(hosts[i], text));
+  }
+  /* Free half, make new ones while the others live (when the module is still ours). */
+  for (int i = 0; i < MANY; i += 2)
+    wapc_host_free(hosts[i]);
+  if (!free_module_first) {
+    for (int i = 0; i < MANY; i += 2) {
+      hosts[i] = new_host(NULL, m, NULL, NULL);
+      CHECK(calls_seen(hosts[i]) == 1);
+    }
+  } else {
+    for (int i = 0; i < MANY; i += 2)
+      hosts[i] = NULL;
+  }
+  for (int i = 0; i < MANY; i++)
+    wapc_host_free(hosts[i]);
+  if (!free_module_first) wapc_module_free(m);
+}
+
+/* Memory handed on by a freed host's instance comes back zeroed and at its initial size. */
+static void test_fresh_memory(void) {
+  wapc_builtin_options o;
+  wapc_builtin_options_init(&o);
+  o.max_memory_pages = 4;
+  wapc_module *m = compile(&o, guard_wasm);
+  const uint8_t *r;
+  size_t rl;
+  for (int round = 0; round < 3; round++) {
+    wapc_host *h = new_host(&o, m, NULL, NULL);
+    /* "e" leaves the payload at 0x1000; "R" answers memory from 0, its own 4-byte payload at 0x1000. */
+    CHECK(call_n(h, "R", 0x1010, &r, &rl) == WAPC_OK);
+    CHECK(rl == 0x1010);
+    if (rl == 0x1010) {
+      bool zero = true;
+      for (size_t i = 0x1004; i < 0x1010; i++)
+        zero = zero && r[i] == 0;
+      CHECK(zero);
+      CHECK(memcmp(r + 0x40, "request too large", 17) == 0); /* data segments are there */
+    }
+    CHECK(echoes(h, "SECRETSECRETSECRET"));
+    CHECK(call_n(h, "R", 0x1010, &r, &rl) == WAPC_OK);
+    CHECK(rl == 0x1010 && memcmp(r + 0x1004, "ETSECRETSECR", 12) == 0);
+    /* The whole initial memory (2 pages) is readable, one byte more is not... */
+    CHECK(call_n(h, "R", 2 * 65536, &r, &rl) == WAPC_OK);
+    CHECK(call_n(h, "R", 2 * 65536 + 1, &r, &rl) == WAPC_ERR_TRAP);
+    CHECK(call_n(h, "R", 2 * 65536 + 1, &r, &rl) == WAPC_ERR_TRAP);
+    CHECK_MSG(h, "trap: out of bounds memory access");
+    /* ...until the guest grows it to the cap: that memory goes back to the pool too. */
+    CHECK(call_n(h, "g", 0, &r, &rl) == WAPC_OK);
+    CHECK(rl == 4 && r[0] == 4);
+    CHECK(call_n(h, "R", 4 * 65536, &r, &rl) == WAPC_OK);
+    wapc_host_free(h);
+  }
+  wapc_module_free(m);
+}
+
+/* ---- threads ---------------------------------------------------------------------------------- */
+
+typedef struct thread_arg {
+  wapc_module *m;
+  int id;
+  int failures;
+} thread_arg;
+
+static void *thread_main(void *p) {
+  thread_arg *a = p;
+  wapc_host *keep[8] = {0};
+  for (int i = 0; i < 100; i++) {
+    char msg[256];
+    wapc_host *h = NULL;
+    if (wapc_host_new_builtin_module(NULL, a->m, NULL, NULL, &h, msg, sizeof msg) != WAPC_OK) {
+      a->failures++;
+      continue;
+    }
+    char text[64];
+    snprintf(text, sizeof text, "thread %d call %d", a->id, i);
+    if (!echoes(h, text) || calls_seen(h) != 2) a->failures++;
+    /* keep some alive for a while, so live and freed instances mix */
+    wapc_host *old = keep[i % 8];
+    keep[i % 8] = h;
+    if (old && calls_seen(old) == UINT32_MAX) a->failures++;
+    wapc_host_free(old);
+  }
+  for (int i = 0; i < 8; i++)
+    wapc_host_free(keep[i]);
+  return NULL;
+}
+
+static void *free_module_thread(void *m) {
+  wapc_module_free(m);
+  return NULL;
+}
+
+static void test_threads(void) {
+  wapc_module *m = compile(NULL, guard_wasm);
+  thread_arg args[2] = {{m, 0, 0}, {m, 1, 0}};
+  pthread_t t[2];
+  for (int i = 0; i < 2; i++)
+    CHECK(pthread_create(&t[i], NULL, thread_main, &args[i]) == 0);
+  for (int i = 0; i < 2; i++)
+    pthread_join(t[i], NULL);
+  CHECK(args[0].failures == 0);
+  CHECK(args[1].failures == 0);
+  wapc_module_free(m);
+
+  /* The last reference may go on a thread that did not compile: free on another thread while hosts run. */
+  m = compile(NULL, guard_wasm);
+  wapc_host *h = new_host(NULL, m, NULL, NULL);
+  pthread_t f;
+  CHECK(pthread_create(&f, NULL, free_module_thread, m) == 0);
+  for (int i = 0; i < 100; i++)
+    CHECK(echoes(h, "while the module is freed"));
+  pthread_join(f, NULL);
+  CHECK(echoes(h, "after"));
+  wapc_host_free(h);
+}
+
+/* ---- hot swap ------------------------------------------------------------------------------- */
+
+static void test_hot_swap(void) {
+  wapc_module *m = compile(NULL, guard_wasm);
+  wapc_host *h = new_host(NULL, m, NULL, NULL);
+  wapc_host *other = new_host(NULL, m, NULL, NULL);
+  wapc_module_free(m); /* the hosts hold the module now */
+  CHECK(calls_seen(h) == 1);
+  /* a failing swap keeps the compiled module's instance serving, state included */
+  CHECK_STATUS(wapc_host_replace_module(h, U8("junk"), 4), WAPC_ERR_MALFORMED, h);
+  CHECK(calls_seen(h) == 2);
+  /* a good swap: echo.wasm answers every operation with the payload */
+  CHECK_STATUS(wapc_host_replace_module(h, echo_wasm.data, echo_wasm.len), WAPC_OK, h);
+  const uint8_t *r;
+  size_t rl;
+  CHECK_STATUS(call_str(h, "anything", "swapped", &r, &rl), WAPC_OK, h);
+  CHECK_BYTES(r, rl, "swapped");
+  /* the other host of the same module is unaffected */
+  CHECK(calls_seen(other) == 1);
+  /* and back to the guard module, from bytes */
+  CHECK_STATUS(wapc_host_replace_module(h, guard_wasm.data, guard_wasm.len), WAPC_OK, h);
+  CHECK(calls_seen(h) == 1);
+  wapc_host_free(h);
+  CHECK(calls_seen(other) == 2);
+  wapc_host_free(other);
+}
+
+/* ---- guardrails -------------------------------------------------------------------------------- */
+
+typedef struct interrupter {
+  wapc_host *h;
+  long after_ms;
+} interrupter;
+
+static void *interrupt_later(void *p) {
+  interrupter *it = p;
+  sleep_ms(it->after_ms);
+  wapc_host_interrupt(it->h);
+  return NULL;
+}
+
+static atomic_int callback_calls;
+static uint64_t callback_id;
+
+static void count_callback(void *user, uint64_t host_id, wapc_str binding, wapc_str ns, wapc_str operation,
+                           const uint8_t *payload, size_t payload_len, wapc_result *result) {
+  (void)user, (void)binding, (void)ns, (void)operation, (void)payload, (void)payload_len;
+  atomic_fetch_add(&callback_calls, 1);
+  callback_id = host_id;
+  wapc_result_set_bytes(result, "ok", 2);
+}
+
+static void test_guardrails(void) {
+  wapc_builtin_options o;
+  wapc_builtin_options_init(&o);
+  o.timeout_ms = 50;
+  wapc_module *m = compile(&o, guard_wasm);
+
+  /* deadline, then a fresh instance of the same compiled module */
+  wapc_host *h = new_host(&o, m, count_callback, NULL);
+  CHECK(calls_seen(h) == 1);
+  CHECK(calls_seen(h) == 2);
+  CHECK_STATUS(call_str(h, "l", "", NULL, NULL), WAPC_ERR_DEADLINE, h);
+  CHECK_MSG(h, "deadline exceeded");
+  CHECK(calls_seen(h) == 1);
+  /* host calls reach the callback with this host's id */
+  CHECK_STATUS(call_n(h, "H", 3, NULL, NULL), WAPC_OK, h);
+  CHECK(atomic_load(&callback_calls) == 1 && callback_id == wapc_host_id(h));
+  wapc_host_free(h);
+
+  /* interrupt from another thread, no deadline */
+  wapc_host *a = new_host(NULL, m, NULL, NULL);
+  wapc_host *b = new_host(NULL, m, NULL, NULL);
+  interrupter it = {a, 20};
+  pthread_t t;
+  CHECK(pthread_create(&t, NULL, interrupt_later, &it) == 0);
+  CHECK_STATUS(call_str(a, "l", "", NULL, NULL), WAPC_ERR_INTERRUPTED, a);
+  pthread_join(t, NULL);
+  CHECK_MSG(a, "interrupted");
+  CHECK(calls_seen(a) == 1); /* fresh instance */
+  /* the request was for `a` only: `b`, same module, is not stopped */
+  CHECK(calls_seen(b) == 1);
+  /* a request made while nothing runs stops the next call, once */
+  CHECK(wapc_host_interrupt(b) == WAPC_OK);
+  CHECK_STATUS(call_str(b, "e", "x", NULL, NULL), WAPC_ERR_INTERRUPTED, b);
+  CHECK(echoes(b, "after the interrupt"));
+  wapc_host_free(a);
+  wapc_host_free(b);
+
+  /* fuel */
+  wapc_builtin_options_init(&o);
+  o.fuel = 1000000;
+  h = new_host(&o, m, NULL, NULL);
+  CHECK_STATUS(call_str(h, "l", "", NULL, NULL), WAPC_ERR_LIMIT, h);
+  CHECK_MSG(h, "fuel exhausted");
+  CHECK(echoes(h, "refuelled"));
+  wapc_host_free(h);
+  wapc_module_free(m);
+}
+
+int main(int argc, char **argv) {
+  if (argc != 2) {
+    fprintf(stderr, "usage: %s GUESTS_DIR\n", argv[0]);
+    return 2;
+  }
+  guest_dir = argv[1];
+  guard_wasm = load_file("wat/guard.wasm");
+  echo_wasm = load_file("wat/echo.wasm");
+  test_errors();
+  test_many_hosts(false);
+  test_many_hosts(true);
+  test_fresh_memory();
+  test_threads();
+  test_hot_swap();
+  test_guardrails();
+  free(guard_wasm.data);
+  free(echo_wasm.data);
+  return check_summary("test_api_module");
+}
