@@ -73,6 +73,7 @@ typedef struct cx {
   vm_word *code;
   uint32_t pc, code_cap, code_max;
   uint8_t *ltypes;
+  uint32_t ltypes_cap;
   uint32_t nlocals;
   const vm_functype *ft;
   uint32_t gen;
@@ -504,8 +505,8 @@ static void rd_locals(cx *c) {
   if (total > c->m->cfg.max_locals || total > MAX_FRAME_SLOTS)
     fail(c, VM_ERR_LIMIT, start, "too many locals");
   c->nlocals = (uint32_t)total;
-  c->ltypes = malloc(total ? (size_t)total : 1);
-  if (!c->ltypes) fail(c, VM_ERR_NOMEM, start, "out of memory");
+  if (total > c->ltypes_cap)
+    c->ltypes = grow(c, c->ltypes, &c->ltypes_cap, total, 1, MAX_FRAME_SLOTS, "too many locals");
   if (ft->nparams) memcpy(c->ltypes, ft->types, ft->nparams);
   /* Second pass over the (already checked) groups to fill in the types. */
   const uint8_t *end = c->r.pos;
@@ -1549,36 +1550,36 @@ static void finish(cx *c) {
   }
   if (c->nconsts) memcpy(c->consts, sorted, c->nconsts * sizeof sorted[0]);
   c->nconsts32 = n32;
+  const vm_op_info *info = vm_op_infos();
   for (uint32_t pc = 0; pc < c->pc; pc += n) {
     vm_word *w = c->code + pc;
     vm_op op = (vm_op)w[0];
-    vm_format f = vm_op_format(op);
-    n = vm_instr_words(w);
+    const vm_op_info *in = &info[op];
+    n = in->words ? in->words : 4 + w[2];
     /* Sources name constants (slots nlocals .. stack-1) or stack slots;
      * destinations below the stack are locals or, for results, slots
      * 0 .. nresults-1 of the frame, which stay as they are. */
-    const char *ops = f == F_BRTABLE ? "s" : vm_format_operands(f);
-    for (uint32_t i = 0; ops[i]; i++) {
-      vm_word *x = &w[1 + i];
-      if (ops[i] != 'd' && ops[i] != 's') continue;
-      if (*x >= stack)
-        *x -= shift;
-      else if (ops[i] == 's' && *x >= c->nlocals)
-        *x = c->nlocals + perm[*x - c->nlocals];
+    for (uint32_t i = 1, m = in->dmask; m; i++, m >>= 1)
+      if ((m & 1) && w[i] >= stack) w[i] -= shift;
+    for (uint32_t i = 1, m = in->smask; m; i++, m >>= 1) {
+      if (!(m & 1)) continue;
+      if (w[i] >= stack)
+        w[i] -= shift;
+      else if (w[i] >= c->nlocals)
+        w[i] = c->nlocals + perm[w[i] - c->nlocals];
     }
     if (h) w[0] = (vm_word)h[op];
   }
 }
 
-/* Runs the compiler; setjmp lives here, with all state in *c. */
+/* Runs the compiler on one body; setjmp lives here, with all state in *c.
+ * The working buffers (ltypes, st, vs, ctls) stay with *c for the next body. */
 static vm_result run(cx *c, vm_code *code) {
   if (setjmp(c->fail)) {
     free(c->code);
-    free(c->ltypes);
-    free(c->st);
-    free(c->ctls);
-    free(c->vs);
+    c->code = NULL;
     free(c->scan_bits);
+    c->scan_bits = NULL;
     return c->err->result;
   }
   rd_locals(c);
@@ -1618,25 +1619,41 @@ static vm_result run(cx *c, vm_code *code) {
   code->consts64 = c64;
   code->nslots = c->nlocals + c->nconsts + c->max_h;
   c->m->compiled_bytes += bytes;
+  c->code = NULL;
+  return VM_OK;
+}
+
+vm_result vm_compile_functions(vm_module *m, vm_error *err) {
+  vm_error scratch;
+  if (!err) err = &scratch;
+  cx *c = calloc(1, sizeof *c);
+  if (!c) return vm_error_set(err, VM_ERR_NOMEM, 10, -1, "out of memory");
+  vm_result r = VM_OK;
+  uint32_t ndefined = m->nfuncs - m->nimported_funcs;
+  for (uint32_t i = 0; i < ndefined && r == VM_OK; i++) {
+    /* A fresh state for each body, keeping the working buffers. */
+    cx keep = *c;
+    memset(c, 0, sizeof *c);
+    c->ltypes = keep.ltypes;
+    c->ltypes_cap = keep.ltypes_cap;
+    c->st = keep.st;
+    c->st_cap = keep.st_cap;
+    c->vs = keep.vs;
+    c->vs_cap = keep.vs_cap;
+    c->ctls = keep.ctls;
+    c->ctl_cap = keep.ctl_cap;
+    c->m = m;
+    c->err = err;
+    c->ft = &m->types[m->func_types[m->nimported_funcs + i]];
+    vm_code *code = &m->codes[i];
+    vm_reader_init_region(&c->r, m->bytes, m->len, code->body_offset, code->body_len);
+    c->ipos = c->r.pos;
+    r = run(c, code);
+  }
   free(c->ltypes);
   free(c->st);
   free(c->ctls);
   free(c->vs);
-  return VM_OK;
-}
-
-vm_result vm_compile_function(vm_module *m, uint32_t i, vm_error *err) {
-  vm_error scratch;
-  if (!err) err = &scratch;
-  if (i >= m->nfuncs - m->nimported_funcs)
-    return vm_error_set(err, VM_ERR_ARG, 10, -1, "no function body %u", i);
-  vm_code *code = &m->codes[i];
-  cx c;
-  memset(&c, 0, sizeof c);
-  c.m = m;
-  c.err = err;
-  c.ft = &m->types[m->func_types[m->nimported_funcs + i]];
-  vm_reader_init_region(&c.r, m->bytes, m->len, code->body_offset, code->body_len);
-  c.ipos = c.r.pos;
-  return run(&c, code);
+  free(c);
+  return r;
 }

@@ -7,6 +7,7 @@
 #include "vm/ir.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 
 #include "vm/module.h"
 
@@ -101,6 +102,31 @@ static const char *const format_operands[] = {
     [F_DSST] = "dsst",
     [F_DSSST] = "dssst",
 };
+
+static vm_op_info op_infos[VM_OP_COUNT];
+static pthread_once_t op_infos_once = PTHREAD_ONCE_INIT;
+
+static void build_op_infos(void) {
+  for (unsigned op = 0; op < VM_OP_COUNT; op++) {
+    vm_format f = vm_op_format((vm_op)op);
+    vm_op_info *in = &op_infos[op];
+    in->words = format_words[f];
+    if (f == F_BRTABLE) {
+      in->smask = 1;
+      continue;
+    }
+    const char *ops = format_operands[f];
+    for (unsigned i = 0; ops[i]; i++) {
+      if (ops[i] == 'd') in->dmask |= (uint8_t)(1u << i);
+      if (ops[i] == 's') in->smask |= (uint8_t)(1u << i);
+    }
+  }
+}
+
+const vm_op_info *vm_op_infos(void) {
+  pthread_once(&op_infos_once, build_op_infos);
+  return op_infos;
+}
 
 const char *vm_format_operands(vm_format f) {
   return (unsigned)f < sizeof format_operands / sizeof format_operands[0] ? format_operands[f] : "";

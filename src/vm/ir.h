@@ -107,8 +107,9 @@ typedef enum {
   VM_I32_FUSE_ROW(X, SUB)                                                                                    \
   VM_I32_FUSE_ROW(X, MUL)                                                                                    \
   VM_I32_FUSE_ROW(X, AND)                                                                                    \
-  VM_I32_FUSE_ROW(X, OR) VM_I32_FUSE_ROW(X, XOR) VM_I32_FUSE_ROW(X, SHL) VM_I32_FUSE_ROW(X, SHR_S)           \
-      VM_I32_FUSE_ROW(X, SHR_U) VM_I32_FUSE_ROW(X, ROTL) VM_I32_FUSE_ROW(X, ROTR)
+  VM_I32_FUSE_ROW(X, OR)                                                                                     \
+  VM_I32_FUSE_ROW(X, XOR) VM_I32_FUSE_ROW(X, SHL) VM_I32_FUSE_ROW(X, SHR_S) VM_I32_FUSE_ROW(X, SHR_U)        \
+      VM_I32_FUSE_ROW(X, ROTL) VM_I32_FUSE_ROW(X, ROTR)
 #define VM_I32_FUSE_N 11 /* operators per row */
 /* The same for f64 arithmetic: FD_A_B, t and the result are doubles. */
 #define VM_F64_FUSE_ROW(X, A) X(A, ADD) X(A, SUB) X(A, MUL) X(A, DIV)
@@ -139,6 +140,15 @@ vm_format vm_op_format(vm_op op);
  * slot, s source slot, t target, f function, o offset, other letters
  * immediates ("" for F_BRTABLE, whose first operand is a source slot). */
 const char *vm_format_operands(vm_format f);
+/* Per-op facts for passes over compiled code: words (0 for F_BRTABLE:
+ * 4 + its n), and bit i set in dmask/smask when operand word 1 + i is a
+ * destination/source slot (F_BRTABLE: smask 1, its index). */
+typedef struct vm_op_info {
+  uint8_t words;
+  uint8_t dmask, smask;
+} vm_op_info;
+const vm_op_info *vm_op_infos(void); /* VM_OP_COUNT entries, built once */
+
 /* Number of words of the instruction at `code` (including the opcode), in
  * code not yet threaded (opcode words are vm_op values). */
 uint32_t vm_instr_words(const vm_word *code);

@@ -220,9 +220,7 @@ vm_module *vm_module_load(const uint8_t *bytes, size_t len, const vm_config *cfg
                    m->tables[i].limits.min, m->cfg.max_table_elems);
       goto fail;
     }
-  uint32_t ndefined = m->nfuncs - m->nimported_funcs;
-  for (uint32_t i = 0; i < ndefined; i++)
-    if (vm_compile_function(m, i, err) != VM_OK) goto fail;
+  if (vm_compile_functions(m, err) != VM_OK) goto fail;
   return m;
 
 fail:

@@ -146,8 +146,9 @@ struct vm_module {
  * bodies (code section bodies are recorded in m->codes[i].body_*). */
 vm_result vm_decode(vm_module *m, vm_error *err);
 
-/* compile.c: validate and compile body `i` (defined-function index). */
-vm_result vm_compile_function(vm_module *m, uint32_t i, vm_error *err);
+/* compile.c: validate and compile every function body, in order (the first
+ * failure stops and is reported). */
+vm_result vm_compile_functions(vm_module *m, vm_error *err);
 
 /* Free everything a module owns (safe on a partly built module). */
 void vm_module_release(vm_module *m);
