@@ -505,8 +505,8 @@ static void rd_locals(cx *c) {
   if (total > c->m->cfg.max_locals || total > MAX_FRAME_SLOTS)
     fail(c, VM_ERR_LIMIT, start, "too many locals");
   c->nlocals = (uint32_t)total;
-  if (total > c->ltypes_cap)
-    c->ltypes = grow(c, c->ltypes, &c->ltypes_cap, total, 1, MAX_FRAME_SLOTS, "too many locals");
+  if (total > c->ltypes_cap || !c->ltypes)
+    c->ltypes = grow(c, c->ltypes, &c->ltypes_cap, total ? total : 1, 1, MAX_FRAME_SLOTS, "too many locals");
   if (ft->nparams) memcpy(c->ltypes, ft->types, ft->nparams);
   /* Second pass over the (already checked) groups to fill in the types. */
   const uint8_t *end = c->r.pos;

@@ -365,6 +365,15 @@ static void test_huge_counts(void) {
   m = vm_module_load(mod2, sizeof mod2, NULL, &err);
   CHECK(m == NULL && err.result != VM_OK);
   printf("overflowing locals: %s\n", err.message);
+  /* A body whose only local group declares zero locals, first of its
+   * module (the compiler's buffers are still empty): valid, and loads
+   * cleanly under UBSan (found by fuzz_run, fuzz/regressions/run-*). */
+  uint8_t zero_locals[] = {0,  'a', 's', 'm', 1, 0, 0,    0,   1, 4, 1, 0x60, 0, 0, /* type () -> () */
+                           3,  2,   1,   0,                                         /* func 0: type 0 */
+                           10, 6,   1,   4,   1, 0, 0x7F, 0x0B};                    /* (local) group of 0 */
+  m = vm_module_load(zero_locals, sizeof zero_locals, NULL, &err);
+  CHECK(m != NULL);
+  vm_module_free(m);
   /* A 20-byte module whose memory claims 65536 pages: loads (memory is
    * reserved lazily, at instantiation, within the caps), never commits. */
   uint8_t mem[] = {0, 'a', 's', 'm', 1, 0, 0, 0, 5, 5, 1, 0, 0x80, 0x80, 0x04};
