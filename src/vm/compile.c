@@ -84,6 +84,7 @@ typedef struct cx {
   uint32_t nconsts;
   uint8_t const_hash[256]; /* open addressing: index + 1 into consts, 0 = free */
   uint32_t nconsts32;      /* finish(): how many come first as 32-bit values */
+  uint32_t loops;          /* loops open at the current instruction */
 } cx;
 
 static void scan_body(struct cx *c);
@@ -356,6 +357,7 @@ static ctl *push_ctl(cx *c, uint8_t kind, uint32_t np, const uint8_t *pt, uint32
   f->results = rt;
   f->height = c->h;
   f->start = c->pc;
+  if (kind == CTL_LOOP) c->loops++;
   c->fence = c->pc;
   push_types(c, np, pt);
   return f;
@@ -596,6 +598,10 @@ _Static_assert(VM_OP_I64_STORE32 - VM_OP_I32_LOAD == VM_OP_I64_STORE32_X - VM_OP
                "loads and stores and their fused forms must line up");
 _Static_assert(VM_OP_I64_STORE32 - VM_OP_I32_LOAD == VM_OP_I64_STORE32_XS - VM_OP_I32_LOAD_XS,
                "loads and stores and their fused forms must line up");
+_Static_assert(VM_OP_ADD_BR_UNLESS == VM_OP_ADD_BR_IF + 1 && VM_OP_ADD_BR_I32_EQ == VM_OP_ADD_BR_IF + 2 &&
+                   VM_OP_SUB_BR_UNLESS == VM_OP_SUB_BR_IF + 1 && VM_OP_SUB_BR_I32_EQ == VM_OP_SUB_BR_IF + 2 &&
+                   VM_OP_BR_I32_GE_U - VM_OP_BR_I32_EQ == VM_OP_SUB_BR_I32_GE_U - VM_OP_SUB_BR_I32_EQ,
+               "branches and their fused forms must line up");
 _Static_assert(VM_OP_BR_I32_GE_U - VM_OP_BR_I32_EQ == VM_OP_ADD_BR_I32_GE_U - VM_OP_ADD_BR_I32_EQ,
                "branches and their fused forms must line up");
 
@@ -855,14 +861,17 @@ static uint32_t negate_cond(uint32_t op) {
  * returns the index of the target word. */
 static uint32_t emit_cond(cx *c, cond k, bool neg, uint32_t t) {
   uint32_t op = neg ? negate_cond(k.op) : k.op;
-  if (can_retarget(c, k.a) && c->code[c->last_pc] == VM_OP_I32_ADD) {
-    /* The condition tests an i32.add just computed (a loop counter): one op. */
+  if (can_retarget(c, k.a) &&
+      (c->code[c->last_pc] == VM_OP_I32_ADD || c->code[c->last_pc] == VM_OP_I32_SUB)) {
+    /* The condition tests an i32.add/sub just computed (a loop counter): one op. */
+    bool sub = c->code[c->last_pc] == VM_OP_I32_SUB;
     uint32_t x = c->code[c->last_pc + 2], y = c->code[c->last_pc + 3];
+    uint32_t base = sub ? VM_OP_SUB_BR_IF : VM_OP_ADD_BR_IF; /* then _UNLESS, then _I32_EQ .. */
     drop_last(c);
     if (op == VM_OP_BR_IF || op == VM_OP_BR_UNLESS)
-      EMIT(c, op == VM_OP_BR_IF ? VM_OP_ADD_BR_IF : VM_OP_ADD_BR_UNLESS, k.a, x, y, t);
+      EMIT(c, base + (op == VM_OP_BR_UNLESS), k.a, x, y, t);
     else
-      EMIT(c, VM_OP_ADD_BR_I32_EQ + (op - VM_OP_BR_I32_EQ), k.a, x, y, k.b, t);
+      EMIT(c, base + 2 + (op - VM_OP_BR_I32_EQ), k.a, x, y, k.b, t);
     c->last_end = 0;
     return c->pc - 1;
   }
@@ -901,6 +910,7 @@ static void op_end(cx *c) {
   c->fence = c->pc;
   uint32_t nr = f->nresults;
   const uint8_t *rt = f->results;
+  if (f->kind == CTL_LOOP) c->loops--;
   c->nctl--;
   push_types(c, nr, rt);
   top(c)->dead = !reach;
@@ -1124,6 +1134,12 @@ static void op_prefixed(cx *c) {
 _Static_assert(VM_MAX_CONST_SLOTS < 128, "the constant hash must stay at most half full");
 
 /* The constant slot of value v, given one if there is room; nconsts if none. */
+/* Every constant of a function costs a copy on each entry, used or not, so
+ * only the first VM_CONST_SLOTS_ANYWHERE get a slot wherever they appear;
+ * later ones get one only inside a loop (where a CONST instruction would run
+ * again and again).  Others are CONST instructions. */
+#define VM_CONST_SLOTS_ANYWHERE 12u
+
 static uint32_t find_const(cx *c, uint64_t v) {
   uint32_t i = (uint32_t)((v * 0x9E3779B97F4A7C15u) >> 56);
   for (;; i = (i + 1) & 255) {
@@ -1131,7 +1147,8 @@ static uint32_t find_const(cx *c, uint64_t v) {
     if (k == 0) break;
     if (c->consts[k - 1] == v) return k - 1;
   }
-  if (c->nconsts == VM_MAX_CONST_SLOTS) return c->nconsts;
+  if (c->nconsts == VM_MAX_CONST_SLOTS || (c->loops == 0 && c->nconsts >= VM_CONST_SLOTS_ANYWHERE))
+    return VM_MAX_CONST_SLOTS;
   c->consts[c->nconsts] = v;
   c->const_hash[i] = (uint8_t)(c->nconsts + 1);
   return c->nconsts++;
@@ -1144,7 +1161,7 @@ static void push_const(cx *c, uint8_t t, uint64_t v) {
   push(c, t);
   if (!live(c)) return;
   uint32_t k = find_const(c, v);
-  if (k < c->nconsts) {
+  if (k < VM_MAX_CONST_SLOTS) {
     c->vs[c->h - 1] = c->nlocals + k;
     return;
   }

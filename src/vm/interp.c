@@ -295,11 +295,22 @@ static void prof_hit(unsigned op) {
     ip += 6;                                                                                                 \
     vmbreak;                                                                                                 \
   }
-/* [op, d, a, b, c, t]: fp[d] = a + b, then jump if fp[d] CMP fp[c] (c read after
- * the write, as the separate compare would). */
-#define OP_ADD_BRCMP(name, CMP)                                                                              \
+/* [op, d, a, b, t]: fp[d] = a AOP b, then jump if it is (NOT: is not) zero. */
+#define OP_ARITH_BRIF(name, AOP, NOT)                                                                        \
   vmcase(name) {                                                                                             \
-    uint32_t r_ = R32(2) + R32(3);                                                                           \
+    uint32_t r_ = AOP(R32(2), R32(3));                                                                       \
+    W32(1, r_);                                                                                              \
+    if (NOT r_)                                                                                              \
+      JUMP(ip[4]);                                                                                           \
+    else                                                                                                     \
+      ip += 5;                                                                                               \
+    vmbreak;                                                                                                 \
+  }
+/* [op, d, a, b, c, t]: fp[d] = a AOP b, then jump if fp[d] CMP fp[c] (c read
+ * after the write, as the separate compare would). */
+#define OP_ARITH_BRCMP(name, AOP, CMP)                                                                       \
+  vmcase(name) {                                                                                             \
+    uint32_t r_ = AOP(R32(2), R32(3));                                                                       \
     W32(1, r_);                                                                                              \
     if (CMP(r_, R32(4)))                                                                                     \
       JUMP(ip[5]);                                                                                           \
@@ -389,6 +400,18 @@ static void trap_element(vm_store *s, vm_trap trap, uint32_t idx) {
   n = strlen(s->error.message);
   if (n < sizeof s->error.message)
     snprintf(s->error.message + n, sizeof s->error.message - n, " %" PRIu32, idx);
+}
+
+/* A function's constants into their frame slots, on entry (restrict: the
+ * copy vectorises). */
+static inline void enter_consts(uint64_t *restrict dst, const vm_code *cc) {
+  const uint32_t *restrict c32 = cc->consts32;
+  const uint64_t *restrict c64 = cc->consts64;
+  uint32_t n32 = cc->nconsts32, n64 = cc->nconsts - n32;
+  for (uint32_t i = 0; i < n32; i++)
+    dst[i] = c32[i];
+  for (uint32_t i = 0; i < n64; i++)
+    dst[n32 + i] = c64[i];
 }
 
 /* Labels as values and `goto *` are GNU extensions, used on purpose here. */
@@ -483,10 +506,7 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
   top++;
   for (uint32_t i = entry_code->nparams; i < entry_code->nlocals; i++)
     fp[i] = 0;
-  for (uint32_t i = 0; i < entry_code->nconsts32; i++)
-    fp[entry_code->const_base + i] = entry_code->consts32[i];
-  for (uint32_t i = entry_code->nconsts32; i < entry_code->nconsts; i++)
-    fp[entry_code->const_base + i] = entry_code->consts64[i - entry_code->nconsts32];
+  enter_consts(fp + entry_code->const_base, entry_code);
   cb = ip = entry_code->code;
   RELOAD_MEM();
   VM_ENTRY_POINT();
@@ -596,14 +616,7 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
       code = cc;
       for (uint32_t i = cc->nparams; i < cc->nlocals; i++)
         fp[i] = 0;
-      {
-        uint64_t *cs = fp + cc->const_base;
-        uint32_t n32 = cc->nconsts32;
-        for (uint32_t i = 0; i < n32; i++)
-          cs[i] = cc->consts32[i];
-        for (uint32_t i = n32; i < cc->nconsts; i++)
-          cs[i] = cc->consts64[i - n32];
-      }
+      enter_consts(fp + cc->const_base, cc);
       cb = ip = cc->code;
       if (VM_UNLIKELY(callee->inst != inst)) {
         inst = callee->inst;
@@ -1042,34 +1055,30 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
       OP_STOREXS(I64_STORE8_XS, 1, ST8)
       OP_STOREXS(I64_STORE16_XS, 2, ST16)
       OP_STOREXS(I64_STORE32_XS, 4, ST32)
-      vmcase(ADD_BR_IF) {
-        uint32_t r_ = R32(2) + R32(3);
-        W32(1, r_);
-        if (r_)
-          JUMP(ip[4]);
-        else
-          ip += 5;
-        vmbreak;
-      }
-      vmcase(ADD_BR_UNLESS) {
-        uint32_t r_ = R32(2) + R32(3);
-        W32(1, r_);
-        if (!r_)
-          JUMP(ip[4]);
-        else
-          ip += 5;
-        vmbreak;
-      }
-      OP_ADD_BRCMP(ADD_BR_I32_EQ, EQ)
-      OP_ADD_BRCMP(ADD_BR_I32_NE, NE)
-      OP_ADD_BRCMP(ADD_BR_I32_LT_S, LTS32)
-      OP_ADD_BRCMP(ADD_BR_I32_LT_U, LT)
-      OP_ADD_BRCMP(ADD_BR_I32_GT_S, GTS32)
-      OP_ADD_BRCMP(ADD_BR_I32_GT_U, GT)
-      OP_ADD_BRCMP(ADD_BR_I32_LE_S, LES32)
-      OP_ADD_BRCMP(ADD_BR_I32_LE_U, LE)
-      OP_ADD_BRCMP(ADD_BR_I32_GE_S, GES32)
-      OP_ADD_BRCMP(ADD_BR_I32_GE_U, GE)
+      OP_ARITH_BRIF(ADD_BR_IF, ADD, )
+      OP_ARITH_BRIF(ADD_BR_UNLESS, ADD, !)
+      OP_ARITH_BRCMP(ADD_BR_I32_EQ, ADD, EQ)
+      OP_ARITH_BRCMP(ADD_BR_I32_NE, ADD, NE)
+      OP_ARITH_BRCMP(ADD_BR_I32_LT_S, ADD, LTS32)
+      OP_ARITH_BRCMP(ADD_BR_I32_LT_U, ADD, LT)
+      OP_ARITH_BRCMP(ADD_BR_I32_GT_S, ADD, GTS32)
+      OP_ARITH_BRCMP(ADD_BR_I32_GT_U, ADD, GT)
+      OP_ARITH_BRCMP(ADD_BR_I32_LE_S, ADD, LES32)
+      OP_ARITH_BRCMP(ADD_BR_I32_LE_U, ADD, LE)
+      OP_ARITH_BRCMP(ADD_BR_I32_GE_S, ADD, GES32)
+      OP_ARITH_BRCMP(ADD_BR_I32_GE_U, ADD, GE)
+      OP_ARITH_BRIF(SUB_BR_IF, SUB, )
+      OP_ARITH_BRIF(SUB_BR_UNLESS, SUB, !)
+      OP_ARITH_BRCMP(SUB_BR_I32_EQ, SUB, EQ)
+      OP_ARITH_BRCMP(SUB_BR_I32_NE, SUB, NE)
+      OP_ARITH_BRCMP(SUB_BR_I32_LT_S, SUB, LTS32)
+      OP_ARITH_BRCMP(SUB_BR_I32_LT_U, SUB, LT)
+      OP_ARITH_BRCMP(SUB_BR_I32_GT_S, SUB, GTS32)
+      OP_ARITH_BRCMP(SUB_BR_I32_GT_U, SUB, GT)
+      OP_ARITH_BRCMP(SUB_BR_I32_LE_S, SUB, LES32)
+      OP_ARITH_BRCMP(SUB_BR_I32_LE_U, SUB, LE)
+      OP_ARITH_BRCMP(SUB_BR_I32_GE_S, SUB, GES32)
+      OP_ARITH_BRCMP(SUB_BR_I32_GE_U, SUB, GE)
 
 #if !VM_COMPUTED_GOTO
     default:
