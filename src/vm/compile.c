@@ -598,6 +598,8 @@ _Static_assert(VM_OP_I64_STORE32 - VM_OP_I32_LOAD == VM_OP_I64_STORE32_X - VM_OP
                "loads and stores and their fused forms must line up");
 _Static_assert(VM_OP_I64_STORE32 - VM_OP_I32_LOAD == VM_OP_I64_STORE32_XS - VM_OP_I32_LOAD_XS,
                "loads and stores and their fused forms must line up");
+_Static_assert(VM_OP_LD8U_BR_UNLESS == VM_OP_LD8U_BR_IF + 1 && VM_OP_LD32_BR_UNLESS == VM_OP_LD32_BR_IF + 1,
+               "a load-and-branch pair is IF then UNLESS");
 _Static_assert(VM_OP_ADD_BR_UNLESS == VM_OP_ADD_BR_IF + 1 && VM_OP_ADD_BR_I32_EQ == VM_OP_ADD_BR_IF + 2 &&
                    VM_OP_SUB_BR_UNLESS == VM_OP_SUB_BR_IF + 1 && VM_OP_SUB_BR_I32_EQ == VM_OP_SUB_BR_IF + 2 &&
                    VM_OP_BR_I32_GE_U - VM_OP_BR_I32_EQ == VM_OP_SUB_BR_I32_GE_U - VM_OP_SUB_BR_I32_EQ,
@@ -872,6 +874,16 @@ static uint32_t emit_cond(cx *c, cond k, bool neg, uint32_t t) {
       EMIT(c, base + (op == VM_OP_BR_UNLESS), k.a, x, y, t);
     else
       EMIT(c, base + 2 + (op - VM_OP_BR_I32_EQ), k.a, x, y, k.b, t);
+    c->last_end = 0;
+    return c->pc - 1;
+  }
+  if ((op == VM_OP_BR_IF || op == VM_OP_BR_UNLESS) && can_retarget(c, k.a) &&
+      (c->code[c->last_pc] == VM_OP_I32_LOAD8_U || c->code[c->last_pc] == VM_OP_I32_LOAD)) {
+    /* The condition is a value just loaded (a string's byte, a pointer). */
+    uint32_t lop = c->code[c->last_pc] == VM_OP_I32_LOAD ? VM_OP_LD32_BR_IF : VM_OP_LD8U_BR_IF;
+    uint32_t a = c->code[c->last_pc + 2], off = c->code[c->last_pc + 3];
+    drop_last(c);
+    EMIT(c, lop + (op == VM_OP_BR_UNLESS), k.a, a, off, t);
     c->last_end = 0;
     return c->pc - 1;
   }

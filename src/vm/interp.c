@@ -295,6 +295,20 @@ static void prof_hit(unsigned op) {
     ip += 6;                                                                                                 \
     vmbreak;                                                                                                 \
   }
+/* [op, d, a, offset, t]: a load of N bytes into fp[d], then jump if it is
+ * (NOT: is not) zero. */
+#define OP_LOAD_BRIF(name, N, FN, NOT)                                                                       \
+  vmcase(name) {                                                                                             \
+    uint64_t ea_ = (uint64_t)(uint32_t)fp[ip[2]] + ip[3];                                                    \
+    if (VM_UNLIKELY(ea_ + (N) > ms)) goto oob;                                                               \
+    uint32_t v_ = FN(mb + ea_);                                                                              \
+    W32(1, v_);                                                                                              \
+    if (NOT v_)                                                                                              \
+      JUMP(ip[4]);                                                                                           \
+    else                                                                                                     \
+      ip += 5;                                                                                               \
+    vmbreak;                                                                                                 \
+  }
 /* [op, d, a, b, t]: fp[d] = a AOP b, then jump if it is (NOT: is not) zero. */
 #define OP_ARITH_BRIF(name, AOP, NOT)                                                                        \
   vmcase(name) {                                                                                             \
@@ -1055,6 +1069,10 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
       OP_STOREXS(I64_STORE8_XS, 1, ST8)
       OP_STOREXS(I64_STORE16_XS, 2, ST16)
       OP_STOREXS(I64_STORE32_XS, 4, ST32)
+      OP_LOAD_BRIF(LD8U_BR_IF, 1, LD8U, )
+      OP_LOAD_BRIF(LD8U_BR_UNLESS, 1, LD8U, !)
+      OP_LOAD_BRIF(LD32_BR_IF, 4, vm_load32, )
+      OP_LOAD_BRIF(LD32_BR_UNLESS, 4, vm_load32, !)
       OP_ARITH_BRIF(ADD_BR_IF, ADD, )
       OP_ARITH_BRIF(ADD_BR_UNLESS, ADD, !)
       OP_ARITH_BRCMP(ADD_BR_I32_EQ, ADD, EQ)
