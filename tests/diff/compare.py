@@ -12,6 +12,7 @@ TRAP_KINDS = [
     ("out of bounds memory", "memory"),
     ("out of bounds table", "table"),
     ("undefined element", "table"),
+    ("undefined table index", "table"),  # wabt's wording for call_indirect past the table's end
     ("uninitialized element", "uninit"),
     ("indirect call", "signature"),
     ("signature mismatch", "signature"),
