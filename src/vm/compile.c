@@ -792,6 +792,17 @@ static void simple_op(cx *c, int op) {
     return;
   }
   if (ni->fmt == F_DSS && (emit_fused(c, op, d, a, b) || emit_with_load(c, op, d, a, b))) return;
+  if (op == VM_OP_I32_ADD && c->last_end == c->pc && c->last_end > c->last_pc && c->last_pc >= c->fence &&
+      c->code[c->last_pc] == VM_OP_I32_ADD) {
+    /* Two i32.adds in a row (address and counter updates): one ADD2, this
+     * one's result in word 1 like any last instruction. */
+    uint32_t d1 = c->code[c->last_pc + 1], a1 = c->code[c->last_pc + 2], b1 = c->code[c->last_pc + 3];
+    drop_last(c);
+    at = c->pc;
+    EMIT(c, VM_OP_ADD2, d, a, b, d1, a1, b1);
+    set_last(c, at);
+    return;
+  }
   switch (ni->fmt) {
   case F_DS: EMIT(c, (vm_word)op, d, a); break;
   case F_DSS: EMIT(c, (vm_word)op, d, a, b); break;

@@ -647,6 +647,12 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
         ip += 5;
         vmbreak;
       }
+      vmcase(ADD2) {
+        W32(4, R32(5) + R32(6));
+        W32(1, R32(2) + R32(3));
+        ip += 7;
+        vmbreak;
+      }
       vmcase(MOV3) {
         fp[ip[1]] = fp[ip[2]];
         fp[ip[3]] = fp[ip[4]];

@@ -45,7 +45,7 @@ static const uint8_t format_words[] = {
     [F_SI] = 3,      [F_I] = 2,      [F_SSS] = 4,   [F_ISSS] = 5,    [F_DSI] = 4,      [F_SSI] = 4,
     [F_DSSI] = 5,    [F_SSSI] = 5,   [F_SSSII] = 6, [F_LOAD] = 4,    [F_STORE] = 4,    [F_SST] = 4,
     [F_LOADX] = 5,   [F_STOREX] = 5, [F_DSDS] = 5,  [F_DSDSDS] = 7,  [F_DSDSDSDS] = 9, [F_LOADXS] = 6,
-    [F_STOREXS] = 6, [F_DSST] = 5,   [F_DSSST] = 6, [F_DSOT] = 5,
+    [F_STOREXS] = 6, [F_DSST] = 5,   [F_DSSST] = 6, [F_DSOT] = 5,    [F_DSSDSS] = 7,
 };
 
 const char *vm_op_name(vm_op op) {
@@ -102,6 +102,7 @@ static const char *const format_operands[] = {
     [F_DSST] = "dsst",
     [F_DSSST] = "dssst",
     [F_DSOT] = "dsot",
+    [F_DSSDSS] = "dssdss",
 };
 
 static vm_op_info op_infos[VM_OP_COUNT];

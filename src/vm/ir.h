@@ -90,6 +90,7 @@ typedef enum {
   F_DSST,     /* [op, d, a, b, t]      fp[d] = fp[a] + fp[b], then branch on fp[d] */
   F_DSSST,    /* [op, d, a, b, c, t]   fp[d] = fp[a] + fp[b], then branch on fp[d] CMP fp[c] */
   F_DSOT,     /* [op, d, a, offset, t] a load into fp[d], then a branch on it */
+  F_DSSDSS,   /* [op, d, a, b, d', a', b'] */
 } vm_format;
 
 /*
@@ -110,8 +111,8 @@ typedef enum {
   VM_I32_FUSE_ROW(X, AND)                                                                                    \
   VM_I32_FUSE_ROW(X, OR)                                                                                     \
   VM_I32_FUSE_ROW(X, XOR)                                                                                    \
-  VM_I32_FUSE_ROW(X, SHL) VM_I32_FUSE_ROW(X, SHR_S) VM_I32_FUSE_ROW(X, SHR_U) VM_I32_FUSE_ROW(X, ROTL)       \
-      VM_I32_FUSE_ROW(X, ROTR)
+  VM_I32_FUSE_ROW(X, SHL)                                                                                    \
+  VM_I32_FUSE_ROW(X, SHR_S) VM_I32_FUSE_ROW(X, SHR_U) VM_I32_FUSE_ROW(X, ROTL) VM_I32_FUSE_ROW(X, ROTR)
 #define VM_I32_FUSE_N 11 /* operators per row */
 /* The same for f64 arithmetic: FD_A_B, t and the result are doubles. */
 #define VM_F64_FUSE_ROW(X, A) X(A, ADD) X(A, SUB) X(A, MUL) X(A, DIV)
