@@ -84,7 +84,6 @@ typedef struct cx {
   uint32_t nconsts;
   uint8_t const_hash[256]; /* open addressing: index + 1 into consts, 0 = free */
   uint32_t nconsts32;      /* finish(): how many come first as 32-bit values */
-  uint32_t loops;          /* loops open at the current instruction */
 } cx;
 
 static void scan_body(struct cx *c);
@@ -357,7 +356,6 @@ static ctl *push_ctl(cx *c, uint8_t kind, uint32_t np, const uint8_t *pt, uint32
   f->results = rt;
   f->height = c->h;
   f->start = c->pc;
-  if (kind == CTL_LOOP) c->loops++;
   c->fence = c->pc;
   push_types(c, np, pt);
   return f;
@@ -933,7 +931,6 @@ static void op_end(cx *c) {
   c->fence = c->pc;
   uint32_t nr = f->nresults;
   const uint8_t *rt = f->results;
-  if (f->kind == CTL_LOOP) c->loops--;
   c->nctl--;
   push_types(c, nr, rt);
   top(c)->dead = !reach;
@@ -1157,12 +1154,6 @@ static void op_prefixed(cx *c) {
 _Static_assert(VM_MAX_CONST_SLOTS < 128, "the constant hash must stay at most half full");
 
 /* The constant slot of value v, given one if there is room; nconsts if none. */
-/* Every constant of a function costs a copy on each entry, used or not, so
- * only the first VM_CONST_SLOTS_ANYWHERE get a slot wherever they appear;
- * later ones get one only inside a loop (where a CONST instruction would run
- * again and again).  Others are CONST instructions. */
-#define VM_CONST_SLOTS_ANYWHERE 12u
-
 static uint32_t find_const(cx *c, uint64_t v) {
   uint32_t i = (uint32_t)((v * 0x9E3779B97F4A7C15u) >> 56);
   for (;; i = (i + 1) & 255) {
@@ -1170,8 +1161,7 @@ static uint32_t find_const(cx *c, uint64_t v) {
     if (k == 0) break;
     if (c->consts[k - 1] == v) return k - 1;
   }
-  if (c->nconsts == VM_MAX_CONST_SLOTS || (c->loops == 0 && c->nconsts >= VM_CONST_SLOTS_ANYWHERE))
-    return VM_MAX_CONST_SLOTS;
+  if (c->nconsts == VM_MAX_CONST_SLOTS) return VM_MAX_CONST_SLOTS;
   c->consts[c->nconsts] = v;
   c->const_hash[i] = (uint8_t)(c->nconsts + 1);
   return c->nconsts++;
