@@ -556,9 +556,16 @@ static bool is_temp(cx *c, uint32_t x) {
 
 /* True when the last instruction's result (in slot d) may be written
  * elsewhere instead: nothing was emitted since, and no label lies between. */
+/* The last instruction, when it ends the code and no label lies after its
+ * start (the only one a peephole may rewrite or fuse); NULL otherwise. */
+static const vm_word *last_instr(cx *c) {
+  bool ok = c->last_end == c->pc && c->last_end > c->last_pc && c->last_pc >= c->fence;
+  return ok ? c->code + c->last_pc : NULL;
+}
+
 static bool can_retarget(cx *c, uint32_t d) {
-  return c->last_end == c->pc && c->last_pc >= c->fence && c->last_end > c->last_pc &&
-         c->code[c->last_pc + 1] == d;
+  const vm_word *w = last_instr(c);
+  return w && w[1] == d;
 }
 
 enum {
@@ -641,41 +648,30 @@ static int fuse_index_f64(uint32_t op) {
   }
 }
 
-/* Emit the f64 operator `op` (d = a op b) with an operand that an F64_LOAD
- * or F64_LOAD_X just loaded into a temporary; false if not. */
+/* Emit `op` (d = a op b) with an operand that a load just before put into a
+ * temporary: i32.add of an I32_LOAD/_X (ILD/ILX_ADD), f64 arithmetic of an
+ * F64_LOAD/_X (FLD/FLX_*, FLDR/FLXR_* with the loaded value on the left);
+ * false if not. */
 static bool emit_with_load(cx *c, int op, uint32_t d, uint32_t a, uint32_t b) {
-  if (c->last_end != c->pc || c->last_end <= c->last_pc || c->last_pc < c->fence) return false;
-  const vm_word *w = c->code + c->last_pc;
-  if (op == VM_OP_I32_ADD) {
-    /* i32.add of an i32.load just done (a sum over an array). */
-    bool ix = w[0] == VM_OP_I32_LOAD_X;
-    if (!ix && w[0] != VM_OP_I32_LOAD) return false;
-    uint32_t t = w[1];
-    if (!is_temp(c, t) || (t == a) == (t == b)) return false;
-    uint32_t other = t == a ? b : a, p = w[2], q = w[3], r = ix ? w[4] : 0;
-    drop_last(c);
-    uint32_t at = c->pc;
-    if (ix)
-      EMIT(c, VM_OP_ILX_ADD, d, other, p, q, r);
-    else
-      EMIT(c, VM_OP_ILD_ADD, d, other, p, q);
-    set_last(c, at);
-    return true;
-  }
-  int j = fuse_index_f64((uint32_t)op);
-  if (j < 0) return false;
-  bool x = w[0] == VM_OP_F64_LOAD_X;
-  if (!x && w[0] != VM_OP_F64_LOAD) return false;
-  uint32_t t = w[1];
+  const vm_word *w = last_instr(c);
+  if (!w) return false;
+  bool x = w[0] == VM_OP_I32_LOAD_X || w[0] == VM_OP_F64_LOAD_X;
+  uint32_t t = w[1], fop;
   if (!is_temp(c, t) || (t == a) == (t == b)) return false;
-  bool left = t == a && (j == 1 || j == 3); /* SUB and DIV have a form with the loaded value on the left */
-  if (t == a && !left && j != 0 && j != 2) return false;
-  uint32_t other = t == a ? b : a;
-  static const uint32_t fld[] = {VM_OP_FLD_ADD, VM_OP_FLD_SUB, VM_OP_FLD_MUL, VM_OP_FLD_DIV};
-  static const uint32_t flx[] = {VM_OP_FLX_ADD, VM_OP_FLX_SUB, VM_OP_FLX_MUL, VM_OP_FLX_DIV};
-  uint32_t fop = x ? flx[j] : fld[j];
-  if (left) fop = x ? (j == 1 ? VM_OP_FLXR_SUB : VM_OP_FLXR_DIV) : (j == 1 ? VM_OP_FLDR_SUB : VM_OP_FLDR_DIV);
-  uint32_t p = w[2], q = w[3], r = x ? w[4] : 0;
+  if (op == VM_OP_I32_ADD) {
+    if (w[0] != VM_OP_I32_LOAD && w[0] != VM_OP_I32_LOAD_X) return false;
+    fop = x ? VM_OP_ILX_ADD : VM_OP_ILD_ADD;
+  } else {
+    static const uint32_t fld[] = {VM_OP_FLD_ADD, VM_OP_FLD_SUB, VM_OP_FLD_MUL, VM_OP_FLD_DIV};
+    static const uint32_t flx[] = {VM_OP_FLX_ADD, VM_OP_FLX_SUB, VM_OP_FLX_MUL, VM_OP_FLX_DIV};
+    int j = fuse_index_f64((uint32_t)op);
+    if (j < 0 || (w[0] != VM_OP_F64_LOAD && w[0] != VM_OP_F64_LOAD_X)) return false;
+    fop = x ? flx[j] : fld[j];
+    /* ADD and MUL commute; SUB and DIV have forms with the loaded value on the left */
+    if (t == a && j == 1) fop = x ? VM_OP_FLXR_SUB : VM_OP_FLDR_SUB;
+    if (t == a && j == 3) fop = x ? VM_OP_FLXR_DIV : VM_OP_FLDR_DIV;
+  }
+  uint32_t other = t == a ? b : a, p = w[2], q = w[3], r = x ? w[4] : 0;
   drop_last(c);
   uint32_t at = c->pc;
   if (x)
@@ -695,8 +691,8 @@ static bool emit_fused(cx *c, int op, uint32_t d, uint32_t a, uint32_t b) {
     j = fuse_index_f64((uint32_t)op);
     f64 = true;
   }
-  if (j < 0 || c->last_end != c->pc || c->last_end <= c->last_pc || c->last_pc < c->fence) return false;
-  const vm_word *w = c->code + c->last_pc;
+  const vm_word *w = last_instr(c);
+  if (j < 0 || !w) return false;
   int i = f64 ? fuse_index_f64(w[0]) : fuse_index(w[0]);
   uint32_t t = w[1];
   if (i < 0 || !is_temp(c, t) || (t == a) == (t == b)) return false;
@@ -710,6 +706,49 @@ static bool emit_fused(cx *c, int op, uint32_t d, uint32_t a, uint32_t b) {
                      : (uint32_t)(VM_OP_F_ADD_ADD + i * VM_I32_FUSE_N + j);
   EMIT(c, fop, d, x, y, other);
   set_last(c, at);
+  return true;
+}
+
+/* A load (result d) or store (value v) of simple op `op` whose address the
+ * last instruction computed: i32.add(x, y) becomes the *_X form, and with a
+ * shifted index (an i32.shl just before the add, or the fused F_SHL_ADD) the
+ * *_XS form.  The caller has checked that the last instruction wrote the
+ * address temporary. */
+static bool emit_fused_access(cx *c, int op, uint32_t d, uint32_t v, uint32_t offset) {
+  const vm_word *w = last_instr(c);
+  uint32_t base, idx, k = 0;
+  bool shifted = false;
+  if (w[0] == VM_OP_F_SHL_ADD) { /* (idx << k) + base */
+    idx = w[2], k = w[3], base = w[4];
+    shifted = true;
+    drop_last(c);
+  } else if (w[0] == VM_OP_I32_ADD) {
+    base = w[2], idx = w[3];
+    drop_last(c);
+    const vm_word *s = last_instr(c);
+    if (s && s[0] == VM_OP_I32_SHL && is_temp(c, s[1]) && (s[1] == base) != (s[1] == idx)) {
+      if (s[1] == base) base = idx;
+      idx = s[2], k = s[3];
+      shifted = true;
+      drop_last(c);
+    }
+  } else {
+    return false;
+  }
+  bool load = numops[op - FIRST_NUMOP].fmt == F_LOAD;
+  uint32_t rel = (uint32_t)(op - VM_OP_I32_LOAD), at = c->pc;
+  if (shifted && load)
+    EMIT(c, VM_OP_I32_LOAD_XS + rel, d, base, idx, k, offset);
+  else if (shifted)
+    EMIT(c, VM_OP_I32_LOAD_XS + rel, base, idx, k, v, offset);
+  else if (load)
+    EMIT(c, VM_OP_I32_LOAD_X + rel, d, base, idx, offset);
+  else
+    EMIT(c, VM_OP_I32_LOAD_X + rel, base, idx, v, offset);
+  if (load)
+    set_last(c, at);
+  else
+    c->last_end = 0;
   return true;
 }
 
@@ -736,65 +775,16 @@ static void simple_op(cx *c, int op) {
   if (ni->out) push(c, ni->out);
   if (!live(c)) return;
   uint32_t at = c->pc;
+  /* An address just computed into its own temporary: the access computes it. */
   if ((ni->fmt == F_LOAD || ni->fmt == F_STORE) && a == d && can_retarget(c, a) &&
-      c->code[c->last_pc] == VM_OP_F_SHL_ADD) {
-    /* The address is (x << k) + base, computed by a fused pair just before. */
-    uint32_t idx = c->code[c->last_pc + 2], k = c->code[c->last_pc + 3], base = c->code[c->last_pc + 4];
-    uint32_t xop = (uint32_t)(VM_OP_I32_LOAD_XS + (op - VM_OP_I32_LOAD));
-    drop_last(c);
-    at = c->pc;
-    if (ni->fmt == F_LOAD) {
-      EMIT(c, xop, d, base, idx, k, offset);
-      set_last(c, at);
-    } else {
-      EMIT(c, xop, base, idx, k, b, offset);
-      c->last_end = 0;
-    }
+      emit_fused_access(c, op, d, b, offset))
     return;
-  }
-  if ((ni->fmt == F_LOAD || ni->fmt == F_STORE) && a == d && can_retarget(c, a) &&
-      c->code[c->last_pc] == VM_OP_I32_ADD) {
-    /* The address was just computed by an i32.add into its temporary:
-     * the access adds (wrapping) itself. */
-    uint32_t x = c->code[c->last_pc + 2], y = c->code[c->last_pc + 3];
-    uint32_t xop = (uint32_t)(VM_OP_I32_LOAD_X + (op - VM_OP_I32_LOAD));
-    drop_last(c);
-    /* ... and when one addend is a shifted index computed just before (an
-     * array element), the access shifts it too. */
-    if (c->last_end == c->pc && c->last_end > c->last_pc && c->last_pc >= c->fence &&
-        c->code[c->last_pc] == VM_OP_I32_SHL) {
-      uint32_t t = c->code[c->last_pc + 1];
-      if (is_temp(c, t) && (t == x) != (t == y)) {
-        uint32_t base = t == x ? y : x, idx = c->code[c->last_pc + 2], k = c->code[c->last_pc + 3];
-        xop = (uint32_t)(VM_OP_I32_LOAD_XS + (op - VM_OP_I32_LOAD));
-        drop_last(c);
-        at = c->pc;
-        if (ni->fmt == F_LOAD) {
-          EMIT(c, xop, d, base, idx, k, offset);
-          set_last(c, at);
-        } else {
-          EMIT(c, xop, base, idx, k, b, offset);
-          c->last_end = 0;
-        }
-        return;
-      }
-    }
-    at = c->pc;
-    if (ni->fmt == F_LOAD) {
-      EMIT(c, xop, d, x, y, offset);
-      set_last(c, at);
-    } else {
-      EMIT(c, xop, x, y, b, offset);
-      c->last_end = 0;
-    }
-    return;
-  }
   if (ni->fmt == F_DSS && (emit_fused(c, op, d, a, b) || emit_with_load(c, op, d, a, b))) return;
-  if (op == VM_OP_I32_ADD && c->last_end == c->pc && c->last_end > c->last_pc && c->last_pc >= c->fence &&
-      c->code[c->last_pc] == VM_OP_I32_ADD) {
+  const vm_word *w = last_instr(c);
+  if (op == VM_OP_I32_ADD && w && w[0] == VM_OP_I32_ADD) {
     /* Two i32.adds in a row (address and counter updates): one ADD2, this
      * one's result in word 1 like any last instruction. */
-    uint32_t d1 = c->code[c->last_pc + 1], a1 = c->code[c->last_pc + 2], b1 = c->code[c->last_pc + 3];
+    uint32_t d1 = w[1], a1 = w[2], b1 = w[3];
     drop_last(c);
     at = c->pc;
     EMIT(c, VM_OP_ADD2, d, a, b, d1, a1, b1);
