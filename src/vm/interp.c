@@ -237,69 +237,46 @@ static void prof_hit(unsigned op) {
     ip += 3;                                                                                                 \
     vmbreak;                                                                                                 \
   }
-/* [op, d, addr, offset]; ea + N <= size in 64-bit arithmetic (no overflow:
- * ea < 2^33). */
-#define OP_LOAD(name, N, W, FN)                                                                              \
-  vmcase(name) {                                                                                             \
-    uint64_t ea_ = (uint64_t)(uint32_t)fp[ip[2]] + ip[3];                                                    \
-    if (VM_UNLIKELY(ea_ + (N) > ms)) goto oob;                                                               \
-    W(1, FN(mb + ea_));                                                                                      \
-    ip += 4;                                                                                                 \
-    vmbreak;                                                                                                 \
-  }
-/* [op, addr, value, offset] */
-#define OP_STORE(name, N, FN)                                                                                \
-  vmcase(name) {                                                                                             \
-    uint64_t ea_ = (uint64_t)(uint32_t)fp[ip[1]] + ip[3];                                                    \
-    if (VM_UNLIKELY(ea_ + (N) > ms)) goto oob;                                                               \
-    FN(mb + ea_, fp[ip[2]]);                                                                                 \
-    ip += 4;                                                                                                 \
-    vmbreak;                                                                                                 \
-  }
+/* Effective addresses from operand words: fp[a] + offset, (u32)(fp[a] +
+ * fp[b]) + offset, (u32)(fp[a] + (fp[b] << k)) + offset; all below 2^33, so
+ * `ea + N <= ms` in 64-bit arithmetic cannot overflow. */
+#define EA(a, o) ((uint64_t)(uint32_t)fp[ip[a]] + ip[o])
+#define EA_X(a, b, o) ((uint64_t)(uint32_t)(fp[ip[a]] + fp[ip[b]]) + ip[o])
+#define EA_XS(a, b, k, o)                                                                                    \
+  ((uint64_t)(uint32_t)((uint32_t)fp[ip[a]] + ((uint32_t)fp[ip[b]] << (fp[ip[k]] & 31))) + ip[o])
 
-/* [op, d, a, b, offset]: the address is (u32)(fp[a] + fp[b]). */
-#define OP_LOADX(name, N, W, FN)                                                                             \
+/* A load of N bytes at address EAE into slot word 1 (W, FN: how), and a
+ * store of the value in slot word VAL; the instruction is WORDS long. */
+#define OP_LOAD_AT(name, N, W, FN, EAE, WORDS)                                                               \
   vmcase(name) {                                                                                             \
-    uint64_t ea_ = (uint64_t)(uint32_t)(fp[ip[2]] + fp[ip[3]]) + ip[4];                                      \
+    uint64_t ea_ = EAE;                                                                                      \
     if (VM_UNLIKELY(ea_ + (N) > ms)) goto oob;                                                               \
     W(1, FN(mb + ea_));                                                                                      \
-    ip += 5;                                                                                                 \
+    ip += WORDS;                                                                                             \
     vmbreak;                                                                                                 \
   }
-/* [op, a, b, value, offset] */
-#define OP_STOREX(name, N, FN)                                                                               \
+#define OP_STORE_AT(name, N, FN, EAE, VAL, WORDS)                                                            \
   vmcase(name) {                                                                                             \
-    uint64_t ea_ = (uint64_t)(uint32_t)(fp[ip[1]] + fp[ip[2]]) + ip[4];                                      \
+    uint64_t ea_ = EAE;                                                                                      \
     if (VM_UNLIKELY(ea_ + (N) > ms)) goto oob;                                                               \
-    FN(mb + ea_, fp[ip[3]]);                                                                                 \
-    ip += 5;                                                                                                 \
+    FN(mb + ea_, fp[ip[VAL]]);                                                                               \
+    ip += WORDS;                                                                                             \
     vmbreak;                                                                                                 \
   }
-
-/* [op, d, a, b, k, offset]: the address is (u32)(fp[a] + (fp[b] << k)). */
-#define XS_EA(a, b, k) ((uint64_t)(uint32_t)((uint32_t)fp[ip[a]] + ((uint32_t)fp[ip[b]] << (fp[ip[k]] & 31))))
-#define OP_LOADXS(name, N, W, FN)                                                                            \
-  vmcase(name) {                                                                                             \
-    uint64_t ea_ = XS_EA(2, 3, 4) + ip[5];                                                                   \
-    if (VM_UNLIKELY(ea_ + (N) > ms)) goto oob;                                                               \
-    W(1, FN(mb + ea_));                                                                                      \
-    ip += 6;                                                                                                 \
-    vmbreak;                                                                                                 \
-  }
-/* [op, a, b, k, value, offset] */
-#define OP_STOREXS(name, N, FN)                                                                              \
-  vmcase(name) {                                                                                             \
-    uint64_t ea_ = XS_EA(1, 2, 3) + ip[5];                                                                   \
-    if (VM_UNLIKELY(ea_ + (N) > ms)) goto oob;                                                               \
-    FN(mb + ea_, fp[ip[4]]);                                                                                 \
-    ip += 6;                                                                                                 \
-    vmbreak;                                                                                                 \
-  }
+/* [op, d, addr, offset] and [op, addr, value, offset] */
+#define OP_LOAD(name, N, W, FN) OP_LOAD_AT(name, N, W, FN, EA(2, 3), 4)
+#define OP_STORE(name, N, FN) OP_STORE_AT(name, N, FN, EA(1, 3), 2, 4)
+/* [op, d, a, b, offset] and [op, a, b, value, offset]: address (u32)(fp[a] + fp[b]) */
+#define OP_LOADX(name, N, W, FN) OP_LOAD_AT(name, N, W, FN, EA_X(2, 3, 4), 5)
+#define OP_STOREX(name, N, FN) OP_STORE_AT(name, N, FN, EA_X(1, 2, 4), 3, 5)
+/* [op, d, a, b, k, offset] and [op, a, b, k, value, offset]: address (u32)(fp[a] + (fp[b] << k)) */
+#define OP_LOADXS(name, N, W, FN) OP_LOAD_AT(name, N, W, FN, EA_XS(2, 3, 4, 5), 6)
+#define OP_STOREXS(name, N, FN) OP_STORE_AT(name, N, FN, EA_XS(1, 2, 3, 5), 4, 6)
 /* [op, d, a, offset, t]: a load of N bytes into fp[d], then jump if it is
  * (NOT: is not) zero. */
 #define OP_LOAD_BRIF(name, N, FN, NOT)                                                                       \
   vmcase(name) {                                                                                             \
-    uint64_t ea_ = (uint64_t)(uint32_t)fp[ip[2]] + ip[3];                                                    \
+    uint64_t ea_ = EA(2, 3);                                                                                 \
     if (VM_UNLIKELY(ea_ + (N) > ms)) goto oob;                                                               \
     uint32_t v_ = FN(mb + ea_);                                                                              \
     W32(1, v_);                                                                                              \
@@ -333,26 +310,21 @@ static void prof_hit(unsigned op) {
     vmbreak;                                                                                                 \
   }
 
-/* f64 op with a loaded operand: FLD_* [op, d, c, a, offset], FLX_* [op, d, c,
- * a, b, offset]; LEFT: the loaded value is the left operand. */
-#define OP_FLD(name, OPB, LEFT)                                                                              \
+/* An operator with a value loaded at EAE: fp[d] = c OPB loaded (LEFT: loaded
+ * OPB c), T the operand type.  FLD_ and ILD_ADD: [op, d, c, a, offset];
+ * FLX_ and ILX_ADD: [op, d, c, a, b, offset]. */
+#define OP_WITH_LOAD(name, T, LD, RD, WR, OPB, LEFT, EAE, WORDS)                                             \
   vmcase(name) {                                                                                             \
-    uint64_t ea_ = (uint64_t)(uint32_t)fp[ip[3]] + ip[4];                                                    \
-    if (VM_UNLIKELY(ea_ + 8 > ms)) goto oob;                                                                 \
-    double m_ = vm_f64_from_bits(vm_load64(mb + ea_)), c_ = RF64(2);                                         \
-    WF64(1, LEFT ? OPB(m_, c_) : OPB(c_, m_));                                                               \
-    ip += 5;                                                                                                 \
+    uint64_t ea_ = EAE;                                                                                      \
+    if (VM_UNLIKELY(ea_ + sizeof(T) > ms)) goto oob;                                                         \
+    T m_ = LD(mb + ea_), c_ = RD(2);                                                                         \
+    WR(1, LEFT ? OPB(m_, c_) : OPB(c_, m_));                                                                 \
+    ip += WORDS;                                                                                             \
     vmbreak;                                                                                                 \
   }
-#define OP_FLX(name, OPB, LEFT)                                                                              \
-  vmcase(name) {                                                                                             \
-    uint64_t ea_ = (uint64_t)(uint32_t)(fp[ip[3]] + fp[ip[4]]) + ip[5];                                      \
-    if (VM_UNLIKELY(ea_ + 8 > ms)) goto oob;                                                                 \
-    double m_ = vm_f64_from_bits(vm_load64(mb + ea_)), c_ = RF64(2);                                         \
-    WF64(1, LEFT ? OPB(m_, c_) : OPB(c_, m_));                                                               \
-    ip += 6;                                                                                                 \
-    vmbreak;                                                                                                 \
-  }
+#define LDF64(p) vm_f64_from_bits(vm_load64(p))
+#define OP_FLD(name, OPB, LEFT) OP_WITH_LOAD(name, double, LDF64, RF64, WF64, OPB, LEFT, EA(3, 4), 5)
+#define OP_FLX(name, OPB, LEFT) OP_WITH_LOAD(name, double, LDF64, RF64, WF64, OPB, LEFT, EA_X(3, 4, 5), 6)
 
 /* The i32 operators of fused pairs (ir.h VM_I32_FUSED), on uint32_t. */
 #define FUSE_ADD(a, b) ((a) + (b))
@@ -947,20 +919,8 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
       OP_FLX(FLX_DIV, FUSE_DIV, 0)
       OP_FLX(FLXR_SUB, FUSE_SUB, 1)
       OP_FLX(FLXR_DIV, FUSE_DIV, 1)
-      vmcase(ILD_ADD) {
-        uint64_t ea_ = (uint64_t)(uint32_t)fp[ip[3]] + ip[4];
-        if (VM_UNLIKELY(ea_ + 4 > ms)) goto oob;
-        W32(1, R32(2) + vm_load32(mb + ea_));
-        ip += 5;
-        vmbreak;
-      }
-      vmcase(ILX_ADD) {
-        uint64_t ea_ = (uint64_t)(uint32_t)(fp[ip[3]] + fp[ip[4]]) + ip[5];
-        if (VM_UNLIKELY(ea_ + 4 > ms)) goto oob;
-        W32(1, R32(2) + vm_load32(mb + ea_));
-        ip += 6;
-        vmbreak;
-      }
+      OP_WITH_LOAD(ILD_ADD, uint32_t, vm_load32, R32, W32, FUSE_ADD, 0, EA(3, 4), 5)
+      OP_WITH_LOAD(ILX_ADD, uint32_t, vm_load32, R32, W32, FUSE_ADD, 0, EA_X(3, 4, 5), 6)
       OP_DSS(F64_MIN, WF64, RF64, vm_f64_min)
       OP_DSS(F64_MAX, WF64, RF64, vm_f64_max)
       OP_DSS(F64_COPYSIGN, W64, R64, vm_f64_copysign)
