@@ -10,38 +10,12 @@
  */
 #include "wapc_engine.h"
 #include "check.h"
+#include "guest_files.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define U8(s) ((const uint8_t *)(s))
-
-static const char *guest_dir;
-
-typedef struct bytes {
-  uint8_t *data;
-  size_t len;
-} bytes;
-
-static bytes load_file(const char *name) {
-  char path[1024];
-  snprintf(path, sizeof path, "%s/%s", guest_dir, name);
-  bytes b = {NULL, 0};
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    fprintf(stderr, "cannot open %s\n", path);
-    exit(2);
-  }
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  b.data = malloc(n > 0 ? (size_t)n : 1);
-  b.len = fread(b.data, 1, (size_t)n, f);
-  fclose(f);
-  return b;
-}
 
 /* ---- callback and log hook ---------------------------------------------------------- */
 

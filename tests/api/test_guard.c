@@ -14,6 +14,7 @@
  */
 #include "wapc_engine.h"
 #include "check.h"
+#include "guest_files.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -22,41 +23,7 @@
 #include <string.h>
 #include <time.h>
 
-#define U8(s) ((const uint8_t *)(s))
-
-static const char *guest_dir;
-
-typedef struct bytes {
-  uint8_t *data;
-  size_t len;
-} bytes;
-
-/* The file's bytes; data is NULL when it does not exist (optional guests). */
-static bytes load_file(const char *name, bool required) {
-  char path[1024];
-  snprintf(path, sizeof path, "%s/%s", guest_dir, name);
-  bytes b = {NULL, 0};
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    if (!required) return b;
-    fprintf(stderr, "cannot open %s\n", path);
-    exit(2);
-  }
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  b.data = malloc(n > 0 ? (size_t)n : 1);
-  b.len = fread(b.data, 1, (size_t)n, f);
-  fclose(f);
-  return b;
-}
-
 static bytes guard_wasm, init_loop_wasm, big_memory_wasm, echo_wasm;
-
-static void sleep_ms(long ms) {
-  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-  nanosleep(&ts, NULL);
-}
 
 static wapc_host *new_guard_host(const wapc_builtin_options *o, wapc_host_callback cb, void *user) {
   wapc_host *h = NULL;
@@ -388,7 +355,7 @@ static void test_keep_instance(void) {
 }
 
 static void test_as_traps(void) {
-  bytes as = load_file("as/abort.wasm", false);
+  bytes as = load_guest("as/abort.wasm", false);
   if (!as.data) {
     printf("test_api_guard: as/abort.wasm not built: skipping the AssemblyScript trap test\n");
     return;
@@ -544,10 +511,10 @@ int main(int argc, char **argv) {
     return 2;
   }
   guest_dir = argv[1];
-  guard_wasm = load_file("wat/guard.wasm", true);
-  init_loop_wasm = load_file("wat/init_loop.wasm", true);
-  big_memory_wasm = load_file("wat/big_memory.wasm", true);
-  echo_wasm = load_file("wat/echo.wasm", true);
+  guard_wasm = load_file("wat/guard.wasm");
+  init_loop_wasm = load_file("wat/init_loop.wasm");
+  big_memory_wasm = load_file("wat/big_memory.wasm");
+  echo_wasm = load_file("wat/echo.wasm");
   test_timeout();
   test_fuel();
   test_init_timeout();

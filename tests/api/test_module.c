@@ -13,6 +13,7 @@
  */
 #include "wapc.h"
 #include "check.h"
+#include "guest_files.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -22,39 +23,7 @@
 #include <string.h>
 #include <time.h>
 
-#define U8(s) ((const uint8_t *)(s))
-
-static const char *guest_dir;
-
-typedef struct bytes {
-  uint8_t *data;
-  size_t len;
-} bytes;
-
-static bytes load_file(const char *name) {
-  char path[1024];
-  snprintf(path, sizeof path, "%s/%s", guest_dir, name);
-  bytes b = {NULL, 0};
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    fprintf(stderr, "cannot open %s\n", path);
-    exit(2);
-  }
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  b.data = malloc(n > 0 ? (size_t)n : 1);
-  b.len = fread(b.data, 1, (size_t)n, f);
-  fclose(f);
-  return b;
-}
-
 static bytes guard_wasm, echo_wasm;
-
-static void sleep_ms(long ms) {
-  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-  nanosleep(&ts, NULL);
-}
 
 /* Compile a guest file; exits when that fails. */
 static wapc_module *compile(const wapc_builtin_options *o, bytes b) {

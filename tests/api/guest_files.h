@@ -1,0 +1,53 @@
+/*
+ * guest_files.h - reading the API tests' guest modules: the directory the
+ * test was given (guest_dir, set by main) and whole files from it.  A test
+ * that cannot read a required guest stops with exit status 2.
+ */
+#ifndef WAPC_TESTS_API_GUEST_FILES_H
+#define WAPC_TESTS_API_GUEST_FILES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#define U8(s) ((const uint8_t *)(s))
+
+static const char *guest_dir;
+
+typedef struct bytes {
+  uint8_t *data;
+  size_t len;
+} bytes;
+
+/* The file's bytes; data is NULL when it does not exist and !required. */
+static inline bytes load_guest(const char *name, bool required) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/%s", guest_dir, name);
+  bytes b = {NULL, 0};
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    if (!required) return b;
+    fprintf(stderr, "cannot open %s\n", path);
+    exit(2);
+  }
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  b.data = malloc(n > 0 ? (size_t)n : 1);
+  b.len = fread(b.data, 1, (size_t)n, f);
+  fclose(f);
+  return b;
+}
+
+static inline bytes load_file(const char *name) {
+  return load_guest(name, true);
+}
+
+static inline void sleep_ms(long ms) {
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+#endif
