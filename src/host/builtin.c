@@ -183,6 +183,15 @@ static uint64_t clamp_len(size_t len) {
   return len > UINT32_MAX ? UINT32_MAX : (uint64_t)len;
 }
 
+/* len bytes into guest memory at `at`, all or nothing (out of bounds traps). */
+static vm_result copy_to_guest(vm_store *s, vm_instance *caller, uint32_t at, const uint8_t *bytes,
+                               size_t len) {
+  uint8_t *to = guest_bytes(caller, at, len);
+  if (!to) return oob(s);
+  if (len) memcpy(to, bytes, len);
+  return VM_OK;
+}
+
 static vm_result imp_host_response_len(vm_store *s, vm_instance *caller, void *user, uint64_t *args) {
   builtin *b = user;
   size_t len;
@@ -196,10 +205,7 @@ static vm_result imp_host_response(vm_store *s, vm_instance *caller, void *user,
   const uint8_t *bytes;
   size_t len;
   wapc_engine_host_response(b->host, &bytes, &len);
-  uint8_t *to = guest_bytes(caller, ARG(0), len);
-  if (!to) return oob(s);
-  if (len) memcpy(to, bytes, len);
-  return VM_OK;
+  return copy_to_guest(s, caller, ARG(0), bytes, len);
 }
 
 static vm_result imp_host_error_len(vm_store *s, vm_instance *caller, void *user, uint64_t *args) {
@@ -215,10 +221,7 @@ static vm_result imp_host_error(vm_store *s, vm_instance *caller, void *user, ui
   const uint8_t *bytes;
   size_t len;
   wapc_engine_host_error(b->host, &bytes, &len);
-  uint8_t *to = guest_bytes(caller, ARG(0), len);
-  if (!to) return oob(s);
-  if (len) memcpy(to, bytes, len);
-  return VM_OK;
+  return copy_to_guest(s, caller, ARG(0), bytes, len);
 }
 
 static vm_result imp_console_log(vm_store *s, vm_instance *caller, void *user, uint64_t *args) {
