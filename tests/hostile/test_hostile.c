@@ -16,29 +16,7 @@
 #include <time.h>
 
 #include "exercise.h"
-
-static int passed, failed;
-
-#define CHECK(cond)                                                                                          \
-  do {                                                                                                       \
-    if (cond) {                                                                                              \
-      passed++;                                                                                              \
-    } else {                                                                                                 \
-      failed++;                                                                                              \
-      fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond);                               \
-    }                                                                                                        \
-  } while (0)
-
-#define CHECK_STR(got, want)                                                                                 \
-  do {                                                                                                       \
-    const char *g_ = (got), *w_ = (want);                                                                    \
-    if (strcmp(g_, w_) == 0) {                                                                               \
-      passed++;                                                                                              \
-    } else {                                                                                                 \
-      failed++;                                                                                              \
-      fprintf(stderr, "%s:%d: %s is \"%s\", expected \"%s\"\n", __FILE__, __LINE__, #got, g_, w_);           \
-    }                                                                                                        \
-  } while (0)
+#include "../common/check.h"
 
 static uint8_t *read_file(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
