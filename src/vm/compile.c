@@ -718,6 +718,7 @@ static bool emit_fused_access(cx *c, int op, uint32_t d, uint32_t v, uint32_t of
   const vm_word *w = last_instr(c);
   uint32_t base, idx, k = 0;
   bool shifted = false;
+  if (!w) return false;
   if (w[0] == VM_OP_F_SHL_ADD) { /* (idx << k) + base */
     idx = w[2], k = w[3], base = w[4];
     shifted = true;
