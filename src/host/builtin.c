@@ -38,6 +38,7 @@
  * request never reaches an allocator.
  */
 #include "wapc_engine.h"
+#include "util/mem.h"
 #include "vm/vm.h"
 #include "wasi/wasi.h"
 
@@ -398,8 +399,8 @@ static void module_release(wapc_module *m) {
   if (!m || atomic_fetch_sub_explicit(&m->refs, 1, memory_order_acq_rel) != 1) return;
   vm_module_free(m->vm);
   vm_pool_free(m->pool); /* after every store: each store holds a module reference */
-  free(m->links);
-  free(m);
+  mem_free(m->links);
+  mem_free(m);
 }
 
 /* Format a message into `buf` (`len` > 0); returns `st`. */
@@ -440,7 +441,7 @@ static wapc_status type_mismatch(char *msg, size_t msglen, const vm_import_desc 
  */
 static wapc_status resolve_imports(wapc_module *m, char *msg, size_t msglen) {
   uint32_t n = vm_module_num_imports(m->vm);
-  m->links = calloc(n ? n : 1, sizeof *m->links);
+  m->links = mem_calloc(n ? n : 1, sizeof *m->links);
   if (!m->links) return msgf(msg, msglen, WAPC_ERR_NOMEM, "out of memory");
   m->nimports = n;
   for (uint32_t i = 0; i < n; i++) {
@@ -529,7 +530,7 @@ static wapc_status load_error(const vm_error *e, char *msg, size_t msglen) {
 static wapc_status module_compile(const vm_config *cfg, bool command, const uint8_t *bytes, size_t len,
                                   wapc_module **out, char *msg, size_t msglen) {
   *out = NULL;
-  wapc_module *m = calloc(1, sizeof *m);
+  wapc_module *m = mem_calloc(1, sizeof *m);
   if (!m) return msgf(msg, msglen, WAPC_ERR_NOMEM, "out of memory");
   atomic_init(&m->refs, 1);
   m->command = command;
@@ -658,7 +659,7 @@ static wapc_status instantiate(builtin *b, guest *g) {
   vm_store_share_interrupt(g->store, &b->interrupt);
   vm_extern local[LOCAL_EXTERNS];
   uint32_t n = g->mod->nimports;
-  vm_extern *ext = n <= LOCAL_EXTERNS ? local : calloc(n, sizeof *ext);
+  vm_extern *ext = n <= LOCAL_EXTERNS ? local : mem_calloc(n, sizeof *ext);
   wapc_status st = ext ? link_imports(b, g, ext) : fail(b, WAPC_ERR_NOMEM, "out of memory");
   if (st == WAPC_OK) {
     vm_error err;
@@ -672,7 +673,7 @@ static wapc_status instantiate(builtin *b, guest *g) {
     else if (!g->inst)
       st = from_vm_error(b, &err, "instantiation");
   }
-  if (ext != local) free(ext);
+  if (ext != local) mem_free(ext);
   if (st == WAPC_OK && !g->mod->command) {
     /* The module-level check (check_guest_call) ran at compile time. */
     vm_extern x;
@@ -822,7 +823,7 @@ static void builtin_free(builtin *b) {
   guest_free(&b->cur);
   module_release(b->preload);
   wasi_config_free(b->wasi);
-  free(b);
+  mem_free(b);
 }
 
 static void builtin_destroy(void *self) {
@@ -904,13 +905,13 @@ static wapc_status options_resolve(const wapc_builtin_options *options, wapc_bui
 /* A provider state from `options` (NULL: defaults); the WASI configuration is copied and opened. */
 static wapc_status builtin_new(const wapc_builtin_options *options, builtin **out, char *msg, size_t msglen) {
   *out = NULL;
-  builtin *b = calloc(1, sizeof *b);
+  builtin *b = mem_calloc(1, sizeof *b);
   if (!b) return msgf(msg, msglen, WAPC_ERR_NOMEM, "out of memory");
   atomic_init(&b->interrupt, 0u);
   wapc_status st = options_resolve(options, &b->opts, &b->cfg, msg, msglen);
   if (st == WAPC_OK) st = wasi_config_new(&b->opts, &b->wasi, msg, msglen);
   if (st != WAPC_OK) {
-    free(b);
+    mem_free(b);
     return st;
   }
   /* Borrowed pointers: everything they pointed to is copied into b->wasi. */

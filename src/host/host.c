@@ -10,6 +10,7 @@
  * when a response or message is larger than any before it.
  */
 #include "wapc_engine.h"
+#include "util/mem.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -79,7 +80,7 @@ static bool hbuf_reserve(hbuf *b, size_t len) {
   size_t cap = b->cap ? b->cap : 64;
   while (cap < len + 1)
     cap = cap > SIZE_MAX / 2 ? len + 1 : cap * 2;
-  uint8_t *p = realloc(b->data, cap);
+  uint8_t *p = mem_realloc(b->data, cap);
   if (!p) return false;
   b->data = p;
   b->cap = cap;
@@ -95,7 +96,7 @@ static bool hbuf_set(hbuf *b, const void *src, size_t len) {
 }
 
 static void hbuf_free(hbuf *b) {
-  free(b->data);
+  mem_free(b->data);
   b->data = NULL;
   b->len = b->cap = 0;
 }
@@ -162,7 +163,7 @@ wapc_status wapc_host_new(const wapc_engine_provider *provider, wapc_host_callba
     if (provider->destroy) provider->destroy(provider->self);
     return WAPC_ERR_MISUSE;
   }
-  wapc_host *h = calloc(1, sizeof *h);
+  wapc_host *h = mem_calloc(1, sizeof *h);
   if (!h) {
     provider->destroy(provider->self);
     return WAPC_ERR_NOMEM;
@@ -197,7 +198,7 @@ static void host_destroy(wapc_host *h) {
   hbuf_free(&h->strings);
   hbuf_free(&h->message);
   hbuf_free(&h->debug);
-  free(h);
+  mem_free(h);
 }
 
 void wapc_host_free(wapc_host *h) {

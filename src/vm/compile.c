@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/mem.h"
 #include "vm/module.h"
 #include "vm/reader.h"
 
@@ -179,7 +180,7 @@ static void *grow(cx *c, void *p, uint32_t *cap, uint64_t need, size_t elem, uin
   while (n < need)
     n *= 2;
   if (n > max) n = max;
-  void *q = realloc(p, (size_t)n * elem);
+  void *q = mem_realloc(p, (size_t)n * elem);
   if (!q) fail(c, VM_ERR_NOMEM, c->ipos, "out of memory");
   *cap = (uint32_t)n;
   return q;
@@ -1205,7 +1206,7 @@ static void scan_body(cx *c) {
   /* A bit per open block: is it an `if` still without its else.  Blocks
    * take at least two bytes, so a bit per body byte suffices. */
   size_t nbits = (size_t)(c->r.end - c->r.pos) + 1;
-  uint8_t *isif = c->scan_bits = calloc(nbits / 8 + 1, 1);
+  uint8_t *isif = c->scan_bits = mem_calloc(nbits / 8 + 1, 1);
   if (!isif) return;
   while (depth) {
     c->ipos = c->r.pos;
@@ -1597,9 +1598,9 @@ static void finish(cx *c) {
  * The working buffers (ltypes, st, vs, ctls) stay with *c for the next body. */
 static vm_result run(cx *c, vm_code *code) {
   if (setjmp(c->fail)) {
-    free(c->code);
+    mem_free(c->code);
     c->code = NULL;
-    free(c->scan_bits);
+    mem_free(c->scan_bits);
     c->scan_bits = NULL;
     return c->err->result;
   }
@@ -1621,7 +1622,7 @@ static vm_result run(cx *c, vm_code *code) {
   size_t words = (size_t)c->pc + c->nconsts32;
   size_t head = n64 ? (words * sizeof(vm_word) + 7) & ~(size_t)7 : words * sizeof(vm_word);
   size_t bytes = head + (size_t)n64 * sizeof(uint64_t);
-  vm_word *w = realloc(c->code, bytes ? bytes : 1);
+  vm_word *w = mem_realloc(c->code, bytes ? bytes : 1);
   if (!w) fail(c, VM_ERR_NOMEM, NULL, "out of memory");
   c->code = w;
   for (uint32_t k = 0; k < c->nconsts32; k++)
@@ -1647,7 +1648,7 @@ static vm_result run(cx *c, vm_code *code) {
 vm_result vm_compile_functions(vm_module *m, vm_error *err) {
   vm_error scratch;
   if (!err) err = &scratch;
-  cx *c = calloc(1, sizeof *c);
+  cx *c = mem_calloc(1, sizeof *c);
   if (!c) return vm_error_set(err, VM_ERR_NOMEM, 10, -1, "out of memory");
   vm_result r = VM_OK;
   uint32_t ndefined = m->nfuncs - m->nimported_funcs;
@@ -1671,10 +1672,10 @@ vm_result vm_compile_functions(vm_module *m, vm_error *err) {
     c->ipos = c->r.pos;
     r = run(c, code);
   }
-  free(c->ltypes);
-  free(c->st);
-  free(c->ctls);
-  free(c->vs);
-  free(c);
+  mem_free(c->ltypes);
+  mem_free(c->st);
+  mem_free(c->ctls);
+  mem_free(c->vs);
+  mem_free(c);
   return r;
 }

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/mem.h"
 #include "vm/module.h"
 #include "vm/reader.h"
 
@@ -97,7 +98,7 @@ static int64_t off(const vm_reader *r, const uint8_t *p) {
 
 /* calloc that refuses zero-size surprises and records failure. */
 static void *alloc_array(decoder *d, size_t n, size_t size) {
-  void *p = calloc(n ? n : 1, size);
+  void *p = mem_calloc(n ? n : 1, size);
   if (!p) d->oom = true;
   return p;
 }
@@ -754,7 +755,7 @@ static bool check_export_names(decoder *d) {
       invalid(d, RANK_EXPORT, -1, "duplicate export name");
       break;
     }
-  free(v);
+  mem_free(v);
   return true;
 }
 

@@ -10,21 +10,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/mem.h"
 #include "vm/store.h"
 
 /* calloc that never returns NULL for a zero count, so NULL means failure. */
 static void *alloc_array(size_t n, size_t size) {
-  return calloc(n ? n : 1, size);
+  return mem_calloc(n ? n : 1, size);
 }
 
 void vm_instance_release(vm_instance *inst) {
-  free(inst->funcs);
-  free(inst->tables);
-  free(inst->globals);
-  free(inst->elem_dropped);
-  free(inst->data_dropped);
-  free(inst->own_funcs);
-  free(inst);
+  mem_free(inst->funcs);
+  mem_free(inst->tables);
+  mem_free(inst->globals);
+  mem_free(inst->elem_dropped);
+  mem_free(inst->data_dropped);
+  mem_free(inst->own_funcs);
+  mem_free(inst);
 }
 
 /* ---- constant expressions and segments ------------------------------------ */
@@ -122,7 +123,7 @@ static vm_result check_imports(const vm_module *m, const vm_extern *imports, uin
 
 /* Allocate the instance and its index-space arrays, already owned by `s`. */
 static vm_instance *instance_alloc(vm_store *s, const vm_module *m) {
-  vm_instance *inst = calloc(1, sizeof *inst);
+  vm_instance *inst = mem_calloc(1, sizeof *inst);
   if (!inst) return NULL;
   inst->module = m;
   inst->store = s;

@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "util/mem.h"
 #include "vm/store.h"
 
 #define MAX_PAGES 65536u /* 4 GiB: the most a 32-bit memory can address */
@@ -37,7 +38,7 @@ static size_t os_page_size(void) {
  * (an address-space limit should cost growth headroom, not the memory). */
 static void *reserve(size_t want, size_t need, size_t *got) {
   for (;;) {
-    void *p = mmap(NULL, want, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void *p = mem_map(want, PROT_NONE);
     if (p != MAP_FAILED) {
       *got = want;
       return p;
@@ -95,7 +96,7 @@ vm_memory *vm_memory_new(vm_store *s, vm_limits limits) {
   m->limits = limits;
   m->cap_pages = got / VM_PAGE_SIZE < cap ? (uint32_t)(got / VM_PAGE_SIZE) : cap;
   if (min_bytes > rw) {
-    if (mprotect((uint8_t *)base + rw, (size_t)min_bytes - rw, PROT_READ | PROT_WRITE) != 0) {
+    if (mem_protect((uint8_t *)base + rw, (size_t)min_bytes - rw, PROT_READ | PROT_WRITE) != 0) {
       vm_error_set(&s->error, VM_ERR_NOMEM, -1, -1, "cannot commit memory");
       return NULL; /* the reservation is released with the store */
     }
@@ -113,7 +114,7 @@ uint32_t vm_memory_grow(vm_memory *m, uint32_t delta) {
   size_t end = (size_t)m->size + (size_t)delta * VM_PAGE_SIZE;
   /* A reused reservation may already be read-write (and zero) that far. */
   if (end > m->rw) {
-    if (mprotect(m->data + m->rw, end - m->rw, PROT_READ | PROT_WRITE) != 0) return UINT32_MAX;
+    if (mem_protect(m->data + m->rw, end - m->rw, PROT_READ | PROT_WRITE) != 0) return UINT32_MAX;
     m->rw = end;
   }
   m->pages = old + delta;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/mem.h"
 #include "vm/module.h"
 
 /* ---- configuration and types ----------------------------------------- */
@@ -138,25 +139,25 @@ void vm_module_release(vm_module *m) {
   if (m->codes) {
     uint32_t ndefined = m->nfuncs >= m->nimported_funcs ? m->nfuncs - m->nimported_funcs : 0;
     for (uint32_t i = 0; i < ndefined; i++)
-      free(m->codes[i].code);
+      mem_free(m->codes[i].code);
   }
   if (m->elems)
     for (uint32_t i = 0; i < m->nelems; i++)
-      free(m->elems[i].items);
-  free(m->codes);
-  free(m->elems);
-  free(m->datas);
-  free(m->types);
-  free(m->type_storage);
-  free(m->imports);
-  free(m->func_types);
-  free(m->func_declared);
-  free(m->tables);
-  free(m->memories);
-  free(m->global_types);
-  free(m->globals);
-  free(m->exports);
-  free(m->bytes);
+      mem_free(m->elems[i].items);
+  mem_free(m->codes);
+  mem_free(m->elems);
+  mem_free(m->datas);
+  mem_free(m->types);
+  mem_free(m->type_storage);
+  mem_free(m->imports);
+  mem_free(m->func_types);
+  mem_free(m->func_declared);
+  mem_free(m->tables);
+  mem_free(m->memories);
+  mem_free(m->global_types);
+  mem_free(m->globals);
+  mem_free(m->exports);
+  mem_free(m->bytes);
   vm_config cfg = m->cfg;
   memset(m, 0, sizeof *m);
   m->cfg = cfg;
@@ -165,7 +166,7 @@ void vm_module_release(vm_module *m) {
 void vm_module_free(vm_module *m) {
   if (!m) return;
   vm_module_release(m);
-  free(m);
+  mem_free(m);
 }
 
 vm_module *vm_module_load(const uint8_t *bytes, size_t len, const vm_config *cfg, vm_error *err) {
@@ -181,7 +182,7 @@ vm_module *vm_module_load(const uint8_t *bytes, size_t len, const vm_config *cfg
     vm_error_set(err, VM_ERR_LIMIT, -1, -1, "module too large");
     return NULL;
   }
-  vm_module *m = calloc(1, sizeof *m);
+  vm_module *m = mem_calloc(1, sizeof *m);
   if (!m) {
     vm_error_set(err, VM_ERR_NOMEM, -1, -1, "out of memory");
     return NULL;
@@ -190,7 +191,7 @@ vm_module *vm_module_load(const uint8_t *bytes, size_t len, const vm_config *cfg
     m->cfg = *cfg;
   else
     vm_config_default(&m->cfg);
-  m->bytes = malloc(len ? len : 1);
+  m->bytes = mem_malloc(len ? len : 1);
   if (!m->bytes) {
     vm_error_set(err, VM_ERR_NOMEM, -1, -1, "out of memory");
     goto fail;

@@ -11,6 +11,7 @@
  * munmap or a first touch of a page costs microseconds each, more than
  * everything else an instantiation does.
  */
+#include "util/mem.h"
 #include "vm/store.h"
 
 #include <pthread.h>
@@ -36,7 +37,7 @@ struct vm_store_obj {
 
 void *vm_store_alloc(vm_store *s, size_t size, vm_store_release_fn release) {
   if (size > SIZE_MAX - OBJ_HEADER) return NULL;
-  vm_store_obj *o = calloc(1, OBJ_HEADER + size);
+  vm_store_obj *o = mem_calloc(1, OBJ_HEADER + size);
   if (!o) return NULL;
   o->release = release;
   o->next = s->objects;
@@ -65,10 +66,10 @@ struct vm_pool {
 };
 
 vm_pool *vm_pool_new(void) {
-  vm_pool *p = calloc(1, sizeof *p);
+  vm_pool *p = mem_calloc(1, sizeof *p);
   if (!p) return NULL;
   if (pthread_mutex_init(&p->lock, NULL) != 0) {
-    free(p);
+    mem_free(p);
     return NULL;
   }
   return p;
@@ -81,7 +82,7 @@ void vm_pool_free(vm_pool *p) {
   for (uint32_t i = 0; i < p->memories.n; i++)
     munmap(p->memories.e[i].base, p->memories.e[i].bytes);
   pthread_mutex_destroy(&p->lock);
-  free(p);
+  mem_free(p);
 }
 
 static bool pool_take(vm_pool *p, pool_list *l, size_t bytes, pool_entry *out) {
@@ -143,7 +144,7 @@ vm_store *vm_store_new(const vm_config *cfg) {
 }
 
 vm_store *vm_store_new_pooled(const vm_config *cfg, vm_pool *pool) {
-  vm_store *s = calloc(1, sizeof *s);
+  vm_store *s = mem_calloc(1, sizeof *s);
   if (!s) return NULL;
   if (cfg)
     s->cfg = *cfg;
@@ -164,9 +165,9 @@ vm_store *vm_store_new_pooled(const vm_config *cfg, vm_pool *pool) {
   if (bytes && pool && pool_take(pool, &pool->stacks, bytes, &e))
     p = e.base;
   else if (bytes)
-    p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    p = mem_map(bytes, PROT_READ | PROT_WRITE);
   if (p == MAP_FAILED) {
-    free(s);
+    mem_free(s);
     return NULL;
   }
   s->exec.stack = p;
@@ -190,11 +191,11 @@ void vm_store_free(vm_store *s) {
   for (vm_store_obj *o = s->objects, *next; o; o = next) {
     next = o->next;
     if (o->release) o->release((char *)o + OBJ_HEADER);
-    free(o);
+    mem_free(o);
   }
   pool_entry e = {s->exec.stack, exec_bytes(&s->cfg, NULL), 0, 0};
   if (!s->pool || !pool_put(s->pool, &s->pool->stacks, &e)) munmap(e.base, e.bytes);
-  free(s);
+  mem_free(s);
 }
 
 /* ---- host functions and globals ------------------------------------------ */

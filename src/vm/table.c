@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "util/mem.h"
 #include "vm/store.h"
 
 /* Whether an array of n pointers is addressable (always, on 64-bit hosts). */
@@ -21,7 +22,7 @@ static bool fits_size(uint32_t n) {
 
 static void table_release(void *obj) {
   vm_table *t = obj;
-  free(t->elems);
+  mem_free(t->elems);
 }
 
 vm_table *vm_table_new(vm_store *s, vm_tabletype type, void *init) {
@@ -53,7 +54,7 @@ vm_table *vm_table_new(vm_store *s, vm_tabletype type, void *init) {
   t->type = type;
   t->cap = cap;
   if (type.limits.min) {
-    t->elems = calloc(type.limits.min, sizeof(void *));
+    t->elems = mem_calloc(type.limits.min, sizeof(void *));
     if (!t->elems) {
       vm_error_set(&s->error, VM_ERR_NOMEM, -1, -1, "out of memory");
       return NULL;
@@ -76,7 +77,7 @@ uint32_t vm_table_grow(vm_table *t, uint32_t delta, void *init) {
     if (alloc < size) alloc = size;
     if (alloc < 8 && t->cap >= 8) alloc = 8;
     if (!fits_size(alloc)) return UINT32_MAX;
-    void **elems = realloc(t->elems, (size_t)alloc * sizeof(void *));
+    void **elems = mem_realloc(t->elems, (size_t)alloc * sizeof(void *));
     if (!elems) return UINT32_MAX;
     t->elems = elems;
     t->alloc = alloc;

@@ -6,6 +6,7 @@
  * fd_seek's whence encoding, the filestat layout (nlink is u32), and the
  * clock subscription of poll_oneoff (an extra identifier field).
  */
+#include "util/mem.h"
 #include "wasi/wasi.h"
 
 #include <dirent.h>
@@ -187,7 +188,7 @@ static bool pack_strings(const char *const *list, size_t n, char **out, size_t *
     if (l > UINT32_MAX - total) return false; /* the guest sees sizes as u32 */
     total += l;
   }
-  char *buf = malloc(total ? total : 1);
+  char *buf = mem_malloc(total ? total : 1);
   if (!buf) return false;
   size_t at = 0;
   for (size_t i = 0; i < n; i++) {
@@ -204,18 +205,18 @@ void wasi_config_free(wasi_config *c) {
   if (!c) return;
   for (size_t i = 0; i < c->ndirs; i++) {
     if (c->dirs[i].fd >= 0) close(c->dirs[i].fd);
-    free(c->dirs[i].guest);
+    mem_free(c->dirs[i].guest);
   }
-  free(c->dirs);
-  free(c->args);
-  free(c->env);
-  free(c);
+  mem_free(c->dirs);
+  mem_free(c->args);
+  mem_free(c->env);
+  mem_free(c);
 }
 
 wapc_status wasi_config_new(const wapc_builtin_options *o, wasi_config **out, char *err, size_t errlen) {
   *out = NULL;
   if (errlen) err[0] = 0;
-  wasi_config *c = calloc(1, sizeof *c);
+  wasi_config *c = mem_calloc(1, sizeof *c);
   if (!c) return WAPC_ERR_NOMEM;
   if ((o->wasi_nargs && !o->wasi_args) || (o->wasi_nenv && !o->wasi_env) ||
       (o->wasi_ndirs && !o->wasi_dirs) || o->wasi_nargs > UINT32_MAX / 8 || o->wasi_nenv > UINT32_MAX / 8 ||
@@ -247,7 +248,7 @@ wapc_status wasi_config_new(const wapc_builtin_options *o, wasi_config **out, ch
     }
   }
   if (o->wasi_ndirs) {
-    c->dirs = calloc(o->wasi_ndirs, sizeof *c->dirs);
+    c->dirs = mem_calloc(o->wasi_ndirs, sizeof *c->dirs);
     if (!c->dirs) {
       wasi_config_free(c);
       return WAPC_ERR_NOMEM;
@@ -263,7 +264,7 @@ wapc_status wasi_config_new(const wapc_builtin_options *o, wasi_config **out, ch
       return WAPC_ERR_MISUSE;
     }
     const char *guest = d->guest_path ? d->guest_path : d->host_path;
-    c->dirs[i].guest = strdup(guest);
+    c->dirs[i].guest = mem_strdup(guest);
     c->dirs[i].read_only = d->read_only != 0;
     if (!c->dirs[i].guest) {
       wasi_config_free(c);
@@ -323,8 +324,8 @@ void wasi_ctx_free(wasi_ctx *x) {
   if (!x) return;
   for (uint32_t i = 0; i < x->nfds; i++)
     if (x->fds[i].used) fd_release(&x->fds[i]);
-  free(x->fds);
-  free(x);
+  mem_free(x->fds);
+  mem_free(x);
 }
 
 /* A free slot (the lowest, as POSIX), growing the table; -1 when full. */
@@ -334,7 +335,7 @@ static int fd_alloc(wasi_ctx *x) {
   if (x->nfds >= MAX_FDS) return -1;
   uint32_t n = x->nfds ? x->nfds * 2 : 16;
   if (n > MAX_FDS) n = MAX_FDS;
-  wfd *p = realloc(x->fds, n * sizeof *p);
+  wfd *p = mem_realloc(x->fds, n * sizeof *p);
   if (!p) return -1;
   for (uint32_t i = x->nfds; i < n; i++) {
     memset(&p[i], 0, sizeof p[i]);
@@ -363,7 +364,7 @@ static uint8_t host_filetype(int fd) {
 }
 
 wasi_ctx *wasi_ctx_new(const wasi_config *c, uint64_t host_id) {
-  wasi_ctx *x = calloc(1, sizeof *x);
+  wasi_ctx *x = mem_calloc(1, sizeof *x);
   if (!x) return NULL;
   x->cfg = c;
   x->host_id = host_id;
@@ -1077,7 +1078,7 @@ static uint32_t get_path(wasi_ctx *x, const gmem *m, uint32_t fd, uint32_t ptr, 
   if (!ok_range(m, ptr, len)) return W_EFAULT;
   if (len > WASI_PATH_MAX) return W_ENAMETOOLONG;
   if (memchr(m->base + ptr, 0, len)) return W_EILSEQ;
-  char *p = malloc((size_t)len + 1);
+  char *p = mem_malloc((size_t)len + 1);
   if (!p) return W_ENOMEM;
   memcpy(p, m->base + ptr, len);
   p[len] = 0;
@@ -1095,7 +1096,7 @@ HOSTFN(path_open) {
   uint32_t e = get_path(x, &m, A32(0), A32(2), A32(3), &d, &path);
   if (e) RET(e);
   if (!ok_range(&m, out, 4)) {
-    free(path);
+    mem_free(path);
     RET(W_EFAULT);
   }
   bool rd = rights & (R_FD_READ | R_FD_READDIR);
@@ -1111,18 +1112,18 @@ HOSTFN(path_open) {
   if (fdflags & FDF_SYNC) flags |= O_SYNC;
   if (fdflags & FDF_RSYNC) flags |= O_RSYNC;
   if (d->read_only && (wr || (oflags & (OF_CREAT | OF_TRUNC)) || (fdflags & FDF_APPEND))) {
-    free(path);
+    mem_free(path);
     RET(W_EPERM);
   }
   int dhost = d->host; /* fd_alloc may move the table under d */
   bool dro = d->read_only;
   int slot = fd_alloc(x);
   if (slot < 0) {
-    free(path);
+    mem_free(path);
     RET(W_EMFILE);
   }
   int h = wasi_path_open(dhost, path, flags, 0666, dirflags & LOOKUP_SYMLINK_FOLLOW, x->cfg->resolve);
-  free(path);
+  mem_free(path);
   if (h < 0) RET(werr(h));
   wfd *f = &x->fds[slot];
   f->used = true;
@@ -1145,11 +1146,11 @@ static uint32_t do_path_filestat(wasi_ctx *x, const gmem *m, const uint64_t *arg
   uint32_t e = get_path(x, m, A32(0), A32(2), A32(3), &d, &path);
   if (e) return e;
   if (!ok_range(m, out, unstable ? 56 : 64)) {
-    free(path);
+    mem_free(path);
     return W_EFAULT;
   }
   int h = wasi_path_open(d->host, path, O_PATH, 0, A32(1) & LOOKUP_SYMLINK_FOLLOW, x->cfg->resolve);
-  free(path);
+  mem_free(path);
   if (h < 0) return werr(h);
   struct stat st;
   int r = fstat(h, &st);
@@ -1179,7 +1180,7 @@ typedef struct split {
 
 static void split_free(split *sp) {
   if (sp->parent >= 0) close(sp->parent);
-  free(sp->path);
+  mem_free(sp->path);
   sp->path = NULL;
   sp->parent = -1;
 }
@@ -1289,7 +1290,7 @@ HOSTFN(path_symlink) {
   if (memchr(m.base + tp, 0, tl)) RET(W_EILSEQ);
   /* An absolute target could only ever point out of the sandbox. */
   if (m.base[tp] == '/') RET(W_EPERM);
-  char *target = malloc((size_t)tl + 1);
+  char *target = mem_malloc((size_t)tl + 1);
   if (!target) RET(W_ENOMEM);
   memcpy(target, m.base + tp, tl);
   target[tl] = 0;
@@ -1299,7 +1300,7 @@ HOSTFN(path_symlink) {
     e = sp.read_only ? W_EPERM : symlinkat(target, sp.parent, sp.name) == 0 ? W_SUCCESS : werr(errno);
     split_free(&sp);
   }
-  free(target);
+  mem_free(target);
   RET(e);
 }
 
@@ -1331,11 +1332,11 @@ HOSTFN(path_filestat_set_times) {
     uint32_t e = get_path(x, &m, A32(0), A32(2), A32(3), &d, &path);
     if (e) RET(e);
     if (d->read_only) {
-      free(path);
+      mem_free(path);
       RET(W_EPERM);
     }
     int h = wasi_path_open(d->host, path, O_PATH, 0, true, x->cfg->resolve);
-    free(path);
+    mem_free(path);
     if (h < 0) RET(werr(h));
     /* utimensat(fd, NULL, ...) acts on the fd itself (Linux), which O_PATH allows. */
     long r = syscall(SYS_utimensat, h, NULL, t, 0);
@@ -1374,11 +1375,11 @@ static uint32_t do_poll(wasi_ctx *x, const gmem *m, uint32_t in, uint32_t outp, 
   if (!ok_range(m, in, (uint64_t)n * size) || !ok_range(m, outp, (uint64_t)n * 32) ||
       !ok_range(m, neventsp, 4))
     return W_EFAULT;
-  sub *subs = calloc(n, sizeof *subs);
-  struct pollfd *pfds = calloc(n, sizeof *pfds);
+  sub *subs = mem_calloc(n, sizeof *subs);
+  struct pollfd *pfds = mem_calloc(n, sizeof *pfds);
   if (!subs || !pfds) {
-    free(subs);
-    free(pfds);
+    mem_free(subs);
+    mem_free(pfds);
     return W_ENOMEM;
   }
   uint64_t now = now_ns(CLOCK_MONOTONIC);
@@ -1455,8 +1456,8 @@ static uint32_t do_poll(wasi_ctx *x, const gmem *m, uint32_t in, uint32_t outp, 
     if (r < 0 && errno == EINTR) continue;
     if (r < 0) {
       uint32_t e = werr(errno);
-      free(subs);
-      free(pfds);
+      mem_free(subs);
+      mem_free(pfds);
       return e;
     }
     break;
@@ -1489,8 +1490,8 @@ static uint32_t do_poll(wasi_ctx *x, const gmem *m, uint32_t in, uint32_t outp, 
     nev++;
   }
   st32(m->base + neventsp, nev);
-  free(subs);
-  free(pfds);
+  mem_free(subs);
+  mem_free(pfds);
   return W_SUCCESS;
 }
 

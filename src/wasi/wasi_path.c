@@ -3,6 +3,7 @@
  * RESOLVE_BENEATH where the kernel has it, a careful component walk where it
  * does not (see wasi_path.h).
  */
+#include "util/mem.h"
 #include "wasi/wasi_path.h"
 
 #include <errno.h>
@@ -54,11 +55,11 @@ static int splice_link(walk_state *w, const char *name, const char *after, uint3
   size_t alen = strlen(after);
   size_t need = (size_t)n + alen + 1;
   if (need > 4 * WASI_PATH_MAX) return -ENAMETOOLONG;
-  char *fresh = malloc(need);
+  char *fresh = mem_malloc(need);
   if (!fresh) return -ENOMEM;
   memcpy(fresh, target, (size_t)n);
   memcpy(fresh + n, after, alen + 1);
-  free(w->rest);
+  mem_free(w->rest);
   w->rest = fresh;
   w->cap = need;
   return 0;
@@ -71,7 +72,7 @@ static bool is_symlink_at(int dirfd, const char *name) {
 
 static int walk_open(int dirfd, const char *path, int flags, mode_t mode, bool follow) {
   walk_state w = {dirfd, false, 0, NULL, 0};
-  w.rest = strdup(path);
+  w.rest = mem_strdup(path);
   if (!w.rest) return -ENOMEM;
   uint32_t links = 0;
   int result = -ENOENT;
@@ -176,7 +177,7 @@ static int walk_open(int dirfd, const char *path, int flags, mode_t mode, bool f
     break;
   }
   if (w.owned) close(w.cur);
-  free(w.rest);
+  mem_free(w.rest);
   return result;
 }
 

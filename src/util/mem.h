@@ -1,0 +1,82 @@
+/*
+ * mem.h - every allocation the library makes goes through here: heap blocks
+ * (mem_malloc, mem_calloc, mem_realloc, mem_strdup, mem_free) and anonymous
+ * mappings (mem_map, mem_protect; released with munmap).  In a normal build
+ * these are the libc calls, inlined.  A build with WAPC_FAULT_INJECTION
+ * defined (the allocation-failure tests link one: tests/alloc) counts them
+ * in one process-wide counter and can make the Nth fail, as SQLite's and
+ * Lua's test builds do, so that every error path is proven to report
+ * WAPC_ERR_NOMEM and to leak nothing.  The same build can fail the Nth file
+ * system call of the WASI layer (mem_io_fault) with EIO.
+ */
+#ifndef WAPC_UTIL_MEM_H
+#define WAPC_UTIL_MEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#ifdef WAPC_FAULT_INJECTION
+
+void *mem_malloc(size_t size);
+void *mem_calloc(size_t n, size_t size);
+void *mem_realloc(void *p, size_t size);
+char *mem_strdup(const char *s);
+/* An anonymous private mapping (MAP_NORESERVE), or MAP_FAILED. */
+void *mem_map(size_t len, int prot);
+/* mprotect that may be made to fail (it commits memory). */
+int mem_protect(void *addr, size_t len, int prot);
+/* True when the WASI layer's next file system call must fail (with EIO). */
+bool mem_io_fault(void);
+
+/*
+ * Test control (process-wide, thread-safe).  mem_fault_arm(n, persistent):
+ * count allocations from now on and make the nth fail (1 = the next one) and,
+ * when `persistent`, every one after it; n = 0 disarms.  mem_io_fault_arm does
+ * the same for file system calls.  The counters say how many allocations
+ * (or calls) were seen and how many were failed since the last arm.
+ */
+void mem_fault_arm(uint64_t n, bool persistent);
+void mem_io_fault_arm(uint64_t n, bool persistent);
+uint64_t mem_fault_seen(void);
+uint64_t mem_fault_failed(void);
+uint64_t mem_io_fault_seen(void);
+uint64_t mem_io_fault_failed(void);
+
+#else
+
+static inline void *mem_malloc(size_t size) {
+  return malloc(size);
+}
+static inline void *mem_calloc(size_t n, size_t size) {
+  return calloc(n, size);
+}
+static inline void *mem_realloc(void *p, size_t size) {
+  return realloc(p, size);
+}
+static inline char *mem_strdup(const char *s) {
+  size_t n = strlen(s) + 1;
+  char *d = malloc(n);
+  if (d) memcpy(d, s, n);
+  return d;
+}
+static inline void *mem_map(size_t len, int prot) {
+  return mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+}
+static inline int mem_protect(void *addr, size_t len, int prot) {
+  return mprotect(addr, len, prot);
+}
+static inline bool mem_io_fault(void) {
+  return false;
+}
+
+#endif
+
+static inline void mem_free(void *p) {
+  free(p);
+}
+
+#endif
