@@ -14,6 +14,19 @@ expect "wapc -h" 0 "~Usage: wapc" "" -- -h
 expect "wapc call --help" 0 "~Usage: wapc call [OPTIONS] MODULE OPERATION [PAYLOAD]" "" -- call --help
 expect "wapc call -h" 0 "~--host CMD" "" -- call -h
 expect "wapc --version" 0 "~wapc 0." "" -- --version
+expect "wapc help" 0 "~Usage: wapc <COMMAND>" "" -- help
+expect "wapc help call" 0 "~Usage: wapc call [OPTIONS] MODULE OPERATION [PAYLOAD]" "" -- help call
+expect "wapc help run" 0 "~Usage: wapc run [OPTIONS] MODULE [ARGS...]" "" -- help run
+expect "wapc help bench" 0 "~Usage: wapc bench" "" -- help bench
+expect "wapc help help" 0 "~Usage: wapc <COMMAND>" "" -- help help
+expect "wapc help bogus" 64 "" "wapc: unknown command 'bogus' (see 'wapc --help')" -- help bogus
+expect "wapc help call extra" 64 "" "wapc: unexpected argument 'extra' (see 'wapc --help')" -- help call extra
+"$WAPC" help call >"$TMPD/help1"
+"$WAPC" call --help >"$TMPD/help2"
+if cmp -s "$TMPD/help1" "$TMPD/help2"; then PASS=$((PASS + 1)); else
+  FAIL=$((FAIL + 1))
+  echo "FAIL: 'wapc help call' and 'wapc call --help' differ"
+fi
 if "$WAPC" --version | grep -qE '^wapc [0-9]+\.[0-9]+\.[0-9]+$'; then PASS=$((PASS + 1)); else
   FAIL=$((FAIL + 1))
   echo "FAIL: --version prints 'wapc X.Y.Z'"
@@ -38,7 +51,7 @@ fi
 expect "example hello" 0 "Hello, World!" "" -- call "$HELLO" hello World
 expect "example hello, empty payload" 0 "Hello, !" "" -- call "$HELLO" hello ""
 expect "example hello, UTF-8 payload" 0 "Hello, wörld ✓!" "" -- call "$HELLO" hello "wörld ✓"
-expect "example unknown operation" 1 "" "unknown operation, try hello" -- call "$HELLO" hi World
+expect "example unknown operation" 1 "" "wapc: $HELLO: unknown operation, try hello" -- call "$HELLO" hi World
 expect "example payload after --" 0 "Hello, --host!" "" -- call "$HELLO" hello -- --host
 expect "example payload -x after --" 0 "Hello, -x!" "" -- call "$HELLO" hello -- -x
 IN=$(bytes hello_in 'from stdin')
@@ -50,6 +63,36 @@ if cmp -s "$HELLO" "$GUESTS/examples/hello.wasm"; then PASS=$((PASS + 1)); else
   FAIL=$((FAIL + 1))
   echo "FAIL: examples/hello/hello.wasm is not what hello.wat builds to (rebuild: wat2wasm hello.wat -o hello.wasm)"
 fi
+
+# ---- standard input or output failing: exit 74, never 1 (reserved for guest errors) -------------------
+# check_io NAME WANT_ERR -- SHELL_COMMAND: runs the command, wants exit 74 and exactly WANT_ERR on stderr.
+check_io() {
+  local name=$1 want=$2
+  shift 3
+  bash -c "$*" 2>"$TMPD/io.err"
+  local rc=$?
+  if [ $rc = 74 ] && [ "$(cat "$TMPD/io.err")" = "$want" ]; then PASS=$((PASS + 1)); else
+    FAIL=$((FAIL + 1))
+    echo "FAIL: $name: want exit 74 and '$want', got exit $rc and '$(cat "$TMPD/io.err")'"
+  fi
+}
+if [ -w /dev/full ]; then
+  check_io "response to a full disk" "wapc: cannot write the response: No space left on device" -- \
+    "'$WAPC' call '$HELLO' hello World >/dev/full"
+fi
+# A reader that is gone before the 200 KB response is written (more than a pipe holds): EPIPE, since
+# SIGPIPE is ignored, and exit 74, not a death by signal.
+check_io "response to a closed pipe" "wapc: cannot write the response: Broken pipe" -- \
+  "head -c 200000 /dev/zero | '$WAPC' call '$HELLO' hello | true; exit \${PIPESTATUS[1]}"
+check_io "standard input that cannot be read" "wapc: cannot read standard input: Is a directory" -- \
+  "'$WAPC' call '$HELLO' hello <'$TMPD'"
+
+# ---- error lines: "wapc: " and the module's file name ---------------------------------------------------
+expect "error line of a guest error" 1 "" "wapc: $HELLO: unknown operation, try hello" -- call "$HELLO" hi World
+expect "error line of a missing module" 4 "" \
+  "wapc: $TMPD/nope.wasm: cannot read module: No such file or directory" -- call "$TMPD/nope.wasm" hello World
+m=$(bytes notwasm2.wasm 'this is not wasm')
+expect "error line of a malformed module" 4 "" "~wapc: $m: " -- call "$m" hello World
 
 # ---- payload bytes: exactly what was given, both ways --------------------------------------------------
 expect "echo argument" 0 "some payload" "" -- call "$ECHO" echo "some payload"

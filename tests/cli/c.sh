@@ -8,8 +8,8 @@ C=$GUESTS/c
 expect "echo" 0 "hello" "" -- call "$C/echo.wasm" echo hello
 expect "reverse" 0 "olleh" "" -- call "$C/echo.wasm" reverse hello
 expect "empty response" 0 "" "" -- call "$C/echo.wasm" empty x
-expect "handler failure" 1 "" "failed on purpose" -- call "$C/echo.wasm" fail x
-expect "no handler" 1 "" 'No handler registered for function "nope"' -- call "$C/echo.wasm" nope x
+expect "handler failure" 1 "" "wapc: $C/echo.wasm: failed on purpose" -- call "$C/echo.wasm" fail x
+expect "no handler" 1 "" "wapc: $C/echo.wasm: "'No handler registered for function "nope"' -- call "$C/echo.wasm" nope x
 IN=$(pattern 2000000 p2m)
 expect "echo 2 MB binary" 0 "@$IN" "" -- call "$C/echo.wasm" echo
 IN=$(bytes rev_in 'a\000b\001c')
@@ -22,7 +22,7 @@ expect "fib 1" 0 "1" "" -- call "$C/compute.wasm" fib 1
 expect "fib 10" 0 "55" "" -- call "$C/compute.wasm" fib 10
 expect "fib 25" 0 "75025" "" -- call "$C/compute.wasm" fib 25
 expect "fib 30" 0 "832040" "" -- call "$C/compute.wasm" fib 30
-expect "fib rejects a bad n" 1 "" "fib wants a decimal n <= 35" -- call "$C/compute.wasm" fib x
+expect "fib rejects a bad n" 1 "" "wapc: $C/compute.wasm: fib wants a decimal n <= 35" -- call "$C/compute.wasm" fib x
 expect "sum" 0 "294" "" -- call "$C/compute.wasm" sum abc
 for n in 0 1 55 56 63 64 65 119 120 1000; do
   f=$(head -c "$n" "$(pattern 1000 p1k)" >"$TMPD/sha_in" && echo "$TMPD/sha_in")
@@ -37,7 +37,7 @@ expect "sha256 of nothing" 0 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca4
 for n in 0 1 65536 1048576 16777216; do
   expect "alloc $n bytes" 0 "@$(alphabet $n)" "" -- call "$C/compute.wasm" alloc "$n"
 done
-expect "alloc over the guest's limit" 1 "" "alloc wants a decimal n <= 67108864" -- \
+expect "alloc over the guest's limit" 1 "" "wapc: $C/compute.wasm: alloc wants a decimal n <= 67108864" -- \
   call "$C/compute.wasm" alloc 67108865
 
 # ---- host calls -------------------------------------------------------------------------------------------
@@ -46,9 +46,9 @@ expect "forward" 0 "bd/ns/op/1:body" "" -- call --host "$ENV_CMD" "$C/hostcall.w
 expect "forward, empty fields" 0 "///1:" "" -- call --host "$ENV_CMD" "$C/hostcall.wasm" forward "|||"
 expect "forward, body with separators" 0 "b/n/o/1:x|y|z" "" -- \
   call --host "$ENV_CMD" "$C/hostcall.wasm" forward "b|n|o|x|y|z"
-expect "forward, host error" 1 "" "Host error: denied" -- \
+expect "forward, host error" 1 "" "wapc: $C/hostcall.wasm: Host error: denied" -- \
   call --host 'echo denied >&2; exit 1' "$C/hostcall.wasm" forward "b|n|o|x"
-expect "forward, no --host" 1 "" "Host error: no host callback is configured" -- \
+expect "forward, no --host" 1 "" "wapc: $C/hostcall.wasm: Host error: no host callback is configured" -- \
   call "$C/hostcall.wasm" forward "b|n|o|x"
 expect "log" 0 "ok" "[host 1] a log line" -- call "$C/hostcall.wasm" log "a log line"
 
@@ -58,7 +58,7 @@ if [ -f "$C/libc.wasm" ]; then
   expect "libc words" 0 "alpha
 mid
 zeta" "" -- call "$C/libc.wasm" words "zeta alpha  mid"
-  expect "libc unknown" 1 "" "unknown operation" -- call "$C/libc.wasm" nope x
+  expect "libc unknown" 1 "" "wapc: $C/libc.wasm: unknown operation" -- call "$C/libc.wasm" nope x
   # three periods of the 0..250 pattern sort to every value three times in a row
   IN=$(pattern 753 p753)
   for ((i = 0; i < 251; i++)); do

@@ -5,19 +5,19 @@
 . "$(dirname "$0")/lib.sh"
 G=$GUESTS/wat
 
-expect "timeout stops an infinite loop" 3 "" "deadline exceeded" -- call --timeout 50 "$G/guard.wasm" l
-expect "timeout=MS form" 3 "" "deadline exceeded" -- call --timeout=50 "$G/guard.wasm" l
-expect "fuel stops an infinite loop" 3 "" "fuel exhausted" -- call --fuel 100000 "$G/guard.wasm" l
+expect "timeout stops an infinite loop" 3 "" "wapc: $G/guard.wasm: deadline exceeded" -- call --timeout 50 "$G/guard.wasm" l
+expect "timeout=MS form" 3 "" "wapc: $G/guard.wasm: deadline exceeded" -- call --timeout=50 "$G/guard.wasm" l
+expect "fuel stops an infinite loop" 3 "" "wapc: $G/guard.wasm: fuel exhausted" -- call --fuel 100000 "$G/guard.wasm" l
 expect "fuel enough for a short call" 0 "hi" "" -- call --fuel 100000 --timeout 10000 "$G/guard.wasm" e hi
-expect "init timeout stops wapc_init" 3 "" "wapc_init failed: deadline exceeded" -- \
+expect "init timeout stops wapc_init" 3 "" "wapc: $G/init_loop.wasm: wapc_init failed: deadline exceeded" -- \
   call --init-timeout 50 "$G/init_loop.wasm" x
 expect "memory cap refuses a large initial memory" 3 "" \
-  "limit exceeded: memory of 100 pages exceeds the limit of 50 pages" -- \
+  "wapc: $G/big_memory.wasm: limit exceeded: memory of 100 pages exceeds the limit of 50 pages" -- \
   call --max-memory-pages 50 "$G/big_memory.wasm" x hi
 expect "memory cap above the initial memory" 0 "hi" "" -- call --max-memory-pages 100 "$G/big_memory.wasm" x hi
 expect "memory.grow returns -1 at the cap" 0 "@$(bytes pages8 '\010\000\000\000')" "" -- \
   call --max-memory-pages 8 "$G/guard.wasm" g
-expect "max-stack stops a recursion bomb" 2 "" "trap: call stack exhausted" -- \
+expect "max-stack stops a recursion bomb" 2 "" "wapc: $G/guard.wasm: trap: call stack exhausted" -- \
   call --max-stack 100 "$G/guard.wasm" r
 expect "bad number" 64 "" "wapc: bad number 'x' (see 'wapc call --help')" -- call --timeout x "$G/guard.wasm" l
 expect "zero is refused" 64 "" "wapc: bad number '0' (see 'wapc call --help')" -- call --fuel 0 "$G/guard.wasm" l
@@ -28,8 +28,8 @@ expect "missing value" 64 "" "wapc: missing value after option '--timeout' (see 
 expect "help lists the options" 0 "~--max-memory-pages N" "" -- call --help
 
 # wapc run: a WASI command whose _start never returns.
-expect "run: timeout" 3 "" "deadline exceeded" -- run --timeout 50 "$G/spin_command.wasm"
-expect "run: fuel" 3 "" "fuel exhausted" -- run --fuel 100000 "$G/spin_command.wasm"
+expect "run: timeout" 3 "" "wapc: $G/spin_command.wasm: deadline exceeded" -- run --timeout 50 "$G/spin_command.wasm"
+expect "run: fuel" 3 "" "wapc: $G/spin_command.wasm: fuel exhausted" -- run --fuel 100000 "$G/spin_command.wasm"
 expect "run: bad number" 64 "" "wapc: bad number '-1' (see 'wapc run --help')" -- run --fuel -1 "$G/guard.wasm"
 expect "run: memory cap at load" 3 "" "~exceeds the limit of 50 pages" -- \
   run --max-memory-pages 50 "$G/big_memory.wasm"

@@ -7,7 +7,7 @@
 HC=$GUESTS/wat/hostcall.wasm
 ENV_CMD='printf "%s|%s|%s|%s:" "$WAPC_BINDING" "$WAPC_NAMESPACE" "$WAPC_OPERATION" "$WAPC_HOST_ID"; cat'
 
-expect "no --host" 1 "" "Host error: no host callback is configured" -- call "$HC" call abc
+expect "no --host" 1 "" "wapc: $HC: Host error: no host callback is configured" -- call "$HC" call abc
 expect "--host cat" 0 "abc" "" -- call --host cat "$HC" call abc
 expect "--host=cat" 0 "abc" "" -- call --host=cat "$HC" call abc
 expect "environment of the host command" 0 "test-binding|test-ns|call|1:payload" "" -- \
@@ -18,18 +18,18 @@ expect "host command's stderr on success passes through" 0 "ok" "diagnostic" -- 
   call --host 'echo diagnostic >&2; printf ok' "$HC" call abc
 
 # ---- host errors -----------------------------------------------------------------------------------------
-expect "host command fails with a message" 1 "" "Host error: it broke" -- \
+expect "host command fails with a message" 1 "" "wapc: $HC: Host error: it broke" -- \
   call --host 'echo "it broke" >&2; exit 3' "$HC" call abc
-expect "host error without a trailing newline" 1 "" "Host error: no newline" -- \
+expect "host error without a trailing newline" 1 "" "wapc: $HC: Host error: no newline" -- \
   call --host 'printf "no newline" >&2; exit 1' "$HC" call abc
-expect "only one trailing newline is removed" 1 "" "Host error: x " -- \
+expect "only one trailing newline is removed" 1 "" "wapc: $HC: Host error: x " -- \
   call --host 'printf "x\n\n" >&2; exit 1' "$HC" call abc
-expect "multi-line host error stays one line" 1 "" "Host error: line one line two" -- \
+expect "multi-line host error stays one line" 1 "" "wapc: $HC: Host error: line one line two" -- \
   call --host 'printf "line one\nline two\n" >&2; exit 1' "$HC" call abc
-expect "host error length counts bytes, not characters" 1 "" "Host error: ünïcödé € ✓" -- \
+expect "host error length counts bytes, not characters" 1 "" "wapc: $HC: Host error: ünïcödé € ✓" -- \
   call --host 'echo "ünïcödé € ✓" >&2; exit 1' "$HC" call abc
 expect "host command fails silently" 1 "" "~Host error: " -- call --host 'exit 5' "$HC" call abc
-expect "host stdout is dropped on failure" 1 "" "Host error: bad" -- \
+expect "host stdout is dropped on failure" 1 "" "wapc: $HC: Host error: bad" -- \
   call --host 'printf out; echo bad >&2; exit 1' "$HC" call abc
 expect "host command not found" 1 "" "~Host error: " -- call --host 'exec /nonexistent/cmd' "$HC" call abc
 

@@ -11,11 +11,11 @@ R=$GUESTS/rust
 IN=$(bytes echo_in '\201\243msg\253hello world')
 expect "echo" 0 "@$(bytes echo_out '\253hello world')" "[host 1] WASM: WAPC init
 [host 1] WASM: Got string hello world" -- call "$R/rust_echo_string.wasm" echo
-expect "no handler" 1 "" '[host 1] WASM: WAPC init
-No handler registered for function "nope"' -- call "$R/rust_echo_string.wasm" nope
+expect "no handler" 1 "" "[host 1] WASM: WAPC init
+wapc: $R/rust_echo_string.wasm: "'No handler registered for function "nope"' -- call "$R/rust_echo_string.wasm" nope
 IN=$(bytes not_msgpack 'xx')
 expect "payload that is not MessagePack" 1 "" "[host 1] WASM: WAPC init
-Guest call failed: Failed to de-serialize: invalid type: integer \`120\`, expected struct EchoArgs" -- \
+wapc: $R/rust_echo_string.wasm: Guest call failed: Failed to de-serialize: invalid type: integer \`120\`, expected struct EchoArgs" -- \
   call "$R/rust_echo_string.wasm" echo
 
 # fixmap(4) namespace, binding, operation, msg
@@ -32,10 +32,10 @@ if cmp -s "$TMPD/host_in" "$(bytes cb_host_in '\263this is the payload')"; then 
 fi
 expect "callback, host error" 1 "" "[host 1] WASM: WAPC init
 [host 1] WASM: received (myBinding,myNamespace,myOperation,this is the payload)
-Guest call failed: Host error: nope" -- call --host 'echo nope >&2; exit 1' "$R/rust_host_call.wasm" callback
+wapc: $R/rust_host_call.wasm: Guest call failed: Host error: nope" -- call --host 'echo nope >&2; exit 1' "$R/rust_host_call.wasm" callback
 expect "callback, no --host" 1 "" "[host 1] WASM: WAPC init
 [host 1] WASM: received (myBinding,myNamespace,myOperation,this is the payload)
-Guest call failed: Host error: no host callback is configured" -- call "$R/rust_host_call.wasm" callback
+wapc: $R/rust_host_call.wasm: Guest call failed: Host error: no host callback is configured" -- call "$R/rust_host_call.wasm" callback
 IN=/dev/null
 
 finish

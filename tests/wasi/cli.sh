@@ -21,7 +21,9 @@ expect "run stdin inherited" 0 $'some input\nmore\n' "" -- run "$W/basics.wasm" 
 IN=/dev/null
 expect "run sleep" 0 $'slept ok\n' "" -- run "$W/basics.wasm" sleep 100
 expect "run missing module" 125 "" "~cannot read module" -- run "$TMPD/nope.wasm"
-expect "run not a command" 125 "" "~_start" -- run "$W/rust_like.wasm"
+# 125: the module cannot be run at all (README: "wapc run" exit status), here a reactor without _start.
+expect "run not a command" 125 "" "wapc: $W/rust_like.wasm: "'module does not export function "_start"' -- \
+  run "$W/rust_like.wasm"
 expect "run no module" 64 "" "~missing MODULE" -- run
 expect "run unknown option" 64 "" "~unknown option" -- run --bogus "$W/basics.wasm"
 expect "run --arg is for call" 64 "" "~unknown option" -- run --arg x "$W/basics.wasm"
@@ -60,8 +62,9 @@ expect "call --arg" 0 "hello from tinygo-like argc=2 argv0=first" $'tinygo: _sta
   call --arg first --arg second "$W/tinygo_like.wasm" hello x
 expect "call old tinygo" 0 "hello from tinygo-like" $'tinygo: _start\ntinygo: call hello' -- \
   call "$W/tinygo_old.wasm" hello x
-expect "call _start exit 2" 4 "" $'tinygo: _start\n_start failed: exited with code 2' -- call "$W/tinygo_exit2.wasm" hello x
-expect "call exit in a call" 2 "" $'tinygo: _start\ntinygo: call exit\ntrap: exited with code 3' -- \
+expect "call _start exit 2" 4 "" $'tinygo: _start\n'"wapc: $W/tinygo_exit2.wasm: _start failed: exited with code 2" -- \
+  call "$W/tinygo_exit2.wasm" hello x
+expect "call exit in a call" 2 "" $'tinygo: _start\ntinygo: call exit\n'"wapc: $W/tinygo_like.wasm: trap: exited with code 3" -- \
   call "$W/tinygo_like.wasm" exit x
 expect "call --env" 0 "A=1,B=x y" "rust: init" -- call --env A=1 --env "B=x y" "$W/rust_like.wasm" env ""
 expect "call no env" 0 "" "rust: init" -- call "$W/rust_like.wasm" env ""
@@ -78,7 +81,7 @@ if [ "$(cat "$D/out.txt")" = "new content" ]; then PASS=$((PASS + 1)); else
   FAIL=$((FAIL + 1))
   echo "FAIL: --dir write did not reach the host file"
 fi
-expect "call --dir-ro write" 1 "" $'libc: wapc_init calls=100\nlibc: to stderr\nOperation not permitted' -- \
+expect "call --dir-ro write" 1 "" $'libc: wapc_init calls=100\nlibc: to stderr\n'"wapc: $W/libc_reactor.wasm: Operation not permitted" -- \
   call --dir-ro "$D:/data" "$W/libc_reactor.wasm" write "x"
 expect "call guest stdout goes to stderr" 0 "hi" $'libc: wapc_init calls=100\nlibc: to stderr\nlibc: echo hi' -- \
   call "$W/libc_reactor.wasm" echo hi

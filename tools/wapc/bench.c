@@ -44,8 +44,8 @@ static const char usage_bench[] =
     "`wapc call` (1 guest error, 2 trap, 3 limit, 4 module, 64 bad usage).\n";
 
 static int usage_error(const char *what, const char *arg) {
-  fprintf(stderr, "wapc bench: %s%s%s\nRun 'wapc bench --help' for usage.\n", what, arg ? ": " : "",
-          arg ? arg : "");
+  fprintf(stderr, "wapc: %s%s%s%s (see 'wapc bench --help')\n", what, arg ? " '" : "", arg ? arg : "",
+          arg ? "'" : "");
   return B_EXIT_USAGE;
 }
 
@@ -181,7 +181,7 @@ int wapc_bench_main(int argc, char **argv) {
   if (have_size) {
     owned = malloc(size ? (size_t)size : 1);
     if (!owned) {
-      fprintf(stderr, "wapc bench: out of memory\n");
+      fprintf(stderr, "wapc: out of memory\n");
       return B_EXIT_LIMIT;
     }
     for (size_t i = 0; i < (size_t)size; i++)
@@ -199,7 +199,7 @@ int wapc_bench_main(int argc, char **argv) {
   size_t mod_len = 0;
   uint8_t *mod = load_file(pos[0], &mod_len);
   if (!mod) {
-    fprintf(stderr, "wapc bench: cannot read module '%s': %s\n", pos[0], strerror(errno));
+    fprintf(stderr, "wapc: %s: cannot read module: %s\n", pos[0], strerror(errno));
     rc = B_EXIT_MODULE;
     goto done;
   }
@@ -207,14 +207,13 @@ int wapc_bench_main(int argc, char **argv) {
   if (st == WAPC_OK) st = wapc_host_load(host, mod, mod_len);
   free(mod);
   if (st != WAPC_OK) {
-    fprintf(stderr, "wapc bench: %s: %s\n", wapc_status_str(st),
-            host ? wapc_host_last_error(host) : "no host");
+    fprintf(stderr, "wapc: %s: %s\n", pos[0], host ? wapc_host_last_error(host) : wapc_status_str(st));
     rc = st == WAPC_ERR_NOMEM || st == WAPC_ERR_LIMIT ? B_EXIT_LIMIT : B_EXIT_MODULE;
     goto done;
   }
   samples = malloc((size_t)calls * sizeof *samples);
   if (!samples) {
-    fprintf(stderr, "wapc bench: out of memory for %llu samples\n", calls);
+    fprintf(stderr, "wapc: out of memory for %llu samples\n", calls);
     rc = B_EXIT_LIMIT;
     goto done;
   }
@@ -253,7 +252,7 @@ int wapc_bench_main(int argc, char **argv) {
   goto done;
 
 call_failed:
-  fprintf(stderr, "wapc bench: %s: %s\n", wapc_status_str(st), wapc_host_last_error(host));
+  fprintf(stderr, "wapc: %s: %s\n", pos[0], wapc_host_last_error(host));
   rc = exit_for(st);
 done:
   free(samples);

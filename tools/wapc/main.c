@@ -7,7 +7,10 @@
  * A stable contract for scripts: the response bytes exactly on stdout (exit
  * 0), or one line on stderr with exit 1 (guest error), 2 (trap), 3
  * (deadline/limit), 4 (module cannot be read, is malformed/invalid, fails to
- * link or initialise), 64 (bad usage).  `--host CMD` answers the guest's host
+ * link or initialise), 64 (bad usage), 74 (standard input or output failed,
+ * e.g. a full disk or a closed pipe).  Every error line starts with "wapc: ",
+ * then the module's file name and ": " when it concerns the module (the rest
+ * is the library's message, a guest's error text verbatim).  `--host CMD` answers the guest's host
  * calls by running `sh -c CMD` per call (payload on stdin, response on
  * stdout, failure message on stderr).  `--dir`, `--dir-ro`, `--env`, `--arg`
  * configure WASI; the guest's WASI stdout goes to our stderr so that stdout
@@ -16,7 +19,7 @@
  * `wapc run` runs a WASI command's `_start` with stdio inherited and exits
  * with the guest's exit code; 125 when the module cannot be run at all, 134
  * when it traps (as an abort would), 3 when a guardrail stops it, 64 for bad
- * usage.  Both commands take the guardrail options (--timeout, --init-timeout,
+ * usage.  `wapc help [COMMAND]` prints the help of the tool or of COMMAND.  Both commands take the guardrail options (--timeout, --init-timeout,
  * --fuel, --max-memory-pages, --max-stack).
  */
 #include "bench.h"
@@ -41,6 +44,7 @@ enum {
   EXIT_LIMIT = 3,
   EXIT_MODULE = 4,
   EXIT_USAGE = 64,
+  EXIT_IO = 74, /* sysexits.h EX_IOERR, next to EX_USAGE */
   EXIT_RUN_ERROR = 125,
   EXIT_RUN_TRAP = 134,
 };
@@ -51,12 +55,14 @@ static const char usage_main[] = "Usage: wapc <COMMAND> [OPTIONS]\n"
                                  "  call     call an operation of a waPC guest module\n"
                                  "  run      run a WASI command module\n"
                                  "  bench    time in-process calls of an operation\n"
+                                 "  help     print this help, or the help of a command\n"
                                  "\n"
                                  "Options:\n"
                                  "  -h, --help     print this help\n"
                                  "  -V, --version  print the version\n"
                                  "\n"
-                                 "Run 'wapc call --help' for the details of a command.\n";
+                                 "Run 'wapc help COMMAND' (or 'wapc COMMAND --help') for the details of a\n"
+                                 "command, 'man wapc' for the manual.\n";
 
 static const char usage_call[] =
     "Usage: wapc call [OPTIONS] MODULE OPERATION [PAYLOAD]\n"
@@ -97,7 +103,11 @@ static const char usage_call[] =
     "  2   trap\n"
     "  3   stopped: deadline exceeded, fuel exhausted or another limit exceeded\n"
     "  4   module unreadable, malformed, invalid, unlinkable, or its initialisation failed\n"
-    "  64  bad usage\n";
+    "  64  bad usage\n"
+    "  74  standard input could not be read or the response could not be written\n"
+    "\n"
+    "Error lines start with \"wapc: \" and, when they concern the module, its file\n"
+    "name and \": \"; a guest's error text follows verbatim.\n";
 
 static const char usage_run[] =
     "Usage: wapc run [OPTIONS] MODULE [ARGS...]\n"
@@ -120,9 +130,14 @@ static const char usage_run[] =
     "  --max-stack N          cap the guest's call depth at N frames (deeper: trap)\n"
     "  -h, --help             print this help\n"
     "\n"
-    "Exit status: the guest's exit code (0 when _start returns); 125 when the\n"
-    "module cannot be read, loaded or linked; 134 when it traps; 3 when a\n"
-    "deadline, the fuel or another limit stops it; 64 for bad usage.\n";
+    "Exit status: the guest's exit code (0 when _start returns), except:\n"
+    "  3    a deadline, the fuel or another limit stopped it\n"
+    "  64   bad usage\n"
+    "  125  the module cannot be read, loaded, linked or initialised, or it is\n"
+    "       not a WASI command (no _start export)\n"
+    "  134  it trapped (as a process that aborts)\n"
+    "A guest may itself exit with one of these codes: the error line on\n"
+    "standard error (\"wapc: MODULE: ...\") tells them apart.\n";
 
 /* ---- byte buffers and I/O ------------------------------------------------------ */
 
@@ -183,8 +198,12 @@ static bool write_all(int fd, const uint8_t *p, size_t n) {
   return true;
 }
 
-/* One line on stderr: the message as is (a guest's text verbatim), made single-line. */
-static void print_error(const char *msg, size_t len) {
+/*
+ * One line on stderr: "wapc: FILE: " then the message as is (a guest's text
+ * verbatim), made single-line.
+ */
+static void print_error(const char *file, const char *msg, size_t len) {
+  fprintf(stderr, "wapc: %s: ", file);
   for (size_t i = 0; i < len; i++) {
     char c = msg[i];
     fputc(c == '\n' || c == '\r' ? ' ' : c, stderr);
@@ -591,7 +610,7 @@ static int cmd_call_with(int argc, char **argv, wasi_opts *wo) {
   buf module = {0};
   FILE *f = fopen(pos[0], "rb");
   if (!f || !read_all(fileno(f), &module)) {
-    fprintf(stderr, "wapc: cannot read module '%s': %s\n", pos[0], strerror(errno));
+    fprintf(stderr, "wapc: %s: cannot read module: %s\n", pos[0], strerror(errno));
     if (f) fclose(f);
     free(module.data);
     return EXIT_MODULE;
@@ -609,7 +628,7 @@ static int cmd_call_with(int argc, char **argv, wasi_opts *wo) {
       fprintf(stderr, "wapc: cannot read standard input: %s\n", strerror(errno));
       free(module.data);
       free(input.data);
-      return EXIT_USAGE;
+      return EXIT_IO;
     }
     payload = input.data;
     payload_len = input.len;
@@ -637,12 +656,12 @@ static int cmd_call_with(int argc, char **argv, wasi_opts *wo) {
     st = wapc_host_call(host, pos[1], strlen(pos[1]), payload, payload_len, &resp, &resp_len);
     if (st == WAPC_OK && !write_all(1, resp, resp_len)) {
       fprintf(stderr, "wapc: cannot write the response: %s\n", strerror(errno));
-      rc = EXIT_GUEST;
+      rc = EXIT_IO;
       goto done;
     }
   }
   if (st != WAPC_OK) {
-    print_error(wapc_host_last_error(host), wapc_host_last_error_len(host));
+    print_error(pos[0], wapc_host_last_error(host), wapc_host_last_error_len(host));
     rc = exit_code(st);
   }
 done:
@@ -701,7 +720,7 @@ static int cmd_run(int argc, char **argv) {
   buf module = {0};
   FILE *f = fopen(argv[i], "rb");
   if (!f || !read_all(fileno(f), &module)) {
-    fprintf(stderr, "wapc: cannot read module '%s': %s\n", argv[i], strerror(errno));
+    fprintf(stderr, "wapc: %s: cannot read module: %s\n", argv[i], strerror(errno));
     if (f) fclose(f);
     free(module.data);
     rc = EXIT_RUN_ERROR;
@@ -719,7 +738,7 @@ static int cmd_run(int argc, char **argv) {
   if (st == WAPC_OK) {
     rc = code;
   } else {
-    print_error(msg, strlen(msg));
+    print_error(argv[i], msg, strlen(msg));
     if (st == WAPC_ERR_TRAP)
       rc = EXIT_RUN_TRAP;
     else if (st == WAPC_ERR_DEADLINE || st == WAPC_ERR_INTERRUPTED || st == WAPC_ERR_LIMIT)
@@ -741,6 +760,24 @@ int main(int argc, char **argv) {
     return EXIT_USAGE;
   }
   const char *cmd = argv[1];
+  if (strcmp(cmd, "help") == 0 && argc > 2) {
+    const char *topic = argv[2];
+    if (argc > 3) {
+      fprintf(stderr, "wapc: unexpected argument '%s' (see 'wapc --help')\n", argv[3]);
+      return EXIT_USAGE;
+    }
+    if (strcmp(topic, "call") == 0) return fputs(usage_call, stdout) < 0 ? EXIT_IO : 0;
+    if (strcmp(topic, "run") == 0) return fputs(usage_run, stdout) < 0 ? EXIT_IO : 0;
+    if (strcmp(topic, "bench") == 0) {
+      static char help_opt[] = "--help";
+      char *help_argv[] = {help_opt, NULL};
+      return wapc_bench_main(1, help_argv);
+    }
+    if (strcmp(topic, "help") != 0) {
+      fprintf(stderr, "wapc: unknown command '%s' (see 'wapc --help')\n", topic);
+      return EXIT_USAGE;
+    }
+  }
   if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
     fputs(usage_main, stdout);
     return 0;
