@@ -1,4 +1,5 @@
-/*
+/**
+ * @file
  * wapc.h - libwapc, a waPC host runtime: the public API.
  *
  * A host (wapc_host) runs one waPC guest module on an engine provider (the
@@ -40,15 +41,15 @@ extern "C" {
 #define WAPC_API
 #endif
 
-#define WAPC_VERSION_MAJOR 0
-#define WAPC_VERSION_MINOR 1
-#define WAPC_VERSION_PATCH 0
-#define WAPC_VERSION_STRING "0.1.0"
+#define WAPC_VERSION_MAJOR 0        /**< the API's major version (semantic versioning) */
+#define WAPC_VERSION_MINOR 1        /**< minor version: additions, compatible in the API */
+#define WAPC_VERSION_PATCH 0        /**< patch version: fixes only */
+#define WAPC_VERSION_STRING "0.1.0" /**< the three as a string; wapc_version() is the library's own */
 
-/* The library's version, e.g. "0.1.0" (static storage). */
+/** The library's version, e.g. "0.1.0" (static storage). */
 WAPC_API const char *wapc_version(void);
 
-/*
+/**
  * Status codes: X(name, value, description).  One list makes the enum,
  * wapc_status_str() and wapc_status_name().  Values are stable.
  */
@@ -70,30 +71,32 @@ WAPC_API const char *wapc_version(void);
   X(ERR_PROVIDER, 14, "engine provider failure") /* a provider broke its contract */                         \
   X(ERR_IO, 15, "I/O error")
 
+/** A status code: WAPC_OK, or WAPC_ERR_<name> for each row of WAPC_STATUS_LIST. */
 typedef enum wapc_status {
 #define WAPC_STATUS_ENUM_(name, value, desc) WAPC_##name = value,
   WAPC_STATUS_LIST(WAPC_STATUS_ENUM_)
 #undef WAPC_STATUS_ENUM_
 } wapc_status;
 
-/* A short description of `status` ("guest error"); static storage, never NULL. */
+/** A short description of `status` ("guest error"); static storage, never NULL. */
 WAPC_API const char *wapc_status_str(wapc_status status);
-/* The enumerator's name ("WAPC_ERR_GUEST"); static storage, never NULL. */
+/** The enumerator's name ("WAPC_ERR_GUEST"); static storage, never NULL. */
 WAPC_API const char *wapc_status_name(wapc_status status);
 
+/** A host: one guest module on one engine provider, with its host callback (opaque). */
 typedef struct wapc_host wapc_host;
-/* An engine provider: see wapc_engine.h. */
+/** An engine provider: see wapc_engine.h. */
 typedef struct wapc_engine_provider wapc_engine_provider;
 
-/* A length-delimited string that is also NUL-terminated at data[len]. */
+/** A length-delimited string that is also NUL-terminated at data[len]. */
 typedef struct wapc_str {
-  const char *data;
-  size_t len;
+  const char *data; /**< the bytes, followed by a NUL */
+  size_t len;       /**< the length in bytes, without the NUL */
 } wapc_str;
 
 /* ---- host callback ------------------------------------------------------ */
 
-/*
+/**
  * The result of one host call, handed to the host callback.  The callback
  * answers with exactly one of wapc_result_set_bytes() (success) or
  * wapc_result_set_error() (failure); if it calls several, the last one wins;
@@ -102,14 +105,14 @@ typedef struct wapc_str {
  */
 typedef struct wapc_result wapc_result;
 
-/* Success with a response: `len` bytes are copied (payload may be NULL when len is 0). */
+/** Success with a response: `len` bytes are copied (payload may be NULL when len is 0). */
 WAPC_API wapc_status wapc_result_set_bytes(wapc_result *result, const void *bytes, size_t len);
-/* Failure with a message; the NUL-terminated `message` is copied. */
+/** Failure with a message; the NUL-terminated `message` is copied. */
 WAPC_API wapc_status wapc_result_set_error(wapc_result *result, const char *message);
-/* Failure with a message of `len` bytes (copied; need not be NUL-terminated). */
+/** Failure with a message of `len` bytes (copied; need not be NUL-terminated). */
 WAPC_API wapc_status wapc_result_set_error_bytes(wapc_result *result, const void *message, size_t len);
 
-/*
+/**
  * Host callback (wapc-rs: Fn(id, binding, namespace, operation, payload)).
  * `host_id` is the calling host's id, so one callback can serve many hosts.
  * The strings and the payload are borrowed for the duration of the callback
@@ -120,7 +123,7 @@ typedef void (*wapc_host_callback)(void *user, uint64_t host_id, wapc_str bindin
                                    wapc_str operation, const uint8_t *payload, size_t payload_len,
                                    wapc_result *result);
 
-/*
+/**
  * Log hook for the guest's __console_log.  `message` is borrowed, `len` bytes,
  * not NUL-terminated.  The default hook writes "[host <id>] <message>\n" to
  * stderr.
@@ -129,7 +132,7 @@ typedef void (*wapc_log_hook)(void *user, uint64_t host_id, const char *message,
 
 /* ---- hosts ---------------------------------------------------------------- */
 
-/*
+/**
  * Create a host on `provider` with an optional host callback (NULL: every
  * host call fails with "no host callback is configured") and its user-data
  * pointer.  The host takes ownership of the provider ALWAYS, also when this
@@ -141,10 +144,10 @@ typedef void (*wapc_log_hook)(void *user, uint64_t host_id, const char *message,
 WAPC_API wapc_status wapc_host_new(const wapc_engine_provider *provider, wapc_host_callback callback,
                                    void *user, wapc_host **out);
 
-/* Replace the log hook (NULL restores the default). */
+/** Replace the log hook (NULL restores the default). */
 WAPC_API wapc_status wapc_host_set_log_hook(wapc_host *host, wapc_log_hook hook, void *user);
 
-/*
+/**
  * Load the guest module: decode, validate, link the "wapc" imports, then
  * initialise in this order: start section, `_start`, `_initialize`,
  * `wapc_init` (each if present).  `module` is borrowed.  Errors:
@@ -155,14 +158,14 @@ WAPC_API wapc_status wapc_host_set_log_hook(wapc_host *host, wapc_log_hook hook,
  */
 WAPC_API wapc_status wapc_host_load(wapc_host *host, const uint8_t *module, size_t len);
 
-/*
+/**
  * Hot swap: the new module is loaded, linked and initialised completely, and
  * only then replaces the old one, which is freed.  On any failure the old
  * module keeps serving, unchanged.  Invalidates the last response.
  */
 WAPC_API wapc_status wapc_host_replace_module(wapc_host *host, const uint8_t *module, size_t len);
 
-/*
+/**
  * Call operation `op` (`op_len` bytes of UTF-8; may be NULL when 0) with
  * `payload` (`len` bytes; may be NULL when 0).  Both are borrowed for the
  * call only.  On WAPC_OK, *response / *response_len are the guest's response:
@@ -176,28 +179,30 @@ WAPC_API wapc_status wapc_host_replace_module(wapc_host *host, const uint8_t *mo
 WAPC_API wapc_status wapc_host_call(wapc_host *host, const char *op, size_t op_len, const uint8_t *payload,
                                     size_t len, const uint8_t **response, size_t *response_len);
 
-/*
+/**
  * The message of the last failed operation on `host` ("" after a success).
  * Owned by the host, NUL-terminated, valid until the next operation on it.
  * A guest's error text may contain NUL bytes: wapc_host_last_error_len()
  * gives its full length.  For a NULL host: a static "invalid host".
+ * @{
  */
 WAPC_API const char *wapc_host_last_error(const wapc_host *host);
 WAPC_API size_t wapc_host_last_error_len(const wapc_host *host);
+/** @} */
 
-/* The host's id (unique in the process, from 1); 0 for NULL. */
+/** The host's id (unique in the process, from 1); 0 for NULL. */
 WAPC_API uint64_t wapc_host_id(const wapc_host *host);
 
-/* The engine provider's name ("builtin"); owned by the provider; "" for NULL. */
+/** The engine provider's name ("builtin"); owned by the provider; "" for NULL. */
 WAPC_API const char *wapc_host_engine_name(const wapc_host *host);
 
-/*
+/**
  * A one-line debug description: id, engine name and the module's facts.
  * Owned by the host, valid until the next operation on it; never NULL.
  */
 WAPC_API const char *wapc_host_debug(wapc_host *host);
 
-/*
+/**
  * Stop the guest code this host is running, from ANY thread (the one thing
  * besides wapc_host_id that may be called on a host while another thread uses
  * it).  What a caller may rely on:
@@ -222,7 +227,7 @@ WAPC_API const char *wapc_host_debug(wapc_host *host);
  */
 WAPC_API wapc_status wapc_host_interrupt(wapc_host *host);
 
-/*
+/**
  * Free the host, its module and its provider.  NULL is a no-op.  Calling it
  * from the host's own callback defers the free until the running call
  * returns into the library.
@@ -233,60 +238,62 @@ WAPC_API void wapc_host_free(wapc_host *host);
 
 /* ---- WASI preview1 configuration (the counterpart of wapc-rs WasiParams) ---------- */
 
-/* Where a guest's stdin, stdout or stderr goes. */
+/** Where a guest's stdin, stdout or stderr goes. */
 typedef enum wapc_stdio_mode {
-  WAPC_STDIO_DEFAULT = 0, /* stdout/stderr: INHERIT; stdin: DISCARD */
-  WAPC_STDIO_INHERIT = 1, /* the process's own fd 0, 1 or 2 */
-  WAPC_STDIO_DISCARD = 2, /* output is dropped (counted as written); input is empty (EOF) */
-  WAPC_STDIO_FD = 3,      /* the caller's file descriptor `fd` (borrowed: never closed by the library) */
-  WAPC_STDIO_CALLBACK = 4 /* output: `write` is called; input: `read` is called */
+  WAPC_STDIO_DEFAULT = 0, /**< stdout/stderr: INHERIT; stdin: DISCARD */
+  WAPC_STDIO_INHERIT = 1, /**< the process's own fd 0, 1 or 2 */
+  WAPC_STDIO_DISCARD = 2, /**< output is dropped (counted as written); input is empty (EOF) */
+  WAPC_STDIO_FD = 3,      /**< the caller's file descriptor `fd` (borrowed: never closed by the library) */
+  WAPC_STDIO_CALLBACK = 4 /**< output: `write` is called; input: `read` is called */
 } wapc_stdio_mode;
 
-/*
+/**
  * Output callback: `len` bytes the guest wrote to `fd` (1 or 2), borrowed for
  * the call.  `host_id` is the host's id (0 under wapc_wasi_run).  Runs on the
  * thread that runs the guest.
  */
 typedef void (*wapc_stdio_write_fn)(void *user, uint64_t host_id, int fd, const uint8_t *bytes, size_t len);
-/* Input callback: fill up to `len` bytes of `buf`; return the count, 0 at end of input, -1 on error. */
+/** Input callback: fill up to `len` bytes of `buf`; return the count, 0 at end of input, -1 on error. */
 typedef long (*wapc_stdio_read_fn)(void *user, uint64_t host_id, uint8_t *buf, size_t len);
 
+/** One of the guest's standard streams: where it goes (`mode`) and what that needs. */
 typedef struct wapc_stdio {
-  uint32_t mode;             /* a wapc_stdio_mode */
-  int fd;                    /* WAPC_STDIO_FD */
-  wapc_stdio_write_fn write; /* WAPC_STDIO_CALLBACK on stdout/stderr */
-  wapc_stdio_read_fn read;   /* WAPC_STDIO_CALLBACK on stdin */
-  void *user;                /* passed to the callbacks */
+  uint32_t mode;             /**< a wapc_stdio_mode */
+  int fd;                    /**< WAPC_STDIO_FD */
+  wapc_stdio_write_fn write; /**< WAPC_STDIO_CALLBACK on stdout/stderr */
+  wapc_stdio_read_fn read;   /**< WAPC_STDIO_CALLBACK on stdin */
+  void *user;                /**< passed to the callbacks */
 } wapc_stdio;
 
-/* A preopened directory: the guest sees host directory `host_path` as `guest_path`. */
+/** A preopened directory: the guest sees host directory `host_path` as `guest_path`. */
 typedef struct wapc_wasi_dir {
-  const char *host_path;  /* opened when the provider is created */
-  const char *guest_path; /* NULL: the same as host_path */
-  uint32_t read_only;     /* 1: every change (create, write, rename, remove, ...) fails with EPERM */
+  const char *host_path;  /**< opened when the provider is created */
+  const char *guest_path; /**< NULL: the same as host_path */
+  uint32_t read_only;     /**< 1: every change (create, write, rename, remove, ...) fails with EPERM */
 } wapc_wasi_dir;
 
-/*
+/**
  * Options of the built-in engine (zero in a limit means its default).  Always start from
  * wapc_builtin_options_init(), which sets `struct_size` and safe defaults;
  * the struct grows at its end in later versions (WASI, limits) and the
  * library reads only the first `struct_size` bytes.
  */
 typedef struct wapc_builtin_options {
-  size_t struct_size;
-  uint32_t max_memory_pages; /* cap on linear memory, 64 KiB pages (default 16384 = 1 GiB): memory.grow
+  size_t struct_size;        /**< sizeof(wapc_builtin_options) of the caller's header */
+  uint32_t max_memory_pages; /**< cap on linear memory, 64 KiB pages (default 16384 = 1 GiB): memory.grow
                                 past it returns -1; a module whose initial memory exceeds it is
                                 refused at load with WAPC_ERR_LIMIT */
-  uint32_t max_call_depth;   /* wasm frames; deeper recursion traps "call stack exhausted" (default 10000) */
-  uint32_t stack_slots;      /* value stack, 8-byte slots (default 1M = 8 MiB) */
-  uint32_t max_table_elems;  /* cap on any table (default 10,000,000) */
-  uint32_t max_functions;    /* cap on functions per module (default 1,000,000) */
-  uint32_t reset_after_trap; /* 1: after a trap, a deadline, an interruption or an exceeded limit
+  uint32_t max_call_depth;   /**< wasm frames; deeper recursion traps "call stack exhausted"
+                                (default 10000) */
+  uint32_t stack_slots;      /**< value stack, 8-byte slots (default 1M = 8 MiB) */
+  uint32_t max_table_elems;  /**< cap on any table (default 10,000,000) */
+  uint32_t max_functions;    /**< cap on functions per module (default 1,000,000) */
+  uint32_t reset_after_trap; /**< 1: after a trap, a deadline, an interruption or an exceeded limit
                                 during a call, the next call runs on a fresh instance of the module
                                 (initialised again), because the stop may have left the guest's own
                                 state corrupt; 0: keep the stopped instance (default 1) */
 
-  /*
+  /**
    * WASI preview1, linked under "wasi_snapshot_preview1" and "wasi_unstable".
    * Everything is copied by wapc_builtin_provider() (the directories are
    * opened there: a missing one fails it with WAPC_ERR_IO).  Default: no
@@ -297,15 +304,17 @@ typedef struct wapc_builtin_options {
    * gives EFAULT, never a host crash.  Hot swap keeps this configuration;
    * each new instance gets fresh file descriptors (stdio + the preopens).
    */
-  const char *const *wasi_args; /* argv as the guest sees it (nothing is added) */
-  size_t wasi_nargs;
-  const char *const *wasi_env; /* "KEY=VALUE" strings */
-  size_t wasi_nenv;
-  const wapc_wasi_dir *wasi_dirs;
-  size_t wasi_ndirs;
-  wapc_stdio wasi_stdin, wasi_stdout, wasi_stderr;
+  const char *const *wasi_args;   /**< argv as the guest sees it (nothing is added) */
+  size_t wasi_nargs;              /**< the number of wasi_args */
+  const char *const *wasi_env;    /**< "KEY=VALUE" strings */
+  size_t wasi_nenv;               /**< the number of wasi_env */
+  const wapc_wasi_dir *wasi_dirs; /**< the preopened directories, fd 3 onwards in this order */
+  size_t wasi_ndirs;              /**< the number of wasi_dirs */
+  wapc_stdio wasi_stdin;          /**< the guest's stdin (default: empty) */
+  wapc_stdio wasi_stdout;         /**< the guest's stdout (default: inherited) */
+  wapc_stdio wasi_stderr;         /**< the guest's stderr (default: inherited) */
 
-  /*
+  /**
    * Guardrails.  A stopped guest fails the call (or the load) with its own
    * status and message: WAPC_ERR_DEADLINE "deadline exceeded",
    * WAPC_ERR_INTERRUPTED "interrupted", WAPC_ERR_LIMIT "fuel exhausted" or
@@ -314,30 +323,31 @@ typedef struct wapc_builtin_options {
    * default: a right value depends on the application (set them for
    * untrusted code).  The size caps are on by default; 0 means the default.
    */
-  uint32_t timeout_ms;      /* wall-clock limit of each wapc_host_call, ms; 0 = none (default) */
-  uint32_t init_timeout_ms; /* wall-clock limit of the whole initialisation (start section,
+  uint32_t timeout_ms;      /**< wall-clock limit of each wapc_host_call, ms; 0 = none (default) */
+  uint32_t init_timeout_ms; /**< wall-clock limit of the whole initialisation (start section,
                                _start, _initialize, wapc_init) of a load, hot swap or reset, ms;
                                0 = none (default) */
-  uint64_t fuel;            /* instruction budget of each call and of each init step (about one unit
+  uint64_t fuel;            /**< instruction budget of each call and of each init step (about one unit
                                per wasm instruction executed in loops); 0 = unlimited (default) */
-  uint32_t max_payload;     /* caller's operation name and payload, bytes: larger gives
+  uint32_t max_payload;     /**< caller's operation name and payload, bytes: larger gives
                                WAPC_ERR_LIMIT before the guest runs (default 64 MiB) */
-  uint32_t max_response;    /* guest response or guest error, bytes (default 64 MiB) */
-  uint32_t max_host_call;   /* payload, and binding/namespace/operation, of one __host_call, bytes
+  uint32_t max_response;    /**< guest response or guest error, bytes (default 64 MiB) */
+  uint32_t max_host_call;   /**< payload, and binding/namespace/operation, of one __host_call, bytes
                                (default 64 MiB) */
-  uint32_t max_log_line;    /* one __console_log line, bytes (default 1 MiB) */
+  uint32_t max_log_line;    /**< one __console_log line, bytes (default 1 MiB) */
 } wapc_builtin_options;
 
+/** Set `options` to the defaults: struct_size, every limit's default, no WASI grant, no guardrail. */
 WAPC_API void wapc_builtin_options_init(wapc_builtin_options *options);
 
-/*
+/**
  * Fill `*out` with a new built-in engine provider (`options` may be NULL for
  * the defaults; it is copied).  Pass it to wapc_host_new(), which takes it
  * over; to drop it unused, call out->destroy(out->self).
  */
 WAPC_API wapc_status wapc_builtin_provider(const wapc_builtin_options *options, wapc_engine_provider *out);
 
-/*
+/**
  * Run a WASI command module (its `_start` export) on the built-in engine
  * with the WASI configuration of `options` (NULL: defaults).  The module may
  * import only WASI functions.  WAPC_OK: the guest finished; *exit_code is its
@@ -349,13 +359,13 @@ WAPC_API wapc_status wapc_builtin_provider(const wapc_builtin_options *options, 
 WAPC_API wapc_status wapc_wasi_run(const wapc_builtin_options *options, const uint8_t *module, size_t len,
                                    int *exit_code, char *message, size_t message_len);
 
-/* Convenience: wapc_host_new() on a new built-in provider. */
+/** Convenience: wapc_host_new() on a new built-in provider. */
 WAPC_API wapc_status wapc_host_new_builtin(const wapc_builtin_options *options, wapc_host_callback callback,
                                            void *user, wapc_host **out);
 
 /* ---- compiled modules: compile once, create many hosts -------------------------------- */
 
-/*
+/**
  * A waPC guest module compiled by the built-in engine: decoded, validated,
  * compiled to internal code, its `__guest_call` and `memory` exports checked
  * and its imports resolved, so that creating a host from it only
@@ -381,7 +391,7 @@ WAPC_API wapc_status wapc_host_new_builtin(const wapc_builtin_options *options, 
  */
 typedef struct wapc_module wapc_module;
 
-/*
+/**
  * Compile `bytes` (`len` bytes, borrowed for the call) once.  Of `options`
  * (NULL: defaults) only the module limits apply here (max_functions,
  * max_memory_pages and max_table_elems against the declared minimums); the
@@ -396,10 +406,10 @@ typedef struct wapc_module wapc_module;
 WAPC_API wapc_status wapc_module_compile(const wapc_builtin_options *options, const uint8_t *bytes,
                                          size_t len, wapc_module **out, char *message, size_t message_len);
 
-/* Drop the caller's reference (see wapc_module above).  NULL is a no-op. */
+/** Drop the caller's reference (see wapc_module above).  NULL is a no-op. */
 WAPC_API void wapc_module_free(wapc_module *module);
 
-/*
+/**
  * A new host on the built-in engine (`options` as for wapc_host_new_builtin,
  * NULL: defaults) whose guest is a fresh instance of the compiled `module`,
  * already loaded: linked and initialised (start section, `_start`,

@@ -108,8 +108,8 @@ static void route_call(void *user, uint64_t host_id, wapc_str binding, wapc_str 
 static void call(wapc_host *host, const char *op, const char *payload) {
   const uint8_t *resp;
   size_t resp_len;
-  wapc_status st = wapc_host_call(host, op, strlen(op), (const uint8_t *)payload, strlen(payload), &resp,
-                                  &resp_len);
+  wapc_status st =
+      wapc_host_call(host, op, strlen(op), (const uint8_t *)payload, strlen(payload), &resp, &resp_len);
   if (st == WAPC_OK)
     printf("%s(%s) -> %.*s\n", op, payload, (int)resp_len, (const char *)resp);
   else

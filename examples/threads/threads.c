@@ -51,7 +51,8 @@ typedef struct worker {
 static void *serve(void *arg) {
   worker *w = arg;
   wapc_host *host = NULL;
-  wapc_status st = wapc_host_new_builtin_module(NULL, w->module, NULL, NULL, &host, w->error, sizeof w->error);
+  wapc_status st =
+      wapc_host_new_builtin_module(NULL, w->module, NULL, NULL, &host, w->error, sizeof w->error);
   if (st != WAPC_OK) return NULL;
   char name[32], want[48];
   for (long i = 0; i < w->calls; i++) {

@@ -43,8 +43,8 @@ static unsigned char *read_file(const char *path, size_t *len) {
 static void call(wapc_host *host, const char *op, const char *payload) {
   const uint8_t *resp;
   size_t resp_len;
-  wapc_status st = wapc_host_call(host, op, strlen(op), (const uint8_t *)payload, strlen(payload), &resp,
-                                  &resp_len);
+  wapc_status st =
+      wapc_host_call(host, op, strlen(op), (const uint8_t *)payload, strlen(payload), &resp, &resp_len);
   if (st == WAPC_OK)
     printf("%s %s: %.*s\n", op, payload, (int)resp_len, (const char *)resp);
   else

@@ -19,8 +19,9 @@
  * `wapc run` runs a WASI command's `_start` with stdio inherited and exits
  * with the guest's exit code; 125 when the module cannot be run at all, 134
  * when it traps (as an abort would), 3 when a guardrail stops it, 64 for bad
- * usage.  `wapc help [COMMAND]` prints the help of the tool or of COMMAND.  Both commands take the guardrail options (--timeout, --init-timeout,
- * --fuel, --max-memory-pages, --max-stack).
+ * usage.  Both commands take the guardrail options (--timeout,
+ * --init-timeout, --fuel, --max-memory-pages, --max-stack).  `wapc help
+ * [COMMAND]` prints the help of the tool or of COMMAND.
  */
 #include "bench.h"
 #include "wapc.h"
