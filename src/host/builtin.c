@@ -70,12 +70,13 @@ typedef struct builtin {
   bool command;  /* wapc_wasi_run: no host, WASI imports only, no waPC exports */
   char msg[512]; /* messages when there is no host (wapc_wasi_run) */
   uint64_t init_timeout_ns;
-  wapc_module *preload; /* wapc_host_new_builtin_module: the module the first init instantiates */
-  bool limit_hit;       /* an import trapped on a size cap: the failure is WAPC_ERR_LIMIT */
+  wapc_module *preload;   /* wapc_host_new_builtin_module: the module the first init instantiates */
+  bool limit_hit;         /* an import trapped on a size cap: the failure is WAPC_ERR_LIMIT */
+  uint64_t log_truncated; /* __console_log lines cut to max_log_line (debug line) */
 
   /* Interruption: set by any thread, polled by every store of this provider
    * and the imports, cleared at the end of each run. */
-  atomic_uint interrupt;
+  vm_interrupt interrupt;
 } builtin;
 
 /* Set the failure message (on the host, or in b->msg without one); returns `st`. */
@@ -123,7 +124,7 @@ static vm_result too_large(builtin *b, vm_store *s, const char *what, uint64_t l
 
 /* A request from wapc_host_interrupt, seen by an import: stop the guest here. */
 static bool interrupt_pending(builtin *b) {
-  return atomic_load_explicit(&b->interrupt, memory_order_relaxed) != 0;
+  return vm_interrupt_raised(&b->interrupt);
 }
 
 static vm_result imp_guest_request(vm_store *s, vm_instance *caller, void *user, uint64_t *args) {
@@ -174,8 +175,8 @@ static vm_result imp_host_call(vm_store *s, vm_instance *caller, void *user, uin
   uint64_t names = (uint64_t)ARG(1) + ARG(3) + ARG(5);
   if (names > cap) return too_large(b, s, "host call binding, namespace and operation", names, cap);
   /* The payload goes to the callback straight from guest memory (the guest cannot run meanwhile). */
+  /* A stop that comes while the callback runs takes effect when it returns (vm_call_host). */
   wapc_status st = wapc_engine_host_call(b->host, bd, ARG(1), ns, ARG(3), op, ARG(5), payload, ARG(7));
-  if (interrupt_pending(b)) return vm_store_trap(s, VM_TRAP_INTERRUPTED);
   args[0] = st == WAPC_OK ? 1 : 0;
   return VM_OK;
 }
@@ -225,13 +226,35 @@ static vm_result imp_host_error(vm_store *s, vm_instance *caller, void *user, ui
   return copy_to_guest(s, caller, ARG(0), bytes, len);
 }
 
+/* A line over max_log_line: its first bytes and a marker, within the cap. */
+static void log_truncated(builtin *b, const uint8_t *p, uint32_t len) {
+  char mark[96];
+  int n = snprintf(mark, sizeof mark, " [log line truncated: %" PRIu32 " bytes, limit %" PRIu32 "]", len,
+                   b->opts.max_log_line);
+  size_t mlen = n > 0 ? (size_t)n : 0;
+  size_t keep = b->opts.max_log_line > mlen ? b->opts.max_log_line - mlen : 0;
+  b->log_truncated++;
+  uint8_t *line = mem_malloc(keep + mlen);
+  if (!line) {
+    /* No room for the marker: the kept bytes alone, still counted. */
+    wapc_engine_console_log(b->host, p, keep);
+    return;
+  }
+  memcpy(line, p, keep);
+  memcpy(line + keep, mark, mlen);
+  wapc_engine_console_log(b->host, line, keep + mlen);
+  mem_free(line);
+}
+
+/* Logging never changes the guest's result: a line over the cap is cut, marked and counted. */
 static vm_result imp_console_log(vm_store *s, vm_instance *caller, void *user, uint64_t *args) {
   builtin *b = user;
   const uint8_t *p = guest_bytes(caller, ARG(0), ARG(1));
   if (!p) return oob(s);
-  if (ARG(1) > b->opts.max_log_line) return too_large(b, s, "log line", ARG(1), b->opts.max_log_line);
-  wapc_engine_console_log(b->host, p, ARG(1));
-  if (interrupt_pending(b)) return vm_store_trap(s, VM_TRAP_INTERRUPTED);
+  if (ARG(1) > b->opts.max_log_line)
+    log_truncated(b, p, ARG(1));
+  else
+    wapc_engine_console_log(b->host, p, ARG(1));
   return VM_OK;
 }
 
@@ -336,12 +359,12 @@ static const char *error_text(const vm_error *e) {
 /* The end of a run (a call, or an initialisation sequence) consumes the
  * request, whether it stopped the run or came too late to. */
 static void run_ended(builtin *b) {
-  atomic_store_explicit(&b->interrupt, 0u, memory_order_relaxed);
+  vm_interrupt_clear(&b->interrupt);
 }
 
 static void builtin_interrupt(void *self) {
   builtin *b = self;
-  atomic_store_explicit(&b->interrupt, 1u, memory_order_relaxed);
+  vm_interrupt_raise(&b->interrupt);
 }
 
 /* Engine failures as waPC statuses, with the engine's message. */
@@ -823,6 +846,7 @@ static void builtin_free(builtin *b) {
   guest_free(&b->cur);
   module_release(b->preload);
   wasi_config_free(b->wasi);
+  vm_interrupt_destroy(&b->interrupt);
   mem_free(b);
 }
 
@@ -843,9 +867,10 @@ static void builtin_describe(void *self, char *buf, size_t len) {
            "types: %" PRIu32 ", funcs: %" PRIu32 ", imported funcs: %" PRIu32 ", tables: %" PRIu32
            ", memories: %" PRIu32 ", globals: %" PRIu32 ", exports: %" PRIu32
            ", code bytes: %zu, compiled bytes: "
-           "%zu, memory bytes: %" PRIu64,
+           "%zu, memory bytes: %" PRIu64 ", log lines truncated: %" PRIu64,
            in.num_types, in.num_funcs, in.num_imported_funcs, in.num_tables, in.num_memories, in.num_globals,
-           in.num_exports, in.code_bytes, in.compiled_bytes, m ? vm_memory_size(m) : (uint64_t)0);
+           in.num_exports, in.code_bytes, in.compiled_bytes, m ? vm_memory_size(m) : (uint64_t)0,
+           b->log_truncated);
 }
 
 /* ---- public constructors ---------------------------------------------------------------- */
@@ -907,7 +932,7 @@ static wapc_status builtin_new(const wapc_builtin_options *options, builtin **ou
   *out = NULL;
   builtin *b = mem_calloc(1, sizeof *b);
   if (!b) return msgf(msg, msglen, WAPC_ERR_NOMEM, "out of memory");
-  atomic_init(&b->interrupt, 0u);
+  vm_interrupt_init(&b->interrupt);
   wapc_status st = options_resolve(options, &b->opts, &b->cfg, msg, msglen);
   if (st == WAPC_OK) st = wasi_config_new(&b->opts, &b->wasi, msg, msglen);
   if (st != WAPC_OK) {

@@ -88,8 +88,8 @@ typedef struct vm_guard {
   uint64_t fuel; /* fuel not yet handed to `tick` (when fuel_on) */
   bool fuel_on;
   uint64_t deadline_ns;  /* vm_monotonic_ns() value; 0 = none */
-  atomic_uint interrupt; /* set by vm_store_interrupt(), from any thread */
-  atomic_uint *flag;     /* the flag polled: &interrupt, or the embedder's (vm_store_share_interrupt) */
+  vm_interrupt own;      /* the store's own request (vm_store_interrupt), from any thread */
+  vm_interrupt *request; /* the request polled: &own, or the embedder's (vm_store_share_interrupt) */
 } vm_guard;
 
 /* Every allocation a store owns, freed with it. */

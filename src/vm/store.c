@@ -14,14 +14,18 @@
 #include "util/mem.h"
 #include "vm/store.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdalign.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 struct vm_store_obj {
   vm_store_obj *next;
@@ -175,8 +179,8 @@ vm_store *vm_store_new_pooled(const vm_config *cfg, vm_pool *pool) {
   s->exec.stack_end = s->exec.stack + s->cfg.stack_slots;
   s->exec.sp = s->exec.stack;
   s->exec.max_depth = s->cfg.max_call_depth;
-  atomic_init(&s->guard.interrupt, 0u);
-  s->guard.flag = &s->guard.interrupt;
+  vm_interrupt_init(&s->guard.own);
+  s->guard.request = &s->guard.own;
   vm_error_clear(&s->error);
   return s;
 }
@@ -195,6 +199,7 @@ void vm_store_free(vm_store *s) {
   }
   pool_entry e = {s->exec.stack, exec_bytes(&s->cfg, NULL), 0, 0};
   if (!s->pool || !pool_put(s->pool, &s->pool->stacks, &e)) munmap(e.base, e.bytes);
+  vm_interrupt_destroy(&s->guard.own);
   mem_free(s);
 }
 
@@ -304,8 +309,8 @@ vm_trap vm_guard_poll(vm_store *s) {
   /* Each stop leaves tick at 0 so the next point polls and stops again:
    * a host function that swallows a nested stop cannot resume the guest. */
   g->tick = 0;
-  if (atomic_load_explicit(g->flag, memory_order_relaxed)) return VM_TRAP_INTERRUPTED;
-  if (g->deadline_ns && vm_monotonic_ns() >= g->deadline_ns) return VM_TRAP_DEADLINE;
+  vm_trap stop = vm_store_check_guard(s);
+  if (stop != VM_TRAP_NONE) return stop;
   if (g->fuel_on) {
     if (g->fuel < debt) {
       g->fuel = 0;
@@ -332,16 +337,121 @@ uint64_t vm_store_fuel_remaining(const vm_store *s) {
   return s->guard.fuel + (s->guard.tick > 0 ? (uint64_t)s->guard.tick : 0);
 }
 
+vm_trap vm_store_check_guard(vm_store *s) {
+  vm_guard *g = &s->guard;
+  if (atomic_load_explicit(&g->request->raised, memory_order_relaxed)) return VM_TRAP_INTERRUPTED;
+  if (g->deadline_ns && vm_monotonic_ns() >= g->deadline_ns) return VM_TRAP_DEADLINE;
+  return VM_TRAP_NONE;
+}
+
+void vm_interrupt_init(vm_interrupt *i) {
+  atomic_init(&i->raised, 0u);
+  atomic_init(&i->wake_fd, -1);
+}
+
+void vm_interrupt_destroy(vm_interrupt *i) {
+  int fd = atomic_exchange(&i->wake_fd, -1);
+  if (fd >= 0) close(fd);
+}
+
+void vm_interrupt_raise(vm_interrupt *i) {
+  /* Sequentially consistent with the waiter's publication of the fd (see
+   * wake_fd_of): either it sees `raised` before it sleeps, or this sees its
+   * fd and wakes it. */
+  atomic_store(&i->raised, 1u);
+  int fd = atomic_load(&i->wake_fd);
+  if (fd >= 0) {
+    uint64_t one = 1;
+    /* Nonblocking: a counter that is already non-zero wakes the waiter anyway. */
+    ssize_t n = write(fd, &one, sizeof one);
+    (void)n;
+  }
+}
+
+void vm_interrupt_clear(vm_interrupt *i) {
+  atomic_store_explicit(&i->raised, 0u, memory_order_relaxed);
+}
+
+bool vm_interrupt_raised(vm_interrupt *i) {
+  return atomic_load_explicit(&i->raised, memory_order_relaxed) != 0;
+}
+
 void vm_store_interrupt(vm_store *s) {
-  if (s) atomic_store_explicit(s->guard.flag, 1u, memory_order_relaxed);
+  if (s) vm_interrupt_raise(s->guard.request);
 }
 
 void vm_store_clear_interrupt(vm_store *s) {
-  if (s) atomic_store_explicit(s->guard.flag, 0u, memory_order_relaxed);
+  if (s) vm_interrupt_clear(s->guard.request);
 }
 
-void vm_store_share_interrupt(vm_store *s, atomic_uint *flag) {
-  if (s) s->guard.flag = flag ? flag : &s->guard.interrupt;
+void vm_store_share_interrupt(vm_store *s, vm_interrupt *i) {
+  if (s) s->guard.request = i ? i : &s->guard.own;
+}
+
+/* The request's eventfd, made on first use; -1 when none can be made (the
+ * wait then polls the request every WAIT_SLICE_NS instead). */
+static int wake_fd_of(vm_interrupt *i) {
+  int fd = atomic_load(&i->wake_fd);
+  if (fd >= 0) return fd;
+  fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (fd < 0) return -1;
+  int none = -1;
+  if (!atomic_compare_exchange_strong(&i->wake_fd, &none, fd)) {
+    close(fd);
+    fd = none;
+  }
+  return fd;
+}
+
+/* Without an eventfd, a waiter looks at the interrupt request this often. */
+#define WAIT_SLICE_NS 10000000u
+
+static void drain(int fd) {
+  uint64_t count;
+  ssize_t n = read(fd, &count, sizeof count);
+  (void)n;
+}
+
+vm_trap vm_store_wait(vm_store *s, struct pollfd *fds, size_t nfds, uint64_t until_ns, int *ready) {
+  vm_guard *g = &s->guard;
+  int wake = wake_fd_of(g->request);
+  nfds_t n = (nfds_t)nfds;
+  if (wake >= 0) {
+    fds[n].fd = wake;
+    fds[n].events = POLLIN;
+    fds[n].revents = 0;
+  }
+  for (;;) {
+    /* After the fd is published: a raise from now on writes it. */
+    vm_trap stop = vm_store_check_guard(s);
+    if (stop != VM_TRAP_NONE) return stop;
+    uint64_t now = vm_monotonic_ns();
+    uint64_t end = until_ns;
+    if (g->deadline_ns && g->deadline_ns < end) end = g->deadline_ns;
+    uint64_t rel = end > now ? end - now : 0;
+    if (wake < 0 && rel > WAIT_SLICE_NS) rel = WAIT_SLICE_NS;
+    struct timespec ts = {(time_t)(rel / 1000000000u), (long)(rel % 1000000000u)};
+    int r = ppoll(fds, wake >= 0 ? n + 1 : n, end == UINT64_MAX && wake >= 0 ? NULL : &ts, NULL);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      *ready = -1;
+      return VM_TRAP_NONE;
+    }
+    if (wake >= 0 && fds[n].revents) {
+      /* A request (or a stale count from one already consumed): look again. */
+      drain(wake);
+      fds[n].revents = 0;
+      r--;
+    }
+    if (r > 0) {
+      *ready = r;
+      return VM_TRAP_NONE;
+    }
+    if (until_ns != UINT64_MAX && vm_monotonic_ns() >= until_ns) {
+      *ready = 0;
+      return VM_TRAP_NONE;
+    }
+  }
 }
 
 /* A top-level call: neither inside the interpreter nor inside a host call. */
@@ -411,6 +521,14 @@ vm_result vm_call_host(vm_store *s, vm_func *f, vm_instance *caller, uint64_t *a
   vm_result r = f->host(s, caller, f->host_data, args_results);
   ex->host_nesting--;
   ex->sp = saved_sp;
+  if (r == VM_OK && !outer) {
+    /* Back into guest code: a stop that came while the host function ran
+     * (a slow callback, a wait) takes effect before the guest goes on. */
+    vm_trap stop = vm_store_check_guard(s);
+    if (stop == VM_TRAP_NONE) return VM_OK;
+    s->guard.tick = 0;
+    return vm_error_trap(&s->error, stop);
+  }
   if (r == VM_OK) return VM_OK;
   /* Whatever went wrong, the caller sees a trap with a message. */
   if (s->error.result == VM_OK) return vm_store_trap_msg(s, "host function failed");

@@ -275,23 +275,65 @@ void vm_store_set_timeout(vm_store *s, uint64_t timeout_ns);
 /* Fuel left in the current or last top-level call; UINT64_MAX when unlimited. */
 uint64_t vm_store_fuel_remaining(const vm_store *s);
 /*
+ * An interrupt request: a flag any thread may raise, plus a way to wake a
+ * host function that waits on behalf of guest code (vm_store_wait).  The
+ * wake-up is an eventfd made by the first wait, so a request that only ever
+ * meets running code costs one atomic store.  vm_interrupt_raise is
+ * lock-free and async-signal-safe (an atomic store and at most one write);
+ * vm_interrupt_destroy must not run concurrently with it.
+ */
+typedef struct vm_interrupt {
+  atomic_uint raised;
+  atomic_int wake_fd; /* eventfd (nonblocking), or -1 before the first wait */
+} vm_interrupt;
+
+void vm_interrupt_init(vm_interrupt *i);
+void vm_interrupt_destroy(vm_interrupt *i);
+void vm_interrupt_raise(vm_interrupt *i);
+void vm_interrupt_clear(vm_interrupt *i);
+bool vm_interrupt_raised(vm_interrupt *i);
+
+/*
  * Ask the call in flight on `s` to stop with the trap "interrupted".  Any
- * thread may call this at any time, also from a signal handler (one atomic
- * store).  The request stays pending until a top-level call ends with that
- * trap, or vm_store_clear_interrupt() is called: a request made while no call
- * runs stops the next call at its first interruption point.
+ * thread may call this at any time (vm_interrupt_raise).  The request stays
+ * pending until a top-level call ends with that trap, or
+ * vm_store_clear_interrupt() is called: a request made while no call runs
+ * stops the next call at its first interruption point.
  */
 void vm_store_interrupt(vm_store *s);
 void vm_store_clear_interrupt(vm_store *s);
 /*
- * Make `s` use `flag` (NULL: its own) as its interrupt flag: the engine polls
- * it, and vm_store_interrupt / vm_store_clear_interrupt write it.  One flag
- * shared by several stores lets an embedder that replaces stores (hot swap,
- * reset) interrupt whichever runs without knowing which, and without a lock.
- * The caller keeps `flag` alive as long as the store; the thread that uses
- * the store calls this, between calls.
+ * Make `s` use `i` (NULL: its own) as its interrupt request: the engine
+ * polls it, waits wake on it, and vm_store_interrupt /
+ * vm_store_clear_interrupt write it.  One request shared by several stores
+ * lets an embedder that replaces stores (hot swap, reset) interrupt
+ * whichever runs without knowing which, and without a lock.  The caller
+ * keeps `i` alive as long as the store; the thread that uses the store calls
+ * this, between calls.
  */
-void vm_store_share_interrupt(vm_store *s, atomic_uint *flag);
+void vm_store_share_interrupt(vm_store *s, vm_interrupt *i);
+
+/*
+ * Wait on behalf of a host function called by code running in `s`, until
+ * the time `until_ns` (vm_monotonic_ns; UINT64_MAX: no time limit; 0 or a
+ * past time: just look) or until one of `fds[0..nfds)` is ready, whichever
+ * comes first.  The guardrails bound every wait: the running call's deadline
+ * ends it with VM_TRAP_DEADLINE, an interrupt wakes it at once with
+ * VM_TRAP_INTERRUPTED (the caller returns that trap to the guest).  `fds`
+ * must have room for nfds + 1 entries (the last is the wake-up's).
+ * Otherwise returns VM_TRAP_NONE and *ready: the number of ready fds (0: the
+ * time came), or -1 with errno set when ppoll failed.
+ */
+struct pollfd;
+vm_trap vm_store_wait(vm_store *s, struct pollfd *fds, size_t nfds, uint64_t until_ns, int *ready);
+
+/*
+ * The guardrails now, for a host function that returns into guest code
+ * (vm_call_host does this after every one): VM_TRAP_INTERRUPTED when an
+ * interrupt is pending, VM_TRAP_DEADLINE when the call's deadline has
+ * passed, else VM_TRAP_NONE.
+ */
+vm_trap vm_store_check_guard(vm_store *s);
 /* CLOCK_MONOTONIC in nanoseconds, the clock of timeouts. */
 uint64_t vm_monotonic_ns(void);
 

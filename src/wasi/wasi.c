@@ -616,20 +616,23 @@ static bool check_iovs(const gmem *m, uint32_t iovs, uint32_t n) {
 
 enum { IO_READ, IO_WRITE, IO_PREAD, IO_PWRITE };
 
-/* readv/writev/preadv/pwritev over guest iovecs, in batches; stops at a short transfer. */
-static uint32_t host_io(int fd, int op, const gmem *m, uint32_t iovs, uint32_t n, uint64_t off,
+/* readv/writev/preadv/pwritev over guest iovecs, in batches, at most `max` bytes; stops at a short
+ * transfer. */
+static uint32_t host_io(int fd, int op, const gmem *m, uint32_t iovs, uint32_t n, uint64_t off, uint64_t max,
                         uint64_t *done) {
   enum { BATCH = 64 };
   struct iovec v[BATCH];
   *done = 0;
   uint32_t i = 0;
-  while (i < n) {
+  while (i < n && *done < max) {
     uint32_t k = 0;
     size_t want = 0;
-    for (; k < BATCH && i + k < n; k++) {
+    uint64_t room = max - *done;
+    for (; k < BATCH && i + k < n && want < room; k++) {
       const uint8_t *e = m->base + iovs + 8 * (i + k);
       v[k].iov_base = m->base + ld32(e);
       v[k].iov_len = ld32(e + 4);
+      if (v[k].iov_len > room - want) v[k].iov_len = (size_t)(room - want);
       want += v[k].iov_len;
     }
     ssize_t r;
@@ -675,8 +678,32 @@ static uint32_t stdio_io(wasi_ctx *x, wfd *f, bool write, const gmem *m, uint32_
   return W_SUCCESS;
 }
 
-static uint32_t do_rw(wasi_ctx *x, const gmem *m, uint32_t fd, uint32_t iovs, uint32_t n, int op,
-                      uint64_t off, uint32_t out) {
+static uint16_t host_fdflags(const wfd *f);
+
+/*
+ * Before a read or write on a pipe, terminal or socket, which may wait for a
+ * long time: wait for it to be ready in vm_store_wait, so that the call's
+ * deadline and an interrupt end the wait (*stop).  A descriptor the guest made
+ * nonblocking only looks (EAGAIN when not ready).  Regular files, block
+ * devices and directories never wait.
+ */
+static uint32_t wait_ready(vm_store *s, const wfd *f, bool write, vm_trap *stop) {
+  if (f->filetype == FT_REG || f->filetype == FT_BLOCK || f->filetype == FT_DIR) return W_SUCCESS;
+  uint16_t flags = f->stdio >= 0 ? f->flags : host_fdflags(f);
+  bool nonblock = (flags & FDF_NONBLOCK) != 0;
+  struct pollfd p[2];
+  memset(p, 0, sizeof p);
+  p[0].fd = f->host;
+  p[0].events = write ? POLLOUT : POLLIN;
+  int r = 0;
+  *stop = vm_store_wait(s, p, 1, nonblock ? 0 : UINT64_MAX, &r);
+  if (*stop != VM_TRAP_NONE) return W_SUCCESS;
+  if (r < 0) return werr(errno);
+  return r == 0 ? W_EAGAIN : W_SUCCESS;
+}
+
+static uint32_t do_rw(vm_store *s, wasi_ctx *x, const gmem *m, uint32_t fd, uint32_t iovs, uint32_t n, int op,
+                      uint64_t off, uint32_t out, vm_trap *stop) {
   wfd *f = get_fd(x, fd);
   if (!f) return W_EBADF;
   if (!check_iovs(m, iovs, n) || !ok_range(m, out, 4)) return W_EFAULT;
@@ -688,30 +715,45 @@ static uint32_t do_rw(wasi_ctx *x, const gmem *m, uint32_t fd, uint32_t iovs, ui
   if (f->host < 0) {
     if (op == IO_PREAD || op == IO_PWRITE) return W_ESPIPE;
     e = stdio_io(x, f, write, m, iovs, n, &done);
+  } else if (op == IO_READ || op == IO_WRITE) {
+    e = wait_ready(s, f, write, stop);
+    if (*stop != VM_TRAP_NONE || e != W_SUCCESS) return e;
+    /* A pipe that polls writable has room for PIPE_BUF bytes: more could block. */
+    bool stream = f->filetype != FT_REG && f->filetype != FT_BLOCK;
+    e = host_io(f->host, op, m, iovs, n, off, write && stream ? PIPE_BUF : UINT64_MAX, &done);
   } else {
-    e = host_io(f->host, op, m, iovs, n, off, &done);
+    e = host_io(f->host, op, m, iovs, n, off, UINT64_MAX, &done);
   }
   if (e == W_SUCCESS) st32(m->base + out, (uint32_t)done);
   return e;
 }
 
+/* fd_read and friends: a WASI errno, or the trap that stopped a wait. */
+#define RET_RW(call)                                                                                         \
+  do {                                                                                                       \
+    vm_trap stop_ = VM_TRAP_NONE;                                                                            \
+    uint32_t e_ = (call);                                                                                    \
+    if (stop_ != VM_TRAP_NONE) return vm_store_trap(s, stop_);                                               \
+    RET(e_);                                                                                                 \
+  } while (0)
+
 HOSTFN(fd_read) {
   PROLOGUE;
-  RET(do_rw(x, &m, A32(0), A32(1), A32(2), IO_READ, 0, A32(3)));
+  RET_RW(do_rw(s, x, &m, A32(0), A32(1), A32(2), IO_READ, 0, A32(3), &stop_));
 }
 HOSTFN(fd_write) {
   PROLOGUE;
-  RET(do_rw(x, &m, A32(0), A32(1), A32(2), IO_WRITE, 0, A32(3)));
+  RET_RW(do_rw(s, x, &m, A32(0), A32(1), A32(2), IO_WRITE, 0, A32(3), &stop_));
 }
 HOSTFN(fd_pread) {
   PROLOGUE;
   if (A64(3) > INT64_MAX) RET(W_EINVAL);
-  RET(do_rw(x, &m, A32(0), A32(1), A32(2), IO_PREAD, A64(3), A32(4)));
+  RET_RW(do_rw(s, x, &m, A32(0), A32(1), A32(2), IO_PREAD, A64(3), A32(4), &stop_));
 }
 HOSTFN(fd_pwrite) {
   PROLOGUE;
   if (A64(3) > INT64_MAX) RET(W_EINVAL);
-  RET(do_rw(x, &m, A32(0), A32(1), A32(2), IO_PWRITE, A64(3), A32(4)));
+  RET_RW(do_rw(s, x, &m, A32(0), A32(1), A32(2), IO_PWRITE, A64(3), A32(4), &stop_));
 }
 
 static uint32_t do_seek(wasi_ctx *x, const gmem *m, uint32_t fd, int64_t off, int whence, uint32_t out) {
@@ -1368,15 +1410,17 @@ typedef struct sub {
   uint16_t rwflags;
 } sub;
 
-static uint32_t do_poll(wasi_ctx *x, const gmem *m, uint32_t in, uint32_t outp, uint32_t n, uint32_t neventsp,
-                        bool unstable) {
+/* Returns a WASI errno, or sets *stop to the guardrail (deadline, interrupt) that ended the wait. */
+static uint32_t do_poll(vm_store *s, wasi_ctx *x, const gmem *m, uint32_t in, uint32_t outp, uint32_t n,
+                        uint32_t neventsp, bool unstable, vm_trap *stop) {
   uint32_t size = unstable ? 56 : 48;
   if (n == 0) return W_EINVAL;
   if (!ok_range(m, in, (uint64_t)n * size) || !ok_range(m, outp, (uint64_t)n * 32) ||
       !ok_range(m, neventsp, 4))
     return W_EFAULT;
   sub *subs = mem_calloc(n, sizeof *subs);
-  struct pollfd *pfds = mem_calloc(n, sizeof *pfds);
+  /* One more for the wake-up of vm_store_wait. */
+  struct pollfd *pfds = mem_calloc((size_t)n + 1, sizeof *pfds);
   if (!subs || !pfds) {
     mem_free(subs);
     mem_free(pfds);
@@ -1432,35 +1476,15 @@ static uint32_t do_poll(wasi_ctx *x, const gmem *m, uint32_t in, uint32_t outp, 
     }
     if (sb->ready) any_ready = true;
   }
-  /* Wait: not at all if something is ready, else until the earliest clock or an fd event. */
-  for (;;) {
-    struct timespec ts = {0, 0}, *tsp = NULL;
-    if (any_ready) {
-      tsp = &ts;
-    } else if (earliest != UINT64_MAX) {
-      uint64_t t = now_ns(CLOCK_MONOTONIC);
-      uint64_t rel = earliest > t ? earliest - t : 0;
-      ts.tv_sec = (time_t)(rel / 1000000000ull);
-      ts.tv_nsec = (long)(rel % 1000000000ull);
-      tsp = &ts;
-    }
-    int r = 0;
-    if (npfd) {
-      r = ppoll(pfds, npfd, tsp, NULL);
-    } else if (!any_ready && earliest != UINT64_MAX) {
-      /* Clocks only: a real sleep, to an absolute deadline so that signals do not stretch it. */
-      struct timespec until = {(time_t)(earliest / 1000000000ull), (long)(earliest % 1000000000ull)};
-      int e = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL);
-      if (e == EINTR) continue;
-    }
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) {
-      uint32_t e = werr(errno);
-      mem_free(subs);
-      mem_free(pfds);
-      return e;
-    }
-    break;
+  /* Wait: not at all if something is ready, else until the earliest clock or an fd event; the
+   * call's deadline and an interrupt end the wait (and the guest's call). */
+  int r = 0;
+  *stop = vm_store_wait(s, pfds, npfd, any_ready ? 0 : earliest, &r);
+  if (*stop != VM_TRAP_NONE || r < 0) {
+    uint32_t e = r < 0 ? werr(errno) : W_SUCCESS;
+    mem_free(subs);
+    mem_free(pfds);
+    return e;
   }
   uint64_t t = now_ns(CLOCK_MONOTONIC);
   uint32_t nev = 0;
@@ -1497,11 +1521,17 @@ static uint32_t do_poll(wasi_ctx *x, const gmem *m, uint32_t in, uint32_t outp, 
 
 HOSTFN(poll_oneoff) {
   PROLOGUE;
-  RET(do_poll(x, &m, A32(0), A32(1), A32(2), A32(3), false));
+  vm_trap stop = VM_TRAP_NONE;
+  uint32_t e = do_poll(s, x, &m, A32(0), A32(1), A32(2), A32(3), false, &stop);
+  if (stop != VM_TRAP_NONE) return vm_store_trap(s, stop);
+  RET(e);
 }
 HOSTFN(poll_oneoff_unstable) {
   PROLOGUE;
-  RET(do_poll(x, &m, A32(0), A32(1), A32(2), A32(3), true));
+  vm_trap stop = VM_TRAP_NONE;
+  uint32_t e = do_poll(s, x, &m, A32(0), A32(1), A32(2), A32(3), true, &stop);
+  if (stop != VM_TRAP_NONE) return vm_store_trap(s, stop);
+  RET(e);
 }
 
 /* ---- the function table

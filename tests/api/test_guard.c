@@ -251,6 +251,7 @@ static void test_bombs(void) {
 typedef struct counts {
   int calls, logs;
   size_t last_log_len, last_payload_len;
+  char last_log[128]; /* the last line's first bytes, NUL-terminated */
 } counts;
 
 static void count_callback(void *user, uint64_t id, wapc_str binding, wapc_str ns, wapc_str op,
@@ -263,10 +264,13 @@ static void count_callback(void *user, uint64_t id, wapc_str binding, wapc_str n
 }
 
 static void count_log(void *user, uint64_t id, const char *msg, size_t len) {
-  (void)id, (void)msg;
+  (void)id;
   counts *c = user;
   c->logs++;
   c->last_log_len = len;
+  size_t keep = len < sizeof c->last_log - 1 ? len : sizeof c->last_log - 1;
+  memcpy(c->last_log, msg, keep);
+  c->last_log[keep] = 0;
 }
 
 static void test_sizes(void) {
@@ -276,7 +280,7 @@ static void test_sizes(void) {
   o.max_response = 100;
   o.max_host_call = 10;
   o.max_log_line = 12;
-  counts c = {0, 0, 0, 0};
+  counts c = {0, 0, 0, 0, {0}};
   wapc_host *h = new_guard_host(&o, count_callback, &c);
   CHECK_STATUS(wapc_host_set_log_hook(h, count_log, &c), WAPC_OK, h);
   const uint8_t *r;
@@ -302,9 +306,11 @@ static void test_sizes(void) {
 
   CHECK_STATUS(call_n(h, "L", 12), WAPC_OK, h);
   CHECK(c.logs == 1 && c.last_log_len == 12);
-  CHECK_STATUS(call_n(h, "L", 13), WAPC_ERR_LIMIT, h);
-  CHECK_MSG(h, "log line of 13 bytes exceeds the limit of 12 bytes");
-  CHECK(c.logs == 1);
+  /* Logging never changes the result: a line over the cap is cut, marked and counted. */
+  CHECK_STATUS(call_n(h, "L", 13), WAPC_OK, h);
+  CHECK(c.logs == 2);
+  CHECK_BYTES(c.last_log, strlen(c.last_log), " [log line truncated: 13 bytes, limit 12]");
+  CHECK(strstr(wapc_host_debug(h), "log lines truncated: 1") != NULL);
 
   /* binding, namespace and operation are "done" (12 bytes together): over the 10-byte cap. */
   CHECK_STATUS(call_n(h, "H", 3), WAPC_ERR_LIMIT, h);
@@ -321,6 +327,20 @@ static void test_sizes(void) {
   CHECK_STATUS(call_n(h, "H", 21), WAPC_ERR_LIMIT, h);
   CHECK_MSG(h, "host call payload of 21 bytes exceeds the limit of 20 bytes");
   CHECK(c.calls == 1);
+  wapc_host_free(h);
+
+  /* A 100,000-byte line with a 64-byte cap: 19 bytes of it, then the marker, 64 in all. */
+  wapc_builtin_options_init(&o);
+  o.max_log_line = 64;
+  h = new_guard_host(&o, count_callback, &c);
+  CHECK_STATUS(wapc_host_set_log_hook(h, count_log, &c), WAPC_OK, h);
+  c.logs = 0;
+  CHECK_STATUS(call_n(h, "L", 100000), WAPC_OK, h);
+  CHECK(c.logs == 1 && c.last_log_len == 64);
+  CHECK_BYTES(c.last_log + 19, strlen(c.last_log + 19), " [log line truncated: 100000 bytes, limit 64]");
+  CHECK_STATUS(call_n(h, "L", 100000), WAPC_OK, h);
+  CHECK(strstr(wapc_host_debug(h), "log lines truncated: 2") != NULL);
+  check_echo(h);
   wapc_host_free(h);
 }
 

@@ -34,4 +34,19 @@ expect "run: bad number" 64 "" "wapc: bad number '-1' (see 'wapc run --help')" -
 expect "run: memory cap at load" 3 "" "~exceeds the limit of 50 pages" -- \
   run --max-memory-pages 50 "$G/big_memory.wasm"
 expect "run: help lists the options" 0 "~--init-timeout MS" "" -- run --help
+
+# Waits inside host functions end at the deadline too: a guest sleeping in poll_oneoff ("zzzz": for weeks).
+start=$(date +%s%N)
+expect "timeout stops a WASI sleep" 3 "" "wapc: $G/wait.wasm: deadline exceeded" -- \
+  call --timeout 200 "$G/wait.wasm" s zzzz
+took=$((($(date +%s%N) - start) / 1000000))
+if [ "$took" -gt 2200 ]; then
+  FAIL=$((FAIL + 1))
+  echo "FAIL: the sleep stopped $took ms after the call started (deadline 200 ms)"
+fi
+IN=$(bytes ms100 '\144\000\000\000')
+expect "a sleep within the timeout" 0 "slept" "" -- call --timeout 5000 "$G/wait.wasm" s
+IN=/dev/null
+expect "init timeout stops a sleeping wapc_init" 3 "" \
+  "wapc: $G/init_wait.wasm: wapc_init failed: deadline exceeded" -- call --init-timeout 100 "$G/init_wait.wasm" x
 finish
