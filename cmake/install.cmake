@@ -80,4 +80,5 @@ set(CPACK_COMPONENT_DEVELOPMENT_DESCRIPTION
   "waPC host runtime in C (headers, static library, pkg-config and CMake files, manual)")
 set(CPACK_COMPONENT_TOOLS_DESCRIPTION "wapc: call waPC guests and run WASI commands from the shell")
 set(CPACK_COMPONENT_DEVELOPMENT_DEPENDS runtime)
+set(CPACK_DEBIAN_ENABLE_COMPONENT_DEPENDS ON)
 include(CPack)
