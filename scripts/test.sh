@@ -2,7 +2,8 @@
 # test.sh: the whole test suite, from a fresh Debian 12 machine or a developer's checkout.
 #   1. installs what the tests need (apt packages only when missing; the npm packages of the
 #      AssemblyScript guests only when package-lock.json changed since the last install);
-#   2. builds with gcc and -Werror, runs ctest;
+#   2. builds with gcc and -Werror, runs ctest (with the examples, the docs checks and, only here, the
+#      install tests: label install);
 #   3. builds with clang, AddressSanitizer and UndefinedBehaviorSanitizer, runs ctest again;
 #   4. builds the libFuzzer targets (clang, -DWAPC_FUZZ=ON) and runs each for a short smoke
 #      (ctest -L fuzz; WAPC_FUZZ_SMOKE_SECONDS per target, default 20) plus the saved regressions;
@@ -17,7 +18,8 @@ export DEBIAN_FRONTEND=noninteractive
 say() { printf '\n==> %s\n' "$*"; }
 
 # ---- 1. dependencies -----------------------------------------------------------------------------------
-packages=(cmake ninja-build gcc clang lld wabt binaryen libcjson-dev libcmocka-dev wasi-libc valgrind)
+packages=(cmake ninja-build gcc clang lld wabt binaryen libcjson-dev libcmocka-dev wasi-libc valgrind
+  doxygen scdoc pkg-config man-db)
 # Node.js: Debian's packages unless a node and npm are already on the PATH (e.g. a newer install).
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   packages+=(nodejs npm)
