@@ -211,8 +211,11 @@ WAPC_API const char *wapc_host_debug(wapc_host *host);
  *   at its next interruption point (a function entry or a loop back-edge:
  *   within microseconds of guest code) and returns WAPC_ERR_INTERRUPTED with
  *   the message "interrupted"; a load or hot swap stopped this way fails and
- *   the old module keeps serving.  A host callback or log hook that is
- *   running is not stopped: the guest stops when the hook returns into it.
+ *   the old module keeps serving.  A wait inside the library on the
+ *   guest's behalf (a WASI poll_oneoff sleep, a read of a pipe or terminal)
+ *   is woken at once.  A host callback, log hook or WASI stdio callback that
+ *   is running is not stopped (it is the application's code): the guest
+ *   stops as soon as the hook returns into it.
  * - A request made while the host runs no guest code stays pending and stops
  *   the next guest code it runs; it is consumed by the first run it stops
  *   (several requests before that count as one), so a request is never lost
@@ -220,7 +223,8 @@ WAPC_API const char *wapc_host_debug(wapc_host *host);
  * - After an interrupted call the next call runs on a fresh instance (see
  *   reset_after_trap).
  * The host must stay alive until this returns (do not race it with
- * wapc_host_free).  Lock-free (one atomic store on the built-in engine).  Returns
+ * wapc_host_free).  Lock-free: on the built-in engine one atomic store, and
+ * one write(2) to an eventfd when the guest has waited before.  Returns
  * WAPC_OK; WAPC_ERR_MISUSE for NULL; WAPC_ERR_PROVIDER when the engine
  * provider cannot interrupt (its `interrupt` entry is NULL).  It never
  * touches wapc_host_last_error.
@@ -322,6 +326,17 @@ typedef struct wapc_builtin_options {
    * on a fresh instance (reset_after_trap).  Deadlines and fuel are off by
    * default: a right value depends on the application (set them for
    * untrusted code).  The size caps are on by default; 0 means the default.
+   *
+   * What a deadline bounds: guest code, and every wait inside the library on
+   * the guest's behalf: a WASI poll_oneoff (sleeps, clock and fd
+   * subscriptions) and a read or write of a pipe, terminal or socket end at
+   * the deadline (within about a millisecond), and after every host function
+   * (the waPC imports, WASI, the host callback, the log hook) the deadline
+   * and a pending interrupt are checked before the guest goes on.  What it
+   * cannot bound: the application's own code while it runs, that is the host
+   * callback, the log hook and WASI stdio callbacks (a callback that blocks
+   * for a minute delays the stop by a minute; give such code its own
+   * timeout), and a read or write of a regular file.
    */
   uint32_t timeout_ms;      /**< wall-clock limit of each wapc_host_call, ms; 0 = none (default) */
   uint32_t init_timeout_ms; /**< wall-clock limit of the whole initialisation (start section,
@@ -334,7 +349,10 @@ typedef struct wapc_builtin_options {
   uint32_t max_response;    /**< guest response or guest error, bytes (default 64 MiB) */
   uint32_t max_host_call;   /**< payload, and binding/namespace/operation, of one __host_call, bytes
                                (default 64 MiB) */
-  uint32_t max_log_line;    /**< one __console_log line, bytes (default 1 MiB) */
+  uint32_t max_log_line;    /**< one __console_log line, bytes (default 1 MiB).  Logging never fails
+                               a call: a longer line reaches the log hook cut to this size, ending
+                               in " [log line truncated: N bytes, limit M]", and is counted in
+                               wapc_host_debug ("log lines truncated: K") */
 } wapc_builtin_options;
 
 /** Set `options` to the defaults: struct_size, every limit's default, no WASI grant, no guardrail. */

@@ -95,7 +95,9 @@ WAPC_API wapc_status wapc_engine_set_guest_error(wapc_engine_host *host, const u
 /**
  * __host_call: clears the previous host response and error, then calls the
  * host callback.  Returns WAPC_OK (the host response is set: return 1 to the
- * guest) or WAPC_ERR_HOST_CALLBACK (the host error is set: return 0).  The
+ * guest), WAPC_ERR_HOST_CALLBACK (the host error is set: return 0) or
+ * WAPC_ERR_NOMEM (the library could not store the names or the callback's
+ * answer: stop the call with WAPC_ERR_NOMEM).  The
  * arguments are borrowed for the call (they may point into guest memory; the
  * guest cannot run while the callback does).
  */

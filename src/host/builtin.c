@@ -71,7 +71,6 @@ typedef struct builtin {
   char msg[512]; /* messages when there is no host (wapc_wasi_run) */
   uint64_t init_timeout_ns;
   wapc_module *preload;   /* wapc_host_new_builtin_module: the module the first init instantiates */
-  bool limit_hit;         /* an import trapped on a size cap: the failure is WAPC_ERR_LIMIT */
   uint64_t log_truncated; /* __console_log lines cut to max_log_line (debug line) */
 
   /* Interruption: set by any thread, polled by every store of this provider
@@ -108,7 +107,7 @@ static uint8_t *guest_bytes(vm_instance *caller, uint32_t ptr, uint64_t len) {
 #define ARG(i) ((uint32_t)args[i])
 
 static vm_result oom(vm_store *s) {
-  return vm_store_trap_msg(s, "out of memory");
+  return vm_store_trap(s, VM_TRAP_NOMEM);
 }
 
 static vm_result oob(vm_store *s) {
@@ -116,10 +115,9 @@ static vm_result oob(vm_store *s) {
 }
 
 /* A size cap refused a guest request: a trap that the call reports as WAPC_ERR_LIMIT. */
-static vm_result too_large(builtin *b, vm_store *s, const char *what, uint64_t len, uint32_t limit) {
-  b->limit_hit = true;
-  return vm_store_trap_msg(s, "%s of %" PRIu64 " bytes exceeds the limit of %" PRIu32 " bytes", what, len,
-                           limit);
+static vm_result too_large(vm_store *s, const char *what, uint64_t len, uint32_t limit) {
+  return vm_store_trap_as(s, VM_TRAP_LIMIT, "%s of %" PRIu64 " bytes exceeds the limit of %" PRIu32 " bytes",
+                          what, len, limit);
 }
 
 /* A request from wapc_host_interrupt, seen by an import: stop the guest here. */
@@ -147,7 +145,7 @@ static vm_result imp_guest_response(vm_store *s, vm_instance *caller, void *user
   builtin *b = user;
   const uint8_t *p = guest_bytes(caller, ARG(0), ARG(1));
   if (!p) return oob(s);
-  if (ARG(1) > b->opts.max_response) return too_large(b, s, "guest response", ARG(1), b->opts.max_response);
+  if (ARG(1) > b->opts.max_response) return too_large(s, "guest response", ARG(1), b->opts.max_response);
   /* The response's one copy out (the host keeps it until the next call). */
   if (wapc_engine_set_guest_response(b->host, p, ARG(1)) != WAPC_OK) return oom(s);
   return VM_OK;
@@ -157,7 +155,7 @@ static vm_result imp_guest_error(vm_store *s, vm_instance *caller, void *user, u
   builtin *b = user;
   const uint8_t *p = guest_bytes(caller, ARG(0), ARG(1));
   if (!p) return oob(s);
-  if (ARG(1) > b->opts.max_response) return too_large(b, s, "guest error", ARG(1), b->opts.max_response);
+  if (ARG(1) > b->opts.max_response) return too_large(s, "guest error", ARG(1), b->opts.max_response);
   if (wapc_engine_set_guest_error(b->host, p, ARG(1)) != WAPC_OK) return oom(s);
   return VM_OK;
 }
@@ -170,13 +168,14 @@ static vm_result imp_host_call(vm_store *s, vm_instance *caller, void *user, uin
   const uint8_t *payload = guest_bytes(caller, ARG(6), ARG(7));
   if (!bd || !ns || !op || !payload) return oob(s);
   uint32_t cap = b->opts.max_host_call;
-  if (ARG(7) > cap) return too_large(b, s, "host call payload", ARG(7), cap);
+  if (ARG(7) > cap) return too_large(s, "host call payload", ARG(7), cap);
   /* The three names are copied by the host: they share the cap. */
   uint64_t names = (uint64_t)ARG(1) + ARG(3) + ARG(5);
-  if (names > cap) return too_large(b, s, "host call binding, namespace and operation", names, cap);
+  if (names > cap) return too_large(s, "host call binding, namespace and operation", names, cap);
   /* The payload goes to the callback straight from guest memory (the guest cannot run meanwhile). */
   /* A stop that comes while the callback runs takes effect when it returns (vm_call_host). */
   wapc_status st = wapc_engine_host_call(b->host, bd, ARG(1), ns, ARG(3), op, ARG(5), payload, ARG(7));
+  if (st == WAPC_ERR_NOMEM) return oom(s);
   args[0] = st == WAPC_OK ? 1 : 0;
   return VM_OK;
 }
@@ -339,13 +338,17 @@ static const char *kind_name(uint8_t kind) {
   }
 }
 
-/* The status of a guardrail stop, or WAPC_OK for any other error. */
-static wapc_status guard_status(const vm_error *e) {
+/* The one mapping from an engine stop that is not the guest's fault (a
+ * guardrail, a size cap, an allocation failure) to its waPC status; WAPC_OK
+ * for anything else (a trap of the guest's own, a load error). */
+static wapc_status stop_status(const vm_error *e) {
   if (e->result != VM_ERR_TRAP) return WAPC_OK;
   switch (e->trap) {
   case VM_TRAP_DEADLINE: return WAPC_ERR_DEADLINE;
   case VM_TRAP_INTERRUPTED: return WAPC_ERR_INTERRUPTED;
-  case VM_TRAP_FUEL: return WAPC_ERR_LIMIT;
+  case VM_TRAP_FUEL:
+  case VM_TRAP_LIMIT: return WAPC_ERR_LIMIT;
+  case VM_TRAP_NOMEM: return WAPC_ERR_NOMEM;
   default: return WAPC_OK;
   }
 }
@@ -370,13 +373,8 @@ static void builtin_interrupt(void *self) {
 /* Engine failures as waPC statuses, with the engine's message. */
 static wapc_status from_vm_error(builtin *b, const vm_error *e, const char *context) {
   char text[320];
-  wapc_status gst = guard_status(e);
-  if (gst != WAPC_OK) {
-    if (b->limit_hit) gst = WAPC_ERR_LIMIT;
-    return fail(b, gst, "%s failed: %s", context, error_text(e));
-  }
-  if (e->result == VM_ERR_TRAP && b->limit_hit)
-    return fail(b, WAPC_ERR_LIMIT, "%s failed: %s", context, error_text(e));
+  wapc_status gst = stop_status(e);
+  if (gst != WAPC_OK) return fail(b, gst, "%s failed: %s", context, error_text(e));
   vm_error_format(e, text, sizeof text);
   switch (e->result) {
   case VM_ERR_MALFORMED: return fail(b, WAPC_ERR_MALFORMED, "%s", text);
@@ -647,7 +645,6 @@ static wapc_status run_init_export(builtin *b, guest *g, const char *name, uint6
   }
   uint64_t slot[1] = {0};
   wasi_clear_exit(g->wasi);
-  b->limit_hit = false;
   if (vm_invoke(g->store, x.u.func, slot) != VM_OK) {
     const vm_error *e = vm_store_error(g->store);
     uint32_t code;
@@ -688,7 +685,6 @@ static wapc_status instantiate(builtin *b, guest *g) {
     vm_error err;
     vm_error_clear(&err);
     init_budget(g, deadline); /* just computed: cannot have run out */
-    b->limit_hit = false;
     g->inst = vm_instantiate(g->store, g->mod->vm, ext, n, &err);
     uint32_t code;
     if (!g->inst && err.result == VM_ERR_TRAP && err.trap == VM_TRAP_EXIT && wasi_exited(g->wasi, &code))
@@ -809,9 +805,8 @@ static wapc_status call_failed(builtin *b, vm_result r) {
       b->poisoned = true;
       return fail(b, WAPC_ERR_TRAP, "exited with code %" PRIu32, code);
     }
-    wapc_status gst = guard_status(e);
-    if (gst != WAPC_OK) return fail(b, gst, "%s", text);
-    return fail(b, b->limit_hit ? WAPC_ERR_LIMIT : WAPC_ERR_TRAP, "%s", text);
+    wapc_status gst = stop_status(e);
+    return fail(b, gst != WAPC_OK ? gst : WAPC_ERR_TRAP, "%s", text);
   }
   if (r == VM_ERR_NOMEM) return fail(b, WAPC_ERR_NOMEM, "%s", text);
   if (r == VM_ERR_LIMIT) return fail(b, WAPC_ERR_LIMIT, "%s", text);
@@ -833,7 +828,6 @@ static wapc_status builtin_call(void *self, uint32_t op_len, uint32_t msg_len, i
   }
   uint64_t ar[2] = {op_len, msg_len};
   wasi_clear_exit(b->cur.wasi);
-  b->limit_hit = false;
   /* No publication step: the store polls the provider's flag (see the header). */
   vm_result r = vm_invoke(b->cur.store, b->cur.guest_call, ar);
   run_ended(b);
@@ -1002,8 +996,8 @@ wapc_status wapc_wasi_run(const wapc_builtin_options *options, const uint8_t *mo
         uint32_t code;
         if (e->result == VM_ERR_TRAP && e->trap == VM_TRAP_EXIT && wasi_exited(g.wasi, &code)) {
           if (exit_code) *exit_code = (int)code;
-        } else if (guard_status(e) != WAPC_OK) {
-          st = fail(b, guard_status(e), "%s", error_text(e));
+        } else if (stop_status(e) != WAPC_OK) {
+          st = fail(b, stop_status(e), "%s", error_text(e));
         } else if (e->result == VM_ERR_TRAP) {
           st = fail(b, WAPC_ERR_TRAP, "trap: %s", error_text(e));
         } else {

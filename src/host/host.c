@@ -32,6 +32,7 @@ struct wapc_result {
   wapc_host *host;
   bool active; /* only while the callback runs */
   bool failed;
+  bool nomem; /* the last answer could not be stored: the host call fails with WAPC_ERR_NOMEM */
 };
 
 struct wapc_engine_host {
@@ -384,11 +385,11 @@ wapc_status wapc_result_set_bytes(wapc_result *r, const void *bytes, size_t len)
   h->host_error.len = 0;
   if (!hbuf_set(&h->host_response, bytes, len)) {
     h->host_response.len = 0;
-    hbuf_set(&h->host_error, "out of memory", 13);
-    r->failed = true;
+    r->nomem = true;
     return WAPC_ERR_NOMEM;
   }
   r->failed = false;
+  r->nomem = false;
   return WAPC_OK;
 }
 
@@ -399,8 +400,10 @@ wapc_status wapc_result_set_error_bytes(wapc_result *r, const void *message, siz
   r->failed = true;
   if (!hbuf_set(&h->host_error, message, len)) {
     h->host_error.len = 0;
+    r->nomem = true;
     return WAPC_ERR_NOMEM;
   }
+  r->nomem = false;
   return WAPC_OK;
 }
 
@@ -461,10 +464,8 @@ wapc_status wapc_engine_host_call(wapc_engine_host *e, const uint8_t *binding, s
     return WAPC_ERR_HOST_CALLBACK;
   }
   if (binding_len > SIZE_MAX / 4 || ns_len > SIZE_MAX / 4 || op_len > SIZE_MAX / 4 ||
-      !hbuf_reserve(&h->strings, binding_len + ns_len + op_len + 3)) {
-    hbuf_set(&h->host_error, "out of memory", 13);
-    return WAPC_ERR_HOST_CALLBACK;
-  }
+      !hbuf_reserve(&h->strings, binding_len + ns_len + op_len + 3))
+    return WAPC_ERR_NOMEM;
   wapc_str bd, nsp, opn;
   size_t at = 0;
   put_str(h->strings.data, &at, binding, binding_len, &bd);
@@ -473,9 +474,11 @@ wapc_status wapc_engine_host_call(wapc_engine_host *e, const uint8_t *binding, s
 
   h->result.active = true;
   h->result.failed = false;
+  h->result.nomem = false;
   h->callback(h->callback_user, h->id, bd, nsp, opn, payload_len ? payload : empty_bytes, payload_len,
               &h->result);
   h->result.active = false;
+  if (h->result.nomem) return WAPC_ERR_NOMEM;
   return h->result.failed ? WAPC_ERR_HOST_CALLBACK : WAPC_OK;
 }
 

@@ -80,6 +80,8 @@ const char *vm_trap_message(vm_trap trap) {
   case VM_TRAP_DEADLINE: return "deadline exceeded";
   case VM_TRAP_FUEL: return "fuel exhausted";
   case VM_TRAP_EXIT: return "exit";
+  case VM_TRAP_LIMIT: return "limit exceeded";
+  case VM_TRAP_NOMEM: return "out of memory";
   }
   return "unknown trap";
 }

@@ -253,18 +253,31 @@ vm_result vm_store_trap(vm_store *s, vm_trap trap) {
   return vm_error_trap(&s->error, trap);
 }
 
-vm_result vm_store_trap_msg(vm_store *s, const char *fmt, ...) {
+static vm_result trap_v(vm_store *s, vm_trap trap, const char *fmt, va_list ap) {
   vm_error *e = &s->error;
   e->result = VM_ERR_TRAP;
-  e->trap = VM_TRAP_HOST;
+  e->trap = trap;
   e->section = -1;
   e->offset = -1;
-  va_list ap;
-  va_start(ap, fmt);
   int n = vsnprintf(e->message, sizeof e->message, fmt, ap);
-  va_end(ap);
   if (n < 0) e->message[0] = '\0';
   return VM_ERR_TRAP;
+}
+
+vm_result vm_store_trap_msg(vm_store *s, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vm_result r = trap_v(s, VM_TRAP_HOST, fmt, ap);
+  va_end(ap);
+  return r;
+}
+
+vm_result vm_store_trap_as(vm_store *s, vm_trap trap, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vm_result r = trap_v(s, trap, fmt, ap);
+  va_end(ap);
+  return r;
 }
 
 const vm_error *vm_store_error(const vm_store *s) {

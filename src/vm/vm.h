@@ -67,7 +67,9 @@ typedef enum {
   VM_TRAP_INTERRUPTED,           /* "interrupted" (issue: guardrails) */
   VM_TRAP_DEADLINE,              /* "deadline exceeded" (issue: guardrails) */
   VM_TRAP_FUEL,                  /* "fuel exhausted" (issue: guardrails) */
-  VM_TRAP_EXIT, /* "exit": WASI proc_exit unwinds the guest; the code is in the WASI context */
+  VM_TRAP_EXIT,  /* "exit": WASI proc_exit unwinds the guest; the code is in the WASI context */
+  VM_TRAP_LIMIT, /* a host function refused a request over a size cap; the message is its own */
+  VM_TRAP_NOMEM, /* "out of memory": a host function could not allocate */
 } vm_trap;
 
 const char *vm_trap_message(vm_trap trap);
@@ -254,6 +256,12 @@ vm_result vm_store_trap(vm_store *s, vm_trap trap);
 vm_result vm_store_trap_msg(vm_store *s, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* A trap of kind `trap` with its own message. */
+vm_result vm_store_trap_as(vm_store *s, vm_trap trap, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
 #endif
     ;
 
