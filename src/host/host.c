@@ -66,6 +66,9 @@ struct wapc_host {
   hbuf host_error;
   hbuf strings; /* binding, namespace, operation of a host call, NUL-separated */
   hbuf message; /* last error */
+  /* The last error when `message` could not grow (out of memory): cut to fit, never lost. */
+  char spare[128];
+  bool in_spare;
   hbuf debug;
   wapc_result result;
 };
@@ -117,9 +120,12 @@ set_message_v(wapc_host *h, const char *fmt, va_list ap) {
   va_copy(ap2, ap);
   int n = vsnprintf(NULL, 0, fmt, ap2);
   va_end(ap2);
+  h->in_spare = false;
   if (n < 0 || !hbuf_reserve(&h->message, (size_t)n)) {
     h->message.len = 0;
     if (h->message.data) h->message.data[0] = 0;
+    vsnprintf(h->spare, sizeof h->spare, fmt, ap);
+    h->in_spare = true;
     return;
   }
   vsnprintf((char *)h->message.data, (size_t)n + 1, fmt, ap);
@@ -139,13 +145,14 @@ fail(wapc_host *h, wapc_status st, const char *fmt, ...) {
 }
 
 static void clear_message(wapc_host *h) {
+  h->in_spare = false;
   h->message.len = 0;
   if (h->message.data) h->message.data[0] = 0;
 }
 
 /* A provider failed without saying why: fall back to the status's description. */
 static void ensure_message(wapc_host *h, wapc_status st) {
-  if (h->message.len == 0) fail(h, st, "%s", wapc_status_str(st));
+  if (h->message.len == 0 && !h->in_spare) fail(h, st, "%s", wapc_status_str(st));
 }
 
 /* ---- hosts ------------------------------------------------------------------------ */
@@ -278,12 +285,25 @@ static void prefix_trap(wapc_host *h) {
   static const char prefix[] = "trap: ";
   size_t plen = sizeof prefix - 1;
   size_t mlen = h->message.len;
+  if (h->in_spare) {
+    if (strncmp(h->spare, prefix, plen) != 0) {
+      char text[sizeof h->spare];
+      memcpy(text, h->spare, sizeof text);
+      fail(h, WAPC_ERR_TRAP, "%s%s", prefix, text);
+    }
+    return;
+  }
   if (mlen == 0) {
     fail(h, WAPC_ERR_TRAP, "trap");
     return;
   }
   if (mlen >= plen && memcmp(h->message.data, prefix, plen) == 0) return;
-  if (!hbuf_reserve(&h->message, mlen + plen)) return;
+  if (!hbuf_reserve(&h->message, mlen + plen)) {
+    char text[sizeof h->spare];
+    snprintf(text, sizeof text, "%s", (const char *)h->message.data);
+    fail(h, WAPC_ERR_TRAP, "%s%s", prefix, text);
+    return;
+  }
   memmove(h->message.data + plen, h->message.data, mlen + 1);
   memcpy(h->message.data, prefix, plen);
   h->message.len = mlen + plen;
@@ -343,11 +363,13 @@ wapc_status wapc_host_call(wapc_host *h, const char *op, size_t op_len, const ui
 
 const char *wapc_host_last_error(const wapc_host *h) {
   if (!h) return "invalid host";
+  if (h->in_spare) return h->spare;
   return h->message.data ? (const char *)h->message.data : "";
 }
 
 size_t wapc_host_last_error_len(const wapc_host *h) {
   if (!h) return strlen("invalid host");
+  if (h->in_spare) return strlen(h->spare);
   return h->message.len;
 }
 

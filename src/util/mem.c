@@ -19,6 +19,7 @@ typedef struct fault {
 } fault;
 
 static fault alloc_fault, io_fault;
+static atomic_int_least64_t live;
 
 static void arm(fault *f, uint64_t n, bool persistent) {
   atomic_store(&f->at, 0);
@@ -61,16 +62,32 @@ uint64_t mem_io_fault_failed(void) {
   return atomic_load(&io_fault.failed);
 }
 
+int64_t mem_fault_live(void) {
+  return atomic_load(&live);
+}
+
+static void *counted(void *p) {
+  if (p) atomic_fetch_add(&live, 1);
+  return p;
+}
+
 void *mem_malloc(size_t size) {
-  return hit(&alloc_fault) ? NULL : malloc(size);
+  return hit(&alloc_fault) ? NULL : counted(malloc(size));
 }
 
 void *mem_calloc(size_t n, size_t size) {
-  return hit(&alloc_fault) ? NULL : calloc(n, size);
+  return hit(&alloc_fault) ? NULL : counted(calloc(n, size));
 }
 
 void *mem_realloc(void *p, size_t size) {
-  return hit(&alloc_fault) ? NULL : realloc(p, size);
+  if (hit(&alloc_fault)) return NULL;
+  void *q = realloc(p, size);
+  return p ? q : counted(q);
+}
+
+void mem_free(void *p) {
+  if (p) atomic_fetch_sub(&live, 1);
+  free(p);
 }
 
 char *mem_strdup(const char *s) {
@@ -85,7 +102,14 @@ void *mem_map(size_t len, int prot) {
     errno = ENOMEM;
     return MAP_FAILED;
   }
-  return mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  void *p = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p != MAP_FAILED) atomic_fetch_add(&live, 1);
+  return p;
+}
+
+void mem_unmap(void *addr, size_t len) {
+  atomic_fetch_sub(&live, 1);
+  munmap(addr, len);
 }
 
 int mem_protect(void *addr, size_t len, int prot) {

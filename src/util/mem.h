@@ -1,13 +1,15 @@
 /*
  * mem.h - every allocation the library makes goes through here: heap blocks
  * (mem_malloc, mem_calloc, mem_realloc, mem_strdup, mem_free) and anonymous
- * mappings (mem_map, mem_protect; released with munmap).  In a normal build
+ * mappings (mem_map, mem_protect, mem_unmap).  In a normal build
  * these are the libc calls, inlined.  A build with WAPC_FAULT_INJECTION
  * defined (the allocation-failure tests link one: tests/alloc) counts them
  * in one process-wide counter and can make the Nth fail, as SQLite's and
  * Lua's test builds do, so that every error path is proven to report
- * WAPC_ERR_NOMEM and to leak nothing.  The same build can fail the Nth file
- * system call of the WASI layer (mem_io_fault) with EIO.
+ * WAPC_ERR_NOMEM; it also counts the blocks and mappings alive
+ * (mem_fault_live), so that a test proves nothing leaks without a leak
+ * checker.  The same build can fail the Nth file system call of the WASI
+ * layer (mem_io_fault) with EIO.
  */
 #ifndef WAPC_UTIL_MEM_H
 #define WAPC_UTIL_MEM_H
@@ -29,6 +31,8 @@ char *mem_strdup(const char *s);
 void *mem_map(size_t len, int prot);
 /* mprotect that may be made to fail (it commits memory). */
 int mem_protect(void *addr, size_t len, int prot);
+void mem_free(void *p);
+void mem_unmap(void *addr, size_t len);
 /* True when the WASI layer's next file system call must fail (with EIO). */
 bool mem_io_fault(void);
 
@@ -45,6 +49,8 @@ uint64_t mem_fault_seen(void);
 uint64_t mem_fault_failed(void);
 uint64_t mem_io_fault_seen(void);
 uint64_t mem_io_fault_failed(void);
+/* Heap blocks and mappings allocated through here and not yet released. */
+int64_t mem_fault_live(void);
 
 #else
 
@@ -72,11 +78,13 @@ static inline int mem_protect(void *addr, size_t len, int prot) {
 static inline bool mem_io_fault(void) {
   return false;
 }
-
-#endif
-
 static inline void mem_free(void *p) {
   free(p);
 }
+static inline void mem_unmap(void *addr, size_t len) {
+  munmap(addr, len);
+}
+
+#endif
 
 #endif

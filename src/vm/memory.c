@@ -26,7 +26,7 @@ static void memory_release(void *obj) {
   if (m->pool && m->rw <= VM_POOL_MEMORY_MAX &&
       vm_pool_put_memory(m->pool, m->data, m->reserved, m->rw, (size_t)m->size))
     return;
-  munmap(m->data, m->reserved);
+  mem_unmap(m->data, m->reserved);
 }
 
 static size_t os_page_size(void) {

@@ -82,9 +82,9 @@ vm_pool *vm_pool_new(void) {
 void vm_pool_free(vm_pool *p) {
   if (!p) return;
   for (uint32_t i = 0; i < p->stacks.n; i++)
-    munmap(p->stacks.e[i].base, p->stacks.e[i].bytes);
+    mem_unmap(p->stacks.e[i].base, p->stacks.e[i].bytes);
   for (uint32_t i = 0; i < p->memories.n; i++)
-    munmap(p->memories.e[i].base, p->memories.e[i].bytes);
+    mem_unmap(p->memories.e[i].base, p->memories.e[i].bytes);
   pthread_mutex_destroy(&p->lock);
   mem_free(p);
 }
@@ -198,7 +198,7 @@ void vm_store_free(vm_store *s) {
     mem_free(o);
   }
   pool_entry e = {s->exec.stack, exec_bytes(&s->cfg, NULL), 0, 0};
-  if (!s->pool || !pool_put(s->pool, &s->pool->stacks, &e)) munmap(e.base, e.bytes);
+  if (!s->pool || !pool_put(s->pool, &s->pool->stacks, &e)) mem_unmap(e.base, e.bytes);
   vm_interrupt_destroy(&s->guard.own);
   mem_free(s);
 }

@@ -110,6 +110,9 @@ enum {
   WASI_ERRNO_LIST(WASI_ERRNO_ENUM_)
 #undef WASI_ERRNO_ENUM_
       W_ENOTCAPABLE = 76,
+  /* Not a WASI errno: the library could not allocate; RET turns it into the trap VM_TRAP_NOMEM, so the
+   * call fails with WAPC_ERR_NOMEM instead of handing the guest an error it would misread as its own. */
+  W_HOSTNOMEM = 0x10000,
 };
 
 enum {
@@ -158,6 +161,11 @@ static uint32_t werr(int e) {
   }
 }
 
+/* A result of wasi_path_*: -errno; out of memory is the library's (W_HOSTNOMEM). */
+static uint32_t path_err(int neg) {
+  return neg == -ENOMEM ? (uint32_t)W_HOSTNOMEM : werr(neg);
+}
+
 /* ---- configuration ---------------------------------------------------------------------- */
 
 typedef struct preopen {
@@ -177,19 +185,20 @@ struct wasi_config {
   wasi_resolve_mode resolve;
 };
 
-/* Pack `n` strings into one buffer of NUL-terminated strings. */
-static bool pack_strings(const char *const *list, size_t n, char **out, size_t *size) {
+/* Pack `n` strings into one buffer of NUL-terminated strings: WAPC_OK, WAPC_ERR_MISUSE (a NULL string,
+ * more than 4 GiB) or WAPC_ERR_NOMEM. */
+static wapc_status pack_strings(const char *const *list, size_t n, char **out, size_t *size) {
   size_t total = 0;
   *out = NULL;
   *size = 0;
   for (size_t i = 0; i < n; i++) {
-    if (!list[i]) return false;
+    if (!list[i]) return WAPC_ERR_MISUSE;
     size_t l = strlen(list[i]) + 1;
-    if (l > UINT32_MAX - total) return false; /* the guest sees sizes as u32 */
+    if (l > UINT32_MAX - total) return WAPC_ERR_MISUSE; /* the guest sees sizes as u32 */
     total += l;
   }
   char *buf = mem_malloc(total ? total : 1);
-  if (!buf) return false;
+  if (!buf) return WAPC_ERR_NOMEM;
   size_t at = 0;
   for (size_t i = 0; i < n; i++) {
     size_t l = strlen(list[i]) + 1;
@@ -198,7 +207,14 @@ static bool pack_strings(const char *const *list, size_t n, char **out, size_t *
   }
   *out = buf;
   *size = total;
-  return true;
+  return WAPC_OK;
+}
+
+/* The configuration could not be copied: out of memory. */
+static wapc_status config_nomem(wasi_config *c, char *err, size_t errlen) {
+  snprintf(err, errlen, "out of memory");
+  wasi_config_free(c);
+  return WAPC_ERR_NOMEM;
 }
 
 void wasi_config_free(wasi_config *c) {
@@ -217,7 +233,7 @@ wapc_status wasi_config_new(const wapc_builtin_options *o, wasi_config **out, ch
   *out = NULL;
   if (errlen) err[0] = 0;
   wasi_config *c = mem_calloc(1, sizeof *c);
-  if (!c) return WAPC_ERR_NOMEM;
+  if (!c) return config_nomem(NULL, err, errlen);
   if ((o->wasi_nargs && !o->wasi_args) || (o->wasi_nenv && !o->wasi_env) ||
       (o->wasi_ndirs && !o->wasi_dirs) || o->wasi_nargs > UINT32_MAX / 8 || o->wasi_nenv > UINT32_MAX / 8 ||
       o->wasi_ndirs > 1024) {
@@ -225,11 +241,13 @@ wapc_status wasi_config_new(const wapc_builtin_options *o, wasi_config **out, ch
     wasi_config_free(c);
     return WAPC_ERR_MISUSE;
   }
-  if (!pack_strings(o->wasi_args, o->wasi_nargs, &c->args, &c->args_size) ||
-      !pack_strings(o->wasi_env, o->wasi_nenv, &c->env, &c->env_size)) {
-    snprintf(err, errlen, "bad WASI arguments or environment (NULL string, too long, or out of memory)");
+  wapc_status st = pack_strings(o->wasi_args, o->wasi_nargs, &c->args, &c->args_size);
+  if (st == WAPC_OK) st = pack_strings(o->wasi_env, o->wasi_nenv, &c->env, &c->env_size);
+  if (st == WAPC_ERR_NOMEM) return config_nomem(c, err, errlen);
+  if (st != WAPC_OK) {
+    snprintf(err, errlen, "bad WASI arguments or environment (a NULL string, or over 4 GiB)");
     wasi_config_free(c);
-    return WAPC_ERR_MISUSE;
+    return st;
   }
   c->nargs = o->wasi_nargs;
   c->nenv = o->wasi_nenv;
@@ -249,10 +267,7 @@ wapc_status wasi_config_new(const wapc_builtin_options *o, wasi_config **out, ch
   }
   if (o->wasi_ndirs) {
     c->dirs = mem_calloc(o->wasi_ndirs, sizeof *c->dirs);
-    if (!c->dirs) {
-      wasi_config_free(c);
-      return WAPC_ERR_NOMEM;
-    }
+    if (!c->dirs) return config_nomem(c, err, errlen);
   }
   for (size_t i = 0; i < o->wasi_ndirs; i++) {
     const wapc_wasi_dir *d = &o->wasi_dirs[i];
@@ -266,10 +281,7 @@ wapc_status wasi_config_new(const wapc_builtin_options *o, wasi_config **out, ch
     const char *guest = d->guest_path ? d->guest_path : d->host_path;
     c->dirs[i].guest = mem_strdup(guest);
     c->dirs[i].read_only = d->read_only != 0;
-    if (!c->dirs[i].guest) {
-      wasi_config_free(c);
-      return WAPC_ERR_NOMEM;
-    }
+    if (!c->dirs[i].guest) return config_nomem(c, err, errlen);
     c->dirs[i].fd = open(d->host_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (c->dirs[i].fd < 0) {
       snprintf(err, errlen, "cannot open directory '%s': %s", d->host_path, strerror(errno));
@@ -328,7 +340,7 @@ void wasi_ctx_free(wasi_ctx *x) {
   mem_free(x);
 }
 
-/* A free slot (the lowest, as POSIX), growing the table; -1 when full. */
+/* A free slot (the lowest, as POSIX), growing the table; -1 when full, -2 out of memory. */
 static int fd_alloc(wasi_ctx *x) {
   for (uint32_t i = 0; i < x->nfds; i++)
     if (!x->fds[i].used) return (int)i;
@@ -336,7 +348,7 @@ static int fd_alloc(wasi_ctx *x) {
   uint32_t n = x->nfds ? x->nfds * 2 : 16;
   if (n > MAX_FDS) n = MAX_FDS;
   wfd *p = mem_realloc(x->fds, n * sizeof *p);
-  if (!p) return -1;
+  if (!p) return -2;
   for (uint32_t i = x->nfds; i < n; i++) {
     memset(&p[i], 0, sizeof p[i]);
     p[i].host = -1;
@@ -464,7 +476,9 @@ static uint64_t ld64(const uint8_t *p) {
 #define A64(i) (args[i])
 #define RET(e)                                                                                               \
   do {                                                                                                       \
-    args[0] = (uint32_t)(e);                                                                                 \
+    uint32_t ret_ = (uint32_t)(e);                                                                           \
+    if (ret_ == W_HOSTNOMEM) return vm_store_trap(s, VM_TRAP_NOMEM);                                         \
+    args[0] = ret_;                                                                                          \
     return VM_OK;                                                                                            \
   } while (0)
 #define HOSTFN(name) static vm_result name(vm_store *s, vm_instance *caller, void *user, uint64_t *args)
@@ -1121,7 +1135,7 @@ static uint32_t get_path(wasi_ctx *x, const gmem *m, uint32_t fd, uint32_t ptr, 
   if (len > WASI_PATH_MAX) return W_ENAMETOOLONG;
   if (memchr(m->base + ptr, 0, len)) return W_EILSEQ;
   char *p = mem_malloc((size_t)len + 1);
-  if (!p) return W_ENOMEM;
+  if (!p) return W_HOSTNOMEM;
   memcpy(p, m->base + ptr, len);
   p[len] = 0;
   *dir = f;
@@ -1162,11 +1176,11 @@ HOSTFN(path_open) {
   int slot = fd_alloc(x);
   if (slot < 0) {
     mem_free(path);
-    RET(W_EMFILE);
+    RET(slot == -2 ? (uint32_t)W_HOSTNOMEM : W_EMFILE);
   }
   int h = wasi_path_open(dhost, path, flags, 0666, dirflags & LOOKUP_SYMLINK_FOLLOW, x->cfg->resolve);
   mem_free(path);
-  if (h < 0) RET(werr(h));
+  if (h < 0) RET(path_err(h));
   wfd *f = &x->fds[slot];
   f->used = true;
   f->host = h;
@@ -1193,7 +1207,7 @@ static uint32_t do_path_filestat(wasi_ctx *x, const gmem *m, const uint64_t *arg
   }
   int h = wasi_path_open(d->host, path, O_PATH, 0, A32(1) & LOOKUP_SYMLINK_FOLLOW, x->cfg->resolve);
   mem_free(path);
-  if (h < 0) return werr(h);
+  if (h < 0) return path_err(h);
   struct stat st;
   int r = fstat(h, &st);
   e = r == 0 ? W_SUCCESS : werr(errno);
@@ -1239,7 +1253,7 @@ static uint32_t get_split(wasi_ctx *x, const gmem *m, uint32_t fd, uint32_t ptr,
   int r = wasi_path_parent(d->host, sp->path, &sp->parent, &sp->name, &sp->slash, x->cfg->resolve);
   if (r < 0) {
     split_free(sp);
-    return r == -EINVAL ? dot_errno : werr(r);
+    return r == -EINVAL ? dot_errno : path_err(r);
   }
   return W_SUCCESS;
 }
@@ -1333,7 +1347,7 @@ HOSTFN(path_symlink) {
   /* An absolute target could only ever point out of the sandbox. */
   if (m.base[tp] == '/') RET(W_EPERM);
   char *target = mem_malloc((size_t)tl + 1);
-  if (!target) RET(W_ENOMEM);
+  if (!target) RET(W_HOSTNOMEM);
   memcpy(target, m.base + tp, tl);
   target[tl] = 0;
   split sp;
@@ -1379,7 +1393,7 @@ HOSTFN(path_filestat_set_times) {
     }
     int h = wasi_path_open(d->host, path, O_PATH, 0, true, x->cfg->resolve);
     mem_free(path);
-    if (h < 0) RET(werr(h));
+    if (h < 0) RET(path_err(h));
     /* utimensat(fd, NULL, ...) acts on the fd itself (Linux), which O_PATH allows. */
     long r = syscall(SYS_utimensat, h, NULL, t, 0);
     e = r == 0 ? W_SUCCESS : werr(errno);
@@ -1424,7 +1438,7 @@ static uint32_t do_poll(vm_store *s, wasi_ctx *x, const gmem *m, uint32_t in, ui
   if (!subs || !pfds) {
     mem_free(subs);
     mem_free(pfds);
-    return W_ENOMEM;
+    return W_HOSTNOMEM;
   }
   uint64_t now = now_ns(CLOCK_MONOTONIC);
   uint64_t earliest = UINT64_MAX;
