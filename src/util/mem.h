@@ -14,6 +14,7 @@
 #ifndef WAPC_UTIL_MEM_H
 #define WAPC_UTIL_MEM_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -86,5 +87,9 @@ static inline void mem_unmap(void *addr, size_t len) {
 }
 
 #endif
+
+/* A file system call of the WASI layer (returning -1 and errno on failure), which a fault-injection
+ * build may fail with EIO instead of making it. */
+#define MEM_IO(call) (mem_io_fault() ? (errno = EIO, -1) : (call))
 
 #endif

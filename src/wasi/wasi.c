@@ -372,7 +372,7 @@ static uint8_t filetype_of(mode_t m) {
 
 static uint8_t host_filetype(int fd) {
   struct stat st;
-  return fstat(fd, &st) == 0 ? filetype_of(st.st_mode) : FT_UNKNOWN;
+  return MEM_IO(fstat(fd, &st)) == 0 ? filetype_of(st.st_mode) : FT_UNKNOWN;
 }
 
 wasi_ctx *wasi_ctx_new(const wasi_config *c, uint64_t host_id) {
@@ -652,10 +652,10 @@ static uint32_t host_io(int fd, int op, const gmem *m, uint32_t iovs, uint32_t n
     ssize_t r;
     do {
       switch (op) {
-      case IO_READ: r = readv(fd, v, (int)k); break;
-      case IO_WRITE: r = writev(fd, v, (int)k); break;
-      case IO_PREAD: r = preadv(fd, v, (int)k, (off_t)(off + *done)); break;
-      default: r = pwritev(fd, v, (int)k, (off_t)(off + *done)); break;
+      case IO_READ: r = MEM_IO(readv(fd, v, (int)k)); break;
+      case IO_WRITE: r = MEM_IO(writev(fd, v, (int)k)); break;
+      case IO_PREAD: r = MEM_IO(preadv(fd, v, (int)k, (off_t)(off + *done))); break;
+      default: r = MEM_IO(pwritev(fd, v, (int)k, (off_t)(off + *done))); break;
       }
     } while (r < 0 && errno == EINTR);
     if (r < 0) return *done ? W_SUCCESS : werr(errno);
@@ -776,7 +776,7 @@ static uint32_t do_seek(wasi_ctx *x, const gmem *m, uint32_t fd, int64_t off, in
   if (!ok_range(m, out, 8)) return W_EFAULT;
   if (f->host < 0 || f->stdio >= 0) return W_ESPIPE;
   if (f->filetype == FT_DIR) return W_EBADF;
-  off_t r = lseek(f->host, (off_t)off, whence);
+  off_t r = MEM_IO(lseek(f->host, (off_t)off, whence));
   if (r < 0) return werr(errno);
   st64(m->base + out, (uint64_t)r);
   return W_SUCCESS;
@@ -907,7 +907,7 @@ static uint32_t do_fd_filestat(wasi_ctx *x, const gmem *m, uint32_t fd, uint32_t
   struct stat st;
   memset(&st, 0, sizeof st);
   if (f->host >= 0) {
-    if (fstat(f->host, &st) != 0) return werr(errno);
+    if (MEM_IO(fstat(f->host, &st)) != 0) return werr(errno);
   } else {
     st.st_mode = S_IFCHR;
   }
@@ -940,7 +940,7 @@ HOSTFN(fd_filestat_set_size) {
   uint32_t e = writable_fd(x, A32(0), &f);
   if (e) RET(e);
   if (A64(1) > INT64_MAX) RET(W_EINVAL);
-  if (ftruncate(f->host, (off_t)A64(1)) != 0) RET(werr(errno));
+  if (MEM_IO(ftruncate(f->host, (off_t)A64(1))) != 0) RET(werr(errno));
   RET(W_SUCCESS);
 }
 
@@ -969,7 +969,7 @@ HOSTFN(fd_filestat_set_times) {
   if (e) RET(e);
   struct timespec t[2];
   if (!make_times(A64(1), A64(2), A32(3), t)) RET(W_EINVAL);
-  if (futimens(f->host, t) != 0) RET(werr(errno));
+  if (MEM_IO(futimens(f->host, t)) != 0) RET(werr(errno));
   RET(W_SUCCESS);
 }
 
@@ -979,7 +979,7 @@ HOSTFN(fd_allocate) {
   uint32_t e = writable_fd(x, A32(0), &f);
   if (e) RET(e);
   if (A64(1) > INT64_MAX || A64(2) > INT64_MAX) RET(W_EINVAL);
-  int r = posix_fallocate(f->host, (off_t)A64(1), (off_t)A64(2));
+  int r = mem_io_fault() ? EIO : posix_fallocate(f->host, (off_t)A64(1), (off_t)A64(2));
   RET(werr(r));
 }
 
@@ -999,7 +999,8 @@ static uint32_t do_sync(wasi_ctx *x, uint32_t fd, bool data) {
   wfd *f = get_fd(x, fd);
   if (!f) return W_EBADF;
   if (f->host < 0) return W_SUCCESS;
-  if ((data ? fdatasync(f->host) : fsync(f->host)) != 0 && errno != EINVAL) return werr(errno);
+  if ((data ? MEM_IO(fdatasync(f->host)) : MEM_IO(fsync(f->host))) != 0 && errno != EINVAL)
+    return werr(errno);
   return W_SUCCESS;
 }
 HOSTFN(fd_sync) {
@@ -1059,9 +1060,9 @@ HOSTFN(fd_readdir) {
   if (f->filetype != FT_DIR || f->host < 0) RET(W_ENOTDIR);
   if (!ok_range(&m, buf, len) || !ok_range(&m, out, 4)) RET(W_EFAULT);
   if (!f->dir) {
-    int d = openat(f->host, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int d = MEM_IO(openat(f->host, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (d < 0) RET(werr(errno));
-    f->dir = fdopendir(d);
+    f->dir = mem_io_fault() ? (errno = EIO, NULL) : fdopendir(d);
     if (!f->dir) {
       int e = errno;
       close(d);
@@ -1096,7 +1097,7 @@ HOSTFN(fd_readdir) {
     uint8_t ft = dtype_filetype(d->d_type);
     if (d->d_type == DT_UNKNOWN) {
       struct stat st;
-      if (fstatat(f->host, d->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) ft = filetype_of(st.st_mode);
+      if (MEM_IO(fstatat(f->host, d->d_name, &st, AT_SYMLINK_NOFOLLOW)) == 0) ft = filetype_of(st.st_mode);
     }
     memset(hdr, 0, sizeof hdr);
     st64(hdr, f->dir_pos + 1);
@@ -1209,7 +1210,7 @@ static uint32_t do_path_filestat(wasi_ctx *x, const gmem *m, const uint64_t *arg
   mem_free(path);
   if (h < 0) return path_err(h);
   struct stat st;
-  int r = fstat(h, &st);
+  int r = MEM_IO(fstat(h, &st));
   e = r == 0 ? W_SUCCESS : werr(errno);
   close(h);
   if (e == W_SUCCESS) put_filestat(m->base + out, &st, unstable);
@@ -1263,7 +1264,7 @@ HOSTFN(path_create_directory) {
   split sp;
   uint32_t e = get_split(x, &m, A32(0), A32(1), A32(2), &sp, W_EEXIST);
   if (e) RET(e);
-  e = sp.read_only ? W_EPERM : mkdirat(sp.parent, sp.name, 0777) == 0 ? W_SUCCESS : werr(errno);
+  e = sp.read_only ? W_EPERM : MEM_IO(mkdirat(sp.parent, sp.name, 0777)) == 0 ? W_SUCCESS : werr(errno);
   split_free(&sp);
   RET(e);
 }
@@ -1273,7 +1274,9 @@ HOSTFN(path_remove_directory) {
   split sp;
   uint32_t e = get_split(x, &m, A32(0), A32(1), A32(2), &sp, W_EINVAL);
   if (e) RET(e);
-  e = sp.read_only ? W_EPERM : unlinkat(sp.parent, sp.name, AT_REMOVEDIR) == 0 ? W_SUCCESS : werr(errno);
+  e = sp.read_only                                              ? W_EPERM
+      : MEM_IO(unlinkat(sp.parent, sp.name, AT_REMOVEDIR)) == 0 ? W_SUCCESS
+                                                                : werr(errno);
   split_free(&sp);
   RET(e);
 }
@@ -1287,11 +1290,11 @@ HOSTFN(path_unlink_file) {
     e = W_EPERM;
   } else if (sp.slash) {
     struct stat st;
-    e = fstatat(sp.parent, sp.name, &st, AT_SYMLINK_NOFOLLOW) != 0 ? werr(errno)
-        : S_ISDIR(st.st_mode)                                      ? W_EISDIR
-                                                                   : W_ENOTDIR;
+    e = MEM_IO(fstatat(sp.parent, sp.name, &st, AT_SYMLINK_NOFOLLOW)) != 0 ? werr(errno)
+        : S_ISDIR(st.st_mode)                                              ? W_EISDIR
+                                                                           : W_ENOTDIR;
   } else {
-    e = unlinkat(sp.parent, sp.name, 0) == 0 ? W_SUCCESS : werr(errno);
+    e = MEM_IO(unlinkat(sp.parent, sp.name, 0)) == 0 ? W_SUCCESS : werr(errno);
   }
   split_free(&sp);
   RET(e);
@@ -1310,7 +1313,7 @@ HOSTFN(path_rename) {
   if (a.read_only || b.read_only)
     e = W_EPERM;
   else
-    e = renameat(a.parent, a.name, b.parent, b.name) == 0 ? W_SUCCESS : werr(errno);
+    e = MEM_IO(renameat(a.parent, a.name, b.parent, b.name)) == 0 ? W_SUCCESS : werr(errno);
   split_free(&a);
   split_free(&b);
   RET(e);
@@ -1331,7 +1334,7 @@ HOSTFN(path_link) {
   if (b.read_only)
     e = W_EPERM;
   else
-    e = linkat(a.parent, a.name, b.parent, b.name, 0) == 0 ? W_SUCCESS : werr(errno);
+    e = MEM_IO(linkat(a.parent, a.name, b.parent, b.name, 0)) == 0 ? W_SUCCESS : werr(errno);
   split_free(&a);
   split_free(&b);
   RET(e);
@@ -1353,7 +1356,7 @@ HOSTFN(path_symlink) {
   split sp;
   uint32_t e = get_split(x, &m, A32(2), A32(3), A32(4), &sp, W_EEXIST);
   if (e == W_SUCCESS) {
-    e = sp.read_only ? W_EPERM : symlinkat(target, sp.parent, sp.name) == 0 ? W_SUCCESS : werr(errno);
+    e = sp.read_only ? W_EPERM : MEM_IO(symlinkat(target, sp.parent, sp.name)) == 0 ? W_SUCCESS : werr(errno);
     split_free(&sp);
   }
   mem_free(target);
@@ -1368,7 +1371,7 @@ HOSTFN(path_readlink) {
   uint32_t e = get_split(x, &m, A32(0), A32(1), A32(2), &sp, W_EINVAL);
   if (e) RET(e);
   char tmp[WASI_PATH_MAX + 1];
-  ssize_t n = readlinkat(sp.parent, sp.name, tmp, sizeof tmp);
+  ssize_t n = MEM_IO(readlinkat(sp.parent, sp.name, tmp, sizeof tmp));
   e = n < 0 ? werr(errno) : W_SUCCESS;
   split_free(&sp);
   if (e) RET(e);
@@ -1395,7 +1398,7 @@ HOSTFN(path_filestat_set_times) {
     mem_free(path);
     if (h < 0) RET(path_err(h));
     /* utimensat(fd, NULL, ...) acts on the fd itself (Linux), which O_PATH allows. */
-    long r = syscall(SYS_utimensat, h, NULL, t, 0);
+    long r = MEM_IO(syscall(SYS_utimensat, h, NULL, t, 0));
     e = r == 0 ? W_SUCCESS : werr(errno);
     close(h);
     RET(e);
@@ -1403,9 +1406,9 @@ HOSTFN(path_filestat_set_times) {
   split sp;
   uint32_t e = get_split(x, &m, A32(0), A32(2), A32(3), &sp, W_EINVAL);
   if (e) RET(e);
-  e = sp.read_only                                                 ? W_EPERM
-      : utimensat(sp.parent, sp.name, t, AT_SYMLINK_NOFOLLOW) == 0 ? W_SUCCESS
-                                                                   : werr(errno);
+  e = sp.read_only                                                         ? W_EPERM
+      : MEM_IO(utimensat(sp.parent, sp.name, t, AT_SYMLINK_NOFOLLOW)) == 0 ? W_SUCCESS
+                                                                           : werr(errno);
   split_free(&sp);
   RET(e);
 }

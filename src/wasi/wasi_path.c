@@ -46,7 +46,7 @@ static void set_cur(walk_state *w, int fd) {
 static int splice_link(walk_state *w, const char *name, const char *after, uint32_t *links) {
   if (++*links > MAX_LINKS) return -ELOOP;
   char target[WASI_PATH_MAX + 1];
-  ssize_t n = readlinkat(w->cur, name, target, WASI_PATH_MAX);
+  ssize_t n = MEM_IO(readlinkat(w->cur, name, target, WASI_PATH_MAX));
   if (n < 0) return -errno;
   if (n == 0) return -ENOENT;
   if (n >= WASI_PATH_MAX) return -ENAMETOOLONG;
@@ -67,7 +67,7 @@ static int splice_link(walk_state *w, const char *name, const char *after, uint3
 
 static bool is_symlink_at(int dirfd, const char *name) {
   struct stat st;
-  return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
+  return MEM_IO(fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW)) == 0 && S_ISLNK(st.st_mode);
 }
 
 static int walk_open(int dirfd, const char *path, int flags, mode_t mode, bool follow) {
@@ -84,7 +84,7 @@ static int walk_open(int dirfd, const char *path, int flags, mode_t mode, bool f
       pos++;
     if (r[pos] == 0) {
       /* Ran out after a separator or a "."/".." : the path names the directory reached. */
-      int fd = openat(w.cur, ".", flags | O_CLOEXEC | O_DIRECTORY, mode);
+      int fd = MEM_IO(openat(w.cur, ".", flags | O_CLOEXEC | O_DIRECTORY, mode));
       result = fd < 0 ? -errno : fd;
       break;
     }
@@ -112,7 +112,7 @@ static int walk_open(int dirfd, const char *path, int flags, mode_t mode, bool f
         result = -EXDEV;
         break;
       }
-      int fd = openat(w.cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      int fd = MEM_IO(openat(w.cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC));
       if (fd < 0) {
         result = -errno;
         break;
@@ -123,7 +123,7 @@ static int walk_open(int dirfd, const char *path, int flags, mode_t mode, bool f
       continue;
     }
     if (!last) {
-      int fd = openat(w.cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      int fd = MEM_IO(openat(w.cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
       if (fd < 0) {
         int e = errno;
         if ((e == ENOTDIR || e == ELOOP) && is_symlink_at(w.cur, comp)) {
@@ -144,7 +144,7 @@ static int walk_open(int dirfd, const char *path, int flags, mode_t mode, bool f
       continue;
     }
     int fflags = flags | O_NOFOLLOW | O_CLOEXEC | (trailing ? O_DIRECTORY : 0);
-    int fd = openat(w.cur, comp, fflags, mode);
+    int fd = MEM_IO(openat(w.cur, comp, fflags, mode));
     if (fd < 0) {
       int e = errno;
       if (follow && (e == ELOOP || e == ENOTDIR) && is_symlink_at(w.cur, comp)) {
@@ -162,7 +162,7 @@ static int walk_open(int dirfd, const char *path, int flags, mode_t mode, bool f
     if (follow && (flags & O_PATH)) {
       /* O_PATH|O_NOFOLLOW opened the link itself: follow it by hand. */
       struct stat st;
-      if (fstat(fd, &st) == 0 && S_ISLNK(st.st_mode)) {
+      if (MEM_IO(fstat(fd, &st)) == 0 && S_ISLNK(st.st_mode)) {
         close(fd);
         int rc = splice_link(&w, comp, r + end, &links);
         if (rc < 0) {
@@ -191,7 +191,7 @@ static int kernel_open(int dirfd, const char *path, int flags, mode_t mode, bool
   how.mode = (flags & O_CREAT) ? (uint64_t)mode : 0;
   how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
   for (int attempt = 0; attempt < 8; attempt++) {
-    long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+    long fd = MEM_IO(syscall(SYS_openat2, dirfd, path, &how, sizeof how));
     if (fd >= 0) return (int)fd;
     /* EAGAIN: a concurrent rename raced the lookup; the kernel asks us to retry. */
     if (errno != EAGAIN && errno != EINTR) return -errno;

@@ -27,6 +27,7 @@
 #include "wapc.h"
 
 #include <dirent.h>
+#include <ftw.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -35,8 +36,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static bytes echo_wasm, guard_wasm, hostcall_wasm, reactor_wasm, libc_wasm;
-static bool persistent; /* the current pass fails every allocation from the Nth on */
+static bytes echo_wasm, guard_wasm, hostcall_wasm, reactor_wasm, libc_wasm, fs_wasm;
+static bool persistent; /* the current pass fails every allocation (or call) from the Nth on */
+static bool io_pass;    /* the current pass fails file system calls, not allocations */
 static char data_dir[256];
 
 /* ---- outcome checks ------------------------------------------------------------------------------- */
@@ -90,13 +92,17 @@ typedef void (*scenario_fn)(uint64_t n);
 
 /* Arm the hook for this run (scenarios call it after their unarmed set-up). */
 static void arm(uint64_t n) {
-  mem_fault_arm(n, persistent);
+  if (io_pass)
+    mem_io_fault_arm(n, persistent);
+  else
+    mem_fault_arm(n, persistent);
 }
 
-/* Disarm; true when the run failed an allocation. */
+/* Disarm; true when the run failed an allocation or a file system call. */
 static bool disarm(void) {
-  bool hit = mem_fault_failed() != 0;
+  bool hit = mem_fault_failed() != 0 || mem_io_fault_failed() != 0;
   mem_fault_arm(0, false);
+  mem_io_fault_arm(0, false);
   return hit;
 }
 
@@ -123,8 +129,8 @@ static void run_scenario(const char *name, scenario_fn fn) {
     if (!run_hit) break;
     failures++;
   }
-  printf("  %-28s %-10s %5llu runs, %5llu with a failed allocation\n", name,
-         persistent ? "persistent" : "one-shot", (unsigned long long)runs, (unsigned long long)failures);
+  printf("  %-28s %-10s %5llu runs, %5llu with a failed %s\n", name, persistent ? "persistent" : "one-shot",
+         (unsigned long long)runs, (unsigned long long)failures, io_pass ? "file system call" : "allocation");
   CHECK(failures > 0);
 }
 
@@ -267,6 +273,160 @@ static void wasi_scenario(uint64_t n) {
   wapc_host_free(h);
 }
 
+/* ---- failing file system calls ------------------------------------------------------------------ */
+
+/* The waPC guest's file work: each call answers, or fails with the guest's own error (it saw the
+ * errno; this guest does not check fread/fwrite, so an answer may be short), and the next call (the
+ * file system working again) answers exactly. */
+static void wasi_io_scenario(uint64_t n) {
+  wapc_builtin_options o;
+  wapc_builtin_options_init(&o);
+  wapc_wasi_dir dir = {data_dir, "/data", 0};
+  o.wasi_dirs = &dir;
+  o.wasi_ndirs = 1;
+  o.wasi_stdout.mode = WAPC_STDIO_DISCARD;
+  o.wasi_stderr.mode = WAPC_STDIO_DISCARD;
+  wapc_host *h = NULL;
+  if (wapc_host_new_builtin(&o, NULL, NULL, &h) != WAPC_OK) exit(2);
+  if (wapc_host_load(h, reactor_wasm.data, reactor_wasm.len) != WAPC_OK) exit(2);
+  arm(n);
+  const char *ops[] = {"write", "read"};
+  const char *want[] = {"written", "input file"};
+  for (int i = 0; i < 2; i++) {
+    const uint8_t *r;
+    size_t rl;
+    wapc_status st = wapc_host_call(h, ops[i], strlen(ops[i]), U8("file body"), i ? 0 : 9, &r, &rl);
+    if (st == WAPC_OK)
+      CHECK(rl <= strlen(want[i]) && memcmp(r, want[i], rl) == 0);
+    else
+      CHECK(st == WAPC_ERR_GUEST && wapc_host_last_error_len(h) > 0);
+  }
+  run_hit = disarm();
+  CHECK(call_ok(h, "write", U8("file body"), 9, U8("written"), 7));
+  CHECK(call_ok(h, "read", NULL, 0, U8("input file"), 10));
+  wapc_host_free(h);
+}
+
+/* tests/wasi/guests/fs.c, a WASI command that works through the file system API and tries to escape
+ * its preopens, under failing calls: it may report failed checks (its exit code) or abort (a trap), but
+ * nothing outside the preopens is ever read or written. */
+static char fs_root[256];
+
+static void fs_path(char *buf, size_t len, const char *rel) {
+  snprintf(buf, len, "%s/%s", fs_root, rel);
+}
+
+static void fs_write(const char *rel, const char *text) {
+  char p[512];
+  fs_path(p, sizeof p, rel);
+  FILE *f = fopen(p, "w");
+  if (!f) exit(2);
+  fputs(text, f);
+  fclose(f);
+}
+
+static void fs_layout(void) {
+  /* On tmpfs when there is one: a thousand layouts on a disk take minutes. */
+  const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm"
+                     : getenv("TMPDIR")            ? getenv("TMPDIR")
+                                                   : "/tmp";
+  snprintf(fs_root, sizeof fs_root, "%s/wapc-alloc-fs.XXXXXX", base);
+  if (!mkdtemp(fs_root)) exit(2);
+  const char *dirs[] = {"sandbox", "sandbox/subdir", "ro", "outside"};
+  char p[512], q[512];
+  for (int i = 0; i < 4; i++) {
+    fs_path(p, sizeof p, dirs[i]);
+    if (mkdir(p, 0755) != 0) exit(2);
+  }
+  fs_write("sandbox/data.txt", "hello");
+  fs_write("ro/ro.txt", "read only");
+  fs_write("outside/secret.txt", "TOPSECRET");
+  fs_path(p, sizeof p, "sandbox/link_in");
+  CHECK(symlink("data.txt", p) == 0);
+  fs_path(p, sizeof p, "sandbox/link_out");
+  CHECK(symlink("../outside/secret.txt", p) == 0);
+  fs_path(p, sizeof p, "sandbox/link_abs");
+  fs_path(q, sizeof q, "outside/secret.txt");
+  CHECK(symlink(q, p) == 0);
+  fs_path(p, sizeof p, "sandbox/link_dir_out");
+  CHECK(symlink("..", p) == 0);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+  (void)st, (void)flag, (void)ftw;
+  return remove(path);
+}
+
+static void fs_remove(void) {
+  if (nftw(fs_root, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
+    fprintf(stderr, "warning: could not remove %s\n", fs_root);
+}
+
+typedef struct captured {
+  char text[16384];
+  size_t len;
+} captured;
+
+static void capture(void *user, uint64_t id, int fd, const uint8_t *data, size_t len) {
+  (void)id, (void)fd;
+  captured *c = user;
+  size_t room = sizeof c->text - 1 - c->len;
+  if (len > room) len = room;
+  memcpy(c->text + c->len, data, len);
+  c->len += len;
+  c->text[c->len] = 0;
+}
+
+static void read_first_line(const char *rel, char *buf, size_t len) {
+  char p[512];
+  fs_path(p, sizeof p, rel);
+  buf[0] = 0;
+  FILE *f = fopen(p, "r");
+  if (!f) return;
+  if (!fgets(buf, (int)len, f)) buf[0] = 0;
+  fclose(f);
+}
+
+static void fs_scenario(uint64_t n) {
+  fs_layout();
+  char sandbox[512], ro[512];
+  fs_path(sandbox, sizeof sandbox, "sandbox");
+  fs_path(ro, sizeof ro, "ro");
+  wapc_wasi_dir dirs[2] = {{sandbox, "/sandbox", 0}, {ro, "/ro", 1}};
+  static captured out;
+  out.len = 0;
+  out.text[0] = 0;
+  wapc_builtin_options o;
+  wapc_builtin_options_init(&o);
+  o.wasi_dirs = dirs;
+  o.wasi_ndirs = 2;
+  const char *args[] = {"fs"};
+  o.wasi_args = args;
+  o.wasi_nargs = 1;
+  o.wasi_stdout.mode = o.wasi_stderr.mode = WAPC_STDIO_CALLBACK;
+  o.wasi_stdout.write = o.wasi_stderr.write = capture;
+  o.wasi_stdout.user = o.wasi_stderr.user = &out;
+  int code = -1;
+  char msg[256] = "";
+  arm(n);
+  wapc_status st = wapc_wasi_run(&o, fs_wasm.data, fs_wasm.len, &code, msg, sizeof msg);
+  run_hit = disarm();
+  /* Finished (maybe with failed checks), or aborted by the guest; never anything else. */
+  CHECK(st == WAPC_OK || (st == WAPC_ERR_TRAP && strstr(msg, "unreachable")));
+  if (st != WAPC_OK && !(st == WAPC_ERR_TRAP && strstr(msg, "unreachable")))
+    fprintf(stderr, "fs (n=%llu): %s %s\n", (unsigned long long)n, wapc_status_name(st), msg);
+  if (!run_hit) CHECK(st == WAPC_OK && code == 0);
+  CHECK(strstr(out.text, "TOPSECRET") == NULL);
+  char text[32];
+  read_first_line("outside/secret.txt", text, sizeof text);
+  CHECK(strcmp(text, "TOPSECRET") == 0);
+  read_first_line("ro/ro.txt", text, sizeof text);
+  CHECK(strcmp(text, "read only") == 0);
+  fs_remove();
+}
+
+/* ---- threads ------------------------------------------------------------------------------------- */
+
 /* A worker counts its own bad outcomes (check.h's counters belong to the main thread). */
 typedef struct worker {
   wapc_module *module;
@@ -345,6 +505,7 @@ int main(int argc, char **argv) {
   hostcall_wasm = load_file("wat/hostcall.wasm");
   reactor_wasm = load_file("wasi/libc_reactor.wasm");
   libc_wasm = load_file("c/libc.wasm");
+  fs_wasm = load_file("wasi/fs.wasm");
   make_data_dir();
   static const struct {
     const char *name;
@@ -363,11 +524,18 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++)
       run_scenario(scenarios[i].name, scenarios[i].fn);
   }
+  io_pass = true;
+  for (int pass = 0; pass < 2; pass++) {
+    persistent = pass == 1;
+    run_scenario("WASI file work", wasi_io_scenario);
+    run_scenario("WASI fs command", fs_scenario);
+  }
   remove_data_dir();
   free(echo_wasm.data);
   free(guard_wasm.data);
   free(hostcall_wasm.data);
   free(reactor_wasm.data);
   free(libc_wasm.data);
+  free(fs_wasm.data);
   return check_summary("test_alloc");
 }
