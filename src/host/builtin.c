@@ -26,16 +26,18 @@
  * Guardrails: the call timeout and fuel are the store's vm_config; the
  * initialisation runs under its own deadline.  wapc_host_interrupt comes from
  * any thread, while hot swap and reset replace the store on the calling
- * thread, so the request is one atomic flag of the provider (`interrupt`)
+ * thread, so the request is one vm_interrupt of the provider (`interrupt`)
  * that every store it creates polls in place of its own
  * (vm_store_share_interrupt): the interrupting thread never touches a store,
  * needs no lock, and a request made while nothing runs stays set for the next
- * run.  The engine sees a request at its interruption points; the imports
- * check it too (on entry to __guest_request, after the host callback and the
- * log hook), so a waPC call is stopped even when it is too short to reach
- * one.  The end of a run consumes the request, however the run ends.  Size
- * caps are checked in the imports before anything is copied, so an over-size
- * request never reaches an allocator.
+ * run.  The engine sees a request at its interruption points, in every wait
+ * (vm_store_wait) and whenever a host function returns into the guest;
+ * __guest_request checks it on entry, so a waPC call is stopped even when it
+ * is too short to reach one.  The end of a run consumes the request, however
+ * the run ends.  Size caps are checked in the imports before anything is
+ * copied, so an over-size request never reaches an allocator; such a refusal
+ * and an allocation failure are traps of their own kinds (VM_TRAP_LIMIT,
+ * VM_TRAP_NOMEM), mapped to a status in one place (stop_status).
  */
 #include "wapc_engine.h"
 #include "util/mem.h"
