@@ -12,7 +12,7 @@
  *   - hot swaps between two module versions (the guest reports its version after), failed hot swaps (the
  *     old module keeps serving), hosts created and freed continually, shared modules recompiled and the
  *     old ones freed while their hosts still run;
- *   - with --sleep: a guest sleeping in WASI poll_oneoff stopped by a deadline and by an interrupt.
+ *   - a guest sleeping in WASI poll_oneoff, stopped by a deadline and by an interrupt (--no-sleep: not).
  * Every response and every error message is checked exactly.  The main thread pauses the workers at
  * intervals, with all their hosts freed, and samples RSS (/proc/self/statm) at those quiescent points:
  * after the warm-up (the first 20% of the run) it must stay flat (see rss_verdict).  The run ends with
