@@ -253,7 +253,11 @@ vm_result vm_store_trap(vm_store *s, vm_trap trap) {
   return vm_error_trap(&s->error, trap);
 }
 
-static vm_result trap_v(vm_store *s, vm_trap trap, const char *fmt, va_list ap) {
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 0)))
+#endif
+static vm_result
+trap_v(vm_store *s, vm_trap trap, const char *fmt, va_list ap) {
   vm_error *e = &s->error;
   e->result = VM_ERR_TRAP;
   e->trap = trap;
@@ -314,6 +318,14 @@ void vm_guard_arm(vm_store *s) {
   }
 }
 
+/* vm_store_check_guard, inlined where it runs after every host call. */
+static inline vm_trap guard_check(vm_store *s) {
+  vm_guard *g = &s->guard;
+  if (atomic_load_explicit(&g->request->raised, memory_order_relaxed)) return VM_TRAP_INTERRUPTED;
+  if (g->deadline_ns && vm_monotonic_ns() >= g->deadline_ns) return VM_TRAP_DEADLINE;
+  return VM_TRAP_NONE;
+}
+
 vm_trap vm_guard_poll(vm_store *s) {
   vm_guard *g = &s->guard;
   /* What the interpreter overshot since the last slice ran out. */
@@ -322,7 +334,7 @@ vm_trap vm_guard_poll(vm_store *s) {
   /* Each stop leaves tick at 0 so the next point polls and stops again:
    * a host function that swallows a nested stop cannot resume the guest. */
   g->tick = 0;
-  vm_trap stop = vm_store_check_guard(s);
+  vm_trap stop = guard_check(s);
   if (stop != VM_TRAP_NONE) return stop;
   if (g->fuel_on) {
     if (g->fuel < debt) {
@@ -351,10 +363,7 @@ uint64_t vm_store_fuel_remaining(const vm_store *s) {
 }
 
 vm_trap vm_store_check_guard(vm_store *s) {
-  vm_guard *g = &s->guard;
-  if (atomic_load_explicit(&g->request->raised, memory_order_relaxed)) return VM_TRAP_INTERRUPTED;
-  if (g->deadline_ns && vm_monotonic_ns() >= g->deadline_ns) return VM_TRAP_DEADLINE;
-  return VM_TRAP_NONE;
+  return guard_check(s);
 }
 
 void vm_interrupt_init(vm_interrupt *i) {
@@ -537,7 +546,7 @@ vm_result vm_call_host(vm_store *s, vm_func *f, vm_instance *caller, uint64_t *a
   if (r == VM_OK && !outer) {
     /* Back into guest code: a stop that came while the host function ran
      * (a slow callback, a wait) takes effect before the guest goes on. */
-    vm_trap stop = vm_store_check_guard(s);
+    vm_trap stop = guard_check(s);
     if (stop == VM_TRAP_NONE) return VM_OK;
     s->guard.tick = 0;
     return vm_error_trap(&s->error, stop);
