@@ -83,7 +83,7 @@ static void add_dir(const char *dir) {
     o.fuel = CALL_FUEL;
     o.max_memory_pages = MAX_PAGES;
     wapc_host *h = NULL;
-    if (wapc_host_new_builtin(&o, callback, NULL, &h) != WAPC_OK) continue;
+    if (wapc_host_new_builtin(&o, callback, NULL, &h, NULL, 0) != WAPC_OK) continue;
     wapc_host_set_log_hook(h, quiet_log, NULL);
     if (wapc_host_load(h, buf, len) != WAPC_OK) {
       wapc_host_free(h);

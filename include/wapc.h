@@ -9,9 +9,19 @@
  * replace_module (hot swap), a debug description, free.
  *
  * Conventions:
- * - Every function that can fail returns a wapc_status; the per-host message
- *   (wapc_host_last_error) says what happened.  NULL or nonsense arguments give
- *   WAPC_ERR_MISUSE, never a crash.
+ * - Errors, one rule: every function that can fail returns a wapc_status, and
+ *   every failure also has a message saying what happened, in one of two
+ *   places.  A function that acts on a host leaves it in the host
+ *   (wapc_host_last_error, until the host's next operation).  A function
+ *   that has no host to hold it, a constructor (wapc_host_new,
+ *   wapc_host_new_builtin, wapc_builtin_provider, wapc_module_compile,
+ *   wapc_host_new_builtin_module, wapc_wasi_run), writes it to the caller's
+ *   buffer `message` of `message_len` bytes, NUL-terminated and cut to fit
+ *   ("" on success; the buffer may be NULL when the caller does not want
+ *   it).  The few functions whose only failure is WAPC_ERR_MISUSE (a NULL or
+ *   inactive handle: wapc_host_set_log_hook, wapc_host_interrupt,
+ *   wapc_result_set_*) return the status alone, and say so.  NULL or
+ *   nonsense arguments give WAPC_ERR_MISUSE, never a crash.
  * - Input bytes are borrowed for the duration of the call and never written;
  *   the library copies what it keeps.  Destructors accept NULL.
  * - Ownership and lifetime of every returned pointer is stated next to the
@@ -139,10 +149,13 @@ typedef void (*wapc_log_hook)(void *user, uint64_t host_id, const char *message,
  * fails (the provider's destroy is called then): the struct is copied, the
  * caller's copy is dead after this call.  No module is loaded yet: set hooks,
  * then wapc_host_load().  On success *out is the new host; on failure *out
- * is NULL.  The host gets the next id (process-wide, from 1).
+ * is NULL and `message` (see Conventions; may be NULL) says why:
+ * WAPC_ERR_MISUSE (NULL `provider` or `out`, a provider of an ABI version
+ * this library does not know or without a required entry), WAPC_ERR_NOMEM.
+ * The host gets the next id (process-wide, from 1).
  */
 WAPC_API wapc_status wapc_host_new(const wapc_engine_provider *provider, wapc_host_callback callback,
-                                   void *user, wapc_host **out);
+                                   void *user, wapc_host **out, char *message, size_t message_len);
 
 /** Replace the log hook (NULL restores the default). */
 WAPC_API wapc_status wapc_host_set_log_hook(wapc_host *host, wapc_log_hook hook, void *user);
@@ -361,9 +374,13 @@ WAPC_API void wapc_builtin_options_init(wapc_builtin_options *options);
 /**
  * Fill `*out` with a new built-in engine provider (`options` may be NULL for
  * the defaults; it is copied).  Pass it to wapc_host_new(), which takes it
- * over; to drop it unused, call out->destroy(out->self).
+ * over; to drop it unused, call out->destroy(out->self).  Failures, with
+ * `message` (see Conventions; may be NULL): WAPC_ERR_MISUSE (`out` NULL, bad
+ * options), WAPC_ERR_IO (a WASI directory cannot be opened: the message names
+ * it and the reason), WAPC_ERR_NOMEM.
  */
-WAPC_API wapc_status wapc_builtin_provider(const wapc_builtin_options *options, wapc_engine_provider *out);
+WAPC_API wapc_status wapc_builtin_provider(const wapc_builtin_options *options, wapc_engine_provider *out,
+                                           char *message, size_t message_len);
 
 /**
  * Run a WASI command module (its `_start` export) on the built-in engine
@@ -377,9 +394,12 @@ WAPC_API wapc_status wapc_builtin_provider(const wapc_builtin_options *options, 
 WAPC_API wapc_status wapc_wasi_run(const wapc_builtin_options *options, const uint8_t *module, size_t len,
                                    int *exit_code, char *message, size_t message_len);
 
-/** Convenience: wapc_host_new() on a new built-in provider. */
+/**
+ * Convenience: wapc_host_new() on a new built-in provider
+ * (wapc_builtin_provider()); the failures and `message` of either.
+ */
 WAPC_API wapc_status wapc_host_new_builtin(const wapc_builtin_options *options, wapc_host_callback callback,
-                                           void *user, wapc_host **out);
+                                           void *user, wapc_host **out, char *message, size_t message_len);
 
 /* ---- compiled modules: compile once, create many hosts -------------------------------- */
 

@@ -422,7 +422,7 @@ static wapc_host *open_guest(const char *path) {
     return NULL;
   }
   wapc_host *h = NULL;
-  if (wapc_host_new_builtin(NULL, echo_callback, NULL, &h) != WAPC_OK ||
+  if (wapc_host_new_builtin(NULL, echo_callback, NULL, &h, NULL, 0) != WAPC_OK ||
       wapc_host_load(h, wasm, len) != WAPC_OK) {
     fprintf(stderr, "  cannot load %s: %s\n", path, h ? wapc_host_last_error(h) : "no host");
     wapc_host_free(h);
@@ -650,7 +650,7 @@ static void bench_load(void) {
     double t0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
     for (int i = 0; i < 50; i++) {
       wapc_host *h = NULL;
-      if (wapc_host_new_builtin(NULL, NULL, NULL, &h) == WAPC_OK) wapc_host_load(h, wasm, len);
+      if (wapc_host_new_builtin(NULL, NULL, NULL, &h, NULL, 0) == WAPC_OK) wapc_host_load(h, wasm, len);
       wapc_host_free(h);
     }
     v[r] = (now_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / 50;
@@ -665,7 +665,7 @@ static void bench_load(void) {
   double rss0 = rss_bytes();
   for (int i = 0; i < H; i++) {
     hosts[i] = NULL;
-    if (wapc_host_new_builtin(NULL, echo_callback, NULL, &hosts[i]) != WAPC_OK) continue;
+    if (wapc_host_new_builtin(NULL, echo_callback, NULL, &hosts[i], NULL, 0) != WAPC_OK) continue;
     if (wapc_host_load(hosts[i], wasm, len) == WAPC_OK)
       wapc_host_call(hosts[i], "echo", 4, wasm, 16, NULL, NULL);
   }
@@ -715,7 +715,7 @@ static wapc_host *guard_host(uint32_t timeout_ms) {
   wapc_builtin_options_init(&o);
   o.timeout_ms = timeout_ms;
   wapc_host *h = NULL;
-  if (wapc_host_new_builtin(&o, NULL, NULL, &h) != WAPC_OK) return NULL;
+  if (wapc_host_new_builtin(&o, NULL, NULL, &h, NULL, 0) != WAPC_OK) return NULL;
   if (wapc_host_load(h, loop_guest, sizeof loop_guest) != WAPC_OK) {
     wapc_host_free(h);
     return NULL;

@@ -129,7 +129,7 @@ int main(int argc, char **argv) {
   }
   app state = {0};
   wapc_host *host = NULL;
-  wapc_status st = wapc_host_new_builtin(NULL, route_call, &state, &host);
+  wapc_status st = wapc_host_new_builtin(NULL, route_call, &state, &host, NULL, 0);
   if (st == WAPC_OK) st = wapc_host_load(host, module, len);
   free(module);
   if (st != WAPC_OK) {

@@ -71,7 +71,7 @@ static void *interrupter(void *arg) {
 
 static wapc_host *new_host(const wapc_builtin_options *opts, const unsigned char *module, size_t len) {
   wapc_host *host = NULL;
-  wapc_status st = wapc_host_new_builtin(opts, NULL, NULL, &host);
+  wapc_status st = wapc_host_new_builtin(opts, NULL, NULL, &host, NULL, 0);
   if (st == WAPC_OK) st = wapc_host_load(host, module, len);
   if (st != WAPC_OK) {
     fprintf(stderr, "%s\n", host ? wapc_host_last_error(host) : wapc_status_str(st));

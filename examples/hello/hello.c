@@ -54,7 +54,7 @@ int main(int argc, char **argv) {
 
   /* A host on the built-in engine: default options, no host callback. */
   wapc_host *host = NULL;
-  wapc_status st = wapc_host_new_builtin(NULL, NULL, NULL, &host);
+  wapc_status st = wapc_host_new_builtin(NULL, NULL, NULL, &host, NULL, 0);
   if (st == WAPC_OK) st = wapc_host_load(host, module, len);
   free(module); /* the library keeps its own copy of what it needs */
   if (st != WAPC_OK) {

@@ -63,7 +63,7 @@ int main(int argc, char **argv) {
   }
   int rc = 1;
   wapc_host *host = NULL;
-  wapc_status st = wapc_host_new_builtin(NULL, NULL, NULL, &host);
+  wapc_status st = wapc_host_new_builtin(NULL, NULL, NULL, &host, NULL, 0);
   if (st == WAPC_OK) st = wapc_host_load(host, v1, v1_len);
   if (st != WAPC_OK) goto fail;
   say_hello(host);

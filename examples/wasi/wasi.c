@@ -74,7 +74,7 @@ int main(int argc, char **argv) {
   opts.wasi_nenv = 1;
 
   wapc_host *host = NULL;
-  wapc_status st = wapc_host_new_builtin(&opts, NULL, NULL, &host);
+  wapc_status st = wapc_host_new_builtin(&opts, NULL, NULL, &host, NULL, 0);
   if (st == WAPC_OK) st = wapc_host_load(host, module, len);
   free(module);
   if (st != WAPC_OK) {

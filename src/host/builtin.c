@@ -956,12 +956,18 @@ static void provider_of(builtin *b, wapc_engine_provider *out) {
   out->interrupt = builtin_interrupt;
 }
 
-wapc_status wapc_builtin_provider(const wapc_builtin_options *options, wapc_engine_provider *out) {
-  if (!out) return WAPC_ERR_MISUSE;
+wapc_status wapc_builtin_provider(const wapc_builtin_options *options, wapc_engine_provider *out,
+                                  char *message, size_t message_len) {
+  char scratch[1];
+  if (!message || message_len == 0) {
+    message = scratch;
+    message_len = sizeof scratch;
+  }
+  message[0] = 0;
+  if (!out) return msgf(message, message_len, WAPC_ERR_MISUSE, "out is NULL");
   memset(out, 0, sizeof *out);
   builtin *b;
-  char msg[256];
-  wapc_status st = builtin_new(options, &b, msg, sizeof msg);
+  wapc_status st = builtin_new(options, &b, message, message_len);
   if (st != WAPC_OK) return st;
   provider_of(b, out);
   return WAPC_OK;
@@ -1015,13 +1021,16 @@ wapc_status wapc_wasi_run(const wapc_builtin_options *options, const uint8_t *mo
 }
 
 wapc_status wapc_host_new_builtin(const wapc_builtin_options *options, wapc_host_callback callback,
-                                  void *user, wapc_host **out) {
+                                  void *user, wapc_host **out, char *message, size_t message_len) {
   if (out) *out = NULL;
-  if (!out) return WAPC_ERR_MISUSE;
+  if (!out) {
+    if (message && message_len) snprintf(message, message_len, "out is NULL");
+    return WAPC_ERR_MISUSE;
+  }
   wapc_engine_provider p;
-  wapc_status st = wapc_builtin_provider(options, &p);
+  wapc_status st = wapc_builtin_provider(options, &p, message, message_len);
   if (st != WAPC_OK) return st;
-  return wapc_host_new(&p, callback, user, out);
+  return wapc_host_new(&p, callback, user, out, message, message_len);
 }
 
 /* ---- the compiled-module API ------------------------------------------------------------ */
@@ -1067,8 +1076,8 @@ wapc_status wapc_host_new_builtin_module(const wapc_builtin_options *options, wa
   wapc_engine_provider p;
   provider_of(b, &p);
   wapc_host *h;
-  st = wapc_host_new(&p, callback, user, &h); /* on failure it destroyed the provider */
-  if (st != WAPC_OK) return msgf(message, message_len, st, "%s", wapc_status_str(st));
+  st = wapc_host_new(&p, callback, user, &h, message, message_len); /* on failure it destroyed the provider */
+  if (st != WAPC_OK) return st;
   /* The host's load runs builtin_init, which instantiates b->preload. */
   st = wapc_host_load(h, NULL, 0);
   if (st != WAPC_OK) {

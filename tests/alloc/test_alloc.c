@@ -200,11 +200,12 @@ static void load_and_call_scenario(uint64_t n) {
   memcpy(twice + 70000, p, 70000);
   wapc_host *h = NULL, *hc = NULL;
   arm(n);
-  bool ok = host_ok(wapc_host_new_builtin(NULL, NULL, NULL, &h), h, "wapc_host_new_builtin");
+  bool ok = host_ok(wapc_host_new_builtin(NULL, NULL, NULL, &h, NULL, 0), h, "wapc_host_new_builtin");
   if (ok) ok = host_ok(wapc_host_load(h, echo_wasm.data, echo_wasm.len), h, "wapc_host_load");
   if (ok) call_ok(h, "echo", p, big, p, big);
   if (ok) call_ok(h, "echo", p, 100, p, 100);
-  bool okc = host_ok(wapc_host_new_builtin(NULL, big_callback, NULL, &hc), hc, "wapc_host_new_builtin");
+  bool okc =
+      host_ok(wapc_host_new_builtin(NULL, big_callback, NULL, &hc, NULL, 0), hc, "wapc_host_new_builtin");
   if (okc) okc = host_ok(wapc_host_load(hc, hostcall_wasm.data, hostcall_wasm.len), hc, "wapc_host_load");
   if (okc) call_ok(hc, "call", p, 70000, twice, 2 * 70000);
   run_hit = disarm();
@@ -218,7 +219,7 @@ static void load_and_call_scenario(uint64_t n) {
 
 static void hot_swap_scenario(uint64_t n) {
   wapc_host *h = NULL;
-  if (wapc_host_new_builtin(NULL, NULL, NULL, &h) != WAPC_OK) exit(2);
+  if (wapc_host_new_builtin(NULL, NULL, NULL, &h, NULL, 0) != WAPC_OK) exit(2);
   if (wapc_host_load(h, guard_wasm.data, guard_wasm.len) != WAPC_OK) exit(2);
   arm(n);
   /* guard.wasm answers "e" with the payload; echo.wasm too, and "c" with the payload where guard.wasm
@@ -239,7 +240,7 @@ static void hot_swap_scenario(uint64_t n) {
 
 static void reset_scenario(uint64_t n) {
   wapc_host *h = NULL;
-  if (wapc_host_new_builtin(NULL, NULL, NULL, &h) != WAPC_OK) exit(2);
+  if (wapc_host_new_builtin(NULL, NULL, NULL, &h, NULL, 0) != WAPC_OK) exit(2);
   if (wapc_host_load(h, guard_wasm.data, guard_wasm.len) != WAPC_OK) exit(2);
   arm(n);
   wapc_status st = wapc_host_call(h, "u", 1, NULL, 0, NULL, NULL);
@@ -261,7 +262,7 @@ static void wasi_scenario(uint64_t n) {
   o.wasi_stderr.mode = WAPC_STDIO_DISCARD;
   wapc_host *h = NULL;
   arm(n);
-  bool ok = host_ok(wapc_host_new_builtin(&o, NULL, NULL, &h), h, "wapc_host_new_builtin (WASI)");
+  bool ok = host_ok(wapc_host_new_builtin(&o, NULL, NULL, &h, NULL, 0), h, "wapc_host_new_builtin (WASI)");
   if (ok) ok = host_ok(wapc_host_load(h, reactor_wasm.data, reactor_wasm.len), h, "wapc_host_load (WASI)");
   if (ok) call_ok(h, "write", U8("file body"), 9, U8("written"), 7);
   if (ok) call_ok(h, "read", NULL, 0, U8("input file"), 10);
@@ -287,7 +288,7 @@ static void wasi_io_scenario(uint64_t n) {
   o.wasi_stdout.mode = WAPC_STDIO_DISCARD;
   o.wasi_stderr.mode = WAPC_STDIO_DISCARD;
   wapc_host *h = NULL;
-  if (wapc_host_new_builtin(&o, NULL, NULL, &h) != WAPC_OK) exit(2);
+  if (wapc_host_new_builtin(&o, NULL, NULL, &h, NULL, 0) != WAPC_OK) exit(2);
   if (wapc_host_load(h, reactor_wasm.data, reactor_wasm.len) != WAPC_OK) exit(2);
   arm(n);
   const char *ops[] = {"write", "read"};

@@ -56,7 +56,7 @@ static void log_hook(void *user, uint64_t id, const char *msg, size_t len) {
 
 static wapc_host *new_host(const wapc_builtin_options *opts, record *r) {
   wapc_host *h = NULL;
-  CHECK_STATUS(wapc_host_new_builtin(opts, r ? callback : NULL, r, &h), WAPC_OK, h);
+  CHECK_STATUS(wapc_host_new_builtin(opts, r ? callback : NULL, r, &h, NULL, 0), WAPC_OK, h);
   if (r) wapc_host_set_log_hook(h, log_hook, r);
   return h;
 }
@@ -324,15 +324,47 @@ static void test_options(void) {
   wapc_host_free(h);
 
   wapc_engine_provider prov;
-  CHECK(wapc_builtin_provider(NULL, NULL) == WAPC_ERR_MISUSE);
+  CHECK(wapc_builtin_provider(NULL, NULL, NULL, 0) == WAPC_ERR_MISUSE);
   o.struct_size = 0;
-  CHECK(wapc_builtin_provider(&o, &prov) == WAPC_ERR_MISUSE);
+  CHECK(wapc_builtin_provider(&o, &prov, NULL, 0) == WAPC_ERR_MISUSE);
   /* An older, shorter options struct: the missing fields keep their defaults. */
   wapc_builtin_options_init(&o);
   o.struct_size = offsetof(wapc_builtin_options, max_call_depth);
   o.max_memory_pages = 8;
-  CHECK(wapc_builtin_provider(&o, &prov) == WAPC_OK);
+  CHECK(wapc_builtin_provider(&o, &prov, NULL, 0) == WAPC_OK);
   prov.destroy(prov.self);
+}
+
+/* One rule for errors: a constructor that fails says why in the caller's buffer. */
+static void test_constructor_messages(void) {
+  char msg[256] = "stale";
+  wapc_builtin_options o;
+  wapc_builtin_options_init(&o);
+  wapc_wasi_dir dir = {"/nonexistent-wapc-dir", "/data", 0};
+  o.wasi_dirs = &dir;
+  o.wasi_ndirs = 1;
+  wapc_host *h = (wapc_host *)&o;
+  CHECK(wapc_host_new_builtin(&o, NULL, NULL, &h, msg, sizeof msg) == WAPC_ERR_IO && h == NULL);
+  CHECK(strcmp(msg, "cannot open directory '/nonexistent-wapc-dir': No such file or directory") == 0);
+  wapc_engine_provider prov;
+  CHECK(wapc_builtin_provider(&o, &prov, msg, sizeof msg) == WAPC_ERR_IO);
+  CHECK(strncmp(msg, "cannot open directory", 21) == 0);
+  CHECK(wapc_builtin_provider(NULL, NULL, msg, sizeof msg) == WAPC_ERR_MISUSE);
+  CHECK(strcmp(msg, "out is NULL") == 0);
+  /* Cut to fit, NUL-terminated. */
+  char small[8];
+  CHECK(wapc_host_new_builtin(&o, NULL, NULL, &h, small, sizeof small) == WAPC_ERR_IO);
+  CHECK(strcmp(small, "cannot ") == 0);
+  /* A provider this library cannot use. */
+  CHECK(wapc_builtin_provider(NULL, &prov, msg, sizeof msg) == WAPC_OK && msg[0] == 0);
+  prov.abi_version = 99;
+  CHECK(wapc_host_new(&prov, NULL, NULL, &h, msg, sizeof msg) == WAPC_ERR_MISUSE && h == NULL);
+  CHECK(strcmp(msg, "unusable engine provider (ABI version 99, or an entry missing)") == 0);
+  CHECK(wapc_host_new(NULL, NULL, NULL, &h, msg, sizeof msg) == WAPC_ERR_MISUSE);
+  CHECK(strcmp(msg, "provider is NULL") == 0);
+  /* Success clears the buffer. */
+  CHECK(wapc_host_new_builtin(NULL, NULL, NULL, &h, msg, sizeof msg) == WAPC_OK && msg[0] == 0);
+  wapc_host_free(h);
 }
 
 int main(int argc, char **argv) {
@@ -350,5 +382,6 @@ int main(int argc, char **argv) {
   test_load_errors();
   test_hot_swap();
   test_options();
+  test_constructor_messages();
   return check_summary("api_builtin");
 }

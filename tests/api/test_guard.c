@@ -27,7 +27,7 @@ static bytes guard_wasm, init_loop_wasm, big_memory_wasm, echo_wasm;
 
 static wapc_host *new_guard_host(const wapc_builtin_options *o, wapc_host_callback cb, void *user) {
   wapc_host *h = NULL;
-  wapc_status st = wapc_host_new_builtin(o, cb, user, &h);
+  wapc_status st = wapc_host_new_builtin(o, cb, user, &h, NULL, 0);
   CHECK_STATUS(st, WAPC_OK, h);
   if (!h) exit(2);
   CHECK_STATUS(wapc_host_load(h, guard_wasm.data, guard_wasm.len), WAPC_OK, h);
@@ -105,7 +105,7 @@ static void test_init_timeout(void) {
   wapc_builtin_options_init(&o);
   o.init_timeout_ms = 50;
   wapc_host *h = NULL;
-  CHECK_STATUS(wapc_host_new_builtin(&o, NULL, NULL, &h), WAPC_OK, h);
+  CHECK_STATUS(wapc_host_new_builtin(&o, NULL, NULL, &h, NULL, 0), WAPC_OK, h);
   CHECK_STATUS(wapc_host_load(h, init_loop_wasm.data, init_loop_wasm.len), WAPC_ERR_DEADLINE, h);
   CHECK_MSG(h, "wapc_init failed: deadline exceeded");
   /* The host stays usable: load a good module, then a hot swap that hangs keeps it. */
@@ -200,7 +200,7 @@ static void test_interrupt(void) {
 
   /* A hanging initialisation, from another thread. */
   load_job lj = {NULL, WAPC_OK, ""};
-  CHECK_STATUS(wapc_host_new_builtin(NULL, NULL, NULL, &lj.host), WAPC_OK, lj.host);
+  CHECK_STATUS(wapc_host_new_builtin(NULL, NULL, NULL, &lj.host, NULL, 0), WAPC_OK, lj.host);
   pthread_t t;
   CHECK(pthread_create(&t, NULL, load_thread, &lj) == 0);
   sleep_ms(30);
@@ -233,7 +233,7 @@ static void test_bombs(void) {
   /* A module whose initial memory exceeds the cap is refused at load. */
   wapc_builtin_options_init(&o);
   o.max_memory_pages = 50;
-  CHECK_STATUS(wapc_host_new_builtin(&o, NULL, NULL, &h), WAPC_OK, h);
+  CHECK_STATUS(wapc_host_new_builtin(&o, NULL, NULL, &h, NULL, 0), WAPC_OK, h);
   CHECK_STATUS(wapc_host_load(h, big_memory_wasm.data, big_memory_wasm.len), WAPC_ERR_LIMIT, h);
   CHECK(strstr(wapc_host_last_error(h), "memory of 100 pages exceeds the limit of 50 pages") != NULL);
   wapc_host_free(h);
@@ -385,7 +385,7 @@ static void test_as_traps(void) {
     wapc_builtin_options_init(&o);
     o.reset_after_trap = (uint32_t)reset;
     wapc_host *h = NULL;
-    CHECK_STATUS(wapc_host_new_builtin(&o, NULL, NULL, &h), WAPC_OK, h);
+    CHECK_STATUS(wapc_host_new_builtin(&o, NULL, NULL, &h, NULL, 0), WAPC_OK, h);
     CHECK_STATUS(wapc_host_load(h, as.data, as.len), WAPC_OK, h);
     int traps = 0;
     for (int i = 0; i < 1000; i++)
@@ -450,21 +450,21 @@ static void test_misuse(void) {
   CHECK(wapc_result_set_error_bytes(NULL, "x", 1) == WAPC_ERR_MISUSE);
 
   wapc_host *h = (wapc_host *)(uintptr_t)1;
-  CHECK(wapc_host_new(NULL, NULL, NULL, &h) == WAPC_ERR_MISUSE);
+  CHECK(wapc_host_new(NULL, NULL, NULL, &h, NULL, 0) == WAPC_ERR_MISUSE);
   CHECK(h == NULL);
   wapc_engine_provider p;
-  CHECK(wapc_builtin_provider(NULL, &p) == WAPC_OK);
-  CHECK(wapc_host_new(&p, NULL, NULL, NULL) == WAPC_ERR_MISUSE); /* p is destroyed */
-  CHECK(wapc_builtin_provider(NULL, &p) == WAPC_OK);
+  CHECK(wapc_builtin_provider(NULL, &p, NULL, 0) == WAPC_OK);
+  CHECK(wapc_host_new(&p, NULL, NULL, NULL, NULL, 0) == WAPC_ERR_MISUSE); /* p is destroyed */
+  CHECK(wapc_builtin_provider(NULL, &p, NULL, 0) == WAPC_OK);
   p.abi_version = 99;
-  CHECK(wapc_host_new(&p, NULL, NULL, &h) == WAPC_ERR_MISUSE);
-  CHECK(wapc_builtin_provider(NULL, NULL) == WAPC_ERR_MISUSE);
+  CHECK(wapc_host_new(&p, NULL, NULL, &h, NULL, 0) == WAPC_ERR_MISUSE);
+  CHECK(wapc_builtin_provider(NULL, NULL, NULL, 0) == WAPC_ERR_MISUSE);
   wapc_builtin_options o;
   wapc_builtin_options_init(&o);
   o.struct_size = 3;
-  CHECK(wapc_builtin_provider(&o, &p) == WAPC_ERR_MISUSE);
-  CHECK(wapc_host_new_builtin(&o, NULL, NULL, &h) == WAPC_ERR_MISUSE);
-  CHECK(wapc_host_new_builtin(NULL, NULL, NULL, NULL) == WAPC_ERR_MISUSE);
+  CHECK(wapc_builtin_provider(&o, &p, NULL, 0) == WAPC_ERR_MISUSE);
+  CHECK(wapc_host_new_builtin(&o, NULL, NULL, &h, NULL, 0) == WAPC_ERR_MISUSE);
+  CHECK(wapc_host_new_builtin(NULL, NULL, NULL, NULL, NULL, 0) == WAPC_ERR_MISUSE);
   wapc_builtin_options_init(NULL);
   char msg[64];
   int code = 7;
@@ -487,7 +487,7 @@ static void test_misuse(void) {
   wapc_host_free(NULL);
 
   /* Nonsense on a real host. */
-  CHECK_STATUS(wapc_host_new_builtin(NULL, NULL, NULL, &h), WAPC_OK, h);
+  CHECK_STATUS(wapc_host_new_builtin(NULL, NULL, NULL, &h, NULL, 0), WAPC_OK, h);
   CHECK_STATUS(wapc_host_call(h, "e", 1, NULL, 0, NULL, NULL), WAPC_ERR_MISUSE, h); /* nothing loaded */
   CHECK_STATUS(wapc_host_replace_module(h, echo_wasm.data, echo_wasm.len), WAPC_ERR_MISUSE, h);
   CHECK_STATUS(wapc_host_load(h, NULL, 10), WAPC_ERR_MISUSE, h);
@@ -516,9 +516,9 @@ static void test_misuse(void) {
   CHECK(wapc_engine_set_message(NULL, WAPC_ERR_TRAP, "x") == WAPC_ERR_TRAP);
 
   /* A provider of ABI version 1 (no interrupt entry) still works, but cannot be interrupted. */
-  CHECK(wapc_builtin_provider(NULL, &p) == WAPC_OK);
+  CHECK(wapc_builtin_provider(NULL, &p, NULL, 0) == WAPC_OK);
   p.abi_version = 1;
-  CHECK_STATUS(wapc_host_new(&p, NULL, NULL, &h), WAPC_OK, h);
+  CHECK_STATUS(wapc_host_new(&p, NULL, NULL, &h, NULL, 0), WAPC_OK, h);
   CHECK_STATUS(wapc_host_load(h, guard_wasm.data, guard_wasm.len), WAPC_OK, h);
   CHECK(wapc_host_interrupt(h) == WAPC_ERR_PROVIDER);
   check_echo(h);

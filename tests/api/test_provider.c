@@ -191,7 +191,7 @@ static void log_hook(void *user, uint64_t id, const char *msg, size_t len) {
 static wapc_host *new_host(record *r, const char *module, int *destroyed) {
   wapc_engine_provider p = fake_provider(destroyed);
   wapc_host *h = NULL;
-  CHECK_STATUS(wapc_host_new(&p, r ? callback : NULL, r, &h), WAPC_OK, h);
+  CHECK_STATUS(wapc_host_new(&p, r ? callback : NULL, r, &h, NULL, 0), WAPC_OK, h);
   if (r) wapc_host_set_log_hook(h, log_hook, r);
   CHECK_STATUS(wapc_host_load(h, U8(module), strlen(module)), WAPC_OK, h);
   return h;
@@ -313,7 +313,7 @@ static void test_load_and_replace(void) {
   int destroyed = 0;
   wapc_engine_provider p = fake_provider(&destroyed);
   wapc_host *h = NULL;
-  CHECK_STATUS(wapc_host_new(&p, callback, &r, &h), WAPC_OK, h);
+  CHECK_STATUS(wapc_host_new(&p, callback, &r, &h, NULL, 0), WAPC_OK, h);
   wapc_host_set_log_hook(h, log_hook, &r);
   CHECK(strstr(wapc_host_debug(h), "module: { none }") != NULL);
   CHECK_STATUS(wapc_host_call(h, "echo", 4, NULL, 0, NULL, NULL), WAPC_ERR_MISUSE, h);
@@ -351,14 +351,14 @@ static void test_load_and_replace(void) {
 static void test_misuse(void) {
   int destroyed = 0;
   wapc_host *h = (wapc_host *)1;
-  CHECK(wapc_host_new(NULL, NULL, NULL, &h) == WAPC_ERR_MISUSE && h == NULL);
+  CHECK(wapc_host_new(NULL, NULL, NULL, &h, NULL, 0) == WAPC_ERR_MISUSE && h == NULL);
   /* Ownership moves even when creation fails. */
   wapc_engine_provider p = fake_provider(&destroyed);
-  CHECK(wapc_host_new(&p, NULL, NULL, NULL) == WAPC_ERR_MISUSE);
+  CHECK(wapc_host_new(&p, NULL, NULL, NULL, NULL, 0) == WAPC_ERR_MISUSE);
   CHECK(destroyed == 1);
   p = fake_provider(&destroyed);
   p.abi_version = 99;
-  CHECK(wapc_host_new(&p, NULL, NULL, &h) == WAPC_ERR_MISUSE && h == NULL);
+  CHECK(wapc_host_new(&p, NULL, NULL, &h, NULL, 0) == WAPC_ERR_MISUSE && h == NULL);
   CHECK(destroyed == 2);
 
   CHECK(wapc_host_call(NULL, "echo", 4, NULL, 0, NULL, NULL) == WAPC_ERR_MISUSE);

@@ -31,7 +31,7 @@ static double now_ms(void) {
 
 static wapc_host *new_wait_host(const wapc_builtin_options *o, wapc_host_callback cb, void *user) {
   wapc_host *h = NULL;
-  wapc_status st = wapc_host_new_builtin(o, cb, user, &h);
+  wapc_status st = wapc_host_new_builtin(o, cb, user, &h, NULL, 0);
   CHECK_STATUS(st, WAPC_OK, h);
   if (!h) exit(2);
   CHECK_STATUS(wapc_host_load(h, wait_wasm.data, wait_wasm.len), WAPC_OK, h);
@@ -225,7 +225,7 @@ static void test_init(void) {
   wapc_builtin_options_init(&o);
   o.init_timeout_ms = 100;
   wapc_host *h = NULL;
-  CHECK_STATUS(wapc_host_new_builtin(&o, NULL, NULL, &h), WAPC_OK, h);
+  CHECK_STATUS(wapc_host_new_builtin(&o, NULL, NULL, &h, NULL, 0), WAPC_OK, h);
   double t0 = now_ms();
   CHECK_STATUS(wapc_host_load(h, init_wait_wasm.data, init_wait_wasm.len), WAPC_ERR_DEADLINE, h);
   check_prompt("wapc_init sleeping past the init deadline", now_ms() - t0, 100);
@@ -239,7 +239,7 @@ static void test_init(void) {
   wapc_host_free(h);
 
   /* No init deadline: an interrupt from another thread stops the load. */
-  CHECK_STATUS(wapc_host_new_builtin(NULL, NULL, NULL, &h), WAPC_OK, h);
+  CHECK_STATUS(wapc_host_new_builtin(NULL, NULL, NULL, &h, NULL, 0), WAPC_OK, h);
   interrupter in;
   t0 = now_ms();
   interrupt_in(&in, h, 100);

@@ -384,7 +384,7 @@ static void test_basics(void) {
   st = wapc_wasi_run(&o, m, len, &code, msg, sizeof msg);
   CHECK(st == WAPC_ERR_IO && strstr(msg, "/nonexistent/wapc-wasi-test"));
   wapc_engine_provider p;
-  CHECK(wapc_builtin_provider(&o, &p) == WAPC_ERR_IO);
+  CHECK(wapc_builtin_provider(&o, &p, NULL, 0) == WAPC_ERR_IO);
   free(m);
   free(c);
 }
@@ -401,7 +401,7 @@ static wapc_host *new_host(const char *name, capture *c, const char *const *args
   o.wasi_env = env;
   o.wasi_nenv = nenv;
   wapc_host *h = NULL;
-  *st = wapc_host_new_builtin(&o, NULL, NULL, &h);
+  *st = wapc_host_new_builtin(&o, NULL, NULL, &h, NULL, 0);
   if (*st != WAPC_OK) return NULL;
   size_t len;
   uint8_t *m = guest(name, &len);
@@ -515,7 +515,7 @@ static void test_libc_reactor(void) {
   o.wasi_ndirs = 1;
   write_text(P(0, "sandbox/in.txt"), "from the host");
   wapc_host *h = NULL;
-  CHECK(wapc_host_new_builtin(&o, NULL, NULL, &h) == WAPC_OK);
+  CHECK(wapc_host_new_builtin(&o, NULL, NULL, &h, NULL, 0) == WAPC_OK);
   size_t len;
   uint8_t *m = guest("libc_reactor", &len);
   CHECK(wapc_host_load(h, m, len) == WAPC_OK);
@@ -535,7 +535,7 @@ static void test_libc_reactor(void) {
 
   /* The same guest with the directory read-only. */
   d.read_only = 1;
-  CHECK(wapc_host_new_builtin(&o, NULL, NULL, &h) == WAPC_OK);
+  CHECK(wapc_host_new_builtin(&o, NULL, NULL, &h, NULL, 0) == WAPC_OK);
   CHECK(wapc_host_load(h, m, len) == WAPC_OK);
   CHECK(call_is(h, "read", "", "from the host"));
   wapc_status cs = wapc_host_call(h, "write", 5, (const uint8_t *)"x", 1, NULL, NULL);

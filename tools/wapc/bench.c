@@ -203,7 +203,7 @@ int wapc_bench_main(int argc, char **argv) {
     rc = B_EXIT_MODULE;
     goto done;
   }
-  wapc_status st = wapc_host_new_builtin(NULL, host_echo ? echo_host : NULL, NULL, &host);
+  wapc_status st = wapc_host_new_builtin(NULL, host_echo ? echo_host : NULL, NULL, &host, NULL, 0);
   if (st == WAPC_OK) st = wapc_host_load(host, mod, mod_len);
   free(mod);
   if (st != WAPC_OK) {

@@ -642,9 +642,11 @@ static int cmd_call_with(int argc, char **argv, wasi_opts *wo) {
   /* The guest's stdout must not mix with the response bytes. */
   opts.wasi_stdout.mode = WAPC_STDIO_FD;
   opts.wasi_stdout.fd = 2;
-  wapc_status st = wapc_host_new_builtin(&opts, host_cmd_str ? host_callback : NULL, &hc, &host);
+  char msg[512];
+  wapc_status st =
+      wapc_host_new_builtin(&opts, host_cmd_str ? host_callback : NULL, &hc, &host, msg, sizeof msg);
   if (st != WAPC_OK) {
-    fprintf(stderr, "wapc: cannot create a host: %s\n", wapc_status_str(st));
+    fprintf(stderr, "wapc: cannot create a host: %s\n", msg);
     rc = exit_code(st);
     goto done;
   }
