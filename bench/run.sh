@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # bench/run.sh - build and run libwapc's benchmark suite (issue 6).
 #
 #   bench/run.sh [--quick] [SUITE OPTIONS]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_load.c - libFuzzer target: decode, validate and compile any bytes.
  * Every input must load or fail with a proper error; nothing may crash,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_run.c - libFuzzer target: load any bytes as a module and, when they
  * load, instantiate them with stub imports under small limits and fuel, and

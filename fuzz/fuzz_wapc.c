@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_wapc.c - libFuzzer target: waPC calls with fuzzed operations and
  * payloads against the test guests, through the public API only.

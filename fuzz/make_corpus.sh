@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # make_corpus.sh BUILD_DIR OUT_DIR [SPEC_DIR] - seed corpora for the fuzz targets:
 #   OUT_DIR/modules: every .wasm the build made (test guests, runtime and hostile
 #                    modules) and the binary modules of the spec suite (wast2json)

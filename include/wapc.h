@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /**
  * @file
  * wapc.h - libwapc, a waPC host runtime: the public API.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /**
  * @file
  * wapc_engine.h - the engine-provider interface of libwapc.

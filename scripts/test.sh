@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # test.sh: the whole test suite, from a fresh Debian 12 machine or a developer's checkout.
 #   1. installs what the tests need (apt packages only when missing; the npm packages of the
 #      AssemblyScript guests only when package-lock.json changed since the last install);

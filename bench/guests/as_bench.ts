@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // as_bench: the AssemblyScript guest of the call benchmarks (@wapc/as-guest).
 // "echo" answers the payload; "ping" makes one host call ("bench", "bench",
 // "ping") with the payload and answers the host's response.

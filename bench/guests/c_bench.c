@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * c_bench: the C guest of the call benchmarks, built with tests/guests/c/guest.c
  * (no libc).  "echo" answers the payload; "ping" makes one host call

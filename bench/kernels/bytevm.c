@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bytevm: a small stack-based bytecode interpreter (switch dispatch) running a
  * program that sums i*i mod 7 plus a collatz-style branch over a counter, n

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* crc32: table-driven CRC-32 (IEEE) of a 256 KiB buffer, n times; table lookups and shifts. */
 #include "kernel.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fib: naive doubly recursive Fibonacci; measures call and return. */
 #include "kernel.h"
 

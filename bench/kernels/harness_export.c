@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * harness_export.c - the plain-export build of a kernel: no libc, no imports,
  * exports run(n) -> checksum and default_n(), so any embedder (the suite's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * harness_main.c - main() for the native and the WASI command builds of a
  * kernel: `kernel [N]` runs bench_kernel(N) (default: bench_default_n()) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* matmul: dense 128x128 double matrix multiply, n times; f64 arithmetic and 2-D indexing. */
 #include "kernel.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* nbody: the classic 5-body planetary simulation (f64), n steps; float arithmetic and sqrt. */
 #include "kernel.h"
 

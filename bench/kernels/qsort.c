@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * qsort: a libc-style generic quicksort (element size, comparator through a
  * function pointer, insertion sort for short runs) on 200,000 pseudo-random

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* sha256: SHA-256 of a 64 KiB buffer, chained n times; 32-bit rotates, adds and xors. */
 #include "kernel.h"
 

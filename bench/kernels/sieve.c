@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* sieve: Sieve of Eratosthenes over 2 Mi bytes, n times; byte loads and stores in tight loops. */
 #include "kernel.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * gen_big.c - writes a large C program for the load benchmark: `gen_big N`
  * prints N functions of varied shape (loops, switches, integer and float

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * suite.c - the benchmark suite of issue 6: compute kernels against native
  * gcc -O2, waPC call overhead through the public API, and load / instantiate

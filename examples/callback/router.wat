@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; router: an example waPC guest that forwards every call to its host. The operation name is
 ;; "NAMESPACE:OPERATION"; the guest makes the host call (binding "example", NAMESPACE, OPERATION,
 ;; the payload) and answers with the host's response, or fails with "Host error: <the host's error>".

@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; spin: an example waPC guest for the deadline and interrupt example. Operation "spin" loops forever
 ;; (only a deadline, the fuel or an interrupt stops it); any other operation answers "pong".
 ;; Rebuild spin.wasm with: wat2wasm spin.wat -o spin.wasm

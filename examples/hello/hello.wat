@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; hello: the bundled example waPC guest, written by hand in WebAssembly text.
 ;; Operation "hello" answers "Hello, <payload>!"; any other operation fails
 ;; with a guest error. Rebuild hello.wasm with: wat2wasm hello.wat -o hello.wasm

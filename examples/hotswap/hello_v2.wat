@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; hello_v2: the second version of examples/hello/hello.wat, for the hot-swap example.
 ;; Operation "hello" answers "Howdy, <payload>!"; any other operation fails
 ;; with a guest error. Rebuild hello_v2.wasm with: wat2wasm hello_v2.wat -o hello_v2.wasm

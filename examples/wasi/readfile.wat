@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; readfile: an example waPC guest that uses WASI. Operation "read" answers the contents of the file
 ;; named by the payload, a path relative to the first preopened directory (WASI fd 3); "write" creates
 ;; (or truncates) the file "out.txt" there and writes the payload into it, answering "ok". A WASI error

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * builtin.c - the built-in engine provider: runs waPC guests on libwapc's own
  * WebAssembly engine through src/vm/vm.h only.  It owns compiled modules

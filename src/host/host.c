@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * host.c - the waPC host: host ids, the per-call protocol state (request,
  * guest response/error, host response/error), the host callback and log

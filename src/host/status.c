@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * status.c - the status codes' strings and the library version.  Both tables
  * are generated from WAPC_STATUS_LIST in wapc.h, so the enum, its

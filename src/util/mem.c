@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mem.c - the fault-injecting allocator of test builds (mem.h).  A normal
  * build uses mem.h's inline libc calls and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mem.h - every allocation the library makes goes through here: heap blocks
  * (mem_malloc, mem_calloc, mem_realloc, mem_strdup, mem_free) and anonymous

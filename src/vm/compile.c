@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * compile.c - validation and compilation of function bodies.  One pass over
  * each body decodes every instruction, validates it with the spec's algorithm

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * decode.c - the binary decoder and module-level validator.  It owns the
  * reading of every section of a WebAssembly 2.0 binary (no SIMD) into a

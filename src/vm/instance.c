@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * instance.c - instantiation (declared in vm.h and runtime.h): checking the
  * embedder's imports against the module, building an instance's function,

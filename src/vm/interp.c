@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * interp.c - the interpreter: runs the compiled internal code of ir.h.  It
  * owns the dispatch loop (computed goto under GCC/Clang, a switch elsewhere,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ir.c - facts about the internal instruction set (ir.h): names and operand
  * formats of every op, generated from the ir.def / numops.def X-macros, the

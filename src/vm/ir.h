@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ir.h - the internal code the compiler emits and the interpreter runs.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * memory.c - linear memories (declared in vm.h and runtime.h).  A memory
  * reserves address space for its whole growth cap up front (mmap PROT_NONE,

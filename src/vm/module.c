@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * module.c - the module object and the engine's small shared services.  It
  * owns a loaded module's lifetime (vm_module_load copies the bytes, decodes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * module.h - the decoded, validated and compiled module (immutable once loaded).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * numeric.h - the exact WebAssembly semantics of the numeric operators, as
  * static inline helpers for the interpreter (and for tests and constant

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * reader.h - a bounds-checked reader over module bytes: LEB128 integers, raw
  * floats, byte vectors and UTF-8 names, used by the decoder for sections and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * runtime.h - runtime objects: the store and what it owns (instance.c), and
  * the execution state the interpreter runs on (interp.c).

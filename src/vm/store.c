@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store.c - the store: the owner of every runtime object (a list of
  * allocations freed with the store), the execution state every call runs on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store.h - ownership inside a vm_store (store.c).  Every runtime object a
  * store creates (host functions, memories, tables, globals) is one allocation

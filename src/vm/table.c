@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * table.c - tables (declared in vm.h and runtime.h): an element array of
  * references (vm_func * for funcref, an opaque cookie for externref, NULL

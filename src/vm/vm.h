@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * vm.h - the built-in WebAssembly engine, as the rest of libwapc sees it.
  *

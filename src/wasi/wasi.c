@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * wasi.c - WASI preview1 (and the older "wasi_unstable" ABI) over the
  * engine's host-function interface: the configuration, the per-instance

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * wasi.h - WASI preview1 host functions for the built-in engine.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * wasi_path.c - resolving guest paths beneath a directory fd: openat2 with
  * RESOLVE_BENEATH where the kernel has it, a careful component walk where it

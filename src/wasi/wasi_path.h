@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * wasi_path.h - confinement of guest paths to a preopened directory.
  *

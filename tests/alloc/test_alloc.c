@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_alloc.c - no allocation failure is fatal.  Linked with a build of the
  * library in which every allocation goes through util/mem.h's counting hook

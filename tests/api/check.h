@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check.h - the API tests' small assertion kit: CHECK* macros that count and
  * report failures with file and line, and a summary line at the end.

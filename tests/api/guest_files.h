@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * guest_files.h - reading the API tests' guest modules: the directory the
  * test was given (guest_dir, set by main) and whole files from it.  A test

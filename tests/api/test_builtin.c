@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_builtin.c - the public API on the built-in engine with real guests
  * (tests/api/guests, WAT built by wat2wasm): echo, every import, the

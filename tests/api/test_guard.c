@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_guard.c - the guardrails of the public API (issue 5) on the built-in
  * engine: an infinite loop stopped by the call timeout, by fuel and by

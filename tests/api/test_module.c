@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_module.c - compiled modules in the public API (issue 6): many hosts
  * from one wapc_module, hosts on two threads sharing one module, the module

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_provider.c - proves the engine-provider interface is real: a
  * test-only provider whose "guest" is C code, driving the host layer only

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_wait.c - no call outlives its deadline: waits inside host functions
  * (a WASI poll_oneoff sleep, relative and absolute; a blocking fd_read on a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The AssemblyScript guests (official @wapc/as-guest SDK) through the CLI: handlers registered in
 # wapc_init, in the start section and in an exported _start; host calls; throw/abort paths (a trap
 # after the SDK set its error); and a module that still imports env.abort.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # CLI contract, the basics: help and version, usage errors (exit 64), the payload from the argument and
 # from standard input (binary, empty, multi-MiB), the bundled example, and modules that cannot be
 # loaded (exit 4). Needs only examples/ and the WAT guests.

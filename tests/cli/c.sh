@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The C guests (tests/guests/c, clang --target=wasm32 without libc) through the CLI: echo, reverse,
 # host-call forwarding, fib, SHA-256 against sha256sum, MiB allocations and payloads.
 . "$(dirname "$0")/lib.sh" "$@"

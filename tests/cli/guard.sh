@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # guard.sh: the guardrail options of `wapc call` and `wapc run` (issue 5). A stopped call exits 3 with
 # the reason as one line on stderr; a call within the limits answers as usual.
 # Usage: guard.sh WAPC GUESTS EXAMPLES

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # CLI contract, --host CMD: the command's stdout as the host response, its stderr (less the trailing
 # newline) as the host error, the WAPC_* variables, binary and large payloads both ways, the host
 # clearing the previous response/error, and the message without --host.

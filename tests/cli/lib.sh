@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # lib.sh: the assertion helpers of the CLI contract tests, sourced by every tests/cli/*.sh script as
 #   . "$(dirname "$0")/lib.sh" WAPC GUESTS EXAMPLES
 # with the wapc binary, the built test guests (build/guests) and the examples/ folder. Each check runs

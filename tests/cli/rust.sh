@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The two Rust wapc-guest builds shipped by the npm package @wapc/host (test/fixtures): "echo" takes a
 # MessagePack map {msg: string} and answers the string MessagePack-encoded; "callback" takes
 # {namespace, binding, operation, msg}, makes that host call with msg MessagePack-encoded as payload and

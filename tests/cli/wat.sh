@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The WAT guests through the CLI: every __guest_call return rule, traps, out-of-range pointers and
 # lengths passed to each import, partial imports, the initialisation order, console logging, and the
 # modules that must be rejected at link or initialisation time.

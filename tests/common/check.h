@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check.h - the counting CHECK/CHECK_STR of the engine-level tests (runtime,
  * hostile): a failure is printed with file and line and counted; the test

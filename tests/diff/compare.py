@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """compare.py OURS WABT - compare diff_driver output with wasm-interp's.
 
 Exit 0: agree, 1: disagree (differences printed), 2: inconclusive (our fuel

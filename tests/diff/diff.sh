@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # diff.sh DRIVER WORKDIR [COUNT] [FIRST_SEED] - differential testing against wabt.
 # For each seed: deterministic random bytes -> binaryen `wasm-opt -ttf` (a valid
 # random module) -> run on our engine (DRIVER, tests/diff/diff_driver.c) and on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * diff_driver.c - runs a module the way wabt's `wasm-interp --dummy-import-func
  * --run-all-exports` does, printing in the same format, so tests/diff/diff.sh

@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; Hostile guest behaviour for test_hostile.c: endless loops (plain, through
 ;; calls, through a host import), unbounded recursion, and growth bombs.
 (module

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * exercise.h - run any module that loads: instantiate it in a fresh store
  * under the given limits, with every import bound to a stub of its type

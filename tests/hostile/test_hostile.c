@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_hostile.c - hostile modules and guests at the engine level (vm.h):
  * every prefix and single-byte mutations of a corpus of modules load or fail

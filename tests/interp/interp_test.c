@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * interp_test.c - runs hand-assembled internal code (ir.h) through
  * vm_interp_run() with hand-built runtime objects: calls and recursion,

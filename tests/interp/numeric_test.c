@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * numeric_test.c - the exact numeric semantics of numeric.h against the
  * WebAssembly spec's edge cases (mostly taken from the spec test suite's

@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 (module
   (func $rec (export "rec") (param i32) (result i32)
     (if (result i32) (i32.eqz (local.get 0))

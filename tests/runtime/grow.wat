@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 (module
   (memory (export "memory") 1 4)
   (data (i32.const 0) "abc")

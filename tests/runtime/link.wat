@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; Imports of every kind, initialisers that read an imported global and take
 ;; ref.func, active segments into imported objects, and a start function.
 (module

@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; Instantiation that traps part-way (spec linking.wast): the first element
 ;; segment is written, the second is out of bounds, so no data segment runs.
 (module

@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; f(n) calls the host with n; the host calls f(n-1) again through vm_invoke.
 (module
   (import "env" "h" (func $h (param i32) (result i32)))

@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; Passive and declarative segments: only the active ones are dropped by instantiation.
 (module
   (memory (export "memory") 1)

@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; Data segments run before the start function; its trap fails the instantiation
 ;; but the writes to the imported memory stay.
 (module

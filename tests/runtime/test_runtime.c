@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_runtime.c - tests of the engine's runtime (store.c, memory.c, table.c,
  * instance.c) on real modules: linking and its type checks, the Wasm 2.0

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * soak.c - the soak test (issue 10).  For a set time, T worker threads each keep their own hosts, made from
  * compiled modules shared by all threads (and some with wapc_host_new_builtin + wapc_host_load, some from a

@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; soak sleep guest: sleeps through WASI poll_oneoff (one relative CLOCK_MONOTONIC subscription).
 ;; The operation's first byte picks what it does; the payload lands at 0x1000 (at most 0x8000 bytes).
 ;;   p  sleeps N ms (N: the payload's first 4 bytes, u32 LE), then answers "slept"; fails with

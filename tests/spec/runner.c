@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * runner.c - the spec test driver.  For each .wast file (given directly or
  * found in a directory) it converts the file with wast2json into the work

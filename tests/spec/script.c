@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * script.c - executes one wast2json script against the engine (vm.h only).
  * One vm_store per script holds the spectest module and every instance the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * script.h - runs one converted spec script (the JSON and .wasm files that
  * wast2json writes for a .wast file) against the engine, through vm.h only.

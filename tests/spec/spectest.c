@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * spectest.c - the "spectest" host module of the spec test suite.  Its
  * functions print nothing: the scripts only check that they can be imported

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * spectest.h - the "spectest" host module that the spec scripts import from:
  * the print functions, four immutable globals of value 666 / 666.6, a funcref

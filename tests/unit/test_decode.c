@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_decode.c - unit tests of the binary decoder and module-level
  * validator (src/vm/decode.c, reader.h, module.c): decoded structure of

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # cli.sh WAPC GUESTS_WASI: the CLI's WASI flags (--dir, --dir-ro, --env, --arg on `wapc call`) and
 # `wapc run` (exit codes, arguments, stdio inheritance), with tests/cli/lib.sh's exact-output checks.
 # shellcheck shell=bash

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_wasi.c - WASI preview1 through the public API (wapc_wasi_run and waPC
  * hosts on the built-in engine) and the path resolver directly (openat2 and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bench.c - `wapc bench [OPTIONS] MODULE OPERATION [PAYLOAD] --calls N`: loads
  * MODULE on one host, makes warm-up calls, then N measured calls of

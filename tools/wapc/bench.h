@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bench.h - the `wapc bench` subcommand: N in-process calls of one operation
  * on one host after a warm-up, timed per call (see bench.c).

@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; The API tests' main guest: imports all nine "wapc" functions and dispatches
 ;; on the first byte of the operation name (see the table in __guest_call).
 ;; The request lands at 65536 (op, then payload); memory grows to fit it.

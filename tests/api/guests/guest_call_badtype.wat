@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; __guest_call with the wrong type: a link error naming both types, before any init code runs
 ;; (the start section would log).
 (module

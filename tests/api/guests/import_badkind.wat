@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; A wapc import that is not a function.
 (module
   (import "wapc" "__console_log" (global i32))

@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; A wapc import with the wrong signature.
 (module
   (import "wapc" "__host_response_len" (func (param i32) (result i64)))

@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; Initialisation order: the start section appends '1', _start '2', _initialize '3',
 ;; wapc_init '4' (after a host call with binding "init"); every call answers the sequence.
 (module

@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; wapc_init with parameters: an initialisation failure naming the type.
 (module
   (memory (export "memory") 1)

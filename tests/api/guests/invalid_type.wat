@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; Fails validation (built with wat2wasm --no-check): i32.add with one operand.
 (module
   (memory (export "memory") 1)

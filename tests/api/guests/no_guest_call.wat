@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; No __guest_call export: a link error before any init code runs (the start section would log).
 (module
   (import "wapc" "__console_log" (func $log (param i32 i32)))

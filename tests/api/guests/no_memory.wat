@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; No memory export: a link error before any init code runs.
 (module
   (import "wapc" "__console_log" (func $log (param i32 i32)))

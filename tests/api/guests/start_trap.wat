@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; The start section traps: an initialisation failure.
 (module
   (memory (export "memory") 1)

@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; An import the host does not provide.
 (module
   (import "wapc" "__guest_response" (func (param i32 i32)))

@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; An unknown name in the "wapc" module.
 (module
   (import "wapc" "__guest_reply" (func (param i32 i32)))

@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; Hot-swap target: imports only two of the nine functions; 'v' answers "v2", anything else echoes.
 (module
   (import "wapc" "__guest_request" (func $guest_request (param i32 i32)))

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * c_compute: CPU and memory work for the interpreter. "fib" answers fib(n) for a decimal n <= 35
  * (naive recursion, on purpose), "sha256" the hex SHA-256 of the payload, "alloc" n bytes (decimal n,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* c_echo: echo, reverse, an empty response and a failure, registered from wapc_init. */
 #include "guest.h"
 

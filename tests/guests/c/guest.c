@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * guest: the waPC protocol side of the C test guests (see guest.h): imports, __guest_call dispatch,
  * wapc_init, the call-scoped bump allocator and the host-call wrapper.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * guest: a minimal waPC guest library for C, compiled with clang --target=wasm32 and no libc. It owns
  * the "wapc" import declarations, the exported __guest_call and wapc_init, handler registration by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * c_hostcall: forwards to the host. "forward" takes "binding|namespace|operation|body" and calls the
  * host with those; it answers with the host response, or fails with "Host error: <message>" as the

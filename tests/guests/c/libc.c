@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * c_libc: a guest linked against Debian's wasi-libc (malloc, qsort, memcpy, strlen) that needs no WASI
  * import: it declares only the "wapc" functions it uses. "sort" answers the payload bytes sorted,

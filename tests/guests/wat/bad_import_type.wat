@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; bad_import_type: imports __guest_response with the wrong signature.
 (module
   (import "wapc" "__guest_response" (func (param i32) (result i32)))

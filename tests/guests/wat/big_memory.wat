@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; big_memory: starts with 100 pages (6.25 MiB); refused under --max-memory-pages below 100.
 (module
   (import "wapc" "__guest_request" (func $guest_request (param i32 i32)))

@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; console: "log" writes the payload as a log line, an empty one, then
 ;; "second line", and answers "logged".
 (module

@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; echo: answers every operation with the request payload. The request is read
 ;; at offset 1024; memory grows first when op + payload do not fit, so
 ;; multi-MiB payloads work from a one-page start.

@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; env_import: imports env.abort like an AssemblyScript module built without
 ;; an abort handler; the host provides only "wapc".
 (module

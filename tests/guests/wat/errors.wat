@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; errors: one operation per error rule of the waPC call contract and one per
 ;; out-of-range pointer/length passed to each import (see WAPC.md). The
 ;; operation name is matched against the names in the data segments at

@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; grow: grows memory inside the call and answers from the new region. The
 ;; request goes to the first byte of the pages this call added, so both the
 ;; host's copy-in and copy-out must use the memory size after growth.

@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; guard: runaway and over-size guests for the guardrail tests (issue 5). The
 ;; operation's first byte picks the behaviour; the request lands at op 0x100,
 ;; payload 0x1000 (at most 0x8000 bytes). N is the payload's first 4 bytes

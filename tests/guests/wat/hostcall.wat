@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; hostcall: round trip through __host_call with binding "test-binding",
 ;; namespace "test-ns" and the waPC operation name as the host operation.
 ;;   call  -> answers with the host response, or fails with

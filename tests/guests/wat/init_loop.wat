@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; init_loop: wapc_init never returns (the initialisation timeout must stop it).
 (module
   (import "wapc" "__guest_response" (func $guest_response (param i32 i32)))

@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; init_order: the start section, _start, _initialize and wapc_init each append
 ;; one letter (S, s, i, w) to a log; every call answers with the log, so the
 ;; expected answer is exactly "Ssiw" (each ran once, in this order).

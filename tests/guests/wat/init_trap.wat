@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; init_trap: wapc_init traps, so the module must fail initialisation.
 (module
   (import "wapc" "__guest_response" (func $guest_response (param i32 i32)))

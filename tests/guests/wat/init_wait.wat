@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; init_wait: a guest whose wapc_init sleeps 10 s in poll_oneoff, for the
 ;; initialisation deadline and interrupts of a load. Its one operation answers
 ;; "ready".

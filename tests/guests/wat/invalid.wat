@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; invalid: well-formed binary that fails validation (an i64 result where the
 ;; signature says i32). Built with wat2wasm --no-check.
 (module

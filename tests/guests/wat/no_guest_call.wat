@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; no_guest_call: exports memory and a wapc_init that logs, but no
 ;; __guest_call; the host must reject it before wapc_init runs.
 (module

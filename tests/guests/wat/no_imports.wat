@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; no_imports: imports nothing. Returns the payload length's parity: an even
 ;; length is "success without response", an odd one a failure without message.
 (module

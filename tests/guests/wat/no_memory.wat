@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; no_memory: has a memory but does not export it as "memory".
 (module
   (import "wapc" "__console_log" (func $console_log (param i32 i32)))

@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; start_section: the module's start function calls __console_log("start ran")
 ;; and stores "started!" at 64; every call answers with those 8 bytes, or with
 ;; nothing (an error) if the start function did not run.

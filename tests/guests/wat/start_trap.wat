@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; start_trap: the start section divides by zero, so instantiation fails.
 (module
   (memory (export "memory") 1)

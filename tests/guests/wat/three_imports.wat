@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; three_imports: imports only 3 of the 9 waPC functions (in an unusual
 ;; order); answers "3:" followed by the payload, or fails on an empty payload.
 (module

@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; unknown_import: imports a "wapc" function the host does not provide.
 (module
   (import "wapc" "__guest_request" (func (param i32 i32)))

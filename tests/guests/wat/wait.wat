@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; wait: a guest that waits inside host functions, for the tests of deadlines
 ;; and interrupts that must end every wait. The operation's first byte picks
 ;; the behaviour; the request lands at op 0x100, payload 0x1000 (at most

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * basics: a WASI command built with wasi-libc.  argv[1] picks what to do; the
  * test driver (test_wasi.c) and cli.sh check the exact output and exit code.

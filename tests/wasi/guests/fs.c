@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fs: a WASI command built with wasi-libc that exercises files and
  * directories in its preopens and tries to escape them.  Expected layout

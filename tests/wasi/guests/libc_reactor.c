@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libc_reactor: a waPC guest built with wasi-libc as a WASI reactor
  * (crt1-reactor.o: `_initialize` runs the constructors).  It logs with

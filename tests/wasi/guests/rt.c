@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * rt.c - the one compiler-rt helper that wasi-libc's clock_nanosleep needs
  * (__muloti4: signed 128-bit multiply with overflow), because Debian ships the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * rust_like: a waPC guest with the imports of a Rust wasm32-wasip1 guest
  * (fd_write, random_get, environ_get, environ_sizes_get, proc_exit,

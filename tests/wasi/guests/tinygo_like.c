@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tinygo_like: a waPC guest with the imports of a TinyGo `-target wasi` guest
  * (fd_write, args_sizes_get, args_get, clock_time_get; with -DOLD_TINYGO only

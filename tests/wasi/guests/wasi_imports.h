@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * wasi_imports.h - hand-declared WASI preview1 imports and waPC imports for
  * the libc-free test guests that mimic what TinyGo and Rust guests import.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // as_abort: failures that AssemblyScript turns into abort(): "throw" throws an
 // Error, "index" reads past the end of an array, "assert" fails an assertion.
 // The SDK's handleAbort sets the guest error, then the compiled code hits

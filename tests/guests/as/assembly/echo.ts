@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // as_echo: handlers registered from the exported wapc_init, with the official
 // @wapc/as-guest SDK. "echo" answers the payload, "upper" the payload in ASCII
 // upper case, "log" logs the payload and answers "logged", "fail" returns an

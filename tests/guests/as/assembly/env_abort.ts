@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // as_env_abort: like as_echo but built WITHOUT --use abort=..., so the module
 // imports env.abort, which a waPC host does not provide: linking must fail
 // with an "unknown import" error.

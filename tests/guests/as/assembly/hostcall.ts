@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // as_hostcall: "call" takes "binding|namespace|operation|body", calls the host
 // through the SDK's hostCall and answers with the host response; a host error
 // comes back as the guest error "Host error: <message>".

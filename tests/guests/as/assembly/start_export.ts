@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // as_start_export: built with --exportStart _start, so the top-level code is
 // not a start section but the exported _start that the host calls during
 // initialisation. "count" answers how many times the top level ran ("1").

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // as_toplevel: handlers registered by top-level code, which AssemblyScript
 // compiles into the module's start section, so they exist before any export
 // runs. "hello" answers "Hello, <payload>!".
