@@ -10,35 +10,11 @@
  */
 #include <wapc.h>
 
+#include "../common/read_file.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Read a whole file into a malloc'd buffer; NULL on failure. */
-static unsigned char *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  unsigned char *data = NULL;
-  size_t cap = 0;
-  *len = 0;
-  for (;;) {
-    if (*len == cap) {
-      unsigned char *p = realloc(data, cap = cap ? cap * 2 : 65536);
-      if (!p) break;
-      data = p;
-    }
-    size_t n = fread(data + *len, 1, cap - *len, f);
-    *len += n;
-    if (n == 0) {
-      if (ferror(f)) break;
-      fclose(f);
-      return data;
-    }
-  }
-  free(data);
-  fclose(f);
-  return NULL;
-}
 
 int main(int argc, char **argv) {
   const char *path = argc > 1 ? argv[1] : "hello.wasm";

@@ -440,6 +440,14 @@ msgf(char *buf, size_t len, wapc_status st, const char *fmt, ...) {
   return st;
 }
 
+/* A constructor's message buffer (wapc.h, Conventions): cleared; its usable length (0 without one, so
+ * that every later write is an snprintf into at most 0 bytes). */
+static size_t caller_message(char *message, size_t message_len) {
+  if (!message) return 0;
+  if (message_len) message[0] = 0;
+  return message_len;
+}
+
 static bool name_is(const char *s, size_t len, const char *lit) {
   return strlen(lit) == len && memcmp(s, lit, len) == 0;
 }
@@ -959,12 +967,7 @@ static void provider_of(builtin *b, wapc_engine_provider *out) {
 
 wapc_status wapc_builtin_provider(const wapc_builtin_options *options, wapc_engine_provider *out,
                                   char *message, size_t message_len) {
-  char scratch[1];
-  if (!message || message_len == 0) {
-    message = scratch;
-    message_len = sizeof scratch;
-  }
-  message[0] = 0;
+  message_len = caller_message(message, message_len);
   if (!out) return msgf(message, message_len, WAPC_ERR_MISUSE, "out is NULL");
   memset(out, 0, sizeof *out);
   builtin *b;
@@ -976,12 +979,7 @@ wapc_status wapc_builtin_provider(const wapc_builtin_options *options, wapc_engi
 
 wapc_status wapc_wasi_run(const wapc_builtin_options *options, const uint8_t *module, size_t len,
                           int *exit_code, char *message, size_t message_len) {
-  char scratch[1];
-  if (!message || message_len == 0) {
-    message = scratch;
-    message_len = sizeof scratch;
-  }
-  message[0] = 0;
+  message_len = caller_message(message, message_len);
   if (exit_code) *exit_code = 0;
   if (!module && len) {
     snprintf(message, message_len, "module is NULL");
@@ -1023,11 +1021,9 @@ wapc_status wapc_wasi_run(const wapc_builtin_options *options, const uint8_t *mo
 
 wapc_status wapc_host_new_builtin(const wapc_builtin_options *options, wapc_host_callback callback,
                                   void *user, wapc_host **out, char *message, size_t message_len) {
+  message_len = caller_message(message, message_len);
   if (out) *out = NULL;
-  if (!out) {
-    if (message && message_len) snprintf(message, message_len, "out is NULL");
-    return WAPC_ERR_MISUSE;
-  }
+  if (!out) return msgf(message, message_len, WAPC_ERR_MISUSE, "out is NULL");
   wapc_engine_provider p;
   wapc_status st = wapc_builtin_provider(options, &p, message, message_len);
   if (st != WAPC_OK) return st;
@@ -1038,12 +1034,7 @@ wapc_status wapc_host_new_builtin(const wapc_builtin_options *options, wapc_host
 
 wapc_status wapc_module_compile(const wapc_builtin_options *options, const uint8_t *bytes, size_t len,
                                 wapc_module **out, char *message, size_t message_len) {
-  char scratch[1];
-  if (!message || message_len == 0) {
-    message = scratch;
-    message_len = sizeof scratch;
-  }
-  message[0] = 0;
+  message_len = caller_message(message, message_len);
   if (out) *out = NULL;
   if (!out) return msgf(message, message_len, WAPC_ERR_MISUSE, "out is NULL");
   if (!bytes && len) return msgf(message, message_len, WAPC_ERR_MISUSE, "module is NULL");
@@ -1061,12 +1052,7 @@ void wapc_module_free(wapc_module *module) {
 wapc_status wapc_host_new_builtin_module(const wapc_builtin_options *options, wapc_module *module,
                                          wapc_host_callback callback, void *user, wapc_host **out,
                                          char *message, size_t message_len) {
-  char scratch[1];
-  if (!message || message_len == 0) {
-    message = scratch;
-    message_len = sizeof scratch;
-  }
-  message[0] = 0;
+  message_len = caller_message(message, message_len);
   if (out) *out = NULL;
   if (!out || !module)
     return msgf(message, message_len, WAPC_ERR_MISUSE, "%s is NULL", out ? "module" : "out");

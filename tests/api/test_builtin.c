@@ -352,6 +352,9 @@ static void test_constructor_messages(void) {
   CHECK(strncmp(msg, "cannot open directory", 21) == 0);
   CHECK(wapc_builtin_provider(NULL, NULL, msg, sizeof msg) == WAPC_ERR_MISUSE);
   CHECK(strcmp(msg, "out is NULL") == 0);
+  /* No buffer (NULL with any length): the status alone. */
+  CHECK(wapc_host_new_builtin(&o, NULL, NULL, &h, NULL, 100) == WAPC_ERR_IO && h == NULL);
+  CHECK(wapc_module_compile(NULL, NULL, 5, NULL, NULL, 100) == WAPC_ERR_MISUSE);
   /* Cut to fit, NUL-terminated. */
   char small[8];
   CHECK(wapc_host_new_builtin(&o, NULL, NULL, &h, small, sizeof small) == WAPC_ERR_IO);
