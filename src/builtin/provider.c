@@ -1,15 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * builtin.c - the built-in engine provider: runs waPC guests on libwapc's own
- * WebAssembly engine through src/vm/vm.h only.  It owns compiled modules
- * (wapc_module: the engine's module, its imports resolved by name and checked
- * by type once, and a vm_pool of stacks and memories its instances reuse;
- * shared by every host made from it, reference counted) and the store each
- * host's guest lives in; it links the nine "wapc" imports (any subset), runs
- * the initialisation sequence, implements the imports with bounds-checked
- * copies between guest memory and the host's state (wapc_engine.h), and does
- * hot swap by building the new module's store completely before dropping the
- * old one.
+ * provider.c - the built-in engine provider: runs waPC guests on libwapc's own
+ * WebAssembly engine through src/vm/vm.h only.  It owns the store each host's
+ * guest lives in, instantiates compiled modules (module.c) and links their
+ * imports (the nine "wapc" ones of imports.c, any subset, and WASI), runs the
+ * initialisation sequence, does hot swap by building the new module's store
+ * completely before dropping the old one, and holds the public constructors
+ * of the built-in engine (wapc_builtin_provider, wapc_host_new_builtin,
+ * wapc_module_compile, wapc_host_new_builtin_module, wapc_wasi_run).
  *
  * WASI preview1 imports ("wasi_snapshot_preview1", "wasi_unstable") are
  * linked next to the "wapc" ones from src/wasi: the configuration is made
@@ -35,51 +33,22 @@
  * (vm_store_wait) and whenever a host function returns into the guest;
  * __guest_request checks it on entry, so a waPC call is stopped even when it
  * is too short to reach one.  The end of a run consumes the request, however
- * the run ends.  Size caps are checked in the imports before anything is
- * copied, so an over-size request never reaches an allocator; such a refusal
- * and an allocation failure are traps of their own kinds (VM_TRAP_LIMIT,
- * VM_TRAP_NOMEM), mapped to a status in one place (stop_status).
+ * the run ends.  A size cap refused by an import and an allocation failure are
+ * traps of their own kinds (VM_TRAP_LIMIT, VM_TRAP_NOMEM), mapped to a status
+ * in one place (stop_status).
  */
-#include "wapc_engine.h"
-#include "util/mem.h"
-#include "vm/vm.h"
-#include "wasi/wasi.h"
+#include "builtin/provider.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdatomic.h>
-#include <stdbool.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* One loaded guest: the module must outlive its store. */
-typedef struct guest {
-  wapc_module *mod; /* a reference (the module must outlive the store) */
-  vm_store *store;
-  vm_instance *inst;
-  vm_func *guest_call;
-  wasi_ctx *wasi; /* this instance's WASI state */
-} guest;
-
-typedef struct builtin {
-  wapc_builtin_options opts;
-  vm_config cfg;
-  wapc_engine_host *host;
-  guest cur;
-  bool poisoned; /* the last call trapped: re-instantiate before the next */
-  wasi_config *wasi;
-  bool command;  /* wapc_wasi_run: no host, WASI imports only, no waPC exports */
-  char msg[512]; /* messages when there is no host (wapc_wasi_run) */
-  uint64_t init_timeout_ns;
-  wapc_module *preload;   /* wapc_host_new_builtin_module: the module the first init instantiates */
-  uint64_t log_truncated; /* __console_log lines cut to max_log_line (debug line) */
-
-  /* Interruption: set by any thread, polled by every store of this provider
-   * and the imports, cleared at the end of each run. */
-  vm_interrupt interrupt;
-} builtin;
+#include "builtin/imports.h"
+#include "builtin/messages.h"
+#include "util/mem.h"
 
 /* Set the failure message (on the host, or in b->msg without one); returns `st`. */
 #if defined(__GNUC__)
@@ -97,248 +66,6 @@ fail(builtin *b, wapc_status st, const char *fmt, ...) {
   else
     snprintf(b->msg, sizeof b->msg, "%s", text);
   return st;
-}
-
-/* ---- the nine imports --------------------------------------------------------- */
-
-/* The guest's bytes [ptr, ptr+len) (ptr and len are u32, the range math is
- * 64-bit), or NULL when they are not all inside its memory. */
-static uint8_t *guest_bytes(vm_instance *caller, uint32_t ptr, uint64_t len) {
-  return caller ? vm_instance_memory_range(caller, ptr, len) : NULL;
-}
-
-#define ARG(i) ((uint32_t)args[i])
-
-static vm_result oom(vm_store *s) {
-  return vm_store_trap(s, VM_TRAP_NOMEM);
-}
-
-static vm_result oob(vm_store *s) {
-  return vm_store_trap(s, VM_TRAP_MEMORY_OOB);
-}
-
-/* A size cap refused a guest request: a trap that the call reports as WAPC_ERR_LIMIT. */
-static vm_result too_large(vm_store *s, const char *what, uint64_t len, uint32_t limit) {
-  return vm_store_trap_as(s, VM_TRAP_LIMIT, "%s of %" PRIu64 " bytes exceeds the limit of %" PRIu32 " bytes",
-                          what, len, limit);
-}
-
-/* A request from wapc_host_interrupt, seen by an import: stop the guest here. */
-static bool interrupt_pending(builtin *b) {
-  return vm_interrupt_raised(&b->interrupt);
-}
-
-static vm_result imp_guest_request(vm_store *s, vm_instance *caller, void *user, uint64_t *args) {
-  builtin *b = user;
-  if (interrupt_pending(b)) return vm_store_trap(s, VM_TRAP_INTERRUPTED);
-  const uint8_t *op, *payload;
-  size_t op_len, payload_len;
-  wapc_engine_request(b->host, &op, &op_len, &payload, &payload_len);
-  /* Check both ranges before writing anything: no partial writes. */
-  uint8_t *payload_at = guest_bytes(caller, ARG(1), payload_len);
-  uint8_t *op_at = guest_bytes(caller, ARG(0), op_len);
-  if (!payload_at || !op_at) return oob(s);
-  /* The payload's one copy in. */
-  if (payload_len) memcpy(payload_at, payload, payload_len);
-  if (op_len) memcpy(op_at, op, op_len);
-  return VM_OK;
-}
-
-static vm_result imp_guest_response(vm_store *s, vm_instance *caller, void *user, uint64_t *args) {
-  builtin *b = user;
-  const uint8_t *p = guest_bytes(caller, ARG(0), ARG(1));
-  if (!p) return oob(s);
-  if (ARG(1) > b->opts.max_response) return too_large(s, "guest response", ARG(1), b->opts.max_response);
-  /* The response's one copy out (the host keeps it until the next call). */
-  if (wapc_engine_set_guest_response(b->host, p, ARG(1)) != WAPC_OK) return oom(s);
-  return VM_OK;
-}
-
-static vm_result imp_guest_error(vm_store *s, vm_instance *caller, void *user, uint64_t *args) {
-  builtin *b = user;
-  const uint8_t *p = guest_bytes(caller, ARG(0), ARG(1));
-  if (!p) return oob(s);
-  if (ARG(1) > b->opts.max_response) return too_large(s, "guest error", ARG(1), b->opts.max_response);
-  if (wapc_engine_set_guest_error(b->host, p, ARG(1)) != WAPC_OK) return oom(s);
-  return VM_OK;
-}
-
-static vm_result imp_host_call(vm_store *s, vm_instance *caller, void *user, uint64_t *args) {
-  builtin *b = user;
-  const uint8_t *bd = guest_bytes(caller, ARG(0), ARG(1));
-  const uint8_t *ns = guest_bytes(caller, ARG(2), ARG(3));
-  const uint8_t *op = guest_bytes(caller, ARG(4), ARG(5));
-  const uint8_t *payload = guest_bytes(caller, ARG(6), ARG(7));
-  if (!bd || !ns || !op || !payload) return oob(s);
-  uint32_t cap = b->opts.max_host_call;
-  if (ARG(7) > cap) return too_large(s, "host call payload", ARG(7), cap);
-  /* The three names are copied by the host: they share the cap. */
-  uint64_t names = (uint64_t)ARG(1) + ARG(3) + ARG(5);
-  if (names > cap) return too_large(s, "host call binding, namespace and operation", names, cap);
-  /* The payload goes to the callback straight from guest memory (the guest cannot run meanwhile). */
-  /* A stop that comes while the callback runs takes effect when it returns (vm_call_host). */
-  wapc_status st = wapc_engine_host_call(b->host, bd, ARG(1), ns, ARG(3), op, ARG(5), payload, ARG(7));
-  if (st == WAPC_ERR_NOMEM) return oom(s);
-  args[0] = st == WAPC_OK ? 1 : 0;
-  return VM_OK;
-}
-
-static uint64_t clamp_len(size_t len) {
-  return len > UINT32_MAX ? UINT32_MAX : (uint64_t)len;
-}
-
-/* len bytes into guest memory at `at`, all or nothing (out of bounds traps). */
-static vm_result copy_to_guest(vm_store *s, vm_instance *caller, uint32_t at, const uint8_t *bytes,
-                               size_t len) {
-  uint8_t *to = guest_bytes(caller, at, len);
-  if (!to) return oob(s);
-  if (len) memcpy(to, bytes, len);
-  return VM_OK;
-}
-
-static vm_result imp_host_response_len(vm_store *s, vm_instance *caller, void *user, uint64_t *args) {
-  builtin *b = user;
-  size_t len;
-  wapc_engine_host_response(b->host, NULL, &len);
-  args[0] = clamp_len(len);
-  return VM_OK;
-}
-
-static vm_result imp_host_response(vm_store *s, vm_instance *caller, void *user, uint64_t *args) {
-  builtin *b = user;
-  const uint8_t *bytes;
-  size_t len;
-  wapc_engine_host_response(b->host, &bytes, &len);
-  return copy_to_guest(s, caller, ARG(0), bytes, len);
-}
-
-static vm_result imp_host_error_len(vm_store *s, vm_instance *caller, void *user, uint64_t *args) {
-  builtin *b = user;
-  size_t len;
-  wapc_engine_host_error(b->host, NULL, &len);
-  args[0] = clamp_len(len);
-  return VM_OK;
-}
-
-static vm_result imp_host_error(vm_store *s, vm_instance *caller, void *user, uint64_t *args) {
-  builtin *b = user;
-  const uint8_t *bytes;
-  size_t len;
-  wapc_engine_host_error(b->host, &bytes, &len);
-  return copy_to_guest(s, caller, ARG(0), bytes, len);
-}
-
-/* A line over max_log_line: its first bytes and a marker, within the cap. */
-static void log_truncated(builtin *b, const uint8_t *p, uint32_t len) {
-  char mark[96];
-  int n = snprintf(mark, sizeof mark, " [log line truncated: %" PRIu32 " bytes, limit %" PRIu32 "]", len,
-                   b->opts.max_log_line);
-  size_t mlen = n > 0 ? (size_t)n : 0;
-  size_t keep = b->opts.max_log_line > mlen ? b->opts.max_log_line - mlen : 0;
-  b->log_truncated++;
-  uint8_t *line = mem_malloc(keep + mlen);
-  if (!line) {
-    /* No room for the marker: the kept bytes alone, still counted. */
-    wapc_engine_console_log(b->host, p, keep);
-    return;
-  }
-  memcpy(line, p, keep);
-  memcpy(line + keep, mark, mlen);
-  wapc_engine_console_log(b->host, line, keep + mlen);
-  mem_free(line);
-}
-
-/* Logging never changes the guest's result: a line over the cap is cut, marked and counted. */
-static vm_result imp_console_log(vm_store *s, vm_instance *caller, void *user, uint64_t *args) {
-  builtin *b = user;
-  const uint8_t *p = guest_bytes(caller, ARG(0), ARG(1));
-  if (!p) return oob(s);
-  if (ARG(1) > b->opts.max_log_line)
-    log_truncated(b, p, ARG(1));
-  else
-    wapc_engine_console_log(b->host, p, ARG(1));
-  return VM_OK;
-}
-
-#undef ARG
-
-/* Signatures as parameter and result counts: every wapc type is i32. */
-static const uint8_t i32s[9] = {VM_I32, VM_I32, VM_I32, VM_I32, VM_I32, VM_I32, VM_I32, VM_I32, VM_I32};
-
-typedef struct wapc_import {
-  const char *name;
-  uint32_t nparams, nresults;
-  vm_host_fn fn;
-} wapc_import;
-
-static const wapc_import wapc_imports[] = {
-    {"__guest_request", 2, 0, imp_guest_request},
-    {"__guest_response", 2, 0, imp_guest_response},
-    {"__guest_error", 2, 0, imp_guest_error},
-    {"__host_call", 8, 1, imp_host_call},
-    {"__host_response_len", 0, 1, imp_host_response_len},
-    {"__host_response", 1, 0, imp_host_response},
-    {"__host_error_len", 0, 1, imp_host_error_len},
-    {"__host_error", 1, 0, imp_host_error},
-    {"__console_log", 2, 0, imp_console_log},
-};
-#define NUM_WAPC_IMPORTS (sizeof wapc_imports / sizeof wapc_imports[0])
-
-static vm_functype import_type(const wapc_import *imp) {
-  vm_functype t = {imp->nparams, imp->nresults, i32s};
-  return t;
-}
-
-/* ---- messages -------------------------------------------------------------------- */
-
-static const char *valtype_name(uint8_t t) {
-  switch (t) {
-  case VM_I32: return "i32";
-  case VM_I64: return "i64";
-  case VM_F32: return "f32";
-  case VM_F64: return "f64";
-  case VM_V128: return "v128";
-  case VM_FUNCREF: return "funcref";
-  case VM_EXTERNREF: return "externref";
-  default: return "?";
-  }
-}
-
-/* "(i32, i32) -> i32" into buf. */
-static void format_functype(const vm_functype *t, char *buf, size_t len) {
-  size_t at = 0;
-  if (len == 0) return;
-  buf[0] = 0;
-#define PUT(...)                                                                                             \
-  do {                                                                                                       \
-    if (at < len) {                                                                                          \
-      int n_ = snprintf(buf + at, len - at, __VA_ARGS__);                                                    \
-      if (n_ > 0) at += (size_t)n_;                                                                          \
-    }                                                                                                        \
-  } while (0)
-  PUT("(");
-  for (uint32_t i = 0; i < t->nparams; i++)
-    PUT("%s%s", i ? ", " : "", valtype_name(t->types[i]));
-  PUT(") -> ");
-  if (t->nresults == 1) {
-    PUT("%s", valtype_name(t->types[t->nparams]));
-  } else {
-    PUT("(");
-    for (uint32_t i = 0; i < t->nresults; i++)
-      PUT("%s%s", i ? ", " : "", valtype_name(t->types[t->nparams + i]));
-    PUT(")");
-  }
-#undef PUT
-}
-
-static const char *kind_name(uint8_t kind) {
-  switch (kind) {
-  case VM_EXTERN_FUNC: return "func";
-  case VM_EXTERN_TABLE: return "table";
-  case VM_EXTERN_MEMORY: return "memory";
-  case VM_EXTERN_GLOBAL: return "global";
-  default: return "unknown";
-  }
 }
 
 /* The one mapping from an engine stop that is not the guest's fault (a
@@ -392,213 +119,14 @@ static wapc_status from_vm_error(builtin *b, const vm_error *e, const char *cont
   }
 }
 
-/* ---- compiled modules --------------------------------------------------------------- */
+/* ---- instances: linking, initialising ------------------------------------------------ */
 
 static const uint8_t empty_module[1] = {0};
-
-/* How one import is bound, resolved once when the module is compiled. */
-typedef struct link_entry {
-  vm_functype type; /* static storage (wapc_imports / WASI) */
-  vm_host_fn fn;
-  uint8_t wapc; /* index in wapc_imports; NUM_WAPC_IMPORTS for a WASI function */
-} link_entry;
-
-/* A compiled guest module (public as wapc_module): immutable once built, shared by
- * the hosts instantiated from it, freed with its last reference. */
-struct wapc_module {
-  atomic_size_t refs;
-  vm_module *vm;
-  bool command; /* compiled for wapc_wasi_run: WASI imports only */
-  uint32_t nimports;
-  link_entry *links; /* nimports entries */
-  vm_pool *pool;     /* stacks and memories its freed instances leave to the next ones */
-};
-
-static wapc_module *module_retain(wapc_module *m) {
-  atomic_fetch_add_explicit(&m->refs, 1, memory_order_relaxed);
-  return m;
-}
-
-static void module_release(wapc_module *m) {
-  if (!m || atomic_fetch_sub_explicit(&m->refs, 1, memory_order_acq_rel) != 1) return;
-  vm_module_free(m->vm);
-  vm_pool_free(m->pool); /* after every store: each store holds a module reference */
-  mem_free(m->links);
-  mem_free(m);
-}
-
-/* Format a message into `buf` (`len` > 0); returns `st`. */
-#if defined(__GNUC__)
-__attribute__((format(printf, 4, 5)))
-#endif
-static wapc_status
-msgf(char *buf, size_t len, wapc_status st, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(buf, len, fmt, ap);
-  va_end(ap);
-  return st;
-}
-
-/* A constructor's message buffer (wapc.h, Conventions): cleared; its usable length (0 without one, so
- * that every later write is an snprintf into at most 0 bytes). */
-static size_t caller_message(char *message, size_t message_len) {
-  if (!message) return 0;
-  if (message_len) message[0] = 0;
-  return message_len;
-}
-
-static bool name_is(const char *s, size_t len, const char *lit) {
-  return strlen(lit) == len && memcmp(s, lit, len) == 0;
-}
-
-/* The link error for an import whose type does not match what the host provides. */
-static wapc_status type_mismatch(char *msg, size_t msglen, const vm_import_desc *d, const vm_functype *want) {
-  char want_s[160], got_s[256];
-  format_functype(want, want_s, sizeof want_s);
-  if (d->kind == VM_EXTERN_FUNC)
-    format_functype(d->type.func, got_s, sizeof got_s);
-  else
-    snprintf(got_s, sizeof got_s, "%s", kind_name(d->kind));
-  return msgf(msg, msglen, WAPC_ERR_LINK,
-              "incompatible import type for \"%.*s\".\"%.*s\": expected func %s, got %s%s",
-              (int)d->module_len, d->module, (int)d->name_len, d->name, want_s,
-              d->kind == VM_EXTERN_FUNC ? "func " : "", got_s);
-}
-
-/*
- * Resolve every import of m->vm to a "wapc" host function or a WASI function
- * (a command gets WASI only), checking names and types once for all the
- * instances to come.
- */
-static wapc_status resolve_imports(wapc_module *m, char *msg, size_t msglen) {
-  uint32_t n = vm_module_num_imports(m->vm);
-  m->links = mem_calloc(n ? n : 1, sizeof *m->links);
-  if (!m->links) return msgf(msg, msglen, WAPC_ERR_NOMEM, "out of memory");
-  m->nimports = n;
-  for (uint32_t i = 0; i < n; i++) {
-    vm_import_desc d;
-    vm_module_import(m->vm, i, &d);
-    link_entry *l = &m->links[i];
-    if (wasi_import(d.module, d.module_len, d.name, d.name_len, &l->type, &l->fn)) {
-      if (d.kind != VM_EXTERN_FUNC || !vm_functype_equal(d.type.func, &l->type))
-        return type_mismatch(msg, msglen, &d, &l->type);
-      l->wapc = NUM_WAPC_IMPORTS;
-      continue;
-    }
-    size_t k = NUM_WAPC_IMPORTS;
-    if (!m->command && name_is(d.module, d.module_len, "wapc"))
-      for (k = 0; k < NUM_WAPC_IMPORTS; k++)
-        if (name_is(d.name, d.name_len, wapc_imports[k].name)) break;
-    if (k == NUM_WAPC_IMPORTS)
-      return msgf(msg, msglen, WAPC_ERR_LINK, "unknown import \"%.*s\".\"%.*s\"", (int)d.module_len, d.module,
-                  (int)d.name_len, d.name);
-    l->type = import_type(&wapc_imports[k]);
-    if (d.kind != VM_EXTERN_FUNC || !vm_functype_equal(d.type.func, &l->type))
-      return type_mismatch(msg, msglen, &d, &l->type);
-    l->fn = wapc_imports[k].fn;
-    l->wapc = (uint8_t)k;
-  }
-  return WAPC_OK;
-}
-
-/* Find an export of `kind` by name; its index in *index when found. */
-static bool find_export(const vm_module *m, const char *name, uint8_t kind, uint32_t *index) {
-  uint32_t n = vm_module_num_exports(m);
-  for (uint32_t i = 0; i < n; i++) {
-    vm_export_desc d;
-    vm_module_export(m, i, &d);
-    if (d.kind == kind && name_is(d.name, d.name_len, name)) {
-      if (index) *index = d.index;
-      return true;
-    }
-  }
-  return false;
-}
-
-static bool module_exports(const vm_module *m, const char *name, uint8_t kind) {
-  return find_export(m, name, kind, NULL);
-}
-
-static const uint8_t guest_call_types[3] = {VM_I32, VM_I32, VM_I32};
-static const vm_functype guest_call_type = {2, 1, guest_call_types};
-
-/* `__guest_call` must exist with type (i32, i32) -> i32: checked on the module, before anything runs. */
-static wapc_status check_guest_call(const vm_module *m, char *msg, size_t msglen) {
-  uint32_t index;
-  if (!find_export(m, "__guest_call", VM_EXTERN_FUNC, &index))
-    return msgf(msg, msglen, WAPC_ERR_LINK, "module does not export function \"__guest_call\"");
-  const vm_functype *t = vm_module_func_type(m, index);
-  if (!t || !vm_functype_equal(t, &guest_call_type)) {
-    char got[256] = "?";
-    if (t) format_functype(t, got, sizeof got);
-    return msgf(msg, msglen, WAPC_ERR_LINK, "export \"__guest_call\" has type %s, expected (i32, i32) -> i32",
-                got);
-  }
-  return WAPC_OK;
-}
-
-/* A load error of the engine as a waPC status, with the engine's message. */
-static wapc_status load_error(const vm_error *e, char *msg, size_t msglen) {
-  char text[320];
-  vm_error_format(e, text, sizeof text);
-  wapc_status st;
-  switch (e->result) {
-  case VM_ERR_MALFORMED: st = WAPC_ERR_MALFORMED; break;
-  case VM_ERR_INVALID: st = WAPC_ERR_INVALID; break;
-  case VM_ERR_LINK: st = WAPC_ERR_LINK; break;
-  case VM_ERR_NOMEM: st = WAPC_ERR_NOMEM; break;
-  case VM_ERR_LIMIT: st = WAPC_ERR_LIMIT; break;
-  default: st = WAPC_ERR_PROVIDER; break;
-  }
-  return msgf(msg, msglen, st, "%s", text);
-}
-
-/*
- * Decode, validate and compile `bytes`, check the exports a waPC guest (or a
- * WASI command) needs, and resolve its imports: everything about a module
- * that does not depend on an instance.
- */
-static wapc_status module_compile(const vm_config *cfg, bool command, const uint8_t *bytes, size_t len,
-                                  wapc_module **out, char *msg, size_t msglen) {
-  *out = NULL;
-  wapc_module *m = mem_calloc(1, sizeof *m);
-  if (!m) return msgf(msg, msglen, WAPC_ERR_NOMEM, "out of memory");
-  atomic_init(&m->refs, 1);
-  m->command = command;
-  vm_error err;
-  vm_error_clear(&err);
-  m->vm = vm_module_load(bytes, len, cfg, &err);
-  m->pool = vm_pool_new();
-  wapc_status st = WAPC_OK;
-  if (!m->pool) {
-    st = msgf(msg, msglen, WAPC_ERR_NOMEM, "out of memory");
-  } else if (!m->vm) {
-    st = load_error(&err, msg, msglen);
-  } else if (command) {
-    if (!module_exports(m->vm, "_start", VM_EXTERN_FUNC))
-      st = msgf(msg, msglen, WAPC_ERR_LINK, "module does not export function \"_start\"");
-  } else {
-    /* The required exports are checked before anything runs (the start section included). */
-    st = check_guest_call(m->vm, msg, msglen);
-    if (st == WAPC_OK && !module_exports(m->vm, "memory", VM_EXTERN_MEMORY))
-      st = msgf(msg, msglen, WAPC_ERR_LINK, "module does not export memory \"memory\"");
-  }
-  if (st == WAPC_OK) st = resolve_imports(m, msg, msglen);
-  if (st != WAPC_OK) {
-    module_release(m);
-    return st;
-  }
-  *out = m;
-  return WAPC_OK;
-}
-
-/* ---- instances: linking, initialising ------------------------------------------------ */
 
 static void guest_free(guest *g) {
   vm_store_free(g->store); /* before the module: the module must outlive its store */
   wasi_ctx_free(g->wasi);
-  module_release(g->mod);
+  builtin_module_release(g->mod);
   memset(g, 0, sizeof *g);
 }
 
@@ -609,11 +137,11 @@ static void guest_free(guest *g) {
  * (its user data is the provider), one per WASI import (user data g->wasi). */
 static wapc_status link_imports(builtin *b, guest *g, vm_extern *ext) {
   const wapc_module *m = g->mod;
-  vm_func *made[NUM_WAPC_IMPORTS] = {0};
+  vm_func *made[BUILTIN_NUM_IMPORTS] = {0};
   for (uint32_t i = 0; i < m->nimports; i++) {
     const link_entry *l = &m->links[i];
     vm_func *f;
-    if (l->wapc == NUM_WAPC_IMPORTS) {
+    if (l->wapc == BUILTIN_NUM_IMPORTS) {
       f = vm_func_new_host(g->store, &l->type, l->fn, g->wasi);
     } else {
       if (!made[l->wapc]) made[l->wapc] = vm_func_new_host(g->store, &l->type, l->fn, b);
@@ -647,11 +175,12 @@ static wapc_status run_init_export(builtin *b, guest *g, const char *name, uint6
   if (!vm_instance_export(g->inst, name, strlen(name), &x)) return WAPC_OK;
   if (!init_budget(g, deadline)) return fail(b, WAPC_ERR_DEADLINE, "%s failed: deadline exceeded", name);
   if (x.kind != VM_EXTERN_FUNC)
-    return fail(b, WAPC_ERR_INIT, "export \"%s\" is a %s, expected a function", name, kind_name(x.kind));
+    return fail(b, WAPC_ERR_INIT, "export \"%s\" is a %s, expected a function", name,
+                builtin_kind_name(x.kind));
   const vm_functype *t = vm_func_type(x.u.func);
   if (t->nparams != 0 || t->nresults != 0) {
     char got[256];
-    format_functype(t, got, sizeof got);
+    builtin_format_functype(t, got, sizeof got);
     return fail(b, WAPC_ERR_INIT, "export \"%s\" has type %s, expected () -> ()", name, got);
   }
   uint64_t slot[1] = {0};
@@ -734,7 +263,7 @@ static wapc_status instantiate(builtin *b, guest *g) {
 /* A whole new guest in *g from compiled module `m` (a new reference; all or nothing). */
 static wapc_status guest_from_module(builtin *b, wapc_module *m, guest *g) {
   memset(g, 0, sizeof *g);
-  g->mod = module_retain(m);
+  g->mod = builtin_module_retain(m);
   wapc_status st = instantiate(b, g);
   if (st != WAPC_OK) guest_free(g);
   return st;
@@ -745,10 +274,10 @@ static wapc_status load_guest(builtin *b, const uint8_t *bytes, size_t len, gues
   memset(g, 0, sizeof *g);
   char msg[512];
   wapc_module *m;
-  wapc_status st = module_compile(&b->cfg, b->command, bytes, len, &m, msg, sizeof msg);
+  wapc_status st = builtin_module_compile(&b->cfg, b->command, bytes, len, &m, msg, sizeof msg);
   if (st != WAPC_OK) return fail(b, st, "%s", msg);
   st = guest_from_module(b, m, g);
-  module_release(m); /* g holds its own reference */
+  builtin_module_release(m); /* g holds its own reference */
   return st;
 }
 
@@ -762,7 +291,7 @@ static wapc_status builtin_init(void *self, wapc_engine_host *host, const uint8_
   if (b->preload) {
     /* wapc_host_new_builtin_module: the first module is already compiled. */
     st = guest_from_module(b, b->preload, &g);
-    module_release(b->preload);
+    builtin_module_release(b->preload);
     b->preload = NULL;
   } else {
     st = load_guest(b, module, len, &g);
@@ -849,7 +378,7 @@ static wapc_status builtin_call(void *self, uint32_t op_len, uint32_t msg_len, i
 
 static void builtin_free(builtin *b) {
   guest_free(&b->cur);
-  module_release(b->preload);
+  builtin_module_release(b->preload);
   wasi_config_free(b->wasi);
   vm_interrupt_destroy(&b->interrupt);
   mem_free(b);
@@ -905,7 +434,7 @@ static wapc_status options_resolve(const wapc_builtin_options *options, wapc_bui
                                    vm_config *cfg, char *msg, size_t msglen) {
   if (options && (options->struct_size < offsetof(wapc_builtin_options, max_memory_pages) ||
                   options->struct_size > (size_t)1 << 20))
-    return msgf(msg, msglen, WAPC_ERR_MISUSE, "bad options (struct_size)");
+    return builtin_msgf(msg, msglen, WAPC_ERR_MISUSE, "bad options (struct_size)");
   wapc_builtin_options_init(opts);
   if (options) {
     /* Read only the fields the caller's version of the struct has; the rest keep their defaults. */
@@ -936,7 +465,7 @@ static wapc_status options_resolve(const wapc_builtin_options *options, wapc_bui
 static wapc_status builtin_new(const wapc_builtin_options *options, builtin **out, char *msg, size_t msglen) {
   *out = NULL;
   builtin *b = mem_calloc(1, sizeof *b);
-  if (!b) return msgf(msg, msglen, WAPC_ERR_NOMEM, "out of memory");
+  if (!b) return builtin_msgf(msg, msglen, WAPC_ERR_NOMEM, "out of memory");
   vm_interrupt_init(&b->interrupt);
   wapc_status st = options_resolve(options, &b->opts, &b->cfg, msg, msglen);
   if (st == WAPC_OK) st = wasi_config_new(&b->opts, &b->wasi, msg, msglen);
@@ -967,8 +496,8 @@ static void provider_of(builtin *b, wapc_engine_provider *out) {
 
 wapc_status wapc_builtin_provider(const wapc_builtin_options *options, wapc_engine_provider *out,
                                   char *message, size_t message_len) {
-  message_len = caller_message(message, message_len);
-  if (!out) return msgf(message, message_len, WAPC_ERR_MISUSE, "out is NULL");
+  message_len = builtin_caller_message(message, message_len);
+  if (!out) return builtin_msgf(message, message_len, WAPC_ERR_MISUSE, "out is NULL");
   memset(out, 0, sizeof *out);
   builtin *b;
   wapc_status st = builtin_new(options, &b, message, message_len);
@@ -979,7 +508,7 @@ wapc_status wapc_builtin_provider(const wapc_builtin_options *options, wapc_engi
 
 wapc_status wapc_wasi_run(const wapc_builtin_options *options, const uint8_t *module, size_t len,
                           int *exit_code, char *message, size_t message_len) {
-  message_len = caller_message(message, message_len);
+  message_len = builtin_caller_message(message, message_len);
   if (exit_code) *exit_code = 0;
   if (!module && len) {
     snprintf(message, message_len, "module is NULL");
@@ -1021,9 +550,9 @@ wapc_status wapc_wasi_run(const wapc_builtin_options *options, const uint8_t *mo
 
 wapc_status wapc_host_new_builtin(const wapc_builtin_options *options, wapc_host_callback callback,
                                   void *user, wapc_host **out, char *message, size_t message_len) {
-  message_len = caller_message(message, message_len);
+  message_len = builtin_caller_message(message, message_len);
   if (out) *out = NULL;
-  if (!out) return msgf(message, message_len, WAPC_ERR_MISUSE, "out is NULL");
+  if (!out) return builtin_msgf(message, message_len, WAPC_ERR_MISUSE, "out is NULL");
   wapc_engine_provider p;
   wapc_status st = wapc_builtin_provider(options, &p, message, message_len);
   if (st != WAPC_OK) return st;
@@ -1034,32 +563,32 @@ wapc_status wapc_host_new_builtin(const wapc_builtin_options *options, wapc_host
 
 wapc_status wapc_module_compile(const wapc_builtin_options *options, const uint8_t *bytes, size_t len,
                                 wapc_module **out, char *message, size_t message_len) {
-  message_len = caller_message(message, message_len);
+  message_len = builtin_caller_message(message, message_len);
   if (out) *out = NULL;
-  if (!out) return msgf(message, message_len, WAPC_ERR_MISUSE, "out is NULL");
-  if (!bytes && len) return msgf(message, message_len, WAPC_ERR_MISUSE, "module is NULL");
+  if (!out) return builtin_msgf(message, message_len, WAPC_ERR_MISUSE, "out is NULL");
+  if (!bytes && len) return builtin_msgf(message, message_len, WAPC_ERR_MISUSE, "module is NULL");
   wapc_builtin_options opts;
   vm_config cfg;
   wapc_status st = options_resolve(options, &opts, &cfg, message, message_len);
   if (st != WAPC_OK) return st;
-  return module_compile(&cfg, false, bytes ? bytes : empty_module, len, out, message, message_len);
+  return builtin_module_compile(&cfg, false, bytes ? bytes : empty_module, len, out, message, message_len);
 }
 
 void wapc_module_free(wapc_module *module) {
-  module_release(module);
+  builtin_module_release(module);
 }
 
 wapc_status wapc_host_new_builtin_module(const wapc_builtin_options *options, wapc_module *module,
                                          wapc_host_callback callback, void *user, wapc_host **out,
                                          char *message, size_t message_len) {
-  message_len = caller_message(message, message_len);
+  message_len = builtin_caller_message(message, message_len);
   if (out) *out = NULL;
   if (!out || !module)
-    return msgf(message, message_len, WAPC_ERR_MISUSE, "%s is NULL", out ? "module" : "out");
+    return builtin_msgf(message, message_len, WAPC_ERR_MISUSE, "%s is NULL", out ? "module" : "out");
   builtin *b;
   wapc_status st = builtin_new(options, &b, message, message_len);
   if (st != WAPC_OK) return st;
-  b->preload = module_retain(module);
+  b->preload = builtin_module_retain(module);
   wapc_engine_provider p;
   provider_of(b, &p);
   wapc_host *h;

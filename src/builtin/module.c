@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * module.c - compiled guest modules (module.h): decode, validate and compile
+ * once, check the exports a waPC guest (or a WASI command) needs, resolve
+ * and type-check its imports once for all its instances; reference counted.
+ */
+#include "builtin/module.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "builtin/imports.h"
+#include "builtin/messages.h"
+#include "util/mem.h"
+#include "wasi/wasi.h"
+
+wapc_module *builtin_module_retain(wapc_module *m) {
+  atomic_fetch_add_explicit(&m->refs, 1, memory_order_relaxed);
+  return m;
+}
+
+void builtin_module_release(wapc_module *m) {
+  if (!m || atomic_fetch_sub_explicit(&m->refs, 1, memory_order_acq_rel) != 1) return;
+  vm_module_free(m->vm);
+  vm_pool_free(m->pool); /* after every store: each store holds a module reference */
+  mem_free(m->links);
+  mem_free(m);
+}
+
+static bool name_is(const char *s, size_t len, const char *lit) {
+  return strlen(lit) == len && memcmp(s, lit, len) == 0;
+}
+
+/* The link error for an import whose type does not match what the host provides. */
+static wapc_status type_mismatch(char *msg, size_t msglen, const vm_import_desc *d, const vm_functype *want) {
+  char want_s[160], got_s[256];
+  builtin_format_functype(want, want_s, sizeof want_s);
+  if (d->kind == VM_EXTERN_FUNC)
+    builtin_format_functype(d->type.func, got_s, sizeof got_s);
+  else
+    snprintf(got_s, sizeof got_s, "%s", builtin_kind_name(d->kind));
+  return builtin_msgf(msg, msglen, WAPC_ERR_LINK,
+                      "incompatible import type for \"%.*s\".\"%.*s\": expected func %s, got %s%s",
+                      (int)d->module_len, d->module, (int)d->name_len, d->name, want_s,
+                      d->kind == VM_EXTERN_FUNC ? "func " : "", got_s);
+}
+
+/*
+ * Resolve every import of m->vm to a "wapc" host function or a WASI function
+ * (a command gets WASI only), checking names and types once for all the
+ * instances to come.
+ */
+static wapc_status resolve_imports(wapc_module *m, char *msg, size_t msglen) {
+  uint32_t n = vm_module_num_imports(m->vm);
+  m->links = mem_calloc(n ? n : 1, sizeof *m->links);
+  if (!m->links) return builtin_msgf(msg, msglen, WAPC_ERR_NOMEM, "out of memory");
+  m->nimports = n;
+  for (uint32_t i = 0; i < n; i++) {
+    vm_import_desc d;
+    vm_module_import(m->vm, i, &d);
+    link_entry *l = &m->links[i];
+    if (wasi_import(d.module, d.module_len, d.name, d.name_len, &l->type, &l->fn)) {
+      if (d.kind != VM_EXTERN_FUNC || !vm_functype_equal(d.type.func, &l->type))
+        return type_mismatch(msg, msglen, &d, &l->type);
+      l->wapc = BUILTIN_NUM_IMPORTS;
+      continue;
+    }
+    unsigned k = BUILTIN_NUM_IMPORTS;
+    if (!m->command && name_is(d.module, d.module_len, "wapc"))
+      k = builtin_wapc_import(d.name, d.name_len, &l->type, &l->fn);
+    if (k == BUILTIN_NUM_IMPORTS)
+      return builtin_msgf(msg, msglen, WAPC_ERR_LINK, "unknown import \"%.*s\".\"%.*s\"", (int)d.module_len,
+                          d.module, (int)d.name_len, d.name);
+    if (d.kind != VM_EXTERN_FUNC || !vm_functype_equal(d.type.func, &l->type))
+      return type_mismatch(msg, msglen, &d, &l->type);
+    l->wapc = (uint8_t)k;
+  }
+  return WAPC_OK;
+}
+
+/* Find an export of `kind` by name; its index in *index when found. */
+static bool find_export(const vm_module *m, const char *name, uint8_t kind, uint32_t *index) {
+  uint32_t n = vm_module_num_exports(m);
+  for (uint32_t i = 0; i < n; i++) {
+    vm_export_desc d;
+    vm_module_export(m, i, &d);
+    if (d.kind == kind && name_is(d.name, d.name_len, name)) {
+      if (index) *index = d.index;
+      return true;
+    }
+  }
+  return false;
+}
+
+static bool module_exports(const vm_module *m, const char *name, uint8_t kind) {
+  return find_export(m, name, kind, NULL);
+}
+
+static const uint8_t guest_call_types[3] = {VM_I32, VM_I32, VM_I32};
+static const vm_functype guest_call_type = {2, 1, guest_call_types};
+
+/* `__guest_call` must exist with type (i32, i32) -> i32: checked on the module, before anything runs. */
+static wapc_status check_guest_call(const vm_module *m, char *msg, size_t msglen) {
+  uint32_t index;
+  if (!find_export(m, "__guest_call", VM_EXTERN_FUNC, &index))
+    return builtin_msgf(msg, msglen, WAPC_ERR_LINK, "module does not export function \"__guest_call\"");
+  const vm_functype *t = vm_module_func_type(m, index);
+  if (!t || !vm_functype_equal(t, &guest_call_type)) {
+    char got[256] = "?";
+    if (t) builtin_format_functype(t, got, sizeof got);
+    return builtin_msgf(msg, msglen, WAPC_ERR_LINK,
+                        "export \"__guest_call\" has type %s, expected (i32, i32) -> i32", got);
+  }
+  return WAPC_OK;
+}
+
+/* A load error of the engine as a waPC status, with the engine's message. */
+static wapc_status load_error(const vm_error *e, char *msg, size_t msglen) {
+  char text[320];
+  vm_error_format(e, text, sizeof text);
+  wapc_status st;
+  switch (e->result) {
+  case VM_ERR_MALFORMED: st = WAPC_ERR_MALFORMED; break;
+  case VM_ERR_INVALID: st = WAPC_ERR_INVALID; break;
+  case VM_ERR_LINK: st = WAPC_ERR_LINK; break;
+  case VM_ERR_NOMEM: st = WAPC_ERR_NOMEM; break;
+  case VM_ERR_LIMIT: st = WAPC_ERR_LIMIT; break;
+  default: st = WAPC_ERR_PROVIDER; break;
+  }
+  return builtin_msgf(msg, msglen, st, "%s", text);
+}
+
+/*
+ * Decode, validate and compile `bytes`, check the exports a waPC guest (or a
+ * WASI command) needs, and resolve its imports: everything about a module
+ * that does not depend on an instance.
+ */
+wapc_status builtin_module_compile(const vm_config *cfg, bool command, const uint8_t *bytes, size_t len,
+                                   wapc_module **out, char *msg, size_t msglen) {
+  *out = NULL;
+  wapc_module *m = mem_calloc(1, sizeof *m);
+  if (!m) return builtin_msgf(msg, msglen, WAPC_ERR_NOMEM, "out of memory");
+  atomic_init(&m->refs, 1);
+  m->command = command;
+  vm_error err;
+  vm_error_clear(&err);
+  m->vm = vm_module_load(bytes, len, cfg, &err);
+  m->pool = vm_pool_new();
+  wapc_status st = WAPC_OK;
+  if (!m->pool) {
+    st = builtin_msgf(msg, msglen, WAPC_ERR_NOMEM, "out of memory");
+  } else if (!m->vm) {
+    st = load_error(&err, msg, msglen);
+  } else if (command) {
+    if (!module_exports(m->vm, "_start", VM_EXTERN_FUNC))
+      st = builtin_msgf(msg, msglen, WAPC_ERR_LINK, "module does not export function \"_start\"");
+  } else {
+    /* The required exports are checked before anything runs (the start section included). */
+    st = check_guest_call(m->vm, msg, msglen);
+    if (st == WAPC_OK && !module_exports(m->vm, "memory", VM_EXTERN_MEMORY))
+      st = builtin_msgf(msg, msglen, WAPC_ERR_LINK, "module does not export memory \"memory\"");
+  }
+  if (st == WAPC_OK) st = resolve_imports(m, msg, msglen);
+  if (st != WAPC_OK) {
+    builtin_module_release(m);
+    return st;
+  }
+  *out = m;
+  return WAPC_OK;
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * module.h - a compiled guest module, the public wapc_module: the engine's
+ * module, its imports resolved by name and checked by type once (each bound
+ * to a "wapc" import or a WASI function), and the vm_pool of stacks and
+ * memories its instances reuse.  Immutable once built, shared by every host
+ * made from it, freed with its last reference (wapc.h states the contract).
+ */
+#ifndef WAPC_BUILTIN_MODULE_H
+#define WAPC_BUILTIN_MODULE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vm/vm.h"
+#include "wapc.h"
+
+/* How one import is bound, resolved once when the module is compiled. */
+typedef struct link_entry {
+  vm_functype type; /* static storage (imports.c / WASI) */
+  vm_host_fn fn;
+  uint8_t wapc; /* the "wapc" import (imports.h), or BUILTIN_NUM_IMPORTS for a WASI function */
+} link_entry;
+
+/* A compiled guest module (public as wapc_module): immutable once built, shared by
+ * the hosts instantiated from it, freed with its last reference. */
+struct wapc_module {
+  atomic_size_t refs;
+  vm_module *vm;
+  bool command; /* compiled for wapc_wasi_run: WASI imports only */
+  uint32_t nimports;
+  link_entry *links; /* nimports entries */
+  vm_pool *pool;     /* stacks and memories its freed instances leave to the next ones */
+};
+
+/* One more reference; returns m. */
+wapc_module *builtin_module_retain(wapc_module *m);
+/* Drop a reference (NULL: nothing); the last one frees the module, after every store made from it. */
+void builtin_module_release(wapc_module *m);
+/*
+ * Decode, validate and compile `bytes` with the limits of `cfg`, check the
+ * exports (`command`: a WASI command's `_start`; otherwise `__guest_call` of
+ * type (i32, i32) -> i32 and memory "memory") and resolve the imports
+ * (`command`: WASI only).  *out: one reference; on failure NULL and the
+ * status, with a message in msg.
+ */
+wapc_status builtin_module_compile(const vm_config *cfg, bool command, const uint8_t *bytes, size_t len,
+                                   wapc_module **out, char *msg, size_t msglen);
+
+#endif
