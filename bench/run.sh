@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# bench/run.sh - build and run libwapc's benchmark suite (issue 6).
+# bench/run.sh - build and run libwapc's benchmark suite.
 #
 #   bench/run.sh [--quick] [SUITE OPTIONS]
 #

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * suite.c - the benchmark suite of issue 6: compute kernels against native
+ * suite.c - the benchmark suite: compute kernels against native
  * gcc -O2, waPC call overhead through the public API, and load / instantiate
  * / memory figures through the engine API (src/vm/vm.h).  It prints tables
- * with the issue's targets next to each figure and writes the same numbers as
+ * with the targets (bench/README.md) next to each figure and writes the same numbers as
  * JSON.  bench/run.sh builds everything it needs and runs it; timing is CPU
  * time (children's rusage for native processes, CLOCK_PROCESS_CPUTIME_ID or
  * CLOCK_THREAD_CPUTIME_ID in process), the median of several runs.
@@ -738,7 +738,7 @@ static void guard_metrics(const char *mean_name, const char *max_name, const dou
 }
 
 /* How long after its deadline, or after wapc_host_interrupt from another
- * thread, a call spinning in a guest loop returns to its caller (issue 5's
+ * thread, a call spinning in a guest loop returns to its caller (the
  * target: within 10 ms).  Each stopped call makes the next one start on a fresh
  * instance; that reset happens before the next call's clock starts. */
 static void bench_guard(void) {

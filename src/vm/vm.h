@@ -65,9 +65,9 @@ typedef enum {
   VM_TRAP_STACK_EXHAUSTED,       /* "call stack exhausted" */
   VM_TRAP_NULL_REFERENCE,        /* "null reference" (reserved) */
   VM_TRAP_HOST,                  /* a host function failed; the message is its own */
-  VM_TRAP_INTERRUPTED,           /* "interrupted" (issue: guardrails) */
-  VM_TRAP_DEADLINE,              /* "deadline exceeded" (issue: guardrails) */
-  VM_TRAP_FUEL,                  /* "fuel exhausted" (issue: guardrails) */
+  VM_TRAP_INTERRUPTED,           /* "interrupted" (an interrupt request) */
+  VM_TRAP_DEADLINE,              /* "deadline exceeded" (the call's timeout) */
+  VM_TRAP_FUEL,                  /* "fuel exhausted" (the fuel budget) */
   VM_TRAP_EXIT,  /* "exit": WASI proc_exit unwinds the guest; the code is in the WASI context */
   VM_TRAP_LIMIT, /* a host function refused a request over a size cap; the message is its own */
   VM_TRAP_NOMEM, /* "out of memory": a host function could not allocate */

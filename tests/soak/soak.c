@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * soak.c - the soak test (issue 10).  For a set time, T worker threads each keep their own hosts, made from
+ * soak.c - the soak test.  For a set time, T worker threads each keep their own hosts, made from
  * compiled modules shared by all threads (and some with wapc_host_new_builtin + wapc_host_load, some from a
  * module compiled for them and freed at once), and run random scenarios on them:
  *   - calls with random payloads (0 B to 1 MiB, random bytes including NUL) whose answers the test computes
