@@ -9,6 +9,7 @@
  * runs inside the timed loop.  Public API only.
  */
 #include "bench.h"
+#include "options.h"
 
 #include "wapc.h"
 
@@ -21,8 +22,6 @@
 #include <time.h>
 
 enum { B_EXIT_GUEST = 1, B_EXIT_TRAP = 2, B_EXIT_LIMIT = 3, B_EXIT_MODULE = 4, B_EXIT_USAGE = 64 };
-
-#define MAX_CALLS 10000000ull /* samples are kept: 80 MB at most */
 
 static const char usage_bench[] =
     "Usage: wapc bench [OPTIONS] MODULE OPERATION [PAYLOAD] --calls N\n"
@@ -45,19 +44,7 @@ static const char usage_bench[] =
     "`wapc call` (1 guest error, 2 trap, 3 limit, 4 module, 64 bad usage).\n";
 
 static int usage_error(const char *what, const char *arg) {
-  fprintf(stderr, "wapc: %s%s%s%s (see 'wapc bench --help')\n", what, arg ? " '" : "", arg ? arg : "",
-          arg ? "'" : "");
-  return B_EXIT_USAGE;
-}
-
-static bool parse_count(const char *s, unsigned long long max, unsigned long long *out) {
-  if (!s || *s < '0' || *s > '9') return false;
-  errno = 0;
-  char *end;
-  unsigned long long v = strtoull(s, &end, 10);
-  if (errno || *end || v > max) return false;
-  *out = v;
-  return true;
+  return cli_usage_error("bench", what, arg);
 }
 
 static uint8_t *load_file(const char *path, size_t *len) {
@@ -136,31 +123,31 @@ static uint64_t clock_overhead(void) {
 int wapc_bench_main(int argc, char **argv) {
   const char *pos[3] = {NULL, NULL, NULL};
   int npos = 0;
-  unsigned long long calls = 10000, warmup = 0, size = 0;
+  uint64_t calls = 10000, warmup = 0, size = 0;
   bool have_warmup = false, have_size = false, host_echo = false, only_pos = false;
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
+    cli_parsed p;
+    int r = only_pos ? 0 : cli_option_next(CLI_BENCH, "bench", argc, argv, &i, &p);
+    if (r < 0) return B_EXIT_USAGE;
+    if (r > 0) {
+      switch (p.opt->id) {
+      case OPT_HELP: fputs(usage_bench, stdout); return 0;
+      case OPT_CALLS: calls = p.number; break;
+      case OPT_WARMUP:
+        warmup = p.number;
+        have_warmup = true;
+        break;
+      case OPT_SIZE:
+        size = p.number;
+        have_size = true;
+        break;
+      default: host_echo = true; break;
+      }
+      continue;
+    }
     if (!only_pos && strcmp(a, "--") == 0) {
       only_pos = true;
-    } else if (!only_pos && (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)) {
-      fputs(usage_bench, stdout);
-      return 0;
-    } else if (!only_pos && strcmp(a, "--calls") == 0) {
-      if (!parse_count(i + 1 < argc ? argv[i + 1] : NULL, MAX_CALLS, &calls) || calls == 0)
-        return usage_error("--calls needs a count from 1 to 10000000", NULL);
-      i++;
-    } else if (!only_pos && strcmp(a, "--warmup") == 0) {
-      if (!parse_count(i + 1 < argc ? argv[i + 1] : NULL, MAX_CALLS, &warmup))
-        return usage_error("--warmup needs a count", NULL);
-      have_warmup = true;
-      i++;
-    } else if (!only_pos && strcmp(a, "--size") == 0) {
-      if (!parse_count(i + 1 < argc ? argv[i + 1] : NULL, 1ull << 30, &size))
-        return usage_error("--size needs a byte count up to 1 GiB", NULL);
-      have_size = true;
-      i++;
-    } else if (!only_pos && strcmp(a, "--host-echo") == 0) {
-      host_echo = true;
     } else if (!only_pos && a[0] == '-' && a[1] != 0) {
       return usage_error("unknown option", a);
     } else {
@@ -214,7 +201,7 @@ int wapc_bench_main(int argc, char **argv) {
   }
   samples = malloc((size_t)calls * sizeof *samples);
   if (!samples) {
-    fprintf(stderr, "wapc: out of memory for %llu samples\n", calls);
+    fprintf(stderr, "wapc: out of memory for %llu samples\n", (unsigned long long)calls);
     rc = B_EXIT_LIMIT;
     goto done;
   }
@@ -222,13 +209,13 @@ int wapc_bench_main(int argc, char **argv) {
   const char *op = pos[1];
   size_t op_len = strlen(op);
   size_t resp_len = 0;
-  for (unsigned long long i = 0; i < warmup + 1; i++) {
+  for (uint64_t i = 0; i < warmup + 1; i++) {
     st = wapc_host_call(host, op, op_len, payload, payload_len, NULL, &resp_len);
     if (st != WAPC_OK) goto call_failed;
   }
   uint64_t overhead = clock_overhead();
   uint64_t total0 = mono_ns();
-  for (unsigned long long i = 0; i < calls; i++) {
+  for (uint64_t i = 0; i < calls; i++) {
     uint64_t t0 = mono_ns();
     st = wapc_host_call(host, op, op_len, payload, payload_len, NULL, NULL);
     uint64_t t = mono_ns() - t0;
@@ -237,15 +224,16 @@ int wapc_bench_main(int argc, char **argv) {
   }
   uint64_t total = mono_ns() - total0;
   double sum = 0;
-  for (unsigned long long i = 0; i < calls; i++)
+  for (uint64_t i = 0; i < calls; i++)
     sum += (double)samples[i];
   qsort(samples, (size_t)calls, sizeof samples[0], cmp_u64);
   size_t n = (size_t)calls;
   double med = n % 2 ? (double)samples[n / 2] : ((double)samples[n / 2 - 1] + (double)samples[n / 2]) / 2;
   printf("module %s, operation %s, payload %zu bytes, response %zu bytes\n", pos[0], op, payload_len,
          resp_len);
-  printf("%llu warm-up calls, %llu measured calls in %.3f ms (clock read cost %llu ns, subtracted)\n", warmup,
-         calls, (double)total / 1e6, (unsigned long long)overhead);
+  printf("%llu warm-up calls, %llu measured calls in %.3f ms (clock read cost %llu ns, subtracted)\n",
+         (unsigned long long)warmup, (unsigned long long)calls, (double)total / 1e6,
+         (unsigned long long)overhead);
   printf("min=%llu p90=%llu p99=%llu max=%llu ns\n", (unsigned long long)samples[0],
          (unsigned long long)samples[n * 9 / 10], (unsigned long long)samples[n * 99 / 100],
          (unsigned long long)samples[n - 1]);

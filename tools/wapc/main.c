@@ -25,6 +25,7 @@
  * [COMMAND]` prints the help of the tool or of COMMAND.
  */
 #include "bench.h"
+#include "options.h"
 #include "wapc.h"
 
 #include <errno.h>
@@ -374,16 +375,6 @@ static int exit_code(wapc_status st) {
   }
 }
 
-static int usage_error_in(const char *cmd, const char *what, const char *arg) {
-  fprintf(stderr, "wapc: %s%s%s%s (see 'wapc %s --help')\n", what, arg ? " '" : "", arg ? arg : "",
-          arg ? "'" : "", cmd);
-  return EXIT_USAGE;
-}
-
-static int usage_error(const char *what, const char *arg) {
-  return usage_error_in("call", what, arg);
-}
-
 /* ---- WASI options ------------------------------------------------------------------ */
 
 typedef struct wasi_opts {
@@ -421,32 +412,11 @@ static char *keep(wasi_opts *w, char *s) {
   return s;
 }
 
-/*
- * One WASI option at argv[*i]: 1 when it was one (and *i advanced past its
- * value), 0 when it is not a WASI option, -1 after printing a usage error.
- */
-static int parse_wasi_opt(wasi_opts *w, int argc, char **argv, int *i, bool allow_arg, const char *cmd) {
-  const char *a = argv[*i];
-  static const char *const names[] = {"--dir", "--dir-ro", "--env", "--arg"};
-  int which = -1;
-  const char *val = NULL;
-  for (int k = 0; k < 4; k++) {
-    size_t l = strlen(names[k]);
-    if (strncmp(a, names[k], l) == 0 && (a[l] == 0 || a[l] == '=')) {
-      which = k;
-      val = a[l] == '=' ? a + l + 1 : NULL;
-      break;
-    }
-  }
-  if (which < 0 || (which == 3 && !allow_arg)) return 0;
-  if (!val) {
-    if (*i + 1 >= argc) {
-      usage_error_in(cmd, "missing value after option", a);
-      return -1;
-    }
-    val = argv[++*i];
-  }
-  if (which <= 1) {
+/* A WASI option's value into `w`: 1, or -1 after printing an error. */
+static int wasi_opt(wasi_opts *w, const cli_parsed *p, const char *cmd) {
+  const char *val = p->text;
+  cli_opt_id which = p->opt->id;
+  if (which == OPT_DIR || which == OPT_DIR_RO) {
     const char *colon = strchr(val, ':');
     char *host = keep(w, colon ? strndup(val, (size_t)(colon - val)) : strdup(val));
     if (!host) {
@@ -454,7 +424,7 @@ static int parse_wasi_opt(wasi_opts *w, int argc, char **argv, int *i, bool allo
       return -1;
     }
     if (!host[0] || (colon && !colon[1])) {
-      usage_error_in(cmd, "bad directory mapping", val);
+      cli_usage_error(cmd, "bad directory mapping", val);
       return -1;
     }
     int fd = open(host, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -466,10 +436,10 @@ static int parse_wasi_opt(wasi_opts *w, int argc, char **argv, int *i, bool allo
     wapc_wasi_dir *d = &w->dirs[w->ndirs++];
     d->host_path = host;
     d->guest_path = colon ? colon + 1 : host;
-    d->read_only = which == 1;
-  } else if (which == 2) {
+    d->read_only = which == OPT_DIR_RO;
+  } else if (which == OPT_ENV) {
     if (!val[0] || val[0] == '=') {
-      usage_error_in(cmd, "bad environment variable", val);
+      cli_usage_error(cmd, "bad environment variable", val);
       return -1;
     }
     if (strchr(val, '=')) {
@@ -496,62 +466,29 @@ static int parse_wasi_opt(wasi_opts *w, int argc, char **argv, int *i, bool allo
 
 /* ---- guardrail options ---------------------------------------------------------------- */
 
-/* A decimal number in [min, max]; false for anything else (signs, spaces, overflow). */
-static bool parse_number(const char *s, uint64_t min, uint64_t max, uint64_t *out) {
-  if (!s[0]) return false;
-  uint64_t v = 0;
-  for (const char *p = s; *p; p++) {
-    if (*p < '0' || *p > '9') return false;
-    unsigned d = (unsigned)(*p - '0');
-    if (v > (UINT64_MAX - d) / 10) return false;
-    v = v * 10 + d;
+/* A guardrail option's value (in range: options.c) into `o`. */
+static void guard_opt(wapc_builtin_options *o, const cli_parsed *p) {
+  switch (p->opt->id) {
+  case OPT_TIMEOUT: o->timeout_ms = (uint32_t)p->number; break;
+  case OPT_INIT_TIMEOUT: o->init_timeout_ms = (uint32_t)p->number; break;
+  case OPT_FUEL: o->fuel = p->number; break;
+  case OPT_MAX_MEMORY_PAGES: o->max_memory_pages = (uint32_t)p->number; break;
+  case OPT_MAX_STACK: o->max_call_depth = (uint32_t)p->number; break;
+  default: break;
   }
-  if (v < min || v > max) return false;
-  *out = v;
-  return true;
 }
 
-/*
- * One guardrail option at argv[*i] into `o`: 1 when it was one (and *i
- * advanced past its value), 0 when it is not one, -1 after a usage error.
- */
-static int parse_guard_opt(wapc_builtin_options *o, int argc, char **argv, int *i, const char *cmd) {
-  static const char *const names[] = {"--timeout", "--init-timeout", "--fuel", "--max-memory-pages",
-                                      "--max-stack"};
-  const char *a = argv[*i];
-  int which = -1;
-  const char *val = NULL;
-  for (int k = 0; k < 5; k++) {
-    size_t l = strlen(names[k]);
-    if (strncmp(a, names[k], l) == 0 && (a[l] == 0 || a[l] == '=')) {
-      which = k;
-      val = a[l] == '=' ? a + l + 1 : NULL;
-      break;
-    }
+/* What an option of `call` or `run` sets: 1, or -1 after printing an error. */
+static int apply_option(const cli_parsed *p, wapc_builtin_options *o, wasi_opts *w, const char **host_command,
+                        const char *cmd) {
+  switch (p->opt->id) {
+  case OPT_HOST: *host_command = p->text; return 1;
+  case OPT_DIR:
+  case OPT_DIR_RO:
+  case OPT_ENV:
+  case OPT_ARG: return wasi_opt(w, p, cmd);
+  default: guard_opt(o, p); return 1;
   }
-  if (which < 0) return 0;
-  if (!val) {
-    if (*i + 1 >= argc) {
-      usage_error_in(cmd, "missing value after option", a);
-      return -1;
-    }
-    val = argv[++*i];
-  }
-  uint64_t v;
-  /* 0 would mean "default" in the options: every value here must be at least 1. */
-  uint64_t max = which == 2 ? UINT64_MAX : which == 3 ? 65536 : UINT32_MAX;
-  if (!parse_number(val, 1, max, &v)) {
-    usage_error_in(cmd, "bad number", val);
-    return -1;
-  }
-  switch (which) {
-  case 0: o->timeout_ms = (uint32_t)v; break;
-  case 1: o->init_timeout_ms = (uint32_t)v; break;
-  case 2: o->fuel = v; break;
-  case 3: o->max_memory_pages = (uint32_t)v; break;
-  default: o->max_call_depth = (uint32_t)v; break;
-  }
-  return 1;
 }
 
 static void wasi_opts_apply(const wasi_opts *w, wapc_builtin_options *o) {
@@ -586,28 +523,27 @@ static int cmd_call_with(int argc, char **argv, wasi_opts *wo) {
   wapc_builtin_options_init(&opts);
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
-    int wr = only_pos ? 0 : parse_wasi_opt(wo, argc, argv, &i, true, "call");
-    if (wr == 0 && !only_pos) wr = parse_guard_opt(&opts, argc, argv, &i, "call");
-    if (wr < 0) return EXIT_USAGE;
-    if (wr > 0) continue;
-    if (!only_pos && strcmp(a, "--") == 0) {
-      only_pos = true;
-    } else if (!only_pos && (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)) {
+    cli_parsed p;
+    int r = only_pos ? 0 : cli_option_next(CLI_CALL, "call", argc, argv, &i, &p);
+    if (r < 0) return EXIT_USAGE;
+    if (r > 0 && p.opt->id == OPT_HELP) {
       fputs(usage_call, stdout);
       return 0;
-    } else if (!only_pos && strcmp(a, "--host") == 0) {
-      if (i + 1 >= argc) return usage_error("missing command after option", a);
-      host_cmd_str = argv[++i];
-    } else if (!only_pos && strncmp(a, "--host=", 7) == 0) {
-      host_cmd_str = a + 7;
+    }
+    if (r > 0) {
+      if (apply_option(&p, &opts, wo, &host_cmd_str, "call") < 0) return EXIT_USAGE;
+      continue;
+    }
+    if (!only_pos && strcmp(a, "--") == 0) {
+      only_pos = true;
     } else if (!only_pos && a[0] == '-' && a[1] != 0) {
-      return usage_error("unknown option", a);
+      return cli_usage_error("call", "unknown option", a);
     } else {
-      if (npos == 3) return usage_error("unexpected argument", a);
+      if (npos == 3) return cli_usage_error("call", "unexpected argument", a);
       pos[npos++] = a;
     }
   }
-  if (npos < 2) return usage_error("missing MODULE or OPERATION", NULL);
+  if (npos < 2) return cli_usage_error("call", "missing MODULE or OPERATION", NULL);
 
   buf module = {0};
   FILE *f = fopen(pos[0], "rb");
@@ -692,29 +628,31 @@ static int cmd_run(int argc, char **argv) {
   wapc_builtin_options_init(&opts);
   for (; i < argc; i++) {
     const char *a = argv[i];
-    int wr = parse_wasi_opt(&wo, argc, argv, &i, false, "run");
-    if (wr == 0) wr = parse_guard_opt(&opts, argc, argv, &i, "run");
-    if (wr < 0) {
+    cli_parsed p;
+    const char *no_host = NULL;
+    int r = cli_option_next(CLI_RUN, "run", argc, argv, &i, &p);
+    if (r > 0 && p.opt->id == OPT_HELP) {
+      fputs(usage_run, stdout);
+      goto done;
+    }
+    if (r > 0) r = apply_option(&p, &opts, &wo, &no_host, "run");
+    if (r < 0) {
       rc = EXIT_USAGE;
       goto done;
     }
-    if (wr > 0) continue;
+    if (r > 0) continue;
     if (strcmp(a, "--") == 0) {
       i++;
       break;
     }
-    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-      fputs(usage_run, stdout);
-      goto done;
-    }
     if (a[0] == '-' && a[1] != 0) {
-      rc = usage_error_in("run", "unknown option", a);
+      rc = cli_usage_error("run", "unknown option", a);
       goto done;
     }
     break;
   }
   if (i >= argc) {
-    rc = usage_error_in("run", "missing MODULE", NULL);
+    rc = cli_usage_error("run", "missing MODULE", NULL);
     goto done;
   }
   /* argv for the guest: MODULE as given, then its arguments. */
