@@ -48,6 +48,7 @@
 
 #include "builtin/imports.h"
 #include "builtin/messages.h"
+#include "util/lit.h"
 #include "util/mem.h"
 
 /* Set the failure message (on the host, or in b->msg without one); returns `st`. */
@@ -236,7 +237,7 @@ static wapc_status instantiate(builtin *b, guest *g) {
   if (st == WAPC_OK && !g->mod->command) {
     /* The module-level check (check_guest_call) ran at compile time. */
     vm_extern x;
-    if (vm_instance_export(g->inst, "__guest_call", 12, &x) && x.kind == VM_EXTERN_FUNC)
+    if (vm_instance_export(g->inst, LIT("__guest_call"), &x) && x.kind == VM_EXTERN_FUNC)
       g->guest_call = x.u.func;
     else
       st = fail(b, WAPC_ERR_PROVIDER, "instance lost its \"__guest_call\" export");
@@ -522,7 +523,7 @@ wapc_status wapc_wasi_run(const wapc_builtin_options *options, const uint8_t *mo
   st = load_guest(b, module ? module : empty_module, len, &g);
   if (st == WAPC_OK) {
     vm_extern x;
-    if (!vm_instance_export(g.inst, "_start", 6, &x) || x.kind != VM_EXTERN_FUNC ||
+    if (!vm_instance_export(g.inst, LIT("_start"), &x) || x.kind != VM_EXTERN_FUNC ||
         vm_func_type(x.u.func)->nparams != 0 || vm_func_type(x.u.func)->nresults != 0) {
       st = fail(b, WAPC_ERR_LINK, "export \"_start\" is not a () -> () function");
     } else {

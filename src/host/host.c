@@ -12,6 +12,7 @@
  */
 #include "wapc_engine.h"
 #include "util/mem.h"
+#include "util/lit.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -500,7 +501,7 @@ wapc_status wapc_engine_host_call(wapc_engine_host *e, const uint8_t *binding, s
   h->host_response.len = 0;
   h->host_error.len = 0;
   if (!h->callback) {
-    hbuf_set(&h->host_error, "no host callback is configured", 30);
+    hbuf_set(&h->host_error, LIT("no host callback is configured"));
     return WAPC_ERR_HOST_CALLBACK;
   }
   if (binding_len > SIZE_MAX / 4 || ns_len > SIZE_MAX / 4 || op_len > SIZE_MAX / 4 ||
