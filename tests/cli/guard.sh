@@ -48,6 +48,11 @@ fi
 IN=$(bytes ms100 '\144\000\000\000')
 expect "a sleep within the timeout" 0 "slept" "" -- call --timeout 5000 "$G/wait.wasm" s
 IN=/dev/null
+# Logging never changes the result: a 1 MiB + 62 byte log line (wapc-rs's wasm-basic ping) is cut to the cap.
+IN=$(alphabet 1048638)
+expect "an over-long log line is truncated, the call succeeds" 0 "ok" \
+  "~ [log line truncated: 1048638 bytes, limit 1048576]" -- call "$GUESTS/c/hostcall.wasm" log
+IN=/dev/null
 expect "init timeout stops a sleeping wapc_init" 3 "" \
   "wapc: $G/init_wait.wasm: wapc_init failed: deadline exceeded" -- call --init-timeout 100 "$G/init_wait.wasm" x
 finish
