@@ -18,6 +18,7 @@
 
 #include "util/mem.h"
 #include "vm/module.h"
+#include "vm/opcodes.h"
 #include "vm/reader.h"
 
 /* Caps that keep pathological bodies from allocating without bound. */
@@ -582,21 +583,67 @@ typedef struct numop_info {
 } numop_info;
 
 static const numop_info numops[] = {
-#define VM_NUMOP(name, fmt, wasm, in1, in2, out, size) {fmt, in1, in2, out, size},
+#define VM_NUMOP(name, fmt, in1, in2, out, size) {fmt, in1, in2, out, size},
 #include "vm/numops.def"
 #undef VM_NUMOP
 };
 
-/* The IR op of a simple operator (0xFCnn for prefixed ones), or -1. */
-static int numop_of(uint32_t wasm) {
-  switch (wasm) {
-#define VM_NUMOP(name, fmt, wasm, in1, in2, out, size)                                                       \
-  case wasm:                                                                                                 \
-    return VM_OP_##name;
+/* The IR op of each simple operator by its VM_WASM_INDEX, 0 for the other
+ * instructions (0 is UNREACHABLE, never a simple operator). */
+static const uint16_t wasm_numops[sizeof vm_wasm_imm] = {
+#define VM_WASM_SPECIAL(name, prefix, code)
+#define VM_WASM_NUMOP(name, prefix, code) [VM_WASM_INDEX(prefix, code)] = VM_OP_##name,
+#define VM_WASM(name, prefix, code, imm, feature, kind) VM_WASM_##kind(name, prefix, code)
+#include "vm/opcodes.def"
+#undef VM_WASM
+#undef VM_WASM_NUMOP
+#undef VM_WASM_SPECIAL
+};
+_Static_assert(VM_OP_UNREACHABLE == 0 && FIRST_NUMOP > 0, "0 is no simple operator");
+
+/* opcodes.def and numops.def agree: every NUMOP row is a simple operator whose
+ * immediates are a memarg exactly when it accesses memory, and every simple
+ * operator has one NUMOP row (WASM_NUMOP_NAME is undeclared otherwise). */
+enum {
+#define VM_NUMOP(name, fmt, in1, in2, out, size) NUMOP_SIZE_##name = (size),
 #include "vm/numops.def"
 #undef VM_NUMOP
-  default: return -1;
-  }
+};
+enum {
+#define VM_WASM_SPECIAL(name, prefix, code)
+#define VM_WASM_NUMOP(name, prefix, code) WASM_NUMOP_##name,
+#define VM_WASM(name, prefix, code, imm, feature, kind) VM_WASM_##kind(name, prefix, code)
+#include "vm/opcodes.def"
+#undef VM_WASM
+#undef VM_WASM_NUMOP
+#undef VM_WASM_SPECIAL
+  WASM_NUMOP_COUNT
+};
+#define VM_WASM_SPECIAL(name, imm)
+#define VM_WASM_NUMOP(name, imm)                                                                             \
+  _Static_assert((int)VM_OP_##name >= (int)FIRST_NUMOP &&                                                    \
+                     (VM_IMM_##imm == VM_IMM_MEMARG) == (NUMOP_SIZE_##name != 0),                            \
+                 "opcodes.def: " #name " is no simple operator of that shape");
+#define VM_WASM(name, prefix, code, imm, feature, kind) VM_WASM_##kind(name, imm)
+#include "vm/opcodes.def"
+#undef VM_WASM
+#undef VM_WASM_NUMOP
+#undef VM_WASM_SPECIAL
+#define VM_NUMOP(name, fmt, in1, in2, out, size)                                                             \
+  _Static_assert(WASM_NUMOP_##name >= 0, "numops.def: " #name " has no NUMOP row in opcodes.def");
+#include "vm/numops.def"
+#undef VM_NUMOP
+_Static_assert(WASM_NUMOP_COUNT == sizeof numops / sizeof numops[0], "one NUMOP row per simple operator");
+
+/* The VM_WASM_INDEX of sub-opcode `sub` under the 0xFC prefix; one past the
+ * table when there is no such sub-opcode. */
+static uint32_t fc_index(uint32_t sub) {
+  return sub < VM_WASM_NFC ? VM_WASM_INDEX(0xFC, sub) : (uint32_t)sizeof vm_wasm_imm;
+}
+
+/* The IR op of the simple operator at VM_WASM_INDEX `index`, or -1. */
+static int numop_of(uint32_t index) {
+  return index < sizeof vm_wasm_imm && wasm_numops[index] ? wasm_numops[index] : -1;
 }
 
 /* The fused-address forms of ir.def follow numops.def's loads and stores in
@@ -1050,14 +1097,15 @@ static void op_call(cx *c, const vm_functype *ft, const vm_word *head, uint32_t 
 static void op_prefixed(cx *c) {
   vm_module *m = c->m;
   uint32_t sub = rd_u32(c);
-  if (sub <= 7) {
-    simple_op(c, numop_of(0xFC00 | sub));
+  int irop = numop_of(fc_index(sub));
+  if (irop >= 0) {
+    simple_op(c, irop);
     return;
   }
   materialise_top(c, 3);
   uint32_t x, y, h;
   switch (sub) {
-  case 8: /* memory.init */
+  case VM_WASM_MEMORY_INIT:
     x = rd_u32(c);
     rd_zero(c);
     need_memory(c);
@@ -1068,23 +1116,23 @@ static void op_prefixed(cx *c) {
     h = slot(c, c->h);
     if (live(c)) EMIT(c, VM_OP_MEMORY_INIT, x, h, h + 1, h + 2);
     break;
-  case 9: /* data.drop */
+  case VM_WASM_DATA_DROP:
     x = rd_u32(c);
     need_data(c, x);
     if (live(c)) EMIT(c, VM_OP_DATA_DROP, x);
     break;
-  case 10: /* memory.copy */
-  case 11: /* memory.fill */
+  case VM_WASM_MEMORY_COPY:
+  case VM_WASM_MEMORY_FILL:
     rd_zero(c);
-    if (sub == 10) rd_zero(c);
+    if (sub == VM_WASM_MEMORY_COPY) rd_zero(c);
     need_memory(c);
     pop(c, VM_I32);
     pop(c, VM_I32);
     pop(c, VM_I32);
     h = slot(c, c->h);
-    if (live(c)) EMIT(c, sub == 10 ? VM_OP_MEMORY_COPY : VM_OP_MEMORY_FILL, h, h + 1, h + 2);
+    if (live(c)) EMIT(c, sub == VM_WASM_MEMORY_COPY ? VM_OP_MEMORY_COPY : VM_OP_MEMORY_FILL, h, h + 1, h + 2);
     break;
-  case 12: /* table.init elem table */
+  case VM_WASM_TABLE_INIT: /* table.init elem table */
     y = rd_u32(c);
     x = rd_u32(c);
     need_table(c, x);
@@ -1096,12 +1144,12 @@ static void op_prefixed(cx *c) {
     h = slot(c, c->h);
     if (live(c)) EMIT(c, VM_OP_TABLE_INIT, h, h + 1, h + 2, x, y);
     break;
-  case 13: /* elem.drop */
+  case VM_WASM_ELEM_DROP:
     x = rd_u32(c);
     need_elem(c, x);
     if (live(c)) EMIT(c, VM_OP_ELEM_DROP, x);
     break;
-  case 14: /* table.copy dst src */
+  case VM_WASM_TABLE_COPY: /* table.copy dst src */
     x = rd_u32(c);
     y = rd_u32(c);
     need_table(c, x);
@@ -1113,7 +1161,7 @@ static void op_prefixed(cx *c) {
     h = slot(c, c->h);
     if (live(c)) EMIT(c, VM_OP_TABLE_COPY, h, h + 1, h + 2, x, y);
     break;
-  case 15: /* table.grow */
+  case VM_WASM_TABLE_GROW:
     x = rd_u32(c);
     need_table(c, x);
     pop(c, VM_I32);
@@ -1122,14 +1170,14 @@ static void op_prefixed(cx *c) {
     push(c, VM_I32);
     if (live(c)) EMIT(c, VM_OP_TABLE_GROW, h, h, h + 1, x);
     break;
-  case 16: /* table.size */
+  case VM_WASM_TABLE_SIZE:
     x = rd_u32(c);
     need_table(c, x);
     h = slot(c, c->h);
     push(c, VM_I32);
     if (live(c)) EMIT(c, VM_OP_TABLE_SIZE, h, x);
     break;
-  case 17: /* table.fill */
+  case VM_WASM_TABLE_FILL:
     x = rd_u32(c);
     need_table(c, x);
     pop(c, VM_I32);
@@ -1187,15 +1235,10 @@ static void push_const(cx *c, uint8_t t, uint64_t v) {
  * module it is an unexpected end. */
 static _Noreturn void missing_end(cx *c) {
   if (c->r.end < c->r.limit) {
-    if (*c->r.end == 0x0B) MALFORMED(c, c->r.end, "section size mismatch");
+    if (*c->r.end == VM_WASM_END) MALFORMED(c, c->r.end, "section size mismatch");
     MALFORMED(c, c->r.end, "END opcode expected");
   }
   MALFORMED(c, c->r.end, "unexpected end of section or function");
-}
-
-static void scan_memarg(cx *c) {
-  rd_u32(c);
-  rd_u32(c);
 }
 
 /* Decode the instructions of the body again without validating them, so
@@ -1213,11 +1256,26 @@ static void scan_body(cx *c) {
     c->ipos = c->r.pos;
     if (c->r.pos >= c->r.end) missing_end(c);
     uint8_t op = *c->r.pos++;
-    uint32_t n;
-    switch (op) {
-    case 0x02:
-    case 0x03:
-    case 0x04: {
+    uint32_t n, index = op;
+    if (op == VM_WASM_PREFIX_FC) {
+      n = rd_u32(c);
+      index = fc_index(n);
+      if (index >= sizeof vm_wasm_imm || vm_wasm_imm[index] == VM_IMM_ILLEGAL)
+        MALFORMED(c, c->ipos, "illegal opcode fc %02x", n);
+    }
+    switch ((vm_imm)vm_wasm_imm[index]) {
+    case VM_IMM_ILLEGAL: MALFORMED(c, c->ipos, "illegal opcode %02x", op);
+    case VM_IMM_PREFIX: break; /* read above */
+    case VM_IMM_NONE:
+      if (index == VM_WASM_ELSE) {
+        if (!(depth - 1 < nbits && (isif[(depth - 1) / 8] >> ((depth - 1) % 8) & 1)))
+          MALFORMED(c, c->ipos, "END opcode expected");
+        isif[(depth - 1) / 8] &= (uint8_t) ~(1u << ((depth - 1) % 8));
+      } else if (index == VM_WASM_END) {
+        depth--;
+      }
+      break;
+    case VM_IMM_BLOCK: {
       uint8_t b = 0;
       if (!vm_peek_u8(&c->r, &b)) rd_u8(c);
       if (b == 0x40)
@@ -1227,7 +1285,7 @@ static void scan_body(cx *c) {
       else
         rd_sleb(c, 33);
       if (depth < nbits) {
-        if (op == 0x04)
+        if (index == VM_WASM_IF)
           isif[depth / 8] |= (uint8_t)(1u << (depth % 8));
         else
           isif[depth / 8] &= (uint8_t) ~(1u << (depth % 8));
@@ -1235,89 +1293,52 @@ static void scan_body(cx *c) {
       depth++;
       break;
     }
-    case 0x05:
-      if (!(depth - 1 < nbits && (isif[(depth - 1) / 8] >> ((depth - 1) % 8) & 1)))
-        MALFORMED(c, c->ipos, "END opcode expected");
-      isif[(depth - 1) / 8] &= (uint8_t) ~(1u << ((depth - 1) % 8));
+    case VM_IMM_LABEL:
+    case VM_IMM_FUNC:
+    case VM_IMM_LOCAL:
+    case VM_IMM_GLOBAL:
+    case VM_IMM_TABLE:
+    case VM_IMM_ELEM: rd_u32(c); break;
+    case VM_IMM_CALL_INDIRECT:
+    case VM_IMM_MEMARG:
+    case VM_IMM_ELEM_TABLE:
+    case VM_IMM_TABLE_TABLE:
+      rd_u32(c);
+      rd_u32(c);
       break;
-    case 0x0B: depth--; break;
-    case 0x0C:
-    case 0x0D:
-    case 0x10:
-    case 0x20:
-    case 0x21:
-    case 0x22:
-    case 0x23:
-    case 0x24:
-    case 0x25:
-    case 0x26:
-    case 0xD2: rd_u32(c); break;
-    case 0x0E:
+    case VM_IMM_BR_TABLE:
       n = rd_len(c);
       for (uint32_t i = 0; i <= n; i++)
         rd_u32(c);
       break;
-    case 0x11: /* type, table */
-      rd_u32(c);
-      rd_u32(c);
-      break;
-    case 0x1C:
+    case VM_IMM_SELECT_T:
       n = rd_len(c);
       for (uint32_t i = 0; i < n; i++)
         rd_valtype(c);
       break;
-    case 0x3F:
-    case 0x40: rd_zero(c); break;
-    case 0x41: rd_sleb(c, 32); break;
-    case 0x42: rd_sleb(c, 64); break;
-    case 0x43:
-    case 0x44: {
+    case VM_IMM_MEM: rd_zero(c); break;
+    case VM_IMM_MEM_MEM:
+      rd_zero(c);
+      rd_zero(c);
+      break;
+    case VM_IMM_DATA: need_data_count(c, rd_u32(c)); break;
+    case VM_IMM_DATA_MEM:
+      need_data_count(c, rd_u32(c));
+      rd_zero(c);
+      break;
+    case VM_IMM_I32: rd_sleb(c, 32); break;
+    case VM_IMM_I64: rd_sleb(c, 64); break;
+    case VM_IMM_F32:
+    case VM_IMM_F64: {
       uint32_t v32 = 0;
       uint64_t v64 = 0;
-      if (!(op == 0x43 ? vm_read_f32(&c->r, &v32) : vm_read_f64(&c->r, &v64))) read_failed(c);
+      if (!(index == VM_WASM_F32_CONST ? vm_read_f32(&c->r, &v32) : vm_read_f64(&c->r, &v64))) read_failed(c);
       break;
     }
-    case 0xD0: {
+    case VM_IMM_REFTYPE: {
       uint8_t t = rd_u8(c);
       if (t != VM_FUNCREF && t != VM_EXTERNREF) MALFORMED(c, c->r.pos - 1, "malformed reference type");
       break;
-    }
-    case 0x00:
-    case 0x01:
-    case 0x0F:
-    case 0x1A:
-    case 0x1B:
-    case 0xD1: break;
-    case 0xFC:
-      n = rd_u32(c);
-      switch (n) {
-      case 8:
-        need_data_count(c, rd_u32(c));
-        rd_zero(c);
-        break;
-      case 9: need_data_count(c, rd_u32(c)); break;
-      case 10:
-        rd_zero(c);
-        rd_zero(c);
-        break;
-      case 11: rd_zero(c); break;
-      case 12:
-      case 14:
-        rd_u32(c);
-        rd_u32(c);
-        break;
-      case 13:
-      case 15:
-      case 16:
-      case 17: rd_u32(c); break;
-      default:
-        if (n > 7) MALFORMED(c, c->ipos, "illegal opcode fc %02x", n);
-      }
-      break;
-    default: {
-      int irop = numop_of(op);
-      if (irop < 0) MALFORMED(c, c->ipos, "illegal opcode %02x", op);
-      if (numops[irop - FIRST_NUMOP].size) scan_memarg(c);
     }
     }
   }
@@ -1334,17 +1355,17 @@ static void compile_body(cx *c) {
     uint32_t x, h;
     uint8_t t, t2;
     switch (op) {
-    case 0x00: /* unreachable */
+    case VM_WASM_UNREACHABLE:
       if (live(c)) EMIT(c, VM_OP_UNREACHABLE);
       set_unreachable(c);
       break;
-    case 0x01: break; /* nop */
-    case 0x02:        /* block */
-    case 0x03:        /* loop */
-    case 0x04: {      /* if */
+    case VM_WASM_NOP: break;
+    case VM_WASM_BLOCK:
+    case VM_WASM_LOOP:
+    case VM_WASM_IF: {
       blocktype bt = rd_blocktype(c);
       cond k = {0, 0, 0};
-      if (op == 0x04) {
+      if (op == VM_WASM_IF) {
         pop(c, VM_I32);
         k = take_cond(c, src_of(c, c->h));
       }
@@ -1353,16 +1374,16 @@ static void compile_body(cx *c) {
       materialise_top(c, VWIN);
       pop_types(c, bt.np, bt.pt);
       ctl *f = push_ctl(c,
-                        op == 0x02   ? CTL_BLOCK
-                        : op == 0x03 ? CTL_LOOP
-                                     : CTL_IF,
+                        op == VM_WASM_BLOCK  ? CTL_BLOCK
+                        : op == VM_WASM_LOOP ? CTL_LOOP
+                                             : CTL_IF,
                         bt.np, bt.pt, bt.nr, bt.rt);
-      if (op == 0x04 && !f->dead) f->else_patch = emit_cond(c, k, true, 0);
+      if (op == VM_WASM_IF && !f->dead) f->else_patch = emit_cond(c, k, true, 0);
       break;
     }
-    case 0x05: op_else(c); break;
-    case 0x0B: op_end(c); break;
-    case 0x0C: { /* br */
+    case VM_WASM_ELSE: op_else(c); break;
+    case VM_WASM_END: op_end(c); break;
+    case VM_WASM_BR: {
       ctl *f = label(c, rd_u32(c));
       materialise_top(c, label_n(f));
       pop_types(c, label_n(f), label_t(f));
@@ -1370,9 +1391,9 @@ static void compile_body(cx *c) {
       set_unreachable(c);
       break;
     }
-    case 0x0D: op_br_if(c); break;
-    case 0x0E: op_br_table(c); break;
-    case 0x0F: /* return */
+    case VM_WASM_BR_IF: op_br_if(c); break;
+    case VM_WASM_BR_TABLE: op_br_table(c); break;
+    case VM_WASM_RETURN:
       materialise_top(c, c->ft->nresults);
       pop_types(c, c->ft->nresults, c->ft->types + c->ft->nparams);
       if (live(c)) {
@@ -1380,12 +1401,12 @@ static void compile_body(cx *c) {
       }
       set_unreachable(c);
       break;
-    case 0x10: /* call */
+    case VM_WASM_CALL:
       x = rd_u32(c);
       if (x >= m->nfuncs) INVALID(c, "unknown function %u", x);
       op_call(c, &m->types[m->func_types[x]], (const vm_word[]){VM_OP_CALL, x}, 2, false);
       break;
-    case 0x11: { /* call_indirect type table */
+    case VM_WASM_CALL_INDIRECT: { /* call_indirect type table */
       x = rd_u32(c);
       uint32_t tbl = rd_u32(c);
       need_table(c, tbl);
@@ -1394,10 +1415,10 @@ static void compile_body(cx *c) {
       op_call(c, &m->types[x], (const vm_word[]){VM_OP_CALL_INDIRECT, x, tbl}, 3, true);
       break;
     }
-    case 0x1A: pop_any(c); break; /* drop */
-    case 0x1B:                    /* select */
-    case 0x1C:                    /* select t */
-      if (op == 0x1C) {
+    case VM_WASM_DROP: pop_any(c); break;
+    case VM_WASM_SELECT:
+    case VM_WASM_SELECT_T:
+      if (op == VM_WASM_SELECT_T) {
         x = rd_len(c);
         t = 0;
         for (uint32_t i = 0; i < x; i++)
@@ -1425,13 +1446,13 @@ static void compile_body(cx *c) {
         }
       }
       break;
-    case 0x20: /* local.get */
-    case 0x21: /* local.set */
-    case 0x22: /* local.tee */
+    case VM_WASM_LOCAL_GET:
+    case VM_WASM_LOCAL_SET:
+    case VM_WASM_LOCAL_TEE:
       x = rd_u32(c);
       if (x >= c->nlocals) INVALID(c, "unknown local %u", x);
       t = c->ltypes[x];
-      if (op == 0x20) {
+      if (op == VM_WASM_LOCAL_GET) {
         /* No code: the entry reads the local's slot until it must move. */
         push(c, t);
         if (live(c)) c->vs[c->h - 1] = x;
@@ -1440,7 +1461,7 @@ static void compile_body(cx *c) {
         h = slot(c, c->h);
         uint32_t v = src_of(c, c->h);
         if (!live(c)) {
-          if (op == 0x22) push(c, t);
+          if (op == VM_WASM_LOCAL_TEE) push(c, t);
           break;
         }
         if (v == h && can_retarget(c, h) && !refers_to(c, x)) {
@@ -1451,13 +1472,13 @@ static void compile_body(cx *c) {
           materialise_local(c, x);
           if (v != x) emit_mov(c, x, v);
         }
-        if (op == 0x22) {
+        if (op == VM_WASM_LOCAL_TEE) {
           push(c, t);
           c->vs[c->h - 1] = v;
         }
       }
       break;
-    case 0x23: /* global.get */
+    case VM_WASM_GLOBAL_GET:
       x = rd_u32(c);
       if (x >= m->nglobals) INVALID(c, "unknown global %u", x);
       h = slot(c, c->h);
@@ -1468,14 +1489,14 @@ static void compile_body(cx *c) {
         set_last(c, at);
       }
       break;
-    case 0x24: /* global.set */
+    case VM_WASM_GLOBAL_SET:
       x = rd_u32(c);
       if (x >= m->nglobals) INVALID(c, "unknown global %u", x);
       if (!m->global_types[x].mutable_) INVALID(c, "global is immutable");
       pop(c, m->global_types[x].type);
       if (live(c)) EMIT(c, VM_OP_GLOBAL_SET, src_of(c, c->h), x);
       break;
-    case 0x25: /* table.get */
+    case VM_WASM_TABLE_GET:
       materialise_top(c, 1);
       x = rd_u32(c);
       need_table(c, x);
@@ -1484,7 +1505,7 @@ static void compile_body(cx *c) {
       push(c, m->tables[x].elemtype);
       if (live(c)) EMIT(c, VM_OP_TABLE_GET, h, h, x);
       break;
-    case 0x26: /* table.set */
+    case VM_WASM_TABLE_SET:
       materialise_top(c, 2);
       x = rd_u32(c);
       need_table(c, x);
@@ -1493,14 +1514,14 @@ static void compile_body(cx *c) {
       h = slot(c, c->h);
       if (live(c)) EMIT(c, VM_OP_TABLE_SET, h, h + 1, x);
       break;
-    case 0x3F: /* memory.size */
+    case VM_WASM_MEMORY_SIZE:
       rd_zero(c);
       need_memory(c);
       h = slot(c, c->h);
       push(c, VM_I32);
       if (live(c)) EMIT(c, VM_OP_MEMORY_SIZE, h);
       break;
-    case 0x40: /* memory.grow */
+    case VM_WASM_MEMORY_GROW:
       materialise_top(c, 1);
       rd_zero(c);
       need_memory(c);
@@ -1509,32 +1530,32 @@ static void compile_body(cx *c) {
       push(c, VM_I32);
       if (live(c)) EMIT(c, VM_OP_MEMORY_GROW, h, h);
       break;
-    case 0x41: /* i32.const */ push_const(c, VM_I32, (uint32_t)rd_sleb(c, 32)); break;
-    case 0x42: /* i64.const */ push_const(c, VM_I64, (uint64_t)rd_sleb(c, 64)); break;
-    case 0x43:   /* f32.const */
-    case 0x44: { /* f64.const */
+    case VM_WASM_I32_CONST: push_const(c, VM_I32, (uint32_t)rd_sleb(c, 32)); break;
+    case VM_WASM_I64_CONST: push_const(c, VM_I64, (uint64_t)rd_sleb(c, 64)); break;
+    case VM_WASM_F32_CONST:
+    case VM_WASM_F64_CONST: {
       uint64_t v = 0;
       uint32_t v32 = 0;
-      if (!(op == 0x43 ? vm_read_f32(&c->r, &v32) : vm_read_f64(&c->r, &v))) read_failed(c);
-      if (op == 0x43) v = v32;
-      push_const(c, op == 0x43 ? VM_F32 : VM_F64, v);
+      if (!(op == VM_WASM_F32_CONST ? vm_read_f32(&c->r, &v32) : vm_read_f64(&c->r, &v))) read_failed(c);
+      if (op == VM_WASM_F32_CONST) v = v32;
+      push_const(c, op == VM_WASM_F32_CONST ? VM_F32 : VM_F64, v);
       break;
     }
-    case 0xD0: /* ref.null t */
+    case VM_WASM_REF_NULL: /* ref.null t */
       t = rd_u8(c);
       if (t != VM_FUNCREF && t != VM_EXTERNREF) MALFORMED(c, c->r.pos - 1, "malformed reference type");
       h = slot(c, c->h);
       push(c, t);
       if (live(c)) EMIT(c, VM_OP_REF_NULL, h);
       break;
-    case 0xD1: /* ref.is_null */
+    case VM_WASM_REF_IS_NULL:
       materialise_top(c, 1);
       if (!is_ref(pop_any(c))) type_mismatch(c);
       h = slot(c, c->h);
       push(c, VM_I32);
       if (live(c)) EMIT(c, VM_OP_REF_IS_NULL, h, h);
       break;
-    case 0xD2: /* ref.func */
+    case VM_WASM_REF_FUNC:
       x = rd_u32(c);
       if (x >= m->nfuncs) INVALID(c, "unknown function %u", x);
       if (!m->func_declared || !m->func_declared[x]) INVALID(c, "undeclared function reference");
@@ -1542,7 +1563,7 @@ static void compile_body(cx *c) {
       push(c, VM_FUNCREF);
       if (live(c)) EMIT(c, VM_OP_REF_FUNC, h, x);
       break;
-    case 0xFC: op_prefixed(c); break;
+    case VM_WASM_PREFIX_FC: op_prefixed(c); break;
     default: {
       int irop = numop_of(op);
       if (irop < 0) MALFORMED(c, c->ipos, "illegal opcode %02x", op);

@@ -24,6 +24,7 @@
 
 #include "util/mem.h"
 #include "vm/module.h"
+#include "vm/opcodes.h"
 #include "vm/reader.h"
 
 /* Section ids. */
@@ -238,10 +239,9 @@ static bool ready_before(decoder *d, int order) {
 
 /* ---- constant expressions --------------------------------------------- */
 
-/* Opcodes the 2.0 instruction set does not define (without SIMD). */
+/* Opcodes opcodes.def does not define. */
 static bool illegal_opcode(uint8_t op) {
-  return (op >= 0x06 && op <= 0x0a) || (op >= 0x12 && op <= 0x19) || (op >= 0x1d && op <= 0x1f) ||
-         op == 0x27 || (op >= 0xc5 && op <= 0xcf) || (op >= 0xd3 && op <= 0xfb) || op >= 0xfd;
+  return vm_wasm_imm[op] == VM_IMM_ILLEGAL;
 }
 
 /* Skip the immediates of a non-constant instruction; false when its shape is
@@ -249,17 +249,26 @@ static bool illegal_opcode(uint8_t op) {
 static bool skip_immediates(vm_reader *r, uint8_t op, bool *unknown_shape) {
   uint32_t x;
   *unknown_shape = false;
-  if (op == 0x00 || op == 0x01 || op == 0x0f || op == 0x1a || op == 0x1b || op == 0xd1 ||
-      (op >= 0x45 && op <= 0xc4))
+  switch (vm_wasm_imm[op]) {
+  case VM_IMM_NONE:
+    /* else and end have their own meaning in a constant expression */
+    if (op == VM_WASM_ELSE || op == VM_WASM_END) break;
     return true;
-  if (op == 0x0c || op == 0x0d || op == 0x10 || (op >= 0x20 && op <= 0x26)) return vm_read_u32(r, &x);
-  if (op == 0x11 || (op >= 0x28 && op <= 0x3e)) return vm_read_u32(r, &x) && vm_read_u32(r, &x);
-  if (op == 0x3f || op == 0x40) {
+  case VM_IMM_LABEL:
+  case VM_IMM_FUNC:
+  case VM_IMM_LOCAL:
+  case VM_IMM_GLOBAL:
+  case VM_IMM_TABLE: return vm_read_u32(r, &x);
+  case VM_IMM_CALL_INDIRECT:
+  case VM_IMM_MEMARG: return vm_read_u32(r, &x) && vm_read_u32(r, &x);
+  case VM_IMM_MEM: {
     const uint8_t *at = r->pos;
     uint8_t z;
     if (!vm_read_u8(r, &z)) return false;
     if (z != 0) return vm_reader_fail(r, at, "zero byte expected");
     return true;
+  }
+  default: break;
   }
   *unknown_shape = true;
   return true;

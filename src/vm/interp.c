@@ -419,7 +419,7 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
 #define VM_IROP(name, fmt) (int32_t)((const char *)&&L_##name - (const char *)&&L_UNREACHABLE),
 #include "vm/ir.def"
 #undef VM_IROP
-#define VM_NUMOP(name, fmt, wasm, in1, in2, out, size)                                                       \
+#define VM_NUMOP(name, fmt, in1, in2, out, size)                                                             \
   (int32_t)((const char *)&&L_##name - (const char *)&&L_UNREACHABLE),
 #include "vm/numops.def"
 #undef VM_NUMOP
@@ -440,7 +440,7 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
 #define VM_IROP(name, fmt) &&L_##name,
 #include "vm/ir.def"
 #undef VM_IROP
-#define VM_NUMOP(name, fmt, wasm, in1, in2, out, size) &&L_##name,
+#define VM_NUMOP(name, fmt, in1, in2, out, size) &&L_##name,
 #include "vm/numops.def"
 #undef VM_NUMOP
 #define VM_FUSED_LABEL(A, B) &&L_F_##A##_##B,

@@ -16,7 +16,7 @@ static const char *const op_names[VM_OP_COUNT] = {
 #define VM_IROP(name, fmt) #name,
 #include "vm/ir.def"
 #undef VM_IROP
-#define VM_NUMOP(name, fmt, wasm, in1, in2, out, size) #name,
+#define VM_NUMOP(name, fmt, in1, in2, out, size) #name,
 #include "vm/numops.def"
 #undef VM_NUMOP
 #define VM_FUSED_NAME(A, B) "F_" #A "_" #B,
@@ -31,7 +31,7 @@ static const uint8_t op_formats[VM_OP_COUNT] = {
 #define VM_IROP(name, fmt) fmt,
 #include "vm/ir.def"
 #undef VM_IROP
-#define VM_NUMOP(name, fmt, wasm, in1, in2, out, size) fmt,
+#define VM_NUMOP(name, fmt, in1, in2, out, size) fmt,
 #include "vm/numops.def"
 #undef VM_NUMOP
 #define VM_FUSED_FMT(A, B) F_DSSS,

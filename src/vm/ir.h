@@ -125,7 +125,7 @@ typedef enum {
 #define VM_IROP(name, fmt) VM_OP_##name,
 #include "vm/ir.def"
 #undef VM_IROP
-#define VM_NUMOP(name, fmt, wasm, in1, in2, out, size) VM_OP_##name,
+#define VM_NUMOP(name, fmt, in1, in2, out, size) VM_OP_##name,
 #include "vm/numops.def"
 #undef VM_NUMOP
 #define VM_FUSED_ENUM(A, B) VM_OP_F_##A##_##B,

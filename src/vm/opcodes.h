@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * opcodes.h - what opcodes.def generates for the decoder and the compiler:
+ * the opcode constants (VM_WASM_I32_ADD is 0x6A, VM_WASM_MEMORY_INIT is 8
+ * under the 0xFC prefix), the immediate shapes and the per-opcode shape
+ * table, indexed by VM_WASM_INDEX.
+ */
+#ifndef WAPC_VM_OPCODES_H
+#define WAPC_VM_OPCODES_H
+
+#include <stdint.h>
+
+/* The immediates an instruction takes, in encoding order. */
+typedef enum {
+  VM_IMM_ILLEGAL,       /* no such instruction */
+  VM_IMM_NONE,          /* none */
+  VM_IMM_PREFIX,        /* a prefix byte: a u32 sub-opcode follows */
+  VM_IMM_BLOCK,         /* blocktype: 0x40, a value type or an s33 type index */
+  VM_IMM_LABEL,         /* u32 label depth */
+  VM_IMM_BR_TABLE,      /* vec(u32 label), u32 default label */
+  VM_IMM_FUNC,          /* u32 function index */
+  VM_IMM_CALL_INDIRECT, /* u32 type index, u32 table index */
+  VM_IMM_SELECT_T,      /* vec(value type) */
+  VM_IMM_LOCAL,         /* u32 local index */
+  VM_IMM_GLOBAL,        /* u32 global index */
+  VM_IMM_TABLE,         /* u32 table index */
+  VM_IMM_MEMARG,        /* u32 alignment, u32 offset */
+  VM_IMM_MEM,           /* memory index: a zero byte */
+  VM_IMM_I32,           /* s32 */
+  VM_IMM_I64,           /* s64 */
+  VM_IMM_F32,           /* 4 bytes */
+  VM_IMM_F64,           /* 8 bytes */
+  VM_IMM_REFTYPE,       /* a reference type byte */
+  VM_IMM_DATA_MEM,      /* u32 data segment, zero byte */
+  VM_IMM_DATA,          /* u32 data segment */
+  VM_IMM_MEM_MEM,       /* two zero bytes */
+  VM_IMM_ELEM_TABLE,    /* u32 element segment, u32 table index */
+  VM_IMM_ELEM,          /* u32 element segment */
+  VM_IMM_TABLE_TABLE,   /* u32 destination table, u32 source table */
+} vm_imm;
+
+/* The proposals beyond the MVP that the engine implements (Wasm 2.0 without SIMD). */
+typedef enum {
+  VM_FEAT_MVP,
+  VM_FEAT_SIGN_EXT,  /* sign-extension operators */
+  VM_FEAT_SAT_TRUNC, /* non-trapping float-to-int conversions */
+  VM_FEAT_BULK,      /* bulk memory operations */
+  VM_FEAT_REF,       /* reference types */
+} vm_feature;
+
+/* The opcode of each instruction: VM_WASM_NAME is its byte, or its sub-opcode
+ * after the prefix. */
+enum {
+#define VM_WASM(name, prefix, code, imm, feature, kind) VM_WASM_##name = (code),
+#include "vm/opcodes.def"
+#undef VM_WASM
+};
+
+/* One index space for both kinds of opcode: a byte, or 256 + the sub-opcode
+ * of a 0xFC-prefixed instruction. */
+#define VM_WASM_INDEX(prefix, code) ((prefix) ? 256u + (uint32_t)(code) : (uint32_t)(code))
+
+/* The immediate shape of each index (VM_IMM_ILLEGAL where no instruction is). */
+static const uint8_t vm_wasm_imm[] = {
+#define VM_WASM(name, prefix, code, imm, feature, kind) [VM_WASM_INDEX(prefix, code)] = VM_IMM_##imm,
+#include "vm/opcodes.def"
+#undef VM_WASM
+};
+
+/* How many 0xFC sub-opcodes there are: every index past 255 is one. */
+#define VM_WASM_NFC ((uint32_t)(sizeof vm_wasm_imm - 256u))
+
+#endif
