@@ -400,7 +400,7 @@ static bool make_host(worker *w, int sc, soak_host *sh, int mod, const wapc_buil
   const char *how;
   if (load_ok && rnd_below(w, 4) == 0) {
     how = "new_builtin + load";
-    st = wapc_host_new_builtin(o, host_cb, sh, &sh->h, NULL, 0);
+    st = wapc_host_new_builtin(o, host_cb, sh, &sh->h, msg, sizeof msg);
     if (st == WAPC_OK) {
       st = wapc_host_load(sh->h, wasm[mod].data, wasm[mod].len);
       if (st != WAPC_OK) {
