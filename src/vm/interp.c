@@ -201,13 +201,13 @@ static void prof_hit(unsigned op) {
 #define OP_DS(name, W, R, FN)                                                                                \
   vmcase(name) {                                                                                             \
     W(1, FN(R(2)));                                                                                          \
-    ip += 3;                                                                                                 \
+    ip += VM_OP_WORDS_##name;                                                                                \
     vmbreak;                                                                                                 \
   }
 #define OP_DSS(name, W, R, FN)                                                                               \
   vmcase(name) {                                                                                             \
     W(1, FN(R(2), R(3)));                                                                                    \
-    ip += 4;                                                                                                 \
+    ip += VM_OP_WORDS_##name;                                                                                \
     vmbreak;                                                                                                 \
   }
 /* Fused compare-and-branch: [op, a, b, target]. */
@@ -216,7 +216,7 @@ static void prof_hit(unsigned op) {
     if (CMP(R32(1), R32(2)))                                                                                 \
       JUMP(ip[3]);                                                                                           \
     else                                                                                                     \
-      ip += 4;                                                                                               \
+      ip += VM_OP_WORDS_##name;                                                                              \
     vmbreak;                                                                                                 \
   }
 /* Trapping division and float->int truncation: FN returns a vm_trap. */
@@ -226,7 +226,7 @@ static void prof_hit(unsigned op) {
     vm_trap t_ = FN(R(2), R(3), &r_);                                                                        \
     if (VM_UNLIKELY(t_ != VM_TRAP_NONE)) TRAP(t_);                                                           \
     W(1, r_);                                                                                                \
-    ip += 4;                                                                                                 \
+    ip += VM_OP_WORDS_##name;                                                                                \
     vmbreak;                                                                                                 \
   }
 #define OP_DS_TRAP(name, T, W, R, FN)                                                                        \
@@ -235,7 +235,7 @@ static void prof_hit(unsigned op) {
     vm_trap t_ = FN(R(2), &r_);                                                                              \
     if (VM_UNLIKELY(t_ != VM_TRAP_NONE)) TRAP(t_);                                                           \
     W(1, r_);                                                                                                \
-    ip += 3;                                                                                                 \
+    ip += VM_OP_WORDS_##name;                                                                                \
     vmbreak;                                                                                                 \
   }
 /* Effective addresses from operand words: fp[a] + offset, (u32)(fp[a] +
@@ -247,32 +247,32 @@ static void prof_hit(unsigned op) {
   ((uint64_t)(uint32_t)((uint32_t)fp[ip[a]] + ((uint32_t)fp[ip[b]] << (fp[ip[k]] & 31))) + ip[o])
 
 /* A load of N bytes at address EAE into slot word 1 (W, FN: how), and a
- * store of the value in slot word VAL; the instruction is WORDS long. */
-#define OP_LOAD_AT(name, N, W, FN, EAE, WORDS)                                                               \
+ * store of the value in slot word VAL. */
+#define OP_LOAD_AT(name, N, W, FN, EAE)                                                                      \
   vmcase(name) {                                                                                             \
     uint64_t ea_ = EAE;                                                                                      \
     if (VM_UNLIKELY(ea_ + (N) > ms)) goto oob;                                                               \
     W(1, FN(mb + ea_));                                                                                      \
-    ip += WORDS;                                                                                             \
+    ip += VM_OP_WORDS_##name;                                                                                \
     vmbreak;                                                                                                 \
   }
-#define OP_STORE_AT(name, N, FN, EAE, VAL, WORDS)                                                            \
+#define OP_STORE_AT(name, N, FN, EAE, VAL)                                                                   \
   vmcase(name) {                                                                                             \
     uint64_t ea_ = EAE;                                                                                      \
     if (VM_UNLIKELY(ea_ + (N) > ms)) goto oob;                                                               \
     FN(mb + ea_, fp[ip[VAL]]);                                                                               \
-    ip += WORDS;                                                                                             \
+    ip += VM_OP_WORDS_##name;                                                                                \
     vmbreak;                                                                                                 \
   }
 /* [op, d, addr, offset] and [op, addr, value, offset] */
-#define OP_LOAD(name, N, W, FN) OP_LOAD_AT(name, N, W, FN, EA(2, 3), 4)
-#define OP_STORE(name, N, FN) OP_STORE_AT(name, N, FN, EA(1, 3), 2, 4)
+#define OP_LOAD(name, N, W, FN) OP_LOAD_AT(name, N, W, FN, EA(2, 3))
+#define OP_STORE(name, N, FN) OP_STORE_AT(name, N, FN, EA(1, 3), 2)
 /* [op, d, a, b, offset] and [op, a, b, value, offset]: address (u32)(fp[a] + fp[b]) */
-#define OP_LOADX(name, N, W, FN) OP_LOAD_AT(name, N, W, FN, EA_X(2, 3, 4), 5)
-#define OP_STOREX(name, N, FN) OP_STORE_AT(name, N, FN, EA_X(1, 2, 4), 3, 5)
+#define OP_LOADX(name, N, W, FN) OP_LOAD_AT(name, N, W, FN, EA_X(2, 3, 4))
+#define OP_STOREX(name, N, FN) OP_STORE_AT(name, N, FN, EA_X(1, 2, 4), 3)
 /* [op, d, a, b, k, offset] and [op, a, b, k, value, offset]: address (u32)(fp[a] + (fp[b] << k)) */
-#define OP_LOADXS(name, N, W, FN) OP_LOAD_AT(name, N, W, FN, EA_XS(2, 3, 4, 5), 6)
-#define OP_STOREXS(name, N, FN) OP_STORE_AT(name, N, FN, EA_XS(1, 2, 3, 5), 4, 6)
+#define OP_LOADXS(name, N, W, FN) OP_LOAD_AT(name, N, W, FN, EA_XS(2, 3, 4, 5))
+#define OP_STOREXS(name, N, FN) OP_STORE_AT(name, N, FN, EA_XS(1, 2, 3, 5), 4)
 /* [op, d, a, offset, t]: a load of N bytes into fp[d], then jump if it is
  * (NOT: is not) zero. */
 #define OP_LOAD_BRIF(name, N, FN, NOT)                                                                       \
@@ -284,7 +284,7 @@ static void prof_hit(unsigned op) {
     if (NOT v_)                                                                                              \
       JUMP(ip[4]);                                                                                           \
     else                                                                                                     \
-      ip += 5;                                                                                               \
+      ip += VM_OP_WORDS_##name;                                                                              \
     vmbreak;                                                                                                 \
   }
 /* [op, d, a, b, t]: fp[d] = a AOP b, then jump if it is (NOT: is not) zero. */
@@ -295,7 +295,7 @@ static void prof_hit(unsigned op) {
     if (NOT r_)                                                                                              \
       JUMP(ip[4]);                                                                                           \
     else                                                                                                     \
-      ip += 5;                                                                                               \
+      ip += VM_OP_WORDS_##name;                                                                              \
     vmbreak;                                                                                                 \
   }
 /* [op, d, a, b, c, t]: fp[d] = a AOP b, then jump if fp[d] CMP fp[c] (c read
@@ -307,25 +307,25 @@ static void prof_hit(unsigned op) {
     if (CMP(r_, R32(4)))                                                                                     \
       JUMP(ip[5]);                                                                                           \
     else                                                                                                     \
-      ip += 6;                                                                                               \
+      ip += VM_OP_WORDS_##name;                                                                              \
     vmbreak;                                                                                                 \
   }
 
 /* An operator with a value loaded at EAE: fp[d] = c OPB loaded (LEFT: loaded
  * OPB c), T the operand type.  FLD_ and ILD_ADD: [op, d, c, a, offset];
  * FLX_ and ILX_ADD: [op, d, c, a, b, offset]. */
-#define OP_WITH_LOAD(name, T, LD, RD, WR, OPB, LEFT, EAE, WORDS)                                             \
+#define OP_WITH_LOAD(name, T, LD, RD, WR, OPB, LEFT, EAE)                                                    \
   vmcase(name) {                                                                                             \
     uint64_t ea_ = EAE;                                                                                      \
     if (VM_UNLIKELY(ea_ + sizeof(T) > ms)) goto oob;                                                         \
     T m_ = LD(mb + ea_), c_ = RD(2);                                                                         \
     WR(1, LEFT ? OPB(m_, c_) : OPB(c_, m_));                                                                 \
-    ip += WORDS;                                                                                             \
+    ip += VM_OP_WORDS_##name;                                                                                \
     vmbreak;                                                                                                 \
   }
 #define LDF64(p) vm_f64_from_bits(vm_load64(p))
-#define OP_FLD(name, OPB, LEFT) OP_WITH_LOAD(name, double, LDF64, RF64, WF64, OPB, LEFT, EA(3, 4), 5)
-#define OP_FLX(name, OPB, LEFT) OP_WITH_LOAD(name, double, LDF64, RF64, WF64, OPB, LEFT, EA_X(3, 4, 5), 6)
+#define OP_FLD(name, OPB, LEFT) OP_WITH_LOAD(name, double, LDF64, RF64, WF64, OPB, LEFT, EA(3, 4))
+#define OP_FLX(name, OPB, LEFT) OP_WITH_LOAD(name, double, LDF64, RF64, WF64, OPB, LEFT, EA_X(3, 4, 5))
 
 /* The i32 operators of fused pairs (ir.h VM_I32_FUSED), on uint32_t. */
 #define FUSE_ADD(a, b) ((a) + (b))
@@ -513,14 +513,14 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
         if (R32(1))
           JUMP(ip[2]);
         else
-          ip += 3;
+          ip += VM_OP_WORDS_BR_IF;
         vmbreak;
       }
       vmcase(BR_UNLESS) {
         if (!R32(1))
           JUMP(ip[2]);
         else
-          ip += 3;
+          ip += VM_OP_WORDS_BR_UNLESS;
         vmbreak;
       }
       OP_BRCMP(BR_I32_EQ, EQ)
@@ -557,7 +557,7 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
       vmcase(CALL) {
         callee = inst->funcs[ip[1]];
         nfp = fp + ip[2];
-        ip += 3;
+        ip += VM_OP_WORDS_CALL;
         if (VM_UNLIKELY(callee->code == NULL)) {
           HOST_CALL(callee, nfp);
           vmbreak;
@@ -581,7 +581,7 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
         have = callee->code ? callee->type : &callee->host_type;
         if (have != want && !vm_functype_equal(have, want)) TRAP(VM_TRAP_INDIRECT_MISMATCH);
         nfp = fp + ip[3];
-        ip += 5;
+        ip += VM_OP_WORDS_CALL_INDIRECT;
         if (callee->code == NULL) {
           HOST_CALL(callee, nfp);
           vmbreak;
@@ -617,20 +617,20 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
       vmcase(MOV2) {
         fp[ip[1]] = fp[ip[2]];
         fp[ip[3]] = fp[ip[4]];
-        ip += 5;
+        ip += VM_OP_WORDS_MOV2;
         vmbreak;
       }
       vmcase(ADD2) {
         W32(4, R32(5) + R32(6));
         W32(1, R32(2) + R32(3));
-        ip += 7;
+        ip += VM_OP_WORDS_ADD2;
         vmbreak;
       }
       vmcase(MOV3) {
         fp[ip[1]] = fp[ip[2]];
         fp[ip[3]] = fp[ip[4]];
         fp[ip[5]] = fp[ip[6]];
-        ip += 7;
+        ip += VM_OP_WORDS_MOV3;
         vmbreak;
       }
       vmcase(MOV4) {
@@ -638,92 +638,92 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
         fp[ip[3]] = fp[ip[4]];
         fp[ip[5]] = fp[ip[6]];
         fp[ip[7]] = fp[ip[8]];
-        ip += 9;
+        ip += VM_OP_WORDS_MOV4;
         vmbreak;
       }
       vmcase(MOV) {
         fp[ip[1]] = fp[ip[2]];
-        ip += 3;
+        ip += VM_OP_WORDS_MOV;
         vmbreak;
       }
       vmcase(CONST32) {
         fp[ip[1]] = ip[2];
-        ip += 3;
+        ip += VM_OP_WORDS_CONST32;
         vmbreak;
       }
       vmcase(CONST64) {
         fp[ip[1]] = (uint64_t)ip[2] | (uint64_t)ip[3] << 32;
-        ip += 4;
+        ip += VM_OP_WORDS_CONST64;
         vmbreak;
       }
       vmcase(SELECT) {
         fp[ip[1]] = R32(4) ? fp[ip[2]] : fp[ip[3]];
-        ip += 5;
+        ip += VM_OP_WORDS_SELECT;
         vmbreak;
       }
       vmcase(GLOBAL_GET) {
         fp[ip[1]] = inst->globals[ip[2]]->value;
-        ip += 3;
+        ip += VM_OP_WORDS_GLOBAL_GET;
         vmbreak;
       }
       vmcase(GLOBAL_SET) {
         inst->globals[ip[2]]->value = fp[ip[1]];
-        ip += 3;
+        ip += VM_OP_WORDS_GLOBAL_SET;
         vmbreak;
       }
 
       /* ---- references -------------------------------------------------- */
       vmcase(REF_NULL) {
         fp[ip[1]] = 0;
-        ip += 2;
+        ip += VM_OP_WORDS_REF_NULL;
         vmbreak;
       }
       vmcase(REF_IS_NULL) {
         W32(1, fp[ip[2]] == 0);
-        ip += 3;
+        ip += VM_OP_WORDS_REF_IS_NULL;
         vmbreak;
       }
       vmcase(REF_FUNC) {
         fp[ip[1]] = (uint64_t)(uintptr_t)inst->funcs[ip[2]];
-        ip += 3;
+        ip += VM_OP_WORDS_REF_FUNC;
         vmbreak;
       }
 
       /* ---- memory 0 ----------------------------------------------------- */
       vmcase(MEMORY_SIZE) {
         W32(1, inst->memory->pages);
-        ip += 2;
+        ip += VM_OP_WORDS_MEMORY_SIZE;
         vmbreak;
       }
       vmcase(MEMORY_GROW) {
         W32(1, vm_memory_grow(inst->memory, R32(2)));
         RELOAD_MEM();
-        ip += 3;
+        ip += VM_OP_WORDS_MEMORY_GROW;
         vmbreak;
       }
       vmcase(MEMORY_FILL) {
         uint32_t d = R32(1), n = R32(3);
         if (VM_UNLIKELY((uint64_t)d + n > ms)) goto oob;
         if (n) memset(mb + d, (int)(R32(2) & 0xFF), n);
-        ip += 4;
+        ip += VM_OP_WORDS_MEMORY_FILL;
         vmbreak;
       }
       vmcase(MEMORY_COPY) {
         uint32_t d = R32(1), sa = R32(2), n = R32(3);
         if (VM_UNLIKELY((uint64_t)d + n > ms || (uint64_t)sa + n > ms)) goto oob;
         if (n) memmove(mb + d, mb + sa, n);
-        ip += 4;
+        ip += VM_OP_WORDS_MEMORY_COPY;
         vmbreak;
       }
       vmcase(MEMORY_INIT) {
         vm_trap t_ = vm_memory_init_op(inst, ip[1], R32(2), R32(3), R32(4));
         if (VM_UNLIKELY(t_ != VM_TRAP_NONE)) TRAP(t_);
-        ip += 5;
+        ip += VM_OP_WORDS_MEMORY_INIT;
         vmbreak;
       }
       vmcase(DATA_DROP) {
         inst->data_dropped[ip[1]] = 1;
-        ip += 2;
+        ip += VM_OP_WORDS_DATA_DROP;
         vmbreak;
       }
 
@@ -733,7 +733,7 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
         uint32_t i = R32(2);
         if (VM_UNLIKELY(i >= t->size)) TRAP(VM_TRAP_TABLE_OOB);
         fp[ip[1]] = (uint64_t)(uintptr_t)t->elems[i];
-        ip += 4;
+        ip += VM_OP_WORDS_TABLE_GET;
         vmbreak;
       }
       vmcase(TABLE_SET) {
@@ -741,18 +741,18 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
         uint32_t i = R32(1);
         if (VM_UNLIKELY(i >= t->size)) TRAP(VM_TRAP_TABLE_OOB);
         t->elems[i] = (void *)(uintptr_t)fp[ip[2]];
-        ip += 4;
+        ip += VM_OP_WORDS_TABLE_SET;
         vmbreak;
       }
       vmcase(TABLE_SIZE) {
         W32(1, inst->tables[ip[2]]->size);
-        ip += 3;
+        ip += VM_OP_WORDS_TABLE_SIZE;
         vmbreak;
       }
       vmcase(TABLE_GROW) {
         vm_table *t = inst->tables[ip[4]];
         W32(1, vm_table_grow(t, R32(3), (void *)(uintptr_t)fp[ip[2]]));
-        ip += 5;
+        ip += VM_OP_WORDS_TABLE_GROW;
         vmbreak;
       }
       vmcase(TABLE_FILL) {
@@ -762,7 +762,7 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
         if (VM_UNLIKELY((uint64_t)i + n > t->size)) TRAP(VM_TRAP_TABLE_OOB);
         for (uint32_t k = 0; k < n; k++)
           t->elems[i + k] = v;
-        ip += 5;
+        ip += VM_OP_WORDS_TABLE_FILL;
         vmbreak;
       }
       vmcase(TABLE_COPY) {
@@ -771,18 +771,18 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
         uint32_t d = R32(1), sa = R32(2), n = R32(3);
         if (VM_UNLIKELY((uint64_t)d + n > td->size || (uint64_t)sa + n > ts->size)) TRAP(VM_TRAP_TABLE_OOB);
         if (n) memmove(td->elems + d, ts->elems + sa, (size_t)n * sizeof(void *));
-        ip += 6;
+        ip += VM_OP_WORDS_TABLE_COPY;
         vmbreak;
       }
       vmcase(TABLE_INIT) {
         vm_trap t_ = vm_table_init_op(inst, ip[4], ip[5], R32(1), R32(2), R32(3));
         if (VM_UNLIKELY(t_ != VM_TRAP_NONE)) TRAP(t_);
-        ip += 6;
+        ip += VM_OP_WORDS_TABLE_INIT;
         vmbreak;
       }
       vmcase(ELEM_DROP) {
         inst->elem_dropped[ip[1]] = 1;
-        ip += 2;
+        ip += VM_OP_WORDS_ELEM_DROP;
         vmbreak;
       }
 
@@ -845,7 +845,7 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
   vmcase(F_##A##_##B) {                                                                                      \
     uint32_t t_ = FUSE_##A(R32(2), R32(3));                                                                  \
     W32(1, FUSE_##B(t_, R32(4)));                                                                            \
-    ip += 5;                                                                                                 \
+    ip += VM_OP_WORDS_F_##A##_##B;                                                                           \
     vmbreak;                                                                                                 \
   }
       VM_I32_FUSED(VM_FUSED_CASE)
@@ -903,7 +903,7 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
   vmcase(FD_##A##_##B) {                                                                                     \
     double t_ = FUSE_##A(RF64(2), RF64(3));                                                                  \
     WF64(1, FUSE_##B(t_, RF64(4)));                                                                          \
-    ip += 5;                                                                                                 \
+    ip += VM_OP_WORDS_FD_##A##_##B;                                                                          \
     vmbreak;                                                                                                 \
   }
       VM_F64_FUSED(VM_FUSED_CASE)
@@ -920,8 +920,8 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
       OP_FLX(FLX_DIV, FUSE_DIV, 0)
       OP_FLX(FLXR_SUB, FUSE_SUB, 1)
       OP_FLX(FLXR_DIV, FUSE_DIV, 1)
-      OP_WITH_LOAD(ILD_ADD, uint32_t, vm_load32, R32, W32, FUSE_ADD, 0, EA(3, 4), 5)
-      OP_WITH_LOAD(ILX_ADD, uint32_t, vm_load32, R32, W32, FUSE_ADD, 0, EA_X(3, 4, 5), 6)
+      OP_WITH_LOAD(ILD_ADD, uint32_t, vm_load32, R32, W32, FUSE_ADD, 0, EA(3, 4))
+      OP_WITH_LOAD(ILX_ADD, uint32_t, vm_load32, R32, W32, FUSE_ADD, 0, EA_X(3, 4, 5))
       OP_DSS(F64_MIN, WF64, RF64, vm_f64_min)
       OP_DSS(F64_MAX, WF64, RF64, vm_f64_max)
       OP_DSS(F64_COPYSIGN, W64, R64, vm_f64_copysign)

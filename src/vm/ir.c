@@ -34,19 +34,16 @@ static const uint8_t op_formats[VM_OP_COUNT] = {
 #define VM_NUMOP(name, fmt, in1, in2, out, size) fmt,
 #include "vm/numops.def"
 #undef VM_NUMOP
-#define VM_FUSED_FMT(A, B) F_DSSS,
+#define VM_FUSED_FMT(A, B) VM_FUSED_FORMAT,
     VM_I32_FUSED(VM_FUSED_FMT) VM_F64_FUSED(VM_FUSED_FMT)
 #undef VM_FUSED_FMT
 };
 
 /* Words per format, opcode included; F_BRTABLE is variable (0 here). */
 static const uint8_t format_words[] = {
-    [F_NONE] = 1,    [F_T] = 2,      [F_ST] = 3,    [F_BRTABLE] = 0, [F_CALL] = 3,     [F_CALLI] = 5,
-    [F_D] = 2,       [F_DS] = 3,     [F_DSS] = 4,   [F_DSSS] = 5,    [F_DI] = 3,       [F_DII] = 4,
-    [F_SI] = 3,      [F_I] = 2,      [F_SSS] = 4,   [F_ISSS] = 5,    [F_DSI] = 4,      [F_SSI] = 4,
-    [F_DSSI] = 5,    [F_SSSI] = 5,   [F_SSSII] = 6, [F_LOAD] = 4,    [F_STORE] = 4,    [F_SST] = 4,
-    [F_LOADX] = 5,   [F_STOREX] = 5, [F_DSDS] = 5,  [F_DSDSDS] = 7,  [F_DSDSDSDS] = 9, [F_LOADXS] = 6,
-    [F_STOREXS] = 6, [F_DSST] = 5,   [F_DSSST] = 6, [F_DSOT] = 5,    [F_DSSDSS] = 7,
+#define FORMAT_WORDS(name, operands) [name] = name == F_BRTABLE ? 0 : name##_WORDS,
+    VM_FORMATS(FORMAT_WORDS)
+#undef FORMAT_WORDS
 };
 
 const char *vm_op_name(vm_op op) {
@@ -69,41 +66,9 @@ uint32_t vm_instr_words(const vm_word *code) {
 
 /* Operand letters per format, in word order after the opcode. */
 static const char *const format_operands[] = {
-    [F_NONE] = "",
-    [F_T] = "t",
-    [F_ST] = "st",
-    [F_BRTABLE] = "",
-    [F_CALL] = "fs",
-    [F_CALLI] = "iiss",
-    [F_D] = "d",
-    [F_DS] = "ds",
-    [F_DSS] = "dss",
-    [F_DSSS] = "dsss",
-    [F_DI] = "di",
-    [F_DII] = "dii",
-    [F_SI] = "si",
-    [F_I] = "i",
-    [F_SSS] = "sss",
-    [F_ISSS] = "isss",
-    [F_DSI] = "dsi",
-    [F_SSI] = "ssi",
-    [F_DSSI] = "dssi",
-    [F_SSSI] = "sssi",
-    [F_SSSII] = "sssii",
-    [F_LOAD] = "dso",
-    [F_STORE] = "sso",
-    [F_SST] = "sst",
-    [F_LOADX] = "dsso",
-    [F_STOREX] = "ssso",
-    [F_DSDS] = "dsds",
-    [F_DSDSDS] = "dsdsds",
-    [F_DSDSDSDS] = "dsdsdsds",
-    [F_LOADXS] = "dssso",
-    [F_STOREXS] = "sssso",
-    [F_DSST] = "dsst",
-    [F_DSSST] = "dssst",
-    [F_DSOT] = "dsot",
-    [F_DSSDSS] = "dssdss",
+#define FORMAT_OPERANDS(name, operands) [name] = operands,
+    VM_FORMATS(FORMAT_OPERANDS)
+#undef FORMAT_OPERANDS
 };
 
 static vm_op_info op_infos[VM_OP_COUNT];

@@ -54,45 +54,63 @@ typedef uint32_t vm_word;
  * instructions (this bounds the copy on entry). */
 #define VM_MAX_CONST_SLOTS 64u
 
-/* Operand layouts.  d = destination slot, s/a/b/c = source slots, i = an
- * immediate or index word, t = branch target. */
+/*
+ * Operand layouts, one X(NAME, OPERANDS) each: OPERANDS has a letter per word
+ * after the opcode (d = destination slot, s = source slot, i = an immediate
+ * or index word, t = branch target, f = function index, o = memory offset),
+ * so a format's size is 1 + strlen(OPERANDS) words; F_BRTABLE alone is
+ * variable (3 + n + 1 words, vm_instr_words).  The comments name the slots
+ * as the ops use them (a/b/c are source slots).
+ */
+#define VM_FORMATS(X)                                                                                        \
+  X(F_NONE, "")             /* [op] */                                                                       \
+  X(F_T, "t")               /* [op, t] */                                                                    \
+  X(F_ST, "st")             /* [op, s, t] */                                                                 \
+  X(F_BRTABLE, "")          /* [op, s, n, t0 .. t(n-1), tdefault] */                                         \
+  X(F_CALL, "fs")           /* [op, funcidx, base] */                                                        \
+  X(F_CALLI, "iiss")        /* [op, typeidx, tableidx, base, s] */                                           \
+  X(F_D, "d")               /* [op, d] */                                                                    \
+  X(F_DS, "ds")             /* [op, d, s] */                                                                 \
+  X(F_DSS, "dss")           /* [op, d, a, b] */                                                              \
+  X(F_DSSS, "dsss")         /* [op, d, a, b, c] */                                                           \
+  X(F_DI, "di")             /* [op, d, i] */                                                                 \
+  X(F_DII, "dii")           /* [op, d, i, i] */                                                              \
+  X(F_SI, "si")             /* [op, s, i] */                                                                 \
+  X(F_I, "i")               /* [op, i] */                                                                    \
+  X(F_SSS, "sss")           /* [op, s, s, s] */                                                              \
+  X(F_ISSS, "isss")         /* [op, i, s, s, s] */                                                           \
+  X(F_DSI, "dsi")           /* [op, d, s, i] */                                                              \
+  X(F_SSI, "ssi")           /* [op, s, s, i] */                                                              \
+  X(F_DSSI, "dssi")         /* [op, d, s, s, i] */                                                           \
+  X(F_SSSI, "sssi")         /* [op, s, s, s, i] */                                                           \
+  X(F_SSSII, "sssii")       /* [op, s, s, s, i, i] */                                                        \
+  X(F_LOAD, "dso")          /* [op, d, addr, offset]   ea = (u64)(u32)fp[addr] + offset */                   \
+  X(F_STORE, "sso")         /* [op, addr, value, offset] */                                                  \
+  X(F_SST, "sst")           /* [op, a, b, t]   fused compare-and-branch */                                   \
+  X(F_LOADX, "dsso")        /* [op, d, a, b, offset]   ea = (u64)(u32)(fp[a] + fp[b]) + offset */            \
+  X(F_STOREX, "ssso")       /* [op, a, b, value, offset] */                                                  \
+  X(F_DSDS, "dsds")         /* [op, d1, s1, d2, s2] */                                                       \
+  X(F_DSDSDS, "dsdsds")     /* [op, d1, s1, d2, s2, d3, s3] */                                               \
+  X(F_DSDSDSDS, "dsdsdsds") /* [op, d1, s1, .. d4, s4] */                                                    \
+  X(F_LOADXS, "dssso")      /* [op, d, a, b, k, offset]   as F_LOADX with fp[b] << (fp[k] & 31) */           \
+  X(F_STOREXS, "sssso")     /* [op, a, b, k, value, offset] */                                               \
+  X(F_DSST, "dsst")         /* [op, d, a, b, t]      fp[d] = fp[a] + fp[b], then branch on fp[d] */          \
+  X(F_DSSST, "dssst")   /* [op, d, a, b, c, t]   fp[d] = fp[a] + fp[b], then branch on fp[d] CMP fp[c] */    \
+  X(F_DSOT, "dsot")     /* [op, d, a, offset, t] a load into fp[d], then a branch on it */                   \
+  X(F_DSSDSS, "dssdss") /* [op, d, a, b, d', a', b'] */
+
 typedef enum {
-  F_NONE,     /* [op] */
-  F_T,        /* [op, t] */
-  F_ST,       /* [op, s, t] */
-  F_BRTABLE,  /* [op, s, n, t0 .. t(n-1), tdefault] */
-  F_CALL,     /* [op, funcidx, base] */
-  F_CALLI,    /* [op, typeidx, tableidx, base, s] */
-  F_D,        /* [op, d] */
-  F_DS,       /* [op, d, s] */
-  F_DSS,      /* [op, d, a, b] */
-  F_DSSS,     /* [op, d, a, b, c] */
-  F_DI,       /* [op, d, i] */
-  F_DII,      /* [op, d, i, i] */
-  F_SI,       /* [op, s, i] */
-  F_I,        /* [op, i] */
-  F_SSS,      /* [op, s, s, s] */
-  F_ISSS,     /* [op, i, s, s, s] */
-  F_DSI,      /* [op, d, s, i] */
-  F_SSI,      /* [op, s, s, i] */
-  F_DSSI,     /* [op, d, s, s, i] */
-  F_SSSI,     /* [op, s, s, s, i] */
-  F_SSSII,    /* [op, s, s, s, i, i] */
-  F_LOAD,     /* [op, d, addr, offset]   ea = (u64)(u32)fp[addr] + offset */
-  F_STORE,    /* [op, addr, value, offset] */
-  F_SST,      /* [op, a, b, t]   fused compare-and-branch */
-  F_LOADX,    /* [op, d, a, b, offset]   ea = (u64)(u32)(fp[a] + fp[b]) + offset */
-  F_STOREX,   /* [op, a, b, value, offset] */
-  F_DSDS,     /* [op, d1, s1, d2, s2] */
-  F_DSDSDS,   /* [op, d1, s1, d2, s2, d3, s3] */
-  F_DSDSDSDS, /* [op, d1, s1, .. d4, s4] */
-  F_LOADXS,   /* [op, d, a, b, k, offset]   ea = (u64)(u32)(fp[a] + (fp[b] << (fp[k] & 31))) + offset */
-  F_STOREXS,  /* [op, a, b, k, value, offset] */
-  F_DSST,     /* [op, d, a, b, t]      fp[d] = fp[a] + fp[b], then branch on fp[d] */
-  F_DSSST,    /* [op, d, a, b, c, t]   fp[d] = fp[a] + fp[b], then branch on fp[d] CMP fp[c] */
-  F_DSOT,     /* [op, d, a, offset, t] a load into fp[d], then a branch on it */
-  F_DSSDSS,   /* [op, d, a, b, d', a', b'] */
+#define VM_FORMAT_ENUM(name, operands) name,
+  VM_FORMATS(VM_FORMAT_ENUM)
+#undef VM_FORMAT_ENUM
 } vm_format;
+
+/* The words of each fixed-size format, opcode included: F_DS_WORDS is 3. */
+enum {
+#define VM_FORMAT_WORDS(name, operands) name##_WORDS = sizeof(operands),
+  VM_FORMATS(VM_FORMAT_WORDS)
+#undef VM_FORMAT_WORDS
+};
 
 /*
  * Fused pairs of i32 operators: F_A_B is [op, d, a, b, c] with
@@ -136,6 +154,28 @@ typedef enum {
 #undef VM_FUSED_ENUM
           VM_OP_COUNT
 } vm_op;
+
+/* The format of the fused pairs F_A_B and FD_A_B. */
+#define VM_FUSED_FORMAT F_DSSS
+#define VM_FORMAT_WORDS_OF(f) VM_FORMAT_WORDS_OF_(f)
+#define VM_FORMAT_WORDS_OF_(f) f##_WORDS
+
+/* VM_OP_WORDS_NAME: the words of VM_OP_NAME, its format's size (what the
+ * interpreter's handlers advance by; not meaningful for F_BRTABLE). */
+enum {
+#define VM_IROP(name, fmt) VM_OP_WORDS_##name = fmt##_WORDS,
+#include "vm/ir.def"
+#undef VM_IROP
+#define VM_NUMOP(name, fmt, in1, in2, out, size) VM_OP_WORDS_##name = fmt##_WORDS,
+#include "vm/numops.def"
+#undef VM_NUMOP
+#define VM_FUSED_WORDS(A, B) VM_OP_WORDS_F_##A##_##B = VM_FORMAT_WORDS_OF(VM_FUSED_FORMAT),
+  VM_I32_FUSED(VM_FUSED_WORDS)
+#undef VM_FUSED_WORDS
+#define VM_FUSED_WORDS(A, B) VM_OP_WORDS_FD_##A##_##B = VM_FORMAT_WORDS_OF(VM_FUSED_FORMAT),
+      VM_F64_FUSED(VM_FUSED_WORDS)
+#undef VM_FUSED_WORDS
+};
 
 /* Names and formats, for the disassembler and tests. */
 const char *vm_op_name(vm_op op);
