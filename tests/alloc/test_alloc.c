@@ -20,10 +20,12 @@
  * file work in a preopened directory, and four threads making hosts and calls
  * from one compiled module.
  *
- * Usage: test_alloc <build>/guests
+ * Each scenario is a case (test.h; --dir <build>/guests), run with allocations
+ * failing (one-shot, then persistent); the WASI ones also with file system
+ * calls failing.
  */
-#include "check.h"
 #include "guest_files.h"
+#include "test.h"
 #include "util/mem.h"
 #include "wapc.h"
 
@@ -429,7 +431,7 @@ static void fs_scenario(uint64_t n) {
 
 /* ---- threads ------------------------------------------------------------------------------------- */
 
-/* A worker counts its own bad outcomes (check.h's counters belong to the main thread). */
+/* A worker counts its own bad outcomes (test.h's counters belong to the main thread). */
 typedef struct worker {
   wapc_module *module;
   pthread_t thread;
@@ -496,12 +498,52 @@ static void remove_data_dir(void) {
   rmdir(data_dir);
 }
 
-int main(int argc, char **argv) {
-  if (argc != 2) {
-    fprintf(stderr, "usage: %s GUESTS_DIR\n", argv[0]);
-    return 2;
+/* Both passes of a scenario: the Nth allocation (or file system call) failing once, then from then on. */
+static void run_passes(const char *name, scenario_fn fn, bool io) {
+  io_pass = io;
+  for (int pass = 0; pass < 2; pass++) {
+    persistent = pass == 1;
+    run_scenario(name, fn);
   }
-  guest_dir = argv[1];
+}
+
+TEST_IMPL(compile) {
+  run_passes("compile", compile_scenario, false);
+}
+
+TEST_IMPL(module_host) {
+  run_passes("host from compiled module", module_host_scenario, false);
+}
+
+TEST_IMPL(load_and_call) {
+  run_passes("load, calls, host calls", load_and_call_scenario, false);
+}
+
+TEST_IMPL(hot_swap) {
+  run_passes("hot swap", hot_swap_scenario, false);
+}
+
+TEST_IMPL(reset) {
+  run_passes("reset after trap", reset_scenario, false);
+}
+
+TEST_IMPL(wasi) {
+  run_passes("WASI file work", wasi_scenario, false);
+}
+
+TEST_IMPL(threads) {
+  run_passes("threads on one module", threads_scenario, false);
+}
+
+TEST_IMPL(wasi_io) {
+  run_passes("WASI file work", wasi_io_scenario, true);
+}
+
+TEST_IMPL(fs_io) {
+  run_passes("WASI fs command", fs_scenario, true);
+}
+
+static void setup(void) {
   echo_wasm = load_file("wat/echo.wasm");
   guard_wasm = load_file("wat/guard.wasm");
   hostcall_wasm = load_file("wat/hostcall.wasm");
@@ -509,29 +551,9 @@ int main(int argc, char **argv) {
   libc_wasm = load_file("c/libc.wasm");
   fs_wasm = load_file("wasi/fs.wasm");
   make_data_dir();
-  static const struct {
-    const char *name;
-    scenario_fn fn;
-  } scenarios[] = {
-      {"compile", compile_scenario},
-      {"host from compiled module", module_host_scenario},
-      {"load, calls, host calls", load_and_call_scenario},
-      {"hot swap", hot_swap_scenario},
-      {"reset after trap", reset_scenario},
-      {"WASI file work", wasi_scenario},
-      {"threads on one module", threads_scenario},
-  };
-  for (int pass = 0; pass < 2; pass++) {
-    persistent = pass == 1;
-    for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++)
-      run_scenario(scenarios[i].name, scenarios[i].fn);
-  }
-  io_pass = true;
-  for (int pass = 0; pass < 2; pass++) {
-    persistent = pass == 1;
-    run_scenario("WASI file work", wasi_io_scenario);
-    run_scenario("WASI fs command", fs_scenario);
-  }
+}
+
+static void teardown(void) {
   remove_data_dir();
   free(echo_wasm.data);
   free(guard_wasm.data);
@@ -539,5 +561,20 @@ int main(int argc, char **argv) {
   free(reactor_wasm.data);
   free(libc_wasm.data);
   free(fs_wasm.data);
-  return check_summary("test_alloc");
+}
+
+TEST_LIST_BEGIN
+TEST_ENTRY(compile)
+TEST_ENTRY(module_host)
+TEST_ENTRY(load_and_call)
+TEST_ENTRY(hot_swap)
+TEST_ENTRY(reset)
+TEST_ENTRY(wasi)
+TEST_ENTRY(threads)
+TEST_ENTRY(wasi_io)
+TEST_ENTRY(fs_io)
+TEST_LIST_END
+
+int main(int argc, char **argv) {
+  return test_main(argc, argv, "alloc", test_cases, setup, teardown);
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * guest_files.h - reading the API tests' guest modules: the directory the
- * test was given (guest_dir, set by main) and whole files from it.  A test
- * that cannot read a required guest stops with exit status 2.
+ * guest_files.h - reading the API tests' guest modules: whole files from the
+ * test's directory (test_dir of test.h).  A test that cannot read a required
+ * guest stops with exit status 2.
  */
 #ifndef WAPC_TESTS_API_GUEST_FILES_H
 #define WAPC_TESTS_API_GUEST_FILES_H
@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <time.h>
 
-#define U8(s) ((const uint8_t *)(s))
+#include "test.h"
 
-static const char *guest_dir;
+#define U8(s) ((const uint8_t *)(s))
 
 typedef struct bytes {
   uint8_t *data;
@@ -25,7 +25,7 @@ typedef struct bytes {
 /* The file's bytes; data is NULL when it does not exist and !required. */
 static inline bytes load_guest(const char *name, bool required) {
   char path[1024];
-  snprintf(path, sizeof path, "%s/%s", guest_dir, name);
+  snprintf(path, sizeof path, "%s/%s", test_dir, name);
   bytes b = {NULL, 0};
   FILE *f = fopen(path, "rb");
   if (!f) {

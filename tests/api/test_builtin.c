@@ -7,10 +7,10 @@
  * order, link and load errors, hot swap, and out-of-range pointers and
  * lengths passed to every import.
  *
- * Usage: test_api_builtin <directory with the built guests>
+ * Cases (test.h): test_api_builtin [--dir <directory with the built guests>] [CASE...]
  */
 #include "wapc_engine.h"
-#include "check.h"
+#include "test.h"
 #include "guest_files.h"
 
 #include <stdbool.h>
@@ -88,7 +88,7 @@ static void expect_fail(wapc_host *h, const char *op, const char *payload, wapc_
 
 /* ---- tests ------------------------------------------------------------------------------ */
 
-static void test_echo(void) {
+TEST_IMPL(echo) {
   wapc_host *h = host_with("all.wasm", NULL);
   expect_ok(h, "echo", "hello", 5, "hello");
   expect_ok(h, "echo", NULL, 0, "");
@@ -115,7 +115,7 @@ static void test_echo(void) {
   wapc_host_free(h);
 }
 
-static void test_return_rules(void) {
+TEST_IMPL(return_rules) {
   wapc_host *h = host_with("all.wasm", NULL);
   expect_fail(h, "fail", "guest says no", WAPC_ERR_GUEST, "guest says no");
   expect_fail(h, "n", "", WAPC_ERR_GUEST, "No error message set for call failure");
@@ -130,7 +130,7 @@ static void test_return_rules(void) {
   wapc_host_free(h);
 }
 
-static void test_host_calls(void) {
+TEST_IMPL(host_calls) {
   record r = {0};
   wapc_host *h = host_with("all.wasm", &r);
   expect_ok(h, "h", "payload", 7, "bd/ns/op:payload");
@@ -162,7 +162,7 @@ static void test_host_calls(void) {
   wapc_host_free(b);
 }
 
-static void test_out_of_bounds(void) {
+TEST_IMPL(out_of_bounds) {
   static const char *ops[] = {"A", "B", "C", "D", "E", "F", "G", "K", "L", "H", "I", "J"};
   record r = {0};
   wapc_builtin_options o;
@@ -189,7 +189,7 @@ static void test_out_of_bounds(void) {
   wapc_host_free(h);
 }
 
-static void test_reset_after_trap(void) {
+TEST_IMPL(reset_after_trap) {
   wapc_host *h = host_with("all.wasm", NULL);
   expect_ok(h, "c", NULL, 0, "\x01");
   expect_ok(h, "c", NULL, 0, "\x02");
@@ -210,7 +210,7 @@ static void test_reset_after_trap(void) {
   wapc_host_free(h);
 }
 
-static void test_init(void) {
+TEST_IMPL(init) {
   record r = {0};
   wapc_host *h = host_with("init.wasm", &r);
   expect_ok(h, "x", NULL, 0, "1234");
@@ -225,7 +225,7 @@ typedef struct bad_case {
   const char *message;
 } bad_case;
 
-static void test_load_errors(void) {
+TEST_IMPL(load_errors) {
   static const bad_case cases[] = {
       {"no_guest_call.wasm", WAPC_ERR_LINK, "module does not export function \"__guest_call\""},
       {"no_memory.wasm", WAPC_ERR_LINK, "module does not export memory \"memory\""},
@@ -274,7 +274,7 @@ static void test_load_errors(void) {
   wapc_host_free(h);
 }
 
-static void test_hot_swap(void) {
+TEST_IMPL(hot_swap) {
   record r = {0};
   wapc_host *h = host_with("all.wasm", &r);
   uint64_t id = wapc_host_id(h);
@@ -308,7 +308,7 @@ static void test_hot_swap(void) {
   wapc_host_free(h);
 }
 
-static void test_options(void) {
+TEST_IMPL(options) {
   wapc_builtin_options o;
   wapc_builtin_options_init(&o);
   CHECK(o.struct_size == sizeof o && o.max_memory_pages == 16384 && o.reset_after_trap == 1);
@@ -337,7 +337,7 @@ static void test_options(void) {
 }
 
 /* One rule for errors: a constructor that fails says why in the caller's buffer. */
-static void test_constructor_messages(void) {
+TEST_IMPL(constructor_messages) {
   char msg[256] = "stale";
   wapc_builtin_options o;
   wapc_builtin_options_init(&o);
@@ -371,21 +371,19 @@ static void test_constructor_messages(void) {
   wapc_host_free(h);
 }
 
+TEST_LIST_BEGIN
+TEST_ENTRY(echo)
+TEST_ENTRY(return_rules)
+TEST_ENTRY(host_calls)
+TEST_ENTRY(out_of_bounds)
+TEST_ENTRY(reset_after_trap)
+TEST_ENTRY(init)
+TEST_ENTRY(load_errors)
+TEST_ENTRY(hot_swap)
+TEST_ENTRY(options)
+TEST_ENTRY(constructor_messages)
+TEST_LIST_END
+
 int main(int argc, char **argv) {
-  if (argc != 2) {
-    fprintf(stderr, "usage: %s GUEST_DIR\n", argv[0]);
-    return 2;
-  }
-  guest_dir = argv[1];
-  test_echo();
-  test_return_rules();
-  test_host_calls();
-  test_out_of_bounds();
-  test_reset_after_trap();
-  test_init();
-  test_load_errors();
-  test_hot_swap();
-  test_options();
-  test_constructor_messages();
-  return check_summary("api_builtin");
+  return test_main(argc, argv, "api.builtin", test_cases, NULL, NULL);
 }

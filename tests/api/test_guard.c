@@ -10,11 +10,11 @@
  * (busy), 1,000 traps in a row on an AssemblyScript guest, and WAPC_ERR_MISUSE
  * from every public function given NULL or nonsense.
  *
- * Usage: test_api_guard <build>/guests   (uses wat/guard.wasm, wat/init_loop.wasm,
+ * Cases (test.h): test_api_guard [--dir <build>/guests] [CASE...]   (uses wat/guard.wasm, wat/init_loop.wasm,
  *        wat/big_memory.wasm, wat/echo.wasm and, when built, as/abort.wasm)
  */
 #include "wapc_engine.h"
-#include "check.h"
+#include "test.h"
 #include "guest_files.h"
 
 #include <pthread.h>
@@ -66,7 +66,7 @@ static void check_echo(wapc_host *h) {
 
 /* ---- deadlines and fuel ----------------------------------------------------------------- */
 
-static void test_timeout(void) {
+TEST_IMPL(timeout) {
   wapc_builtin_options o;
   wapc_builtin_options_init(&o);
   o.timeout_ms = 50;
@@ -85,7 +85,7 @@ static void test_timeout(void) {
   wapc_host_free(h);
 }
 
-static void test_fuel(void) {
+TEST_IMPL(fuel) {
   wapc_builtin_options o;
   wapc_builtin_options_init(&o);
   o.fuel = 1000000;
@@ -101,7 +101,7 @@ static void test_fuel(void) {
   wapc_host_free(h);
 }
 
-static void test_init_timeout(void) {
+TEST_IMPL(init_timeout) {
   wapc_builtin_options o;
   wapc_builtin_options_init(&o);
   o.init_timeout_ms = 50;
@@ -161,7 +161,7 @@ static void interrupt_from_callback(void *user, uint64_t id, wapc_str binding, w
   wapc_result_set_bytes(result, "x", 1);
 }
 
-static void test_interrupt(void) {
+TEST_IMPL(interrupt) {
   wapc_host *h = new_guard_host(NULL, NULL, NULL);
   /* From another thread, while the call runs (or, if the thread is slow to start, just before). */
   for (int i = 0; i < 10; i++) {
@@ -214,7 +214,7 @@ static void test_interrupt(void) {
 
 /* ---- memory, table and recursion bombs ------------------------------------------------------ */
 
-static void test_bombs(void) {
+TEST_IMPL(bombs) {
   wapc_builtin_options o;
   wapc_builtin_options_init(&o);
   o.max_memory_pages = 40;
@@ -274,7 +274,7 @@ static void count_log(void *user, uint64_t id, const char *msg, size_t len) {
   c->last_log[keep] = 0;
 }
 
-static void test_sizes(void) {
+TEST_IMPL(sizes) {
   wapc_builtin_options o;
   wapc_builtin_options_init(&o);
   o.max_payload = 16;
@@ -347,7 +347,7 @@ static void test_sizes(void) {
 
 /* ---- recovery ------------------------------------------------------------------------------------ */
 
-static void test_keep_instance(void) {
+TEST_IMPL(keep_instance) {
   /* reset_after_trap = 0: the stopped instance keeps serving, its state included. */
   wapc_builtin_options o;
   wapc_builtin_options_init(&o);
@@ -375,7 +375,7 @@ static void test_keep_instance(void) {
   wapc_host_free(h);
 }
 
-static void test_as_traps(void) {
+TEST_IMPL(as_traps) {
   bytes as = load_guest("as/abort.wasm", false);
   if (!as.data) {
     printf("test_api_guard: as/abort.wasm not built: skipping the AssemblyScript trap test\n");
@@ -424,7 +424,7 @@ static void busy_callback(void *user, uint64_t id, wapc_str binding, wapc_str ns
   wapc_result_set_bytes(result, "x", 1);
 }
 
-static void test_busy(void) {
+TEST_IMPL(busy) {
   busy_ctx b = {NULL, WAPC_OK, WAPC_OK, WAPC_OK};
   b.host = new_guard_host(NULL, busy_callback, &b);
   CHECK_STATUS(call_n(b.host, "H", 3), WAPC_OK, b.host);
@@ -439,7 +439,7 @@ static void test_busy(void) {
 
 /* ---- misuse ---------------------------------------------------------------------------------------- */
 
-static void test_misuse(void) {
+TEST_IMPL(misuse) {
   CHECK(strcmp(wapc_status_str((wapc_status)999), "unknown status") == 0);
   CHECK(strcmp(wapc_status_name((wapc_status)-1), "WAPC_UNKNOWN") == 0);
   CHECK(strcmp(wapc_status_str(WAPC_ERR_DEADLINE), "deadline exceeded") == 0);
@@ -526,29 +526,33 @@ static void test_misuse(void) {
   wapc_host_free(h);
 }
 
-int main(int argc, char **argv) {
-  if (argc != 2) {
-    fprintf(stderr, "usage: %s GUESTS_DIR\n", argv[0]);
-    return 2;
-  }
-  guest_dir = argv[1];
+static void setup(void) {
   guard_wasm = load_file("wat/guard.wasm");
   init_loop_wasm = load_file("wat/init_loop.wasm");
   big_memory_wasm = load_file("wat/big_memory.wasm");
   echo_wasm = load_file("wat/echo.wasm");
-  test_timeout();
-  test_fuel();
-  test_init_timeout();
-  test_interrupt();
-  test_bombs();
-  test_sizes();
-  test_keep_instance();
-  test_as_traps();
-  test_busy();
-  test_misuse();
+}
+
+static void teardown(void) {
   free(guard_wasm.data);
   free(init_loop_wasm.data);
   free(big_memory_wasm.data);
   free(echo_wasm.data);
-  return check_summary("test_api_guard");
+}
+
+TEST_LIST_BEGIN
+TEST_ENTRY(timeout)
+TEST_ENTRY(fuel)
+TEST_ENTRY(init_timeout)
+TEST_ENTRY(interrupt)
+TEST_ENTRY(bombs)
+TEST_ENTRY(sizes)
+TEST_ENTRY(keep_instance)
+TEST_ENTRY(as_traps)
+TEST_ENTRY(busy)
+TEST_ENTRY(misuse)
+TEST_LIST_END
+
+int main(int argc, char **argv) {
+  return test_main(argc, argv, "api.guard", test_cases, setup, teardown);
 }

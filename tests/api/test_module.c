@@ -7,13 +7,13 @@
  * creation errors (malformed, invalid, link, init, NULL arguments), hot swap
  * of such a host, and its timeout, fuel and interrupt behaviour.
  *
- * Usage: test_api_module <build>/guests   (uses wat/guard.wasm, wat/echo.wasm,
+ * Cases (test.h): test_api_module [--dir <build>/guests] [CASE...]   (uses wat/guard.wasm, wat/echo.wasm,
  *        wat/invalid.wasm, wat/unknown_import.wasm, wat/bad_import_type.wasm,
  *        wat/no_memory.wasm, wat/no_guest_call.wasm, wat/init_trap.wasm,
  *        wat/init_loop.wasm)
  */
 #include "wapc.h"
-#include "check.h"
+#include "test.h"
 #include "guest_files.h"
 
 #include <pthread.h>
@@ -90,7 +90,7 @@ static void expect_compile_error(const char *name, wapc_status want, const char 
   free(b.data);
 }
 
-static void test_errors(void) {
+TEST_IMPL(errors) {
   char msg[256];
   wapc_module *m = NULL;
   /* NULL arguments */
@@ -169,7 +169,7 @@ static void test_errors(void) {
 
 enum { MANY = 64 };
 
-static void test_many_hosts(bool free_module_first) {
+static void many_hosts(bool free_module_first) {
   wapc_module *m = compile(NULL, guard_wasm);
   wapc_host *hosts[MANY];
   for (int i = 0; i < MANY; i++)
@@ -205,7 +205,15 @@ static void test_many_hosts(bool free_module_first) {
 }
 
 /* Memory handed on by a freed host's instance comes back zeroed and at its initial size. */
-static void test_fresh_memory(void) {
+TEST_IMPL(many_hosts) {
+  many_hosts(false);
+}
+
+TEST_IMPL(many_hosts_module_freed_first) {
+  many_hosts(true);
+}
+
+TEST_IMPL(fresh_memory) {
   wapc_builtin_options o;
   wapc_builtin_options_init(&o);
   o.max_memory_pages = 4;
@@ -278,7 +286,7 @@ static void *free_module_thread(void *m) {
   return NULL;
 }
 
-static void test_threads(void) {
+TEST_IMPL(threads) {
   wapc_module *m = compile(NULL, guard_wasm);
   thread_arg args[2] = {{m, 0, 0}, {m, 1, 0}};
   pthread_t t[2];
@@ -304,7 +312,7 @@ static void test_threads(void) {
 
 /* ---- hot swap ------------------------------------------------------------------------------- */
 
-static void test_hot_swap(void) {
+TEST_IMPL(hot_swap) {
   wapc_module *m = compile(NULL, guard_wasm);
   wapc_host *h = new_host(NULL, m, NULL, NULL);
   wapc_host *other = new_host(NULL, m, NULL, NULL);
@@ -354,7 +362,7 @@ static void count_callback(void *user, uint64_t host_id, wapc_str binding, wapc_
   wapc_result_set_bytes(result, "ok", 2);
 }
 
-static void test_guardrails(void) {
+TEST_IMPL(guardrails) {
   wapc_builtin_options o;
   wapc_builtin_options_init(&o);
   o.timeout_ms = 50;
@@ -402,22 +410,26 @@ static void test_guardrails(void) {
   wapc_module_free(m);
 }
 
-int main(int argc, char **argv) {
-  if (argc != 2) {
-    fprintf(stderr, "usage: %s GUESTS_DIR\n", argv[0]);
-    return 2;
-  }
-  guest_dir = argv[1];
+static void setup(void) {
   guard_wasm = load_file("wat/guard.wasm");
   echo_wasm = load_file("wat/echo.wasm");
-  test_errors();
-  test_many_hosts(false);
-  test_many_hosts(true);
-  test_fresh_memory();
-  test_threads();
-  test_hot_swap();
-  test_guardrails();
+}
+
+static void teardown(void) {
   free(guard_wasm.data);
   free(echo_wasm.data);
-  return check_summary("test_api_module");
+}
+
+TEST_LIST_BEGIN
+TEST_ENTRY(errors)
+TEST_ENTRY(many_hosts)
+TEST_ENTRY(many_hosts_module_freed_first)
+TEST_ENTRY(fresh_memory)
+TEST_ENTRY(threads)
+TEST_ENTRY(hot_swap)
+TEST_ENTRY(guardrails)
+TEST_LIST_END
+
+int main(int argc, char **argv) {
+  return test_main(argc, argv, "api.module", test_cases, setup, teardown);
 }

@@ -11,7 +11,7 @@
  * else is malformed.
  */
 #include "wapc_engine.h"
-#include "check.h"
+#include "test.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -200,7 +200,7 @@ static wapc_host *new_host(record *r, const char *module, int *destroyed) {
 
 /* ---- tests ---------------------------------------------------------------------------- */
 
-static void test_status_strings(void) {
+TEST_IMPL(status_strings) {
   CHECK(!strcmp(wapc_status_str(WAPC_OK), "success"));
   CHECK(!strcmp(wapc_status_name(WAPC_ERR_TRAP), "WAPC_ERR_TRAP"));
   CHECK(!strcmp(wapc_status_str(WAPC_ERR_MISUSE), "bad argument or misuse of the API"));
@@ -208,7 +208,7 @@ static void test_status_strings(void) {
   CHECK(!strcmp(wapc_version(), WAPC_VERSION_STRING));
 }
 
-static void test_echo_and_rules(void) {
+TEST_IMPL(echo_and_rules) {
   record r = {0};
   wapc_host *h = new_host(&r, "FAKE v1", NULL);
   const uint8_t *resp;
@@ -241,7 +241,7 @@ static void test_echo_and_rules(void) {
   wapc_host_free(h);
 }
 
-static void test_host_calls(void) {
+TEST_IMPL(host_calls) {
   record r = {0};
   wapc_host *h = new_host(&r, "FAKE v1", NULL);
   const uint8_t *resp;
@@ -278,7 +278,7 @@ static void test_host_calls(void) {
   wapc_host_free(h);
 }
 
-static void test_free_from_callback(void) {
+TEST_IMPL(free_from_callback) {
   record r = {0};
   int destroyed = 0;
   wapc_host *h = new_host(&r, "FAKE v1", &destroyed);
@@ -291,7 +291,7 @@ static void test_free_from_callback(void) {
   CHECK(destroyed == 1);
 }
 
-static void test_ids(void) {
+TEST_IMPL(ids) {
   record r = {0};
   wapc_host *a = new_host(&r, "FAKE v1", NULL);
   wapc_host *b = new_host(&r, "FAKE v1", NULL);
@@ -309,7 +309,7 @@ static void test_ids(void) {
   wapc_host_free(b);
 }
 
-static void test_load_and_replace(void) {
+TEST_IMPL(load_and_replace) {
   record r = {0};
   int destroyed = 0;
   wapc_engine_provider p = fake_provider(&destroyed);
@@ -349,7 +349,7 @@ static void test_load_and_replace(void) {
   CHECK(destroyed == 1);
 }
 
-static void test_misuse(void) {
+TEST_IMPL(misuse) {
   int destroyed = 0;
   wapc_host *h = (wapc_host *)1;
   CHECK(wapc_host_new(NULL, NULL, NULL, &h, NULL, 0) == WAPC_ERR_MISUSE && h == NULL);
@@ -383,13 +383,16 @@ static void test_misuse(void) {
   wapc_host_free(h);
 }
 
-int main(void) {
-  test_status_strings();
-  test_echo_and_rules();
-  test_host_calls();
-  test_free_from_callback();
-  test_ids();
-  test_load_and_replace();
-  test_misuse();
-  return check_summary("api_provider");
+TEST_LIST_BEGIN
+TEST_ENTRY(status_strings)
+TEST_ENTRY(echo_and_rules)
+TEST_ENTRY(host_calls)
+TEST_ENTRY(free_from_callback)
+TEST_ENTRY(ids)
+TEST_ENTRY(load_and_replace)
+TEST_ENTRY(misuse)
+TEST_LIST_END
+
+int main(int argc, char **argv) {
+  return test_main(argc, argv, "api.provider", test_cases, NULL, NULL);
 }

@@ -9,9 +9,9 @@
  * SLACK_MS of its deadline or interrupt (generous, the machines are shared;
  * the measured delays are printed).
  *
- * Usage: test_api_wait <build>/guests   (uses wat/wait.wasm, wat/init_wait.wasm)
+ * Cases (test.h): test_api_wait [--dir <build>/guests] [CASE...]   (uses wat/wait.wasm, wat/init_wait.wasm)
  */
-#include "check.h"
+#include "test.h"
 #include "guest_files.h"
 #include "wapc.h"
 
@@ -82,7 +82,7 @@ static void interrupt_in(interrupter *in, wapc_host *h, long ms) {
 
 /* ---- poll_oneoff ------------------------------------------------------------------------------- */
 
-static void test_sleep(void) {
+TEST_IMPL(sleep) {
   wapc_builtin_options o;
   wapc_builtin_options_init(&o);
   o.timeout_ms = 100;
@@ -108,7 +108,7 @@ static void test_sleep(void) {
   wapc_host_free(h);
 }
 
-static void test_sleep_interrupt(void) {
+TEST_IMPL(sleep_interrupt) {
   wapc_host *h = new_wait_host(NULL, NULL, NULL);
   const uint8_t *r;
   size_t rl;
@@ -137,7 +137,7 @@ static void test_sleep_interrupt(void) {
 
 /* ---- a blocking read ----------------------------------------------------------------------------- */
 
-static void test_read(void) {
+TEST_IMPL(read) {
   int fds[2];
   if (pipe(fds) != 0) exit(2);
   wapc_builtin_options o;
@@ -196,7 +196,7 @@ static void slow_log(void *user, uint64_t id, const char *msg, size_t len) {
   sleep_ms(300);
 }
 
-static void test_slow_host_code(void) {
+TEST_IMPL(slow_host_code) {
   wapc_builtin_options o;
   wapc_builtin_options_init(&o);
   o.timeout_ms = 100;
@@ -221,7 +221,7 @@ static void test_slow_host_code(void) {
 
 /* ---- initialisation ------------------------------------------------------------------------------ */
 
-static void test_init(void) {
+TEST_IMPL(init) {
   wapc_builtin_options o;
   wapc_builtin_options_init(&o);
   o.init_timeout_ms = 100;
@@ -263,20 +263,24 @@ static void test_init(void) {
   wapc_module_free(m);
 }
 
-int main(int argc, char **argv) {
-  if (argc != 2) {
-    fprintf(stderr, "usage: %s GUESTS_DIR\n", argv[0]);
-    return 2;
-  }
-  guest_dir = argv[1];
+static void setup(void) {
   wait_wasm = load_file("wat/wait.wasm");
   init_wait_wasm = load_file("wat/init_wait.wasm");
-  test_sleep();
-  test_sleep_interrupt();
-  test_read();
-  test_slow_host_code();
-  test_init();
+}
+
+static void teardown(void) {
   free(wait_wasm.data);
   free(init_wait_wasm.data);
-  return check_summary("test_api_wait");
+}
+
+TEST_LIST_BEGIN
+TEST_ENTRY(sleep)
+TEST_ENTRY(sleep_interrupt)
+TEST_ENTRY(read)
+TEST_ENTRY(slow_host_code)
+TEST_ENTRY(init)
+TEST_LIST_END
+
+int main(int argc, char **argv) {
+  return test_main(argc, argv, "api.wait", test_cases, setup, teardown);
 }

@@ -7,7 +7,8 @@
  * fuel, by a deadline, and by an interrupt from another thread, also in a
  * start function and behind host calls; memory, table and recursion bombs
  * end at their caps; after every stop the store runs normal calls again.
- * Usage: test_hostile WASM_DIR [CORPUS_DIR...]
+ * The corpora are this test's modules (test_dir), the runtime tests' modules
+ * (WAPC_HOSTILE_RUNTIME_DIR) and the test guests (WAPC_HOSTILE_GUESTS_DIR).
  */
 #include <dirent.h>
 #include <pthread.h>
@@ -17,7 +18,7 @@
 #include <time.h>
 
 #include "exercise.h"
-#include "../common/check.h"
+#include "test.h"
 
 static uint8_t *read_file(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
@@ -42,12 +43,10 @@ static uint8_t *read_file(const char *path, size_t *len) {
   return buf;
 }
 
-static const char *wasm_dir;
-
 static vm_module *load(const char *name, const vm_config *cfg, vm_error *err) {
   char path[1024];
   size_t len = 0;
-  snprintf(path, sizeof path, "%s/%s.wasm", wasm_dir, name);
+  snprintf(path, sizeof path, "%s/%s.wasm", test_dir, name);
   uint8_t *b = read_file(path, &len);
   if (!b) {
     fprintf(stderr, "cannot read %s\n", path);
@@ -118,7 +117,7 @@ static void check_alive(bench *b) {
 
 /* ---- fuel ------------------------------------------------------------------ */
 
-static void test_fuel(void) {
+TEST_IMPL(fuel) {
   vm_config cfg;
   bench b;
   vm_config_default(&cfg);
@@ -160,7 +159,7 @@ static void test_fuel(void) {
 
 /* ---- deadlines ---------------------------------------------------------------- */
 
-static void test_deadline(void) {
+TEST_IMPL(deadline) {
   vm_config cfg;
   bench b;
   vm_config_default(&cfg);
@@ -218,7 +217,7 @@ static void *stopper_main(void *arg) {
   return NULL;
 }
 
-static void test_interrupt(void) {
+TEST_IMPL(interrupt) {
   bench b;
   bench_open(&b, NULL);
   static const char *const loops[] = {"loop", "call_loop", "host_loop", "fib"};
@@ -249,7 +248,7 @@ static void test_interrupt(void) {
 
 /* ---- resource bombs ------------------------------------------------------------- */
 
-static void test_bombs(void) {
+TEST_IMPL(bombs) {
   vm_config cfg;
   bench b;
   vm_error err;
@@ -319,7 +318,7 @@ static vm_result load_section(uint8_t id, const uint8_t *body, uint8_t n, vm_err
   return m ? VM_OK : err->result;
 }
 
-static void test_huge_counts(void) {
+TEST_IMPL(huge_counts) {
   vm_error err;
   static const uint8_t max_u32[] = {0xFF, 0xFF, 0xFF, 0xFF, 0x0F};
   /* type, import, function, table, memory, global, export, element, code, data */
@@ -373,7 +372,7 @@ static void try_bytes(const uint8_t *b, size_t n, const vm_config *cfg, int run)
     /* A clean failure: a known result and a message. */
     if (!(err.result == VM_ERR_MALFORMED || err.result == VM_ERR_INVALID || err.result == VM_ERR_LIMIT) ||
         err.message[0] == '\0') {
-      failed++;
+      check_failed++;
       fprintf(stderr, "load failed without a proper error (%d)\n", (int)err.result);
     }
     return;
@@ -455,24 +454,41 @@ static void corpus_dir(const char *dir, const vm_config *cfg, int depth) {
   free(names);
 }
 
-int main(int argc, char **argv) {
-  if (argc < 2) {
-    fprintf(stderr, "usage: test_hostile WASM_DIR [CORPUS_DIR...]\n");
-    return 2;
-  }
-  wasm_dir = argv[1];
-  test_fuel();
-  test_deadline();
-  test_interrupt();
-  test_bombs();
-  test_huge_counts();
+/* Every prefix and single-byte mutation of the modules under dir. */
+static void corpus(const char *dir) {
   vm_config cfg;
   vmx_small_config(&cfg);
   cfg.fuel = 20000;
-  for (int i = 1; i < argc; i++)
-    corpus_dir(argv[i], &cfg, 0);
-  printf("corpus: %ld modules tried, %ld loaded, %ld run\n", loads, loaded, runs);
-  CHECK(loads > 0);
-  printf("%d passed, %d failed\n", passed, failed);
-  return failed ? 1 : 0;
+  long before = loads, loaded_before = loaded, runs_before = runs;
+  corpus_dir(dir, &cfg, 0);
+  printf("corpus %s: %ld modules tried, %ld loaded, %ld run\n", dir, loads - before, loaded - loaded_before,
+         runs - runs_before);
+  CHECK(loads > before);
+}
+
+TEST_IMPL(corpus_hostile) {
+  corpus(test_dir);
+}
+
+TEST_IMPL(corpus_runtime) {
+  corpus(WAPC_HOSTILE_RUNTIME_DIR);
+}
+
+TEST_IMPL(corpus_guests) {
+  corpus(WAPC_HOSTILE_GUESTS_DIR);
+}
+
+TEST_LIST_BEGIN
+TEST_ENTRY(fuel)
+TEST_ENTRY(deadline)
+TEST_ENTRY(interrupt)
+TEST_ENTRY(bombs)
+TEST_ENTRY(huge_counts)
+TEST_ENTRY(corpus_hostile)
+TEST_ENTRY(corpus_runtime)
+TEST_ENTRY(corpus_guests)
+TEST_LIST_END
+
+int main(int argc, char **argv) {
+  return test_main(argc, argv, "hostile", test_cases, NULL, NULL);
 }

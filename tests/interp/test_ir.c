@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * interp_test.c - runs hand-assembled internal code (ir.h) through
+ * test_ir.c - runs hand-assembled internal code (ir.h) through
  * vm_interp_run() with hand-built runtime objects: calls and recursion,
  * loops, memory access and bounds, traps, call_indirect checks, host calls
  * and re-entrancy, depth and stack limits.
@@ -10,17 +10,7 @@
 #include <string.h>
 
 #include "vm/runtime.h"
-
-static int failures, checks;
-
-#define CHECK(cond)                                                                                          \
-  do {                                                                                                       \
-    checks++;                                                                                                \
-    if (!(cond)) {                                                                                           \
-      failures++;                                                                                            \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);                               \
-    }                                                                                                        \
-  } while (0)
+#include "test.h"
 
 /* ---- a tiny assembler ---------------------------------------------------- */
 
@@ -158,7 +148,7 @@ static void asm_fib(asm_buf *a, vm_word self) {
   E(a, OP(RETURN));
 }
 
-static void test_fib(void) {
+TEST_IMPL(fib) {
   fixture *x = fixture_new(1 << 16, 1000);
   uint64_t r = 0;
   asm_fib(&x->bufs[0], 0);
@@ -171,7 +161,7 @@ static void test_fib(void) {
 }
 
 /* sum(n): i64 acc += n while --n != 0; exercises a back-edge and zeroed locals. */
-static void test_loop(void) {
+TEST_IMPL(loop) {
   fixture *x = fixture_new(1 << 10, 10);
   asm_buf *a = &x->bufs[0];
   uint64_t r = 0;
@@ -194,7 +184,7 @@ static void test_loop(void) {
 }
 
 /* br_table: f(i) = [10, 20, 30][min(i, 2)] */
-static void test_br_table(void) {
+TEST_IMPL(br_table) {
   fixture *x = fixture_new(1 << 10, 10);
   asm_buf *a = &x->bufs[0];
   uint64_t r = 0;
@@ -214,7 +204,7 @@ static void test_br_table(void) {
 }
 
 /* store(addr, v) then load back with several widths; out of bounds traps. */
-static void test_memory(void) {
+TEST_IMPL(memory) {
   fixture *x = fixture_new(1 << 10, 10);
   asm_buf *a = &x->bufs[0];
   uint64_t r = 0;
@@ -239,7 +229,7 @@ static void test_memory(void) {
 }
 
 /* memory.grow / size / fill / copy */
-static void test_memory_ops(void) {
+TEST_IMPL(memory_ops) {
   fixture *x = fixture_new(1 << 10, 10);
   asm_buf *a = &x->bufs[0];
   uint64_t r = 0;
@@ -293,7 +283,7 @@ static void test_memory_ops(void) {
   fixture_free(x);
 }
 
-static void test_traps(void) {
+TEST_IMPL(traps) {
   fixture *x = fixture_new(1 << 12, 100);
   uint64_t r = 0;
   asm_buf *a = &x->bufs[0];
@@ -343,7 +333,7 @@ static vm_result host_double(vm_store *s, vm_instance *caller, void *user, uint6
   return VM_OK;
 }
 
-static void test_call_indirect(void) {
+TEST_IMPL(call_indirect) {
   fixture *x = fixture_new(1 << 12, 100);
   uint64_t r = 0;
   asm_buf *a = &x->bufs[0];
@@ -410,7 +400,7 @@ static vm_result host_swallow_trap(vm_store *s, vm_instance *caller, void *user,
   return VM_OK;
 }
 
-static void test_host(void) {
+TEST_IMPL(host) {
   fixture *x = fixture_new(1 << 12, 100);
   uint64_t r = 0;
   g_fx = x;
@@ -449,7 +439,7 @@ static void test_host(void) {
 }
 
 /* globals, select, tables, refs */
-static void test_misc(void) {
+TEST_IMPL(misc) {
   fixture *x = fixture_new(1 << 10, 10);
   uint64_t r = 0;
   asm_buf *a = &x->bufs[0];
@@ -494,16 +484,18 @@ static void test_misc(void) {
   fixture_free(x);
 }
 
-int main(void) {
-  test_fib();
-  test_loop();
-  test_br_table();
-  test_memory();
-  test_memory_ops();
-  test_traps();
-  test_call_indirect();
-  test_host();
-  test_misc();
-  printf("%d passed, %d failed\n", checks - failures, failures);
-  return failures != 0;
+TEST_LIST_BEGIN
+TEST_ENTRY(fib)
+TEST_ENTRY(loop)
+TEST_ENTRY(br_table)
+TEST_ENTRY(memory)
+TEST_ENTRY(memory_ops)
+TEST_ENTRY(traps)
+TEST_ENTRY(call_indirect)
+TEST_ENTRY(host)
+TEST_ENTRY(misc)
+TEST_LIST_END
+
+int main(int argc, char **argv) {
+  return test_main(argc, argv, "interp.ir", test_cases, NULL, NULL);
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * numeric_test.c - the exact numeric semantics of numeric.h against the
+ * test_numeric.c - the exact numeric semantics of numeric.h against the
  * WebAssembly spec's edge cases (mostly taken from the spec test suite's
  * i32/i64/f32/f64/conversions tests): traps, wrap-around, NaN and signed
  * zero rules, rounding of conversions.
@@ -9,17 +9,7 @@
 #include <string.h>
 
 #include "vm/numeric.h"
-
-static int failures, checks;
-
-#define CHECK(cond)                                                                                          \
-  do {                                                                                                       \
-    checks++;                                                                                                \
-    if (!(cond)) {                                                                                           \
-      failures++;                                                                                            \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);                               \
-    }                                                                                                        \
-  } while (0)
+#include "test.h"
 
 #define F32(bits) vm_f32_from_bits(bits)
 #define F64(bits) vm_f64_from_bits(bits)
@@ -40,7 +30,7 @@ static int is_qnan64(uint64_t b) {
   return is_nan64(b) && (b & 0x0008000000000000ull);
 }
 
-static void test_integer(void) {
+TEST_IMPL(integer) {
   uint32_t r = 0;
   uint64_t q = 0;
   CHECK(vm_div_s32(0x80000000u, 0xFFFFFFFFu, &r) == VM_TRAP_INT_OVERFLOW);
@@ -91,7 +81,7 @@ static void test_integer(void) {
   CHECK(vm_s64(0x8000000000000000ull) == -9223372036854775807ll - 1 && vm_s64(~0ull) == -1);
 }
 
-static void test_float_sign_minmax(void) {
+TEST_IMPL(float_sign_minmax) {
   /* Sign operations keep NaN payloads, including signalling ones. */
   CHECK(vm_f32_neg(0x7FA00000u) == 0xFFA00000u);
   CHECK(vm_f32_abs(0xFFA00001u) == 0x7FA00001u);
@@ -117,7 +107,7 @@ static void test_float_sign_minmax(void) {
   CHECK(vm_f64_max(-3.0, -2.0) == -2.0);
 }
 
-static void test_float_rounding(void) {
+TEST_IMPL(float_rounding) {
   CHECK(vm_f32_nearest(0.5f) == 0.0f && B32(vm_f32_nearest(-0.5f)) == 0x80000000u);
   CHECK(vm_f32_nearest(1.5f) == 2.0f && vm_f32_nearest(2.5f) == 2.0f && vm_f32_nearest(-3.5f) == -4.0f);
   CHECK(vm_f32_nearest(8388609.0f) == 8388609.0f && vm_f32_nearest(4.5f) == 4.0f);
@@ -137,7 +127,7 @@ static void test_float_rounding(void) {
   CHECK(B64(vm_f64_sqrt(-0.0)) == 0x8000000000000000ull);
 }
 
-static void test_trunc(void) {
+TEST_IMPL(trunc) {
   uint32_t r = 0;
   uint64_t q = 0;
   /* i32.trunc_f32_s */
@@ -206,7 +196,7 @@ static void test_trunc(void) {
   CHECK(vm_trunc_sat_f64_u64(1e20) == ~0ull && vm_trunc_sat_f64_u64(-0.5) == 0);
 }
 
-static void test_convert(void) {
+TEST_IMPL(convert) {
   CHECK(B32(vm_f32_convert_s32(0x80000000u)) == 0xCF000000u);
   CHECK(B32(vm_f32_convert_s32(16777217)) == 0x4B800000u); /* rounds to even */
   CHECK(B32(vm_f32_convert_s32(16777219)) == 0x4B800002u);
@@ -235,7 +225,7 @@ static void test_convert(void) {
   CHECK(is_qnan64(B64((double)F32(0x7FA00000u))));
 }
 
-static void test_memory_access(void) {
+TEST_IMPL(memory_access) {
   uint8_t m[16] = {0};
   vm_store32(m + 1, 0x11223344u);
   CHECK(m[1] == 0x44 && m[4] == 0x11);
@@ -246,13 +236,15 @@ static void test_memory_access(void) {
   CHECK(m[14] == 0xEF && m[15] == 0xBE);
 }
 
-int main(void) {
-  test_integer();
-  test_float_sign_minmax();
-  test_float_rounding();
-  test_trunc();
-  test_convert();
-  test_memory_access();
-  printf("%d passed, %d failed\n", checks - failures, failures);
-  return failures != 0;
+TEST_LIST_BEGIN
+TEST_ENTRY(integer)
+TEST_ENTRY(float_sign_minmax)
+TEST_ENTRY(float_rounding)
+TEST_ENTRY(trunc)
+TEST_ENTRY(convert)
+TEST_ENTRY(memory_access)
+TEST_LIST_END
+
+int main(int argc, char **argv) {
+  return test_main(argc, argv, "interp.numeric", test_cases, NULL, NULL);
 }

@@ -5,7 +5,8 @@
  * instantiation order (element segments, data segments, start) and what a
  * trap part-way leaves behind, segment drops, memory and table growth and
  * their caps, host functions, and host functions that re-enter vm_invoke.
- * Usage: test_runtime DIR (the .wasm files built from the .wat files here).
+ * Cases (test.h): test_runtime [--dir DIR] [CASE...], DIR holding the .wasm files built from the
+ * .wat files here.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,9 +14,7 @@
 
 #include "vm/runtime.h"
 #include "vm/store.h"
-#include "../common/check.h"
-
-static const char *wasm_dir;
+#include "test.h"
 
 /* Modules must outlive the stores that instantiate them: all are freed at exit. */
 static vm_module *modules[64];
@@ -23,7 +22,7 @@ static int nmodules;
 
 static vm_module *load(const char *name) {
   char path[1024];
-  snprintf(path, sizeof path, "%s/%s.wasm", wasm_dir, name);
+  snprintf(path, sizeof path, "%s/%s.wasm", test_dir, name);
   FILE *f = fopen(path, "rb");
   if (!f) {
     fprintf(stderr, "cannot open %s\n", path);
@@ -79,7 +78,7 @@ static vm_result host_add(vm_store *s, vm_instance *caller, void *user, uint64_t
 
 /* ---- linking ------------------------------------------------------------------ */
 
-static void test_link(void) {
+TEST_IMPL(link) {
   vm_module *m = load("link");
   vm_store *s = vm_store_new(NULL);
   vm_functype ii_i = {2, 1, sig_ii_i}, i_i = {1, 1, sig_i_i};
@@ -175,7 +174,7 @@ static void test_link(void) {
 
 /* ---- instantiation failures ----------------------------------------------------- */
 
-static void test_partial(void) {
+TEST_IMPL(partial) {
   vm_module *m = load("partial");
   vm_store *s = vm_store_new(NULL);
   vm_table *tab = vm_table_new(s, (vm_tabletype){VM_FUNCREF, {3, 0, false}}, NULL);
@@ -227,7 +226,7 @@ static void test_partial(void) {
 
 /* ---- memory ------------------------------------------------------------------------ */
 
-static void test_grow(void) {
+TEST_IMPL(grow) {
   vm_module *m = load("grow");
   vm_store *s = vm_store_new(NULL);
   vm_error err;
@@ -266,7 +265,7 @@ static void test_grow(void) {
 
 /* ---- segments and tables -------------------------------------------------------------- */
 
-static void test_segments(void) {
+TEST_IMPL(segments) {
   vm_module *m = load("segments");
   vm_store *s = vm_store_new(NULL);
   vm_error err;
@@ -365,7 +364,7 @@ static vm_result host_h(vm_store *s, vm_instance *caller, void *user, uint64_t *
   return VM_OK;
 }
 
-static void test_reenter(void) {
+TEST_IMPL(reenter) {
   vm_module *m = load("reenter");
   vm_store *s = vm_store_new(NULL);
   reenter_ctx ctx = {.fail_at = UINT32_MAX, .boom_at = UINT32_MAX};
@@ -421,7 +420,7 @@ static vm_result host_fail_silently(vm_store *s, vm_instance *caller, void *user
   return VM_ERR_TRAP; /* without recording a message */
 }
 
-static void test_host_errors(void) {
+TEST_IMPL(host_errors) {
   vm_store *s = vm_store_new(NULL);
   vm_functype v = {0, 0, NULL};
   vm_func *f = vm_func_new_host(s, &v, host_fail_silently, NULL);
@@ -440,7 +439,7 @@ static void test_host_errors(void) {
   vm_store_free(s);
 }
 
-static void test_deep(void) {
+TEST_IMPL(deep) {
   vm_module *m = load("deep");
   vm_config cfg;
   vm_config_default(&cfg);
@@ -470,21 +469,21 @@ static void test_deep(void) {
   vm_store_free(s);
 }
 
-int main(int argc, char **argv) {
-  if (argc != 2) {
-    fprintf(stderr, "usage: %s DIR-OF-WASM-FILES\n", argv[0]);
-    return 2;
-  }
-  wasm_dir = argv[1];
-  test_link();
-  test_partial();
-  test_grow();
-  test_segments();
-  test_reenter();
-  test_host_errors();
-  test_deep();
+static void teardown(void) {
   for (int i = 0; i < nmodules; i++)
     vm_module_free(modules[i]);
-  printf("%d passed, %d failed\n", passed, failed);
-  return failed != 0;
+}
+
+TEST_LIST_BEGIN
+TEST_ENTRY(link)
+TEST_ENTRY(partial)
+TEST_ENTRY(grow)
+TEST_ENTRY(segments)
+TEST_ENTRY(reenter)
+TEST_ENTRY(host_errors)
+TEST_ENTRY(deep)
+TEST_LIST_END
+
+int main(int argc, char **argv) {
+  return test_main(argc, argv, "runtime", test_cases, NULL, teardown);
 }

@@ -6,18 +6,15 @@
  * of them (a clear error, never a crash), and specific malformed and invalid
  * modules with the spec's exact messages.
  */
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
-
 #include "vm/module.h"
 #include "vm/reader.h"
+#include "test.h"
 
 /*
  * full.wasm is this module (wat2wasm 1.0.32 --debug-names, so it also has a
@@ -122,12 +119,12 @@ static size_t unhex(const char *hex, unsigned char *buf, size_t cap) {
     if (hi < 0) {
       hi = v;
     } else {
-      assert_true(n < cap);
+      CHECK(n < cap);
       buf[n++] = (unsigned char)(hi << 4 | v);
       hi = -1;
     }
   }
-  assert_int_equal(hi, -1);
+  CHECK_INT(hi, -1);
   return n;
 }
 
@@ -149,198 +146,194 @@ static bool at_section_boundary(const unsigned char *b, size_t len, size_t cut) 
 
 /* ---- decoded structure -------------------------------------------------- */
 
-static void test_full_module(void **state) {
-  (void)state;
+TEST_IMPL(full_module) {
   vm_error e;
   vm_module *m = load(full_wasm, sizeof full_wasm, &e);
-  if (!m) fail_msg("load failed: %s", e.message);
+  if (!m) FAIL_AND_RETURN("load failed: %s", e.message);
 
-  assert_int_equal(m->ntypes, 2);
-  assert_int_equal(m->types[0].nparams, 0);
-  assert_int_equal(m->types[0].nresults, 0);
-  assert_int_equal(m->types[1].nparams, 1);
-  assert_int_equal(m->types[1].nresults, 1);
-  assert_int_equal(m->types[1].types[0], VM_I32);
-  assert_int_equal(m->types[1].types[1], VM_I32);
-  assert_true(vm_functype_equal(&m->types[1], &m->types[1]));
-  assert_false(vm_functype_equal(&m->types[0], &m->types[1]));
+  CHECK_INT(m->ntypes, 2);
+  CHECK_INT(m->types[0].nparams, 0);
+  CHECK_INT(m->types[0].nresults, 0);
+  CHECK_INT(m->types[1].nparams, 1);
+  CHECK_INT(m->types[1].nresults, 1);
+  CHECK_INT(m->types[1].types[0], VM_I32);
+  CHECK_INT(m->types[1].types[1], VM_I32);
+  CHECK(vm_functype_equal(&m->types[1], &m->types[1]));
+  CHECK(!(vm_functype_equal(&m->types[0], &m->types[1])));
 
   /* imports */
-  assert_int_equal(vm_module_num_imports(m), 4);
+  CHECK_INT(vm_module_num_imports(m), 4);
   vm_import_desc im;
   vm_module_import(m, 0, &im);
-  assert_true(name_is(im.module, im.module_len, "env"));
-  assert_true(name_is(im.name, im.name_len, "f"));
-  assert_int_equal(im.kind, VM_EXTERN_FUNC);
-  assert_ptr_equal(im.type.func, &m->types[1]);
+  CHECK(name_is(im.module, im.module_len, "env"));
+  CHECK(name_is(im.name, im.name_len, "f"));
+  CHECK_INT(im.kind, VM_EXTERN_FUNC);
+  CHECK(im.type.func == &m->types[1]);
   vm_module_import(m, 1, &im);
-  assert_int_equal(im.kind, VM_EXTERN_TABLE);
-  assert_int_equal(im.type.table.elemtype, VM_FUNCREF);
-  assert_int_equal(im.type.table.limits.min, 1);
-  assert_false(im.type.table.limits.has_max);
+  CHECK_INT(im.kind, VM_EXTERN_TABLE);
+  CHECK_INT(im.type.table.elemtype, VM_FUNCREF);
+  CHECK_INT(im.type.table.limits.min, 1);
+  CHECK(!(im.type.table.limits.has_max));
   vm_module_import(m, 2, &im);
-  assert_int_equal(im.kind, VM_EXTERN_MEMORY);
-  assert_int_equal(im.type.memory.min, 1);
-  assert_true(im.type.memory.has_max);
-  assert_int_equal(im.type.memory.max, 2);
+  CHECK_INT(im.kind, VM_EXTERN_MEMORY);
+  CHECK_INT(im.type.memory.min, 1);
+  CHECK(im.type.memory.has_max);
+  CHECK_INT(im.type.memory.max, 2);
   vm_module_import(m, 3, &im);
-  assert_int_equal(im.kind, VM_EXTERN_GLOBAL);
-  assert_int_equal(im.type.global.type, VM_I32);
-  assert_false(im.type.global.mutable_);
+  CHECK_INT(im.kind, VM_EXTERN_GLOBAL);
+  CHECK_INT(im.type.global.type, VM_I32);
+  CHECK(!(im.type.global.mutable_));
 
   /* index spaces: imports first */
-  assert_int_equal(m->nfuncs, 3);
-  assert_int_equal(m->nimported_funcs, 1);
-  assert_int_equal(m->func_types[0], 1);
-  assert_int_equal(m->func_types[1], 0);
-  assert_int_equal(m->func_types[2], 1);
-  assert_int_equal(m->ntables, 3);
-  assert_int_equal(m->nimported_tables, 1);
-  assert_int_equal(m->tables[1].elemtype, VM_EXTERNREF);
-  assert_int_equal(m->tables[1].limits.min, 2);
-  assert_int_equal(m->tables[1].limits.max, 10);
-  assert_int_equal(m->tables[2].elemtype, VM_FUNCREF);
-  assert_int_equal(m->tables[2].limits.min, 3);
-  assert_int_equal(m->nmemories, 1);
-  assert_int_equal(m->nimported_memories, 1);
-  assert_int_equal(m->nglobals, 5);
-  assert_int_equal(m->nimported_globals, 1);
-  assert_int_equal(m->global_types[0].type, VM_I32);
-  assert_int_equal(m->global_types[1].type, VM_I64);
-  assert_true(m->global_types[1].mutable_);
-  assert_int_equal(m->globals[0].init.kind, VM_CONST_I64);
-  assert_int_equal((int64_t)m->globals[0].init.value, -5);
-  assert_int_equal(m->globals[1].init.kind, VM_CONST_GLOBAL_GET);
-  assert_int_equal(m->globals[1].init.index, 0);
-  assert_int_equal(m->globals[1].init.type, VM_I32);
-  assert_int_equal(m->globals[2].init.kind, VM_CONST_REF_FUNC);
-  assert_int_equal(m->globals[2].init.index, 1);
-  assert_int_equal(m->globals[3].init.kind, VM_CONST_F64);
-  assert_int_equal(m->globals[3].init.value, UINT64_C(0x3ff8000000000000));
+  CHECK_INT(m->nfuncs, 3);
+  CHECK_INT(m->nimported_funcs, 1);
+  CHECK_INT(m->func_types[0], 1);
+  CHECK_INT(m->func_types[1], 0);
+  CHECK_INT(m->func_types[2], 1);
+  CHECK_INT(m->ntables, 3);
+  CHECK_INT(m->nimported_tables, 1);
+  CHECK_INT(m->tables[1].elemtype, VM_EXTERNREF);
+  CHECK_INT(m->tables[1].limits.min, 2);
+  CHECK_INT(m->tables[1].limits.max, 10);
+  CHECK_INT(m->tables[2].elemtype, VM_FUNCREF);
+  CHECK_INT(m->tables[2].limits.min, 3);
+  CHECK_INT(m->nmemories, 1);
+  CHECK_INT(m->nimported_memories, 1);
+  CHECK_INT(m->nglobals, 5);
+  CHECK_INT(m->nimported_globals, 1);
+  CHECK_INT(m->global_types[0].type, VM_I32);
+  CHECK_INT(m->global_types[1].type, VM_I64);
+  CHECK(m->global_types[1].mutable_);
+  CHECK_INT(m->globals[0].init.kind, VM_CONST_I64);
+  CHECK_INT((int64_t)m->globals[0].init.value, -5);
+  CHECK_INT(m->globals[1].init.kind, VM_CONST_GLOBAL_GET);
+  CHECK_INT(m->globals[1].init.index, 0);
+  CHECK_INT(m->globals[1].init.type, VM_I32);
+  CHECK_INT(m->globals[2].init.kind, VM_CONST_REF_FUNC);
+  CHECK_INT(m->globals[2].init.index, 1);
+  CHECK_INT(m->globals[3].init.kind, VM_CONST_F64);
+  CHECK_INT(m->globals[3].init.value, UINT64_C(0x3ff8000000000000));
 
   /* exports */
-  assert_int_equal(vm_module_num_exports(m), 4);
+  CHECK_INT(vm_module_num_exports(m), 4);
   vm_export_desc ex;
   vm_module_export(m, 0, &ex);
-  assert_true(name_is(ex.name, ex.name_len, "a"));
-  assert_int_equal(ex.kind, VM_EXTERN_FUNC);
-  assert_int_equal(ex.index, 1);
+  CHECK(name_is(ex.name, ex.name_len, "a"));
+  CHECK_INT(ex.kind, VM_EXTERN_FUNC);
+  CHECK_INT(ex.index, 1);
   vm_module_export(m, 1, &ex);
-  assert_true(name_is(ex.name, ex.name_len, "mem"));
-  assert_int_equal(ex.kind, VM_EXTERN_MEMORY);
+  CHECK(name_is(ex.name, ex.name_len, "mem"));
+  CHECK_INT(ex.kind, VM_EXTERN_MEMORY);
   vm_module_export(m, 2, &ex);
-  assert_int_equal(ex.kind, VM_EXTERN_GLOBAL);
-  assert_int_equal(ex.index, 1);
+  CHECK_INT(ex.kind, VM_EXTERN_GLOBAL);
+  CHECK_INT(ex.index, 1);
   vm_module_export(m, 3, &ex);
-  assert_int_equal(ex.kind, VM_EXTERN_TABLE);
+  CHECK_INT(ex.kind, VM_EXTERN_TABLE);
 
-  assert_true(m->has_start);
-  assert_int_equal(m->start, 1);
+  CHECK(m->has_start);
+  CHECK_INT(m->start, 1);
 
   /* element segments, one per encoding */
-  assert_int_equal(m->nelems, 8);
+  CHECK_INT(m->nelems, 8);
   const vm_elem *el = m->elems;
-  assert_int_equal(el[0].mode, VM_SEG_ACTIVE);
-  assert_int_equal(el[0].table, 0);
-  assert_int_equal(el[0].offset.kind, VM_CONST_I32);
-  assert_int_equal(el[0].count, 1);
-  assert_int_equal(el[0].items[0].kind, VM_CONST_REF_FUNC);
-  assert_int_equal(el[0].items[0].index, 2);
-  assert_int_equal(el[1].mode, VM_SEG_PASSIVE);
-  assert_int_equal(el[1].type, VM_FUNCREF);
-  assert_int_equal(el[2].mode, VM_SEG_ACTIVE);
-  assert_int_equal(el[2].table, 2);
-  assert_int_equal(el[2].offset.value, 1);
-  assert_int_equal(el[2].count, 2);
-  assert_int_equal(el[3].mode, VM_SEG_DECLARATIVE);
-  assert_int_equal(el[4].mode, VM_SEG_ACTIVE);
-  assert_int_equal(el[4].items[0].kind, VM_CONST_REF_NULL);
-  assert_int_equal(el[4].items[0].type, VM_FUNCREF);
-  assert_int_equal(el[5].mode, VM_SEG_PASSIVE);
-  assert_int_equal(el[5].count, 2);
-  assert_int_equal(el[5].items[0].kind, VM_CONST_REF_FUNC);
-  assert_int_equal(el[5].items[1].kind, VM_CONST_REF_NULL);
-  assert_int_equal(el[6].mode, VM_SEG_ACTIVE);
-  assert_int_equal(el[6].table, 1);
-  assert_int_equal(el[6].type, VM_EXTERNREF);
-  assert_int_equal(el[6].items[0].type, VM_EXTERNREF);
-  assert_int_equal(el[7].mode, VM_SEG_DECLARATIVE);
+  CHECK_INT(el[0].mode, VM_SEG_ACTIVE);
+  CHECK_INT(el[0].table, 0);
+  CHECK_INT(el[0].offset.kind, VM_CONST_I32);
+  CHECK_INT(el[0].count, 1);
+  CHECK_INT(el[0].items[0].kind, VM_CONST_REF_FUNC);
+  CHECK_INT(el[0].items[0].index, 2);
+  CHECK_INT(el[1].mode, VM_SEG_PASSIVE);
+  CHECK_INT(el[1].type, VM_FUNCREF);
+  CHECK_INT(el[2].mode, VM_SEG_ACTIVE);
+  CHECK_INT(el[2].table, 2);
+  CHECK_INT(el[2].offset.value, 1);
+  CHECK_INT(el[2].count, 2);
+  CHECK_INT(el[3].mode, VM_SEG_DECLARATIVE);
+  CHECK_INT(el[4].mode, VM_SEG_ACTIVE);
+  CHECK_INT(el[4].items[0].kind, VM_CONST_REF_NULL);
+  CHECK_INT(el[4].items[0].type, VM_FUNCREF);
+  CHECK_INT(el[5].mode, VM_SEG_PASSIVE);
+  CHECK_INT(el[5].count, 2);
+  CHECK_INT(el[5].items[0].kind, VM_CONST_REF_FUNC);
+  CHECK_INT(el[5].items[1].kind, VM_CONST_REF_NULL);
+  CHECK_INT(el[6].mode, VM_SEG_ACTIVE);
+  CHECK_INT(el[6].table, 1);
+  CHECK_INT(el[6].type, VM_EXTERNREF);
+  CHECK_INT(el[6].items[0].type, VM_EXTERNREF);
+  CHECK_INT(el[7].mode, VM_SEG_DECLARATIVE);
 
   /* data */
-  assert_true(m->has_data_count);
-  assert_int_equal(m->data_count, 2);
-  assert_int_equal(m->ndatas, 2);
-  assert_int_equal(m->datas[0].mode, VM_SEG_ACTIVE);
-  assert_int_equal(m->datas[0].memory, 0);
-  assert_int_equal(m->datas[0].offset.value, 8);
-  assert_int_equal(m->datas[0].len, 2);
-  assert_memory_equal(m->datas[0].bytes, "hi", 2);
-  assert_int_equal(m->datas[1].mode, VM_SEG_PASSIVE);
-  assert_int_equal(m->datas[1].len, 7);
-  assert_memory_equal(m->datas[1].bytes, "passive", 7);
+  CHECK(m->has_data_count);
+  CHECK_INT(m->data_count, 2);
+  CHECK_INT(m->ndatas, 2);
+  CHECK_INT(m->datas[0].mode, VM_SEG_ACTIVE);
+  CHECK_INT(m->datas[0].memory, 0);
+  CHECK_INT(m->datas[0].offset.value, 8);
+  CHECK_INT(m->datas[0].len, 2);
+  CHECK(memcmp(m->datas[0].bytes, "hi", 2) == 0);
+  CHECK_INT(m->datas[1].mode, VM_SEG_PASSIVE);
+  CHECK_INT(m->datas[1].len, 7);
+  CHECK(memcmp(m->datas[1].bytes, "passive", 7) == 0);
 
   /* functions referenced outside bodies */
-  assert_int_equal(m->func_declared[0], 1); /* elem declare */
-  assert_int_equal(m->func_declared[1], 1); /* export, global init */
-  assert_int_equal(m->func_declared[2], 1); /* elem */
+  CHECK_INT(m->func_declared[0], 1); /* elem declare */
+  CHECK_INT(m->func_declared[1], 1); /* export, global init */
+  CHECK_INT(m->func_declared[2], 1); /* elem */
 
   /* code bodies located */
-  assert_int_equal(m->codes[0].body_len, 5); /* 00 fc 09 01 0b */
-  assert_int_equal(full_wasm[m->codes[0].body_offset + 1], 0xfc);
+  CHECK_INT(m->codes[0].body_len, 5); /* 00 fc 09 01 0b */
+  CHECK_INT(full_wasm[m->codes[0].body_offset + 1], 0xfc);
 
   vm_module_info info;
   vm_module_get_info(m, &info);
-  assert_int_equal(info.num_types, 2);
-  assert_int_equal(info.num_funcs, 3);
-  assert_int_equal(info.num_imported_funcs, 1);
-  assert_int_equal(info.num_tables, 3);
-  assert_int_equal(info.num_memories, 1);
-  assert_int_equal(info.num_globals, 5);
-  assert_int_equal(info.num_exports, 4);
-  assert_int_equal(info.num_elems, 8);
-  assert_int_equal(info.num_datas, 2);
-  assert_int_equal(info.code_bytes, 5 + 4);
+  CHECK_INT(info.num_types, 2);
+  CHECK_INT(info.num_funcs, 3);
+  CHECK_INT(info.num_imported_funcs, 1);
+  CHECK_INT(info.num_tables, 3);
+  CHECK_INT(info.num_memories, 1);
+  CHECK_INT(info.num_globals, 5);
+  CHECK_INT(info.num_exports, 4);
+  CHECK_INT(info.num_elems, 8);
+  CHECK_INT(info.num_datas, 2);
+  CHECK_INT(info.code_bytes, 5 + 4);
   vm_module_free(m);
 }
 
-static void test_min_module(void **state) {
-  (void)state;
+TEST_IMPL(min_module) {
   vm_error e;
   vm_module *m = load(min_wasm, sizeof min_wasm, &e);
-  if (!m) fail_msg("load failed: %s", e.message);
-  assert_int_equal(m->nfuncs, 1);
-  assert_int_equal(m->nimports, 0);
-  assert_int_equal(m->nmemories, 1);
-  assert_int_equal(m->memories[0].min, 1);
-  assert_false(m->memories[0].has_max);
-  assert_false(m->has_data_count);
-  assert_int_equal(m->ndatas, 1);
-  assert_memory_equal(m->datas[0].bytes, "abc", 3);
-  assert_int_equal(m->func_declared[0], 1);
+  if (!m) FAIL_AND_RETURN("load failed: %s", e.message);
+  CHECK_INT(m->nfuncs, 1);
+  CHECK_INT(m->nimports, 0);
+  CHECK_INT(m->nmemories, 1);
+  CHECK_INT(m->memories[0].min, 1);
+  CHECK(!(m->memories[0].has_max));
+  CHECK(!(m->has_data_count));
+  CHECK_INT(m->ndatas, 1);
+  CHECK(memcmp(m->datas[0].bytes, "abc", 3) == 0);
+  CHECK_INT(m->func_declared[0], 1);
   vm_module_free(m);
 }
 
-static void test_elem_encoding7(void **state) {
-  (void)state;
+TEST_IMPL(elem_encoding7) {
   vm_error e;
   vm_module *m = load(elem7_wasm, sizeof elem7_wasm, &e);
-  if (!m) fail_msg("load failed: %s", e.message);
-  assert_int_equal(m->nelems, 1);
-  assert_int_equal(m->elems[0].mode, VM_SEG_DECLARATIVE);
-  assert_int_equal(m->elems[0].type, VM_FUNCREF);
-  assert_int_equal(m->elems[0].items[0].kind, VM_CONST_REF_FUNC);
-  assert_int_equal(m->func_declared[0], 1);
+  if (!m) FAIL_AND_RETURN("load failed: %s", e.message);
+  CHECK_INT(m->nelems, 1);
+  CHECK_INT(m->elems[0].mode, VM_SEG_DECLARATIVE);
+  CHECK_INT(m->elems[0].type, VM_FUNCREF);
+  CHECK_INT(m->elems[0].items[0].kind, VM_CONST_REF_FUNC);
+  CHECK_INT(m->func_declared[0], 1);
   vm_module_free(m);
 }
 
-static void test_empty_module(void **state) {
-  (void)state;
+TEST_IMPL(empty_module) {
   static const unsigned char b[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
   vm_error e;
   vm_module *m = load(b, sizeof b, &e);
-  assert_non_null(m);
-  assert_int_equal(m->nfuncs, 0);
-  assert_int_equal(m->nexports, 0);
+  CHECK_OR_RETURN(m != NULL);
+  CHECK_INT(m->nfuncs, 0);
+  CHECK_INT(m->nexports, 0);
   vm_module_free(m);
   vm_module_free(NULL);
 }
@@ -349,20 +342,21 @@ static void test_empty_module(void **state) {
 
 static void check_prefixes(const unsigned char *b, size_t len) {
   unsigned char *copy = malloc(len);
-  assert_non_null(copy);
+  CHECK_OR_RETURN(copy != NULL);
   for (size_t cut = 0; cut < len; cut++) {
     /* A fresh allocation of exactly `cut` bytes, so ASan sees any overread. */
     unsigned char *p = malloc(cut ? cut : 1);
-    assert_non_null(p);
+    CHECK_OR_RETURN(p != NULL);
     memcpy(p, b, cut);
     vm_error e;
     vm_module *m = load(p, cut, &e);
     if (at_section_boundary(b, len, cut)) {
-      if (!m) assert_true(e.message[0] != '\0');
+      if (!m) CHECK(e.message[0] != '\0');
     } else {
-      if (m) fail_msg("prefix of %zu bytes accepted", cut);
-      if (e.result != VM_ERR_MALFORMED) fail_msg("prefix %zu: result %d (%s)", cut, e.result, e.message);
-      assert_true(e.message[0] != '\0');
+      if (m) FAIL_AND_RETURN("prefix of %zu bytes accepted", cut);
+      if (e.result != VM_ERR_MALFORMED)
+        FAIL_AND_RETURN("prefix %zu: result %d (%s)", cut, e.result, e.message);
+      CHECK(e.message[0] != '\0');
     }
     vm_module_free(m);
     free(p);
@@ -370,8 +364,7 @@ static void check_prefixes(const unsigned char *b, size_t len) {
   free(copy);
 }
 
-static void test_truncated_prefixes(void **state) {
-  (void)state;
+TEST_IMPL(truncated_prefixes) {
   check_prefixes(full_wasm, sizeof full_wasm);
   check_prefixes(min_wasm, sizeof min_wasm);
   check_prefixes(elem7_wasm, sizeof elem7_wasm);
@@ -381,22 +374,21 @@ static void test_truncated_prefixes(void **state) {
 static void check_mutations(const unsigned char *b, size_t len) {
   static const int values[] = {0x00, 0x01, 0x7f, 0x80, 0xff, -1};
   unsigned char *p = malloc(len);
-  assert_non_null(p);
+  CHECK_OR_RETURN(p != NULL);
   for (size_t i = 0; i < len; i++) {
     for (size_t k = 0; k < sizeof values / sizeof values[0]; k++) {
       memcpy(p, b, len);
       p[i] = values[k] < 0 ? (unsigned char)(b[i] ^ 0x40) : (unsigned char)values[k];
       vm_error e;
       vm_module *m = load(p, len, &e);
-      if (!m) assert_true(e.message[0] != '\0');
+      if (!m) CHECK(e.message[0] != '\0');
       vm_module_free(m);
     }
   }
   free(p);
 }
 
-static void test_mutations(void **state) {
-  (void)state;
+TEST_IMPL(mutations) {
   check_mutations(full_wasm, sizeof full_wasm);
   check_mutations(min_wasm, sizeof min_wasm);
 }
@@ -522,8 +514,7 @@ static const bad_case bad_cases[] = {
     {"01050160017f00030201000801000a040102000b", VM_ERR_INVALID, "start function"},
 };
 
-static void test_bad_modules(void **state) {
-  (void)state;
+TEST_IMPL(bad_modules) {
   unsigned char buf[512];
   int failures = 0;
   for (size_t i = 0; i < sizeof bad_cases / sizeof bad_cases[0]; i++) {
@@ -537,108 +528,112 @@ static void test_bad_modules(void **state) {
     }
     /* An exact-size copy, so ASan catches any read past the end. */
     unsigned char *p = malloc(n ? n : 1);
-    assert_non_null(p);
+    CHECK_OR_RETURN(p != NULL);
     memcpy(p, buf, n);
     vm_error e;
     vm_module *m = load(p, n, &e);
     if (m) {
-      print_error("case %zu (%s): accepted, expected \"%s\"\n", i, c->hex, c->message);
+      fprintf(stderr, "case %zu (%s): accepted, expected \"%s\"\n", i, c->hex, c->message);
       failures++;
     } else if (e.result != c->result || strcmp(e.message, c->message) != 0) {
-      print_error("case %zu (%s): got %d \"%s\", expected %d \"%s\"\n", i, c->hex, e.result, e.message,
-                  c->result, c->message);
+      fprintf(stderr, "case %zu (%s): got %d \"%s\", expected %d \"%s\"\n", i, c->hex, e.result, e.message,
+              c->result, c->message);
       failures++;
     }
     vm_module_free(m);
     free(p);
   }
-  assert_int_equal(failures, 0);
+  CHECK_INT(failures, 0);
 }
 
 /* ---- reader ------------------------------------------------------------- */
 
-static void test_reader_leb(void **state) {
-  (void)state;
+TEST_IMPL(reader_leb) {
   vm_reader r;
-  uint32_t u;
-  int32_t s;
-  int64_t s64;
+  /* Initialised: a failed read is counted and the case goes on. */
+  uint32_t u = 0;
+  int32_t s = 0;
+  int64_t s64 = 0;
   static const unsigned char a[] = {0xff, 0xff, 0xff, 0xff, 0x0f};
   vm_reader_init(&r, a, sizeof a);
-  assert_true(vm_read_u32(&r, &u));
-  assert_int_equal(u, 0xffffffffu);
-  assert_true(vm_reader_eof(&r));
+  CHECK(vm_read_u32(&r, &u));
+  CHECK_INT(u, 0xffffffffu);
+  CHECK(vm_reader_eof(&r));
   static const unsigned char b[] = {0x80, 0x80, 0x80, 0x80, 0x78};
   vm_reader_init(&r, b, sizeof b);
-  assert_true(vm_read_s32(&r, &s));
-  assert_int_equal(s, INT32_MIN);
+  CHECK(vm_read_s32(&r, &s));
+  CHECK_INT(s, INT32_MIN);
   static const unsigned char c[] = {0x7f};
   vm_reader_init(&r, c, sizeof c);
-  assert_true(vm_read_s64(&r, &s64));
-  assert_int_equal(s64, -1);
+  CHECK(vm_read_s64(&r, &s64));
+  CHECK_INT(s64, -1);
   static const unsigned char d[] = {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x7f};
   vm_reader_init(&r, d, sizeof d);
-  assert_true(vm_read_s64(&r, &s64));
-  assert_int_equal(s64, INT64_MIN);
+  CHECK(vm_read_s64(&r, &s64));
+  CHECK_INT(s64, INT64_MIN);
   static const unsigned char e[] = {0x80, 0x80};
   vm_reader_init(&r, e, sizeof e);
-  assert_false(vm_read_u32(&r, &u));
-  assert_string_equal(r.error, "unexpected end of section or function");
-  assert_int_equal(vm_reader_error_offset(&r), 2);
+  CHECK(!(vm_read_u32(&r, &u)));
+  CHECK_STR(r.error, "unexpected end of section or function");
+  CHECK_INT(vm_reader_error_offset(&r), 2);
   static const unsigned char f[] = {0x80, 0x80, 0x80, 0x80, 0x10};
   vm_reader_init(&r, f, sizeof f);
-  assert_false(vm_read_u32(&r, &u));
-  assert_string_equal(r.error, "integer too large");
+  CHECK(!(vm_read_u32(&r, &u)));
+  CHECK_STR(r.error, "integer too large");
   static const unsigned char g[] = {0x80, 0x80, 0x80, 0x80, 0x80, 0x00};
   vm_reader_init(&r, g, sizeof g);
-  assert_false(vm_read_u32(&r, &u));
-  assert_string_equal(r.error, "integer representation too long");
+  CHECK(!(vm_read_u32(&r, &u)));
+  CHECK_STR(r.error, "integer representation too long");
   /* a region that ends before the module does */
   static const unsigned char h[] = {0x80, 0x01, 0x00};
   vm_reader_init_region(&r, h, sizeof h, 0, 1);
-  assert_false(vm_read_u32(&r, &u));
-  assert_string_equal(r.error, "section size mismatch");
+  CHECK(!(vm_read_u32(&r, &u)));
+  CHECK_STR(r.error, "section size mismatch");
 }
 
-static void test_error_format(void **state) {
-  (void)state;
+TEST_IMPL(error_format) {
   vm_error e;
   char buf[300];
   vm_error_set(&e, VM_ERR_MALFORMED, 10, 0x1f, "unexpected end");
   vm_error_format(&e, buf, sizeof buf);
-  assert_string_equal(buf, "malformed module: unexpected end (code section, offset 0x1f)");
+  CHECK_STR(buf, "malformed module: unexpected end (code section, offset 0x1f)");
   vm_error_trap(&e, VM_TRAP_DIV_ZERO);
-  assert_int_equal(e.result, VM_ERR_TRAP);
-  assert_int_equal(e.trap, VM_TRAP_DIV_ZERO);
-  assert_string_equal(e.message, "integer divide by zero");
+  CHECK_INT(e.result, VM_ERR_TRAP);
+  CHECK_INT(e.trap, VM_TRAP_DIV_ZERO);
+  CHECK_STR(e.message, "integer divide by zero");
   vm_error_format(&e, buf, sizeof buf);
-  assert_string_equal(buf, "trap: integer divide by zero");
-  assert_string_equal(vm_trap_message(VM_TRAP_INDIRECT_MISMATCH), "indirect call type mismatch");
-  assert_string_equal(vm_trap_message(VM_TRAP_STACK_EXHAUSTED), "call stack exhausted");
+  CHECK_STR(buf, "trap: integer divide by zero");
+  CHECK_STR(vm_trap_message(VM_TRAP_INDIRECT_MISMATCH), "indirect call type mismatch");
+  CHECK_STR(vm_trap_message(VM_TRAP_STACK_EXHAUSTED), "call stack exhausted");
   vm_error_clear(&e);
-  assert_int_equal(e.result, VM_OK);
-  assert_string_equal(e.message, "");
+  CHECK_INT(e.result, VM_OK);
+  CHECK_STR(e.message, "");
 }
 
-static void test_limits(void **state) {
-  (void)state;
+TEST_IMPL(limits) {
   vm_config cfg;
   vm_config_default(&cfg);
-  assert_int_equal(cfg.max_functions, 1000000);
+  CHECK_INT(cfg.max_functions, 1000000);
   cfg.max_functions = 0;
   vm_error e;
   vm_module *m = vm_module_load(min_wasm, sizeof min_wasm, &cfg, &e);
-  assert_null(m);
-  assert_int_equal(e.result, VM_ERR_LIMIT);
+  CHECK(m == NULL);
+  CHECK_INT(e.result, VM_ERR_LIMIT);
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_full_module),        cmocka_unit_test(test_min_module),
-      cmocka_unit_test(test_elem_encoding7),     cmocka_unit_test(test_empty_module),
-      cmocka_unit_test(test_truncated_prefixes), cmocka_unit_test(test_mutations),
-      cmocka_unit_test(test_bad_modules),        cmocka_unit_test(test_reader_leb),
-      cmocka_unit_test(test_error_format),       cmocka_unit_test(test_limits),
-  };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+TEST_LIST_BEGIN
+TEST_ENTRY(full_module)
+TEST_ENTRY(min_module)
+TEST_ENTRY(elem_encoding7)
+TEST_ENTRY(empty_module)
+TEST_ENTRY(truncated_prefixes)
+TEST_ENTRY(mutations)
+TEST_ENTRY(bad_modules)
+TEST_ENTRY(reader_leb)
+TEST_ENTRY(error_format)
+TEST_ENTRY(limits)
+TEST_LIST_END
+
+int main(int argc, char **argv) {
+  return test_main(argc, argv, "unit.decode", test_cases, NULL, NULL);
 }

@@ -2,11 +2,11 @@
 /*
  * test_wasi.c - WASI preview1 through the public API (wapc_wasi_run and waPC
  * hosts on the built-in engine) and the path resolver directly (openat2 and
- * the fallback walk).  Usage: test_wasi GUEST_DIR (the built guests/wasi).
- * Ends with "N passed, N failed".
+ * the fallback walk), on the guests built into guests/wasi (test_dir).
  */
 #include "wapc_engine.h"
 #include "wasi/wasi_path.h"
+#include "test.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -17,19 +17,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-static int passed, failed;
-static const char *guest_dir;
-
-#define CHECK(cond)                                                                                          \
-  do {                                                                                                       \
-    if (cond) {                                                                                              \
-      passed++;                                                                                              \
-    } else {                                                                                                 \
-      failed++;                                                                                              \
-      printf("FAIL %s:%d: %s\n", __func__, __LINE__, #cond);                                                 \
-    }                                                                                                        \
-  } while (0)
 
 /* ---- helpers ------------------------------------------------------------------------- */
 
@@ -84,7 +71,7 @@ static uint8_t *read_file(const char *path, size_t *len) {
 
 static uint8_t *guest(const char *name, size_t *len) {
   char path[4096];
-  snprintf(path, sizeof path, "%s/%s.wasm", guest_dir, name);
+  snprintf(path, sizeof path, "%s/%s.wasm", test_dir, name);
   uint8_t *p = read_file(path, len);
   if (!p) {
     printf("cannot read %s\n", path);
@@ -196,7 +183,7 @@ static int run(const char *name, const char *const *args, size_t nargs, const ch
   return code;
 }
 
-static void test_fs(void) {
+TEST_IMPL(fs) {
   make_layout();
   char before[1024], after[1024];
   listing(P(0, "outside"), before, sizeof before);
@@ -238,7 +225,7 @@ static void test_fs(void) {
 }
 
 /* The resolver itself, in both modes: escapes are -EXDEV, inside paths open. */
-static void test_resolver(void) {
+TEST_IMPL(resolver) {
   make_layout();
   int dir = open(P(0, "sandbox"), O_RDONLY | O_DIRECTORY);
   CHECK(dir >= 0);
@@ -296,7 +283,7 @@ static void test_resolver(void) {
   remove_tree(root);
 }
 
-static void test_basics(void) {
+TEST_IMPL(basics) {
   capture *c = malloc(sizeof *c);
   wapc_status st;
   char msg[256];
@@ -426,7 +413,7 @@ static bool call_is(wapc_host *h, const char *op, const char *payload, const cha
   return true;
 }
 
-static void test_tinygo(void) {
+TEST_IMPL(tinygo) {
   capture *c = malloc(sizeof *c);
   wapc_status st;
   const char *args[] = {"guest", "-v"};
@@ -477,7 +464,7 @@ static void test_tinygo(void) {
   free(c);
 }
 
-static void test_rust(void) {
+TEST_IMPL(rust) {
   capture *c = malloc(sizeof *c);
   wapc_status st;
   const char *env[] = {"RUST_LOG=info", "HOME=/nowhere"};
@@ -505,7 +492,7 @@ static void test_rust(void) {
   free(c);
 }
 
-static void test_libc_reactor(void) {
+TEST_IMPL(libc_reactor) {
   make_layout();
   capture *c = malloc(sizeof *c);
   wapc_builtin_options o;
@@ -547,18 +534,15 @@ static void test_libc_reactor(void) {
   remove_tree(root);
 }
 
+TEST_LIST_BEGIN
+TEST_ENTRY(resolver)
+TEST_ENTRY(fs)
+TEST_ENTRY(basics)
+TEST_ENTRY(tinygo)
+TEST_ENTRY(rust)
+TEST_ENTRY(libc_reactor)
+TEST_LIST_END
+
 int main(int argc, char **argv) {
-  if (argc != 2) {
-    fprintf(stderr, "usage: test_wasi GUEST_DIR\n");
-    return 2;
-  }
-  guest_dir = argv[1];
-  test_resolver();
-  test_fs();
-  test_basics();
-  test_tinygo();
-  test_rust();
-  test_libc_reactor();
-  printf("%d passed, %d failed\n", passed, failed);
-  return failed ? 1 : 0;
+  return test_main(argc, argv, "wasi", test_cases, NULL, NULL);
 }
