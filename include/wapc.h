@@ -469,6 +469,121 @@ WAPC_API wapc_status wapc_host_new_builtin_module(const wapc_builtin_options *op
                                                   wapc_host_callback callback, void *user, wapc_host **out,
                                                   char *message, size_t message_len);
 
+/* ---- pools: many threads calling one guest --------------------------------------------------- */
+
+/**
+ * A pool of hosts made from one compiled module with one configuration, for
+ * applications that call a guest from many threads.  Guest code is not
+ * reentrant (its allocator and globals belong to one call at a time), so a
+ * host serves one call at a time; the pool hands each caller a free host,
+ * making one when all are busy and fewer than max_hosts exist, waiting up to
+ * a timeout otherwise.  Hosts are ordinary built-in hosts (reset_after_trap is
+ * always on: a host that trapped, hit a deadline or was interrupted starts its
+ * next call on a fresh instance), and the host callback receives the id of
+ * the host that called.
+ *
+ * Threading: every pool function may be called from any thread at any time,
+ * except wapc_pool_free: calls already inside the pool when it starts are
+ * waited for (or fail, if they are waiting for a host), but none may start
+ * once it has been called, and it must not be called from the pool's own
+ * host callback.  A host from wapc_pool_acquire belongs to the acquiring
+ * thread until wapc_pool_release.
+ */
+typedef struct wapc_pool wapc_pool;
+
+/** Sizing of a pool; start from wapc_pool_options_init() (zero fields keep their defaults). */
+typedef struct wapc_pool_options {
+  size_t struct_size; /**< set by wapc_pool_options_init */
+  uint32_t min_hosts; /**< made with the pool and never freed for idleness (default 0) */
+  uint32_t max_hosts; /**< hosts at most, busy or idle (default 8) */
+  uint32_t idle_ms;   /**< a host above min_hosts unused this long is freed (default 30000) */
+  uint32_t wait_ms;   /**< how long wapc_pool_call waits for a free host when max_hosts are busy
+                           (default 10000) */
+} wapc_pool_options;
+
+/** Set `options` to the defaults. */
+WAPC_API void wapc_pool_options_init(wapc_pool_options *options);
+
+/** Bytes owned by the caller (a pool call's response): free them with wapc_bytes_free(). */
+typedef struct wapc_bytes {
+  uint8_t *data; /**< NULL when len is 0 */
+  size_t len;    /**< the number of bytes */
+} wapc_bytes;
+
+/** Free the bytes and zero the struct; NULL or an empty struct is a no-op. */
+WAPC_API void wapc_bytes_free(wapc_bytes *bytes);
+
+/**
+ * A new pool of hosts of the compiled `module` (the pool takes its own
+ * reference), configured by `host_options` (as for
+ * wapc_host_new_builtin_module; NULL: defaults; copied, WASI strings
+ * included) and `pool_options` (NULL: defaults), with an optional host
+ * callback and its user pointer.  min_hosts hosts are made now.  On failure
+ * *out is NULL and `message` says why (see Conventions): WAPC_ERR_MISUSE
+ * (NULL `module` or `out`, max_hosts < min_hosts), or a host's failure
+ * (WAPC_ERR_INIT, WAPC_ERR_IO, WAPC_ERR_NOMEM, ...).
+ */
+WAPC_API wapc_status wapc_pool_new(const wapc_pool_options *pool_options,
+                                   const wapc_builtin_options *host_options, wapc_module *module,
+                                   wapc_host_callback callback, void *user, wapc_pool **out, char *message,
+                                   size_t message_len);
+
+/**
+ * Call `op` with `payload` on a free host of the pool (waiting up to wait_ms
+ * for one) and copy the response into `*response`, which the caller then
+ * owns (free it with wapc_bytes_free; may be NULL to drop the response).  On
+ * failure *response is empty and `message` says why: the statuses of
+ * wapc_host_call (the guest's error text, cut to fit, for WAPC_ERR_GUEST),
+ * WAPC_ERR_BUSY ("no free host within N ms"), WAPC_ERR_MISUSE (the pool is
+ * being freed), WAPC_ERR_NOMEM.  Any thread.
+ */
+WAPC_API wapc_status wapc_pool_call(wapc_pool *pool, const char *op, size_t op_len, const uint8_t *payload,
+                                    size_t len, wapc_bytes *response, char *message, size_t message_len);
+
+/**
+ * Take a free host for several calls (waiting up to `wait_ms` ms; 0: do not
+ * wait).  The host is the caller's until wapc_pool_release(); use it as any
+ * host (not wapc_host_free, not wapc_host_replace_module).  Failures as for
+ * wapc_pool_call.  Any thread.
+ */
+WAPC_API wapc_status wapc_pool_acquire(wapc_pool *pool, uint32_t wait_ms, wapc_host **host, char *message,
+                                       size_t message_len);
+
+/** Give back a host from wapc_pool_acquire (NULL: nothing).  Any thread. */
+WAPC_API void wapc_pool_release(wapc_pool *pool, wapc_host *host);
+
+/**
+ * Interrupt every call in flight on the pool's hosts (wapc_host_interrupt on
+ * each busy host; a host whose call ended meanwhile is replaced by a fresh one
+ * when it is given back, so the request never reaches a later caller).  Any
+ * thread.  WAPC_OK, or WAPC_ERR_MISUSE for NULL.
+ */
+WAPC_API wapc_status wapc_pool_interrupt(wapc_pool *pool);
+
+/** Counters of a pool, read together (wapc_pool_stats_get). */
+typedef struct wapc_pool_stats {
+  uint32_t hosts;         /**< hosts now, busy or idle */
+  uint32_t busy;          /**< hosts now acquired or in a call */
+  uint64_t calls;         /**< wapc_pool_call calls made */
+  uint64_t acquisitions;  /**< hosts handed out (calls and wapc_pool_acquire) */
+  uint64_t waits;         /**< acquisitions that had to wait for a host */
+  uint64_t timeouts;      /**< acquisitions that gave up (WAPC_ERR_BUSY) */
+  uint64_t hosts_created; /**< hosts made since the pool was created */
+  uint64_t hosts_freed;   /**< hosts freed (idle, interrupted) */
+  uint64_t wait_ns;       /**< total time callers waited for a host */
+} wapc_pool_stats;
+
+/** Fill `*stats` (a consistent snapshot).  Any thread.  WAPC_ERR_MISUSE for NULL. */
+WAPC_API wapc_status wapc_pool_stats_get(wapc_pool *pool, wapc_pool_stats *stats);
+
+/**
+ * Shut the pool down: callers waiting for a host fail with WAPC_ERR_MISUSE,
+ * the calls in flight and the acquired hosts are waited for (interrupt them
+ * first with wapc_pool_interrupt to hurry them), then every host and the
+ * pool's module reference are freed.  NULL is a no-op.
+ */
+WAPC_API void wapc_pool_free(wapc_pool *pool);
+
 #ifdef __cplusplus
 }
 #endif
