@@ -292,11 +292,11 @@ static bool read_const(decoder *d, vm_reader *r, vm_const_expr *e, uint8_t expec
     const uint8_t *at = r->pos;
     uint8_t op;
     if (!vm_read_u8(r, &op)) return false;
-    if (op == 0x0b) break;
+    if (op == VM_WASM_END) break;
     vm_const_expr cur;
     memset(&cur, 0, sizeof cur);
     switch (op) {
-    case 0x41: {
+    case VM_WASM_I32_CONST: {
       int32_t v;
       if (!vm_read_s32(r, &v)) return false;
       cur.kind = VM_CONST_I32;
@@ -304,7 +304,7 @@ static bool read_const(decoder *d, vm_reader *r, vm_const_expr *e, uint8_t expec
       cur.value = (uint32_t)v;
       break;
     }
-    case 0x42: {
+    case VM_WASM_I64_CONST: {
       int64_t v;
       if (!vm_read_s64(r, &v)) return false;
       cur.kind = VM_CONST_I64;
@@ -312,7 +312,7 @@ static bool read_const(decoder *d, vm_reader *r, vm_const_expr *e, uint8_t expec
       cur.value = (uint64_t)v;
       break;
     }
-    case 0x43: {
+    case VM_WASM_F32_CONST: {
       uint32_t bits;
       if (!vm_read_f32(r, &bits)) return false;
       cur.kind = VM_CONST_F32;
@@ -320,16 +320,16 @@ static bool read_const(decoder *d, vm_reader *r, vm_const_expr *e, uint8_t expec
       cur.value = bits;
       break;
     }
-    case 0x44:
+    case VM_WASM_F64_CONST:
       if (!vm_read_f64(r, &cur.value)) return false;
       cur.kind = VM_CONST_F64;
       cur.type = VM_F64;
       break;
-    case 0xd0:
+    case VM_WASM_REF_NULL:
       if (!read_reftype(r, &cur.type)) return false;
       cur.kind = VM_CONST_REF_NULL;
       break;
-    case 0xd2:
+    case VM_WASM_REF_FUNC:
       if (!vm_read_u32(r, &cur.index)) return false;
       cur.kind = VM_CONST_REF_FUNC;
       cur.type = VM_FUNCREF;
@@ -342,7 +342,7 @@ static bool read_const(decoder *d, vm_reader *r, vm_const_expr *e, uint8_t expec
         m->func_declared[cur.index] = 1;
       }
       break;
-    case 0x23:
+    case VM_WASM_GLOBAL_GET:
       if (!vm_read_u32(r, &cur.index)) return false;
       cur.kind = VM_CONST_GLOBAL_GET;
       /* Constant expressions see only imported globals (Wasm 2.0). */
@@ -361,7 +361,7 @@ static bool read_const(decoder *d, vm_reader *r, vm_const_expr *e, uint8_t expec
       }
       break;
     default: {
-      if (op == 0x05) return vm_reader_fail(r, at, "END opcode expected");
+      if (op == VM_WASM_ELSE) return vm_reader_fail(r, at, "END opcode expected");
       if (illegal_opcode(op)) return vm_reader_fail(r, at, "illegal opcode");
       bool unknown_shape;
       if (!skip_immediates(r, op, &unknown_shape)) return false;
