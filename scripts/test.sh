@@ -8,8 +8,8 @@
 #   3. builds with clang, AddressSanitizer and UndefinedBehaviorSanitizer, runs ctest again;
 #   4. builds the libFuzzer targets (clang, -DWAPC_FUZZ=ON) and runs each for a short smoke
 #      (ctest -L fuzz; WAPC_FUZZ_SMOKE_SECONDS per target, default 20) plus the saved regressions;
-#   5. builds with clang and ThreadSanitizer and runs the threaded tests (api_guard, api_module, hostile,
-#      and the soak test for 10 s).
+#   5. builds with clang and ThreadSanitizer and runs the threaded tests (api.guard, api.module, api.wait,
+#      api.pool, hostile and the soak test for 10 s).
 # Non-interactive and idempotent; every stage always runs, and it exits non-zero if any failed.
 # Build directories: build-test-gcc, build-test-asan, build-test-fuzz and build-test-tsan
 # (WAPC_TEST_JOBS sets ctest's parallelism).
@@ -79,7 +79,7 @@ build_and_test fuzz-smoke build-test-fuzz "-L fuzz" -DCMAKE_C_COMPILER=clang -DW
 
 # ---- 5. ThreadSanitizer, threaded tests only -------------------------------------------------------------
 tsan=-fsanitize=thread
-build_and_test tsan build-test-tsan "-R ^(api\.guard\..+|api\.module\..+|hostile\..+|soak)$" -DCMAKE_C_COMPILER=clang \
+build_and_test tsan build-test-tsan "-R ^(api\.guard\..+|api\.module\..+|api\.wait\..+|api\.pool\..+|hostile\..+|soak)$" -DCMAKE_C_COMPILER=clang \
   -DWAPC_SOAK_SECONDS=10 -DCMAKE_C_FLAGS="$tsan" -DCMAKE_EXE_LINKER_FLAGS="$tsan" \
   -DCMAKE_SHARED_LINKER_FLAGS="$tsan"
 

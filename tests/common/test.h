@@ -47,11 +47,16 @@ static int check_passed, check_failed;
   } while (0)
 
 /* For a condition the rest of the case depends on (a pointer it uses): a CHECK that ends the case
- * when it fails. */
+ * when it fails.  The condition is evaluated once (it may be a call). */
 #define CHECK_OR_RETURN(cond)                                                                                \
   do {                                                                                                       \
-    CHECK(cond);                                                                                             \
-    if (!(cond)) return;                                                                                     \
+    if (cond) {                                                                                              \
+      check_passed++;                                                                                        \
+    } else {                                                                                                 \
+      check_failed++;                                                                                        \
+      fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond);                               \
+      return;                                                                                                \
+    }                                                                                                        \
   } while (0)
 
 /* A failure with a printf-style explanation, ending the case. */
