@@ -120,6 +120,9 @@ typedef struct wapc_result wapc_result;
 WAPC_API wapc_status wapc_result_set_bytes(wapc_result *result, const void *bytes, size_t len);
 /** Failure with a message; the NUL-terminated `message` is copied. */
 WAPC_API wapc_status wapc_result_set_error(wapc_result *result, const char *message);
+/** The context given to the wapc_host_call_with_context (or wapc_pool_call) that made this host
+ * call; NULL for a plain wapc_host_call, or outside the callback. */
+WAPC_API void *wapc_result_context(const wapc_result *result);
 /** Failure with a message of `len` bytes (copied; need not be NUL-terminated). */
 WAPC_API wapc_status wapc_result_set_error_bytes(wapc_result *result, const void *message, size_t len);
 
@@ -192,6 +195,16 @@ WAPC_API wapc_status wapc_host_replace_module(wapc_host *host, const uint8_t *mo
  */
 WAPC_API wapc_status wapc_host_call(wapc_host *host, const char *op, size_t op_len, const uint8_t *payload,
                                     size_t len, const uint8_t **response, size_t *response_len);
+
+/**
+ * wapc_host_call with a per-call context: the host callback of every host
+ * call this call makes gets `context` from wapc_result_context(), so an
+ * application can reach the request it serves without a map from host id to
+ * request.  The pointer is only passed along, never dereferenced.
+ */
+WAPC_API wapc_status wapc_host_call_with_context(wapc_host *host, void *context, const char *op,
+                                                 size_t op_len, const uint8_t *payload, size_t len,
+                                                 const uint8_t **response, size_t *response_len);
 
 /**
  * The message of the last failed operation on `host` ("" after a success).
@@ -448,6 +461,20 @@ WAPC_API wapc_status wapc_module_compile(const wapc_builtin_options *options, co
 /** Drop the caller's reference (see wapc_module above).  NULL is a no-op. */
 WAPC_API void wapc_module_free(wapc_module *module);
 
+/** The number of custom sections of `module` (0 for NULL).  Any thread. */
+WAPC_API size_t wapc_module_custom_section_count(const wapc_module *module);
+
+/**
+ * The `index`-th custom section of `module`, in the binary's order (policy
+ * metadata such as Kubewarden's "io.kubewarden.metadata", wasmCloud's "jwt",
+ * or "name" and "producers"): its name (`name_len` bytes of UTF-8, not
+ * NUL-terminated) and contents.  Both point into the module and stay valid
+ * as long as the caller's reference.  WAPC_OK, or WAPC_ERR_MISUSE for a NULL
+ * argument or an index past the last.  Any thread.
+ */
+WAPC_API wapc_status wapc_module_custom_section(const wapc_module *module, size_t index, const char **name,
+                                                size_t *name_len, const uint8_t **data, size_t *len);
+
 /**
  * A new host on the built-in engine (`options` as for wapc_host_new_builtin,
  * NULL: defaults) whose guest is a fresh instance of the compiled `module`,
@@ -530,15 +557,17 @@ WAPC_API wapc_status wapc_pool_new(const wapc_pool_options *pool_options,
 
 /**
  * Call `op` with `payload` on a free host of the pool (waiting up to wait_ms
- * for one) and copy the response into `*response`, which the caller then
+ * for one; `context` reaches the host callback as for
+ * wapc_host_call_with_context) and copy the response into `*response`, which the caller then
  * owns (free it with wapc_bytes_free; may be NULL to drop the response).  On
  * failure *response is empty and `message` says why: the statuses of
  * wapc_host_call (the guest's error text, cut to fit, for WAPC_ERR_GUEST),
  * WAPC_ERR_BUSY ("no free host within N ms"), WAPC_ERR_MISUSE (the pool is
  * being freed), WAPC_ERR_NOMEM.  Any thread.
  */
-WAPC_API wapc_status wapc_pool_call(wapc_pool *pool, const char *op, size_t op_len, const uint8_t *payload,
-                                    size_t len, wapc_bytes *response, char *message, size_t message_len);
+WAPC_API wapc_status wapc_pool_call(wapc_pool *pool, void *context, const char *op, size_t op_len,
+                                    const uint8_t *payload, size_t len, wapc_bytes *response, char *message,
+                                    size_t message_len);
 
 /**
  * Take a free host for several calls (waiting up to `wait_ms` ms; 0: do not

@@ -67,7 +67,9 @@ static wapc_status resolve_imports(wapc_module *m, char *msg, size_t msglen) {
       continue;
     }
     unsigned k = BUILTIN_NUM_IMPORTS;
-    if (!m->command && name_is(d.module, d.module_len, "wapc"))
+    /* wasmCloud 0.x actors import the same functions from "wasmbus". */
+    if (!m->command &&
+        (name_is(d.module, d.module_len, "wapc") || name_is(d.module, d.module_len, "wasmbus")))
       k = builtin_wapc_import(d.name, d.name_len, &l->type, &l->fn);
     if (k == BUILTIN_NUM_IMPORTS)
       return builtin_msgf(msg, msglen, WAPC_ERR_LINK, "unknown import \"%.*s\".\"%.*s\"", (int)d.module_len,
@@ -167,5 +169,26 @@ wapc_status builtin_module_compile(const vm_config *cfg, bool command, const uin
     return st;
   }
   *out = m;
+  return WAPC_OK;
+}
+
+size_t wapc_module_custom_section_count(const wapc_module *m) {
+  size_t n = 0;
+  vm_custom_section c;
+  while (m && n < UINT32_MAX && vm_module_custom_section(m->vm, (uint32_t)n, &c))
+    n++;
+  return n;
+}
+
+wapc_status wapc_module_custom_section(const wapc_module *m, size_t index, const char **name,
+                                       size_t *name_len, const uint8_t **data, size_t *len) {
+  vm_custom_section c;
+  if (!m || !name || !name_len || !data || !len || index >= UINT32_MAX ||
+      !vm_module_custom_section(m->vm, (uint32_t)index, &c))
+    return WAPC_ERR_MISUSE;
+  *name = c.name;
+  *name_len = c.name_len;
+  *data = c.data;
+  *len = c.len;
   return WAPC_OK;
 }

@@ -51,6 +51,7 @@ struct wapc_host {
 
   wapc_host_callback callback;
   void *callback_user;
+  void *call_context; /* the running call's context (wapc_host_call_with_context), for wapc_result_context */
   wapc_log_hook log;
   void *log_user;
 
@@ -330,6 +331,16 @@ static void prefix_trap(wapc_host *h) {
 
 wapc_status wapc_host_call(wapc_host *h, const char *op, size_t op_len, const uint8_t *payload, size_t len,
                            const uint8_t **response, size_t *response_len) {
+  return wapc_host_call_with_context(h, NULL, op, op_len, payload, len, response, response_len);
+}
+
+void *wapc_result_context(const wapc_result *r) {
+  return r && r->active ? r->host->call_context : NULL;
+}
+
+wapc_status wapc_host_call_with_context(wapc_host *h, void *context, const char *op, size_t op_len,
+                                        const uint8_t *payload, size_t len, const uint8_t **response,
+                                        size_t *response_len) {
   if (response) *response = NULL;
   if (response_len) *response_len = 0;
   if (!h) return WAPC_ERR_MISUSE;
@@ -346,8 +357,10 @@ wapc_status wapc_host_call(wapc_host *h, const char *op, size_t op_len, const ui
   h->payload = len ? payload : empty_bytes;
   h->payload_len = len;
   h->busy = true;
+  h->call_context = context;
   int32_t ret = 0;
   wapc_status st = h->prov.call(h->prov.self, (uint32_t)op_len, (uint32_t)len, &ret);
+  h->call_context = NULL;
   if (leave(h)) return st == WAPC_OK ? WAPC_ERR_MISUSE : st;
 
   if (st != WAPC_OK) {

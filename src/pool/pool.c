@@ -308,8 +308,8 @@ void wapc_pool_release(wapc_pool *p, wapc_host *h) {
     wapc_host_free(drop[i]);
 }
 
-wapc_status wapc_pool_call(wapc_pool *p, const char *op, size_t op_len, const uint8_t *payload, size_t len,
-                           wapc_bytes *response, char *message, size_t message_len) {
+wapc_status wapc_pool_call(wapc_pool *p, void *context, const char *op, size_t op_len, const uint8_t *payload,
+                           size_t len, wapc_bytes *response, char *message, size_t message_len) {
   if (response) {
     response->data = NULL;
     response->len = 0;
@@ -319,7 +319,7 @@ wapc_status wapc_pool_call(wapc_pool *p, const char *op, size_t op_len, const ui
   if (st != WAPC_OK) return st;
   const uint8_t *r;
   size_t rl;
-  st = wapc_host_call(h, op, op_len, payload, len, &r, &rl);
+  st = wapc_host_call_with_context(h, context, op, op_len, payload, len, &r, &rl);
   if (st == WAPC_OK && response && rl) {
     response->data = mem_malloc(rl);
     if (response->data) {

@@ -15,6 +15,7 @@
 
 #include "util/mem.h"
 #include "vm/module.h"
+#include "vm/reader.h"
 
 /* ---- configuration and types ----------------------------------------- */
 
@@ -276,6 +277,33 @@ void vm_module_export(const vm_module *m, uint32_t i, vm_export_desc *out) {
 const vm_functype *vm_module_func_type(const vm_module *m, uint32_t funcidx) {
   if (!m || funcidx >= m->nfuncs) return NULL;
   return &m->types[m->func_types[funcidx]];
+}
+
+bool vm_module_custom_section(const vm_module *m, uint32_t index, vm_custom_section *out) {
+  if (!m || !out) return false;
+  /* The module was decoded from these bytes: every section header and name is well formed. */
+  vm_reader r;
+  vm_reader_init(&r, m->bytes, m->len);
+  r.pos += 8; /* magic and version */
+  uint32_t seen = 0;
+  while (!vm_reader_eof(&r)) {
+    uint8_t id;
+    uint32_t size;
+    if (!vm_read_u8(&r, &id) || !vm_read_u32(&r, &size) || size > vm_reader_left(&r)) return false;
+    const uint8_t *body = r.pos;
+    r.pos += size;
+    if (id != 0 || seen++ != index) continue;
+    vm_reader c;
+    vm_reader_init(&c, body, size);
+    uint32_t name_len;
+    if (!vm_read_u32(&c, &name_len) || name_len > vm_reader_left(&c)) return false;
+    out->name = (const char *)c.pos;
+    out->name_len = name_len;
+    out->data = c.pos + name_len;
+    out->len = (size_t)(body + size - out->data);
+    return true;
+  }
+  return false;
 }
 
 void vm_module_get_info(const vm_module *m, vm_module_info *out) {

@@ -204,6 +204,17 @@ typedef struct vm_module_info {
 } vm_module_info;
 void vm_module_get_info(const vm_module *m, vm_module_info *out);
 
+/* A custom section: its name (UTF-8, not NUL-terminated) and contents, pointing into the module's copy
+ * of the binary (valid as long as the module). */
+typedef struct vm_custom_section {
+  const char *name;
+  size_t name_len;
+  const uint8_t *data;
+  size_t len;
+} vm_custom_section;
+/* The index-th custom section, in binary order; false past the last. */
+bool vm_module_custom_section(const vm_module *m, uint32_t index, vm_custom_section *out);
+
 /* ---- stores and runtime objects --------------------------------------- */
 
 /* A new, empty store. `cfg` is copied; NULL gives defaults. NULL on out of memory. */

@@ -362,6 +362,57 @@ static void count_callback(void *user, uint64_t host_id, wapc_str binding, wapc_
   wapc_result_set_bytes(result, "ok", 2);
 }
 
+/* Append a custom section (id 0, size, name, contents) to `b`; sizes stay below 128 (one-byte LEB128). */
+static void add_custom(uint8_t *b, size_t *len, const char *name, const char *data) {
+  size_t nl = strlen(name), dl = strlen(data);
+  b[(*len)++] = 0;
+  b[(*len)++] = (uint8_t)(1 + nl + dl);
+  b[(*len)++] = (uint8_t)nl;
+  memcpy(b + *len, name, nl);
+  *len += nl;
+  memcpy(b + *len, data, dl);
+  *len += dl;
+}
+
+TEST_IMPL(custom_sections) {
+  wapc_module *m = NULL;
+  CHECK_OR_RETURN(wapc_module_compile(NULL, echo_wasm.data, echo_wasm.len, &m, NULL, 0) == WAPC_OK);
+  CHECK_INT(wapc_module_custom_section_count(m), 0);
+  wapc_module_free(m);
+  /* echo.wasm with two custom sections after its last section (also valid there). */
+  uint8_t *b = malloc(echo_wasm.len + 256);
+  CHECK_OR_RETURN(b != NULL);
+  memcpy(b, echo_wasm.data, echo_wasm.len);
+  size_t len = echo_wasm.len;
+  add_custom(b, &len, "io.kubewarden.metadata", "{\"rules\":[]}");
+  add_custom(b, &len, "jwt", "");
+  CHECK_OR_RETURN(wapc_module_compile(NULL, b, len, &m, NULL, 0) == WAPC_OK);
+  free(b); /* the module keeps its own copy */
+  CHECK_INT(wapc_module_custom_section_count(m), 2);
+  const char *name;
+  size_t name_len, data_len;
+  const uint8_t *data;
+  CHECK(wapc_module_custom_section(m, 0, &name, &name_len, &data, &data_len) == WAPC_OK);
+  CHECK_BYTES(name, name_len, "io.kubewarden.metadata");
+  CHECK_BYTES(data, data_len, "{\"rules\":[]}");
+  CHECK(wapc_module_custom_section(m, 1, &name, &name_len, &data, &data_len) == WAPC_OK);
+  CHECK_BYTES(name, name_len, "jwt");
+  CHECK(data_len == 0);
+  CHECK(wapc_module_custom_section(m, 2, &name, &name_len, &data, &data_len) == WAPC_ERR_MISUSE);
+  CHECK(wapc_module_custom_section(NULL, 0, &name, &name_len, &data, &data_len) == WAPC_ERR_MISUSE);
+  CHECK(wapc_module_custom_section(m, 0, NULL, &name_len, &data, &data_len) == WAPC_ERR_MISUSE);
+  CHECK_INT(wapc_module_custom_section_count(NULL), 0);
+  /* The module still makes hosts. */
+  wapc_host *h = NULL;
+  CHECK(wapc_host_new_builtin_module(NULL, m, NULL, NULL, &h, NULL, 0) == WAPC_OK);
+  const uint8_t *r;
+  size_t rl;
+  CHECK_STATUS(wapc_host_call(h, "e", 1, (const uint8_t *)"ok", 2, &r, &rl), WAPC_OK, h);
+  CHECK_BYTES(r, rl, "ok");
+  wapc_host_free(h);
+  wapc_module_free(m);
+}
+
 TEST_IMPL(guardrails) {
   wapc_builtin_options o;
   wapc_builtin_options_init(&o);
@@ -428,6 +479,7 @@ TEST_ENTRY(fresh_memory)
 TEST_ENTRY(threads)
 TEST_ENTRY(hot_swap)
 TEST_ENTRY(guardrails)
+TEST_ENTRY(custom_sections)
 TEST_LIST_END
 
 int main(int argc, char **argv) {

@@ -64,7 +64,7 @@ static bool call_is(wapc_pool *p, const char *op, const char *payload, const cha
   wapc_bytes r;
   char msg[256];
   wapc_status st =
-      wapc_pool_call(p, op, strlen(op), (const uint8_t *)payload, strlen(payload), &r, msg, sizeof msg);
+      wapc_pool_call(p, NULL, op, strlen(op), (const uint8_t *)payload, strlen(payload), &r, msg, sizeof msg);
   bool ok = st == WAPC_OK && r.len == strlen(want) && memcmp(r.data, want, r.len) == 0;
   if (!ok) fprintf(stderr, "call %s: %s %s\n", op, wapc_status_name(st), msg);
   wapc_bytes_free(&r);
@@ -79,9 +79,9 @@ TEST_IMPL(basic) {
   CHECK(call_is(p, "echo", "hello pool", "hello pool"));
   /* An empty response is empty bytes. */
   wapc_bytes r = {(uint8_t *)1, 7};
-  CHECK(wapc_pool_call(p, "echo", 4, NULL, 0, &r, NULL, 0) == WAPC_OK && r.data == NULL && r.len == 0);
+  CHECK(wapc_pool_call(p, NULL, "echo", 4, NULL, 0, &r, NULL, 0) == WAPC_OK && r.data == NULL && r.len == 0);
   /* The response may be dropped. */
-  CHECK(wapc_pool_call(p, "echo", 4, (const uint8_t *)"x", 1, NULL, NULL, 0) == WAPC_OK);
+  CHECK(wapc_pool_call(p, NULL, "echo", 4, (const uint8_t *)"x", 1, NULL, NULL, 0) == WAPC_OK);
   s = stats_of(p);
   CHECK_INT(s.calls, 3);
   CHECK_INT(s.hosts, 2);
@@ -107,7 +107,7 @@ static void *call_many(void *arg) {
     for (size_t k = 0; k < len; k++)
       payload[k] = (uint8_t)rand_r(&c->seed);
     wapc_bytes r;
-    wapc_status st = wapc_pool_call(c->pool, "e", 1, payload, len, &r, NULL, 0);
+    wapc_status st = wapc_pool_call(c->pool, NULL, "e", 1, payload, len, &r, NULL, 0);
     if (st != WAPC_OK || r.len != len || (len && memcmp(r.data, payload, len) != 0)) c->bad++;
     wapc_bytes_free(&r);
   }
@@ -146,7 +146,7 @@ TEST_IMPL(wait_and_timeout) {
   CHECK(wapc_pool_acquire(p, 0, &h, NULL, 0) == WAPC_OK && h != NULL);
   char msg[256];
   wapc_bytes r;
-  CHECK(wapc_pool_call(p, "e", 1, (const uint8_t *)"x", 1, &r, msg, sizeof msg) == WAPC_ERR_BUSY);
+  CHECK(wapc_pool_call(p, NULL, "e", 1, (const uint8_t *)"x", 1, &r, msg, sizeof msg) == WAPC_ERR_BUSY);
   CHECK_STR(msg, "no free host within 50 ms (all 1 busy)");
   wapc_host *h2 = NULL;
   CHECK(wapc_pool_acquire(p, 0, &h2, msg, sizeof msg) == WAPC_ERR_BUSY && h2 == NULL);
@@ -188,13 +188,13 @@ TEST_IMPL(trap_then_reset) {
   char msg[256];
   /* A guest error comes back as the message, verbatim (cut to fit). */
   uint8_t n[4] = {5, 0, 0, 0};
-  CHECK(wapc_pool_call(p, "E", 1, n, 4, NULL, msg, sizeof msg) == WAPC_ERR_GUEST && strlen(msg) <= 5);
-  CHECK(wapc_pool_call(p, "c", 1, NULL, 0, NULL, NULL, 0) == WAPC_OK);
-  CHECK(wapc_pool_call(p, "u", 1, NULL, 0, NULL, msg, sizeof msg) == WAPC_ERR_TRAP);
+  CHECK(wapc_pool_call(p, NULL, "E", 1, n, 4, NULL, msg, sizeof msg) == WAPC_ERR_GUEST && strlen(msg) <= 5);
+  CHECK(wapc_pool_call(p, NULL, "c", 1, NULL, 0, NULL, NULL, 0) == WAPC_OK);
+  CHECK(wapc_pool_call(p, NULL, "u", 1, NULL, 0, NULL, msg, sizeof msg) == WAPC_ERR_TRAP);
   CHECK_STR(msg, "trap: unreachable");
   /* The trapped host starts its next call on a fresh instance: the call count is 1 again. */
   wapc_bytes r;
-  CHECK(wapc_pool_call(p, "c", 1, NULL, 0, &r, NULL, 0) == WAPC_OK && r.len == 4 && r.data[0] == 1);
+  CHECK(wapc_pool_call(p, NULL, "c", 1, NULL, 0, &r, NULL, 0) == WAPC_OK && r.len == 4 && r.data[0] == 1);
   wapc_bytes_free(&r);
   wapc_pool_free(p);
 }
@@ -210,13 +210,13 @@ typedef struct looper {
 
 static void *loop_call(void *arg) {
   looper *l = arg;
-  l->st = wapc_pool_call(l->pool, "l", 1, NULL, 0, NULL, l->msg, sizeof l->msg);
+  l->st = wapc_pool_call(l->pool, NULL, "l", 1, NULL, 0, NULL, l->msg, sizeof l->msg);
   return NULL;
 }
 
 static void *echo_call(void *arg) {
   looper *l = arg;
-  l->st = wapc_pool_call(l->pool, "e", 1, (const uint8_t *)"x", 1, NULL, l->msg, sizeof l->msg);
+  l->st = wapc_pool_call(l->pool, NULL, "e", 1, (const uint8_t *)"x", 1, NULL, l->msg, sizeof l->msg);
   return NULL;
 }
 
@@ -286,11 +286,13 @@ TEST_IMPL(idle_trim) {
 /* ---- the host callback, WASI options ------------------------------------------------------------------ */
 
 static _Atomic uint64_t seen_id;
+static void *_Atomic seen_context;
 
 static void record_id(void *user, uint64_t id, wapc_str binding, wapc_str ns, wapc_str op,
                       const uint8_t *payload, size_t len, wapc_result *result) {
   (void)user, (void)binding, (void)ns, (void)op;
   atomic_store(&seen_id, id);
+  atomic_store(&seen_context, wapc_result_context(result));
   wapc_result_set_bytes(result, payload, len);
 }
 
@@ -303,8 +305,17 @@ TEST_IMPL(callback_host_id) {
   CHECK_STATUS(wapc_host_call(h, "call", 4, (const uint8_t *)"ping", 4, &r, &rl), WAPC_OK, h);
   CHECK_BYTES(r, rl, "ping");
   CHECK(atomic_load(&seen_id) == wapc_host_id(h));
+  CHECK(atomic_load(&seen_context) == NULL);
+  /* A per-call context reaches the callback. */
+  int request = 0;
+  CHECK_STATUS(wapc_host_call_with_context(h, &request, "call", 4, (const uint8_t *)"ctx", 3, &r, &rl),
+               WAPC_OK, h);
+  CHECK(atomic_load(&seen_context) == &request);
   wapc_pool_release(p, h);
   CHECK(call_is(p, "call", "pong", "pong"));
+  int other = 0;
+  CHECK(wapc_pool_call(p, &other, "call", 4, (const uint8_t *)"x", 1, NULL, NULL, 0) == WAPC_OK);
+  CHECK(atomic_load(&seen_context) == &other);
   wapc_pool_free(p);
 }
 
@@ -358,7 +369,7 @@ TEST_IMPL(misuse) {
   po.max_hosts = 2;
   CHECK(wapc_pool_new(&po, NULL, echo_module, NULL, NULL, &p, msg, sizeof msg) == WAPC_ERR_MISUSE);
   CHECK_STR(msg, "min_hosts 5, max_hosts 2: need min <= max <= 65536");
-  CHECK(wapc_pool_call(NULL, "e", 1, NULL, 0, NULL, msg, sizeof msg) == WAPC_ERR_MISUSE);
+  CHECK(wapc_pool_call(NULL, NULL, "e", 1, NULL, 0, NULL, msg, sizeof msg) == WAPC_ERR_MISUSE);
   wapc_host *h;
   CHECK(wapc_pool_acquire(NULL, 0, &h, NULL, 0) == WAPC_ERR_MISUSE);
   wapc_pool_stats s;

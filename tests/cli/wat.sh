@@ -87,4 +87,8 @@ IN=$(pattern 3000000 p3m)
 expect "grow inside the call, answer from the new region" 0 "@$IN" "" -- call "$W/grow.wasm" op
 IN=/dev/null
 
+# ---- wasmCloud 0.x actors import the waPC functions from "wasmbus" -----------------------------------------
+expect "wasmbus imports: a call" 0 "hello World" "" -- call "$W/wasmbus.wasm" greet World
+expect "wasmbus imports: a host call" 0 "host:<abc>" "" -- call --host 'printf "<%s>" "$(cat)"' "$W/wasmbus.wasm" call abc
+
 finish
