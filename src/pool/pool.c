@@ -2,20 +2,30 @@
 /*
  * pool.c - pools of hosts made from one compiled module (wapc.h states the
  * contract).  Built on the public host API, plus the module's reference count
- * (builtin/module.h).  One mutex guards the pool's lists; hosts are made and
- * freed outside it (a host's initialisation runs guest code), with a slot
- * reserved first so that max_hosts always holds.  Idle hosts form a stack
- * (the most recently used first, whose pages are warm); idleness is trimmed
- * whenever a host comes back, so no background thread is needed.  A host
- * that was interrupted while acquired may carry the request into its next
- * call (wapc_host_interrupt's contract), so it is freed when it comes back
- * rather than handed to another caller.
+ * (builtin/module.h).
+ *
+ * A call's way through the pool must not serialise the callers, or two
+ * threads would call slower than one: a free host is taken without a lock,
+ * by moving its slot from IDLE to BUSY with one compare-and-swap, starting at
+ * the slot this thread used last (so each thread tends to keep its own warm
+ * host and threads do not collide); giving it back is one atomic store.  The
+ * mutex is taken only to make a host (into an EMPTY slot, reserved as
+ * CREATING; the host's initialisation runs outside the lock), to wait for
+ * one, to free one, and to interrupt: a slot's host pointer changes only
+ * under the mutex, which is what lets wapc_pool_interrupt call
+ * wapc_host_interrupt on a busy host without it being freed meanwhile.  A
+ * host that was interrupted may carry the request into its next call
+ * (wapc_host_interrupt's contract), so it is freed instead of being handed
+ * out again.  Idle hosts above min_hosts are trimmed on release, at most one
+ * check per quarter of idle_ms, so no background thread exists.
  */
 #include "wapc.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdalign.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,32 +35,41 @@
 #include "builtin/module.h"
 #include "util/mem.h"
 
-/* One host of the pool. */
+enum { SLOT_EMPTY, SLOT_CREATING, SLOT_IDLE, SLOT_BUSY };
+
+/* One host place, on its own cache line: callers on different cores touch different slots. */
 typedef struct slot {
-  wapc_host *host;
-  uint64_t idle_since_ns; /* when it was last given back */
-  bool busy;
-  bool interrupted; /* interrupted while busy: freed when given back */
+  alignas(64) atomic_int state;
+  atomic_bool interrupted;        /* interrupted while busy: freed, never handed out again */
+  _Atomic uint64_t idle_since_ns; /* when it was last given back */
+  wapc_host *_Atomic host;        /* changes only under the mutex; read anywhere */
 } slot;
+
+/* Counters as atomics: the fast path takes no lock. */
+typedef struct counters {
+  atomic_uint_least64_t calls, acquisitions, waits, timeouts, created, freed, wait_ns;
+} counters;
 
 struct wapc_pool {
   pthread_mutex_t lock;
-  pthread_cond_t released; /* a host came back, or the pool is closing */
-  pthread_cond_t drained;  /* busy reached 0 while closing */
+  pthread_cond_t released; /* a host came back, a slot became EMPTY, or the pool is closing */
+  pthread_cond_t drained;  /* while closing: the last busy slot or waiter left */
   wapc_pool_options opts;
   wapc_builtin_options hopts; /* WASI strings point into `strings` */
   void *strings;              /* one block: the copied WASI arrays and strings */
   wapc_module *module;        /* the pool's reference */
   wapc_host_callback callback;
   void *user;
-  slot *slots; /* max_hosts entries; [0, nslots) are in use */
-  uint32_t nslots;
-  uint32_t reserved; /* slots being filled (a host is being made outside the lock) */
-  uint32_t busy;
-  uint32_t waiting; /* callers inside pthread_cond_timedwait */
-  bool closing;
-  wapc_pool_stats stats;
+  slot *slots;         /* max_hosts of them, each in a state of its own */
+  uint32_t nslots;     /* max_hosts */
+  atomic_uint waiting; /* callers waiting for a host (under the mutex) */
+  atomic_bool closing;
+  _Atomic uint64_t next_trim_ns; /* no idle check before this */
+  counters n;
 };
+
+/* The slot this thread took last: where its next search starts. */
+static _Thread_local uint32_t home_slot;
 
 #if defined(__GNUC__)
 __attribute__((format(printf, 4, 5)))
@@ -156,42 +175,59 @@ static wapc_status make_host(wapc_pool *p, wapc_host **out, char *message, size_
   return wapc_host_new_builtin_module(&p->hopts, p->module, p->callback, p->user, out, message, message_len);
 }
 
-/* Put a new host in a free slot (the caller reserved it); under the lock. */
-static slot *add_slot(wapc_pool *p, wapc_host *h, bool busy) {
-  slot *s = &p->slots[p->nslots++];
-  memset(s, 0, sizeof *s);
-  s->host = h;
-  s->busy = busy;
-  s->idle_since_ns = now_ns();
-  p->reserved--;
-  p->stats.hosts_created++;
-  return s;
+static uint32_t count_state(wapc_pool *p, int state) {
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < p->nslots; i++)
+    if (atomic_load(&p->slots[i].state) == state) n++;
+  return n;
 }
 
-/* Remove slot i (its host is the caller's to free); under the lock. */
-static wapc_host *remove_slot(wapc_pool *p, uint32_t i) {
-  wapc_host *h = p->slots[i].host;
-  p->slots[i] = p->slots[--p->nslots];
-  p->stats.hosts_freed++;
+static uint32_t count_hosts(wapc_pool *p) {
+  return p->nslots - count_state(p, SLOT_EMPTY) - count_state(p, SLOT_CREATING);
+}
+
+/* An idle host, taken without the lock (IDLE -> BUSY); -1 when none. */
+static int take_idle(wapc_pool *p) {
+  uint32_t start = home_slot < p->nslots ? home_slot : 0;
+  for (uint32_t k = 0; k < p->nslots; k++) {
+    uint32_t i = (start + k) % p->nslots;
+    int idle = SLOT_IDLE;
+    if (atomic_load_explicit(&p->slots[i].state, memory_order_relaxed) == SLOT_IDLE &&
+        atomic_compare_exchange_strong(&p->slots[i].state, &idle, SLOT_BUSY)) {
+      home_slot = i;
+      return (int)i;
+    }
+  }
+  return -1;
+}
+
+/* An EMPTY slot reserved as CREATING (under the lock); -1 when none. */
+static int reserve_empty(wapc_pool *p) {
+  for (uint32_t i = 0; i < p->nslots; i++) {
+    int empty = SLOT_EMPTY;
+    if (atomic_compare_exchange_strong(&p->slots[i].state, &empty, SLOT_CREATING)) return (int)i;
+  }
+  return -1;
+}
+
+/* Take slot i's host out and make the slot EMPTY (under the lock); the host is the caller's to free. */
+static wapc_host *empty_slot(wapc_pool *p, uint32_t i) {
+  wapc_host *h = atomic_load(&p->slots[i].host);
+  atomic_store(&p->slots[i].host, NULL);
+  atomic_store(&p->slots[i].interrupted, false);
+  atomic_store(&p->slots[i].state, SLOT_EMPTY);
+  atomic_fetch_add(&p->n.freed, 1);
+  pthread_cond_signal(&p->released);
   return h;
 }
 
-static slot *find_slot(wapc_pool *p, const wapc_host *h) {
-  for (uint32_t i = 0; i < p->nslots; i++)
-    if (p->slots[i].host == h) return &p->slots[i];
-  return NULL;
-}
-
-/* The most recently given back idle host, marked busy; NULL if none.  Under the lock. */
-static wapc_host *take_idle(wapc_pool *p) {
-  slot *best = NULL;
-  for (uint32_t i = 0; i < p->nslots; i++) {
-    slot *s = &p->slots[i];
-    if (!s->busy && (!best || s->idle_since_ns > best->idle_since_ns)) best = s;
-  }
-  if (!best) return NULL;
-  best->busy = true;
-  return best->host;
+/* Wake what waits on the mutex: a caller waiting for a host, or wapc_pool_free. */
+static void wake(wapc_pool *p) {
+  if (!atomic_load(&p->waiting) && !atomic_load(&p->closing)) return;
+  pthread_mutex_lock(&p->lock);
+  pthread_cond_signal(&p->released);
+  if (atomic_load(&p->closing)) pthread_cond_broadcast(&p->drained);
+  pthread_mutex_unlock(&p->lock);
 }
 
 static void abs_deadline(struct timespec *ts, uint32_t ms) {
@@ -204,67 +240,112 @@ static void abs_deadline(struct timespec *ts, uint32_t ms) {
   }
 }
 
+/*
+ * Slot i was just taken (BUSY).  A host that an interrupt may have reached
+ * after its call ended is replaced first: its request must not stop this
+ * caller's call.  WAPC_OK with the host in *out.
+ */
+static wapc_status hand_out(wapc_pool *p, uint32_t i, wapc_host **out, char *message, size_t message_len) {
+  if (atomic_load(&p->slots[i].interrupted)) {
+    pthread_mutex_lock(&p->lock);
+    wapc_host *old = atomic_load(&p->slots[i].host);
+    atomic_store(&p->slots[i].host, NULL);
+    atomic_store(&p->slots[i].interrupted, false);
+    atomic_store(&p->slots[i].state, SLOT_CREATING);
+    atomic_fetch_add(&p->n.freed, 1);
+    pthread_mutex_unlock(&p->lock);
+    wapc_host_free(old);
+    wapc_host *h;
+    wapc_status st = make_host(p, &h, message, message_len);
+    pthread_mutex_lock(&p->lock);
+    if (st != WAPC_OK) {
+      atomic_store(&p->slots[i].state, SLOT_EMPTY);
+      pthread_cond_signal(&p->released);
+      if (atomic_load(&p->closing)) pthread_cond_broadcast(&p->drained);
+      pthread_mutex_unlock(&p->lock);
+      return st;
+    }
+    atomic_store(&p->slots[i].host, h);
+    atomic_fetch_add(&p->n.created, 1);
+    atomic_store(&p->slots[i].state, SLOT_BUSY);
+    pthread_mutex_unlock(&p->lock);
+  }
+  atomic_fetch_add(&p->n.acquisitions, 1);
+  *out = atomic_load(&p->slots[i].host);
+  return WAPC_OK;
+}
+
+/* Make a host in reserved slot i (CREATING), outside the lock: its initialisation runs guest code. */
+static wapc_status fill_slot(wapc_pool *p, uint32_t i, wapc_host **out, char *message, size_t message_len) {
+  wapc_host *h;
+  wapc_status st = make_host(p, &h, message, message_len);
+  pthread_mutex_lock(&p->lock);
+  if (st != WAPC_OK) {
+    atomic_store(&p->slots[i].state, SLOT_EMPTY);
+    pthread_cond_signal(&p->released);
+    if (atomic_load(&p->closing)) pthread_cond_broadcast(&p->drained);
+    pthread_mutex_unlock(&p->lock);
+    return st;
+  }
+  atomic_store(&p->slots[i].host, h);
+  atomic_store(&p->slots[i].interrupted, false);
+  atomic_store(&p->slots[i].state, SLOT_BUSY);
+  atomic_fetch_add(&p->n.created, 1);
+  atomic_fetch_add(&p->n.acquisitions, 1);
+  pthread_mutex_unlock(&p->lock);
+  home_slot = i;
+  *out = h;
+  return WAPC_OK;
+}
+
 wapc_status wapc_pool_acquire(wapc_pool *p, uint32_t wait_ms, wapc_host **out, char *message,
                               size_t message_len) {
   if (message && message_len) message[0] = 0;
   if (out) *out = NULL;
   if (!p || !out) return report(message, message_len, WAPC_ERR_MISUSE, "%s is NULL", p ? "host" : "pool");
+  if (atomic_load(&p->closing))
+    return report(message, message_len, WAPC_ERR_MISUSE, "the pool is shutting down");
+  int i = take_idle(p);
+  if (i >= 0) return hand_out(p, (uint32_t)i, out, message, message_len);
+
   struct timespec until;
   bool waited = false;
   uint64_t wait_start = 0;
   pthread_mutex_lock(&p->lock);
   for (;;) {
-    if (p->closing) {
+    if (atomic_load(&p->closing)) {
       pthread_mutex_unlock(&p->lock);
       return report(message, message_len, WAPC_ERR_MISUSE, "the pool is shutting down");
     }
-    wapc_host *h = take_idle(p);
-    if (h) {
-      p->busy++;
-      p->stats.acquisitions++;
-      if (waited) p->stats.wait_ns += now_ns() - wait_start;
+    /* Counted as waiting before looking: a release after the look sees the count and signals under
+     * the lock, which this caller holds until it waits, so no wake-up is lost. */
+    atomic_fetch_add(&p->waiting, 1);
+    i = take_idle(p);
+    if (i >= 0) {
+      atomic_fetch_sub(&p->waiting, 1);
       pthread_mutex_unlock(&p->lock);
-      *out = h;
-      return WAPC_OK;
+      if (waited) atomic_fetch_add(&p->n.wait_ns, now_ns() - wait_start);
+      return hand_out(p, (uint32_t)i, out, message, message_len);
     }
-    if (p->nslots + p->reserved < p->opts.max_hosts) {
-      /* Make a host outside the lock: its initialisation runs guest code. */
-      p->reserved++;
-      p->busy++;
+    i = reserve_empty(p);
+    if (i >= 0) {
+      atomic_fetch_sub(&p->waiting, 1);
       pthread_mutex_unlock(&p->lock);
-      wapc_status st = make_host(p, &h, message, message_len);
-      pthread_mutex_lock(&p->lock);
-      if (st != WAPC_OK) {
-        p->reserved--;
-        p->busy--;
-        if (p->closing && p->busy == 0) pthread_cond_broadcast(&p->drained);
-        pthread_cond_signal(&p->released); /* the slot is free again */
-        pthread_mutex_unlock(&p->lock);
-        return st;
-      }
-      add_slot(p, h, true);
-      p->stats.acquisitions++;
-      if (waited) p->stats.wait_ns += now_ns() - wait_start;
-      pthread_mutex_unlock(&p->lock);
-      *out = h;
-      return WAPC_OK;
+      if (waited) atomic_fetch_add(&p->n.wait_ns, now_ns() - wait_start);
+      return fill_slot(p, (uint32_t)i, out, message, message_len);
     }
     if (!waited) {
       waited = true;
       wait_start = now_ns();
-      p->stats.waits++;
+      atomic_fetch_add(&p->n.waits, 1);
       abs_deadline(&until, wait_ms);
     }
-    int rc = ETIMEDOUT;
-    if (wait_ms) {
-      p->waiting++;
-      rc = pthread_cond_timedwait(&p->released, &p->lock, &until);
-      p->waiting--;
-      if (p->closing && p->waiting == 0) pthread_cond_broadcast(&p->drained);
-    }
+    int rc = wait_ms ? pthread_cond_timedwait(&p->released, &p->lock, &until) : ETIMEDOUT;
+    atomic_fetch_sub(&p->waiting, 1);
+    if (atomic_load(&p->closing)) pthread_cond_broadcast(&p->drained);
     if (rc == ETIMEDOUT) {
-      p->stats.timeouts++;
-      p->stats.wait_ns += now_ns() - wait_start;
+      atomic_fetch_add(&p->n.timeouts, 1);
+      atomic_fetch_add(&p->n.wait_ns, now_ns() - wait_start);
       pthread_mutex_unlock(&p->lock);
       return report(message, message_len, WAPC_ERR_BUSY, "no free host within %u ms (all %u busy)", wait_ms,
                     p->opts.max_hosts);
@@ -272,40 +353,49 @@ wapc_status wapc_pool_acquire(wapc_pool *p, uint32_t wait_ms, wapc_host **out, c
   }
 }
 
-void wapc_pool_release(wapc_pool *p, wapc_host *h) {
-  if (!p || !h) return;
-  wapc_host *drop[2] = {NULL, NULL};
-  size_t ndrop = 0;
-  pthread_mutex_lock(&p->lock);
-  slot *s = find_slot(p, h);
-  if (!s || !s->busy) {
-    /* Not ours, or not acquired: a caller's mistake, ignored rather than corrupting the lists. */
-    pthread_mutex_unlock(&p->lock);
-    return;
-  }
-  s->busy = false;
-  p->busy--;
-  uint64_t now = now_ns();
-  s->idle_since_ns = now;
-  if (s->interrupted) {
-    drop[ndrop++] = remove_slot(p, (uint32_t)(s - p->slots));
-  } else if (p->opts.idle_ms && p->nslots > p->opts.min_hosts) {
-    /* Trim one host idle for longer than idle_ms (each release trims at most one, so the pool shrinks
-     * gradually and a release stays cheap). */
-    uint64_t limit = (uint64_t)p->opts.idle_ms * 1000000u;
-    for (uint32_t i = 0; i < p->nslots; i++) {
-      slot *t = &p->slots[i];
-      if (!t->busy && now - t->idle_since_ns > limit) {
-        drop[ndrop++] = remove_slot(p, i);
-        break;
+/* Free the hosts idle for longer than idle_ms, down to min_hosts (at most one check per idle_ms / 4). */
+static void trim_idle(wapc_pool *p, uint64_t now) {
+  uint64_t limit = (uint64_t)p->opts.idle_ms * 1000000u;
+  uint64_t next = atomic_load(&p->next_trim_ns);
+  if (now < next || !atomic_compare_exchange_strong(&p->next_trim_ns, &next, now + limit / 4)) return;
+  for (;;) {
+    wapc_host *drop = NULL;
+    pthread_mutex_lock(&p->lock);
+    if (count_hosts(p) > p->opts.min_hosts) {
+      for (uint32_t i = 0; i < p->nslots && !drop; i++) {
+        slot *s = &p->slots[i];
+        int idle = SLOT_IDLE;
+        if (atomic_load(&s->state) == SLOT_IDLE && now - atomic_load(&s->idle_since_ns) > limit &&
+            atomic_compare_exchange_strong(&s->state, &idle, SLOT_BUSY))
+          drop = empty_slot(p, i);
       }
     }
+    pthread_mutex_unlock(&p->lock);
+    if (!drop) return;
+    wapc_host_free(drop);
   }
-  if (p->closing && p->busy == 0) pthread_cond_broadcast(&p->drained);
-  pthread_cond_signal(&p->released);
-  pthread_mutex_unlock(&p->lock);
-  for (size_t i = 0; i < ndrop; i++)
-    wapc_host_free(drop[i]);
+}
+
+void wapc_pool_release(wapc_pool *p, wapc_host *h) {
+  if (!p || !h) return;
+  slot *s = NULL;
+  for (uint32_t i = 0; i < p->nslots; i++)
+    if (atomic_load(&p->slots[i].host) == h && atomic_load(&p->slots[i].state) == SLOT_BUSY) s = &p->slots[i];
+  /* Not ours, or not acquired: a caller's mistake, ignored rather than corrupting the slots. */
+  if (!s) return;
+  uint64_t now = now_ns();
+  if (atomic_load(&s->interrupted)) {
+    pthread_mutex_lock(&p->lock);
+    wapc_host *drop = empty_slot(p, (uint32_t)(s - p->slots));
+    if (atomic_load(&p->closing)) pthread_cond_broadcast(&p->drained);
+    pthread_mutex_unlock(&p->lock);
+    wapc_host_free(drop);
+    return;
+  }
+  atomic_store(&s->idle_since_ns, now);
+  atomic_store(&s->state, SLOT_IDLE);
+  wake(p);
+  if (p->opts.idle_ms) trim_idle(p, now);
 }
 
 wapc_status wapc_pool_call(wapc_pool *p, void *context, const char *op, size_t op_len, const uint8_t *payload,
@@ -334,22 +424,21 @@ wapc_status wapc_pool_call(wapc_pool *p, void *context, const char *op, size_t o
     memcpy(message, wapc_host_last_error(h), n);
     message[n] = 0;
   }
-  pthread_mutex_lock(&p->lock);
-  p->stats.calls++;
-  pthread_mutex_unlock(&p->lock);
+  atomic_fetch_add(&p->n.calls, 1);
   wapc_pool_release(p, h);
   return st;
 }
 
 wapc_status wapc_pool_interrupt(wapc_pool *p) {
   if (!p) return WAPC_ERR_MISUSE;
+  /* Under the lock no host can be freed (a slot's host changes only under it). */
   pthread_mutex_lock(&p->lock);
   for (uint32_t i = 0; i < p->nslots; i++) {
     slot *s = &p->slots[i];
-    if (!s->busy) continue;
-    /* The host stays alive: it cannot be freed while busy, and freeing takes this lock. */
-    wapc_host_interrupt(s->host);
-    s->interrupted = true;
+    wapc_host *h = atomic_load(&s->host);
+    if (atomic_load(&s->state) != SLOT_BUSY || !h) continue;
+    atomic_store(&s->interrupted, true);
+    wapc_host_interrupt(h);
   }
   pthread_mutex_unlock(&p->lock);
   return WAPC_OK;
@@ -357,10 +446,17 @@ wapc_status wapc_pool_interrupt(wapc_pool *p) {
 
 wapc_status wapc_pool_stats_get(wapc_pool *p, wapc_pool_stats *out) {
   if (!p || !out) return WAPC_ERR_MISUSE;
+  memset(out, 0, sizeof *out);
   pthread_mutex_lock(&p->lock);
-  *out = p->stats;
-  out->hosts = p->nslots;
-  out->busy = p->busy;
+  out->hosts = count_hosts(p);
+  out->busy = count_state(p, SLOT_BUSY) + count_state(p, SLOT_CREATING);
+  out->calls = atomic_load(&p->n.calls);
+  out->acquisitions = atomic_load(&p->n.acquisitions);
+  out->waits = atomic_load(&p->n.waits);
+  out->timeouts = atomic_load(&p->n.timeouts);
+  out->hosts_created = atomic_load(&p->n.created);
+  out->hosts_freed = atomic_load(&p->n.freed);
+  out->wait_ns = atomic_load(&p->n.wait_ns);
   pthread_mutex_unlock(&p->lock);
   return WAPC_OK;
 }
@@ -369,12 +465,12 @@ wapc_status wapc_pool_stats_get(wapc_pool *p, wapc_pool_stats *out) {
 
 static void pool_destroy(wapc_pool *p) {
   for (uint32_t i = 0; i < p->nslots; i++)
-    wapc_host_free(p->slots[i].host);
+    wapc_host_free(atomic_load(&p->slots[i].host));
   builtin_module_release(p->module);
   pthread_cond_destroy(&p->released);
   pthread_cond_destroy(&p->drained);
   pthread_mutex_destroy(&p->lock);
-  mem_free(p->slots);
+  free(p->slots); /* aligned_alloc'd */
   mem_free(p->strings);
   mem_free(p);
 }
@@ -414,13 +510,25 @@ wapc_status wapc_pool_new(const wapc_pool_options *pool_options, const wapc_buil
     return report(message, message_len, st, st == WAPC_ERR_NOMEM ? "out of memory" : "bad host options");
   }
   p->hopts.reset_after_trap = 1;
-  p->slots = mem_calloc(o.max_hosts, sizeof *p->slots);
+  p->nslots = o.max_hosts;
+  /* Cache-line aligned slots: mem_calloc gives no such alignment, and the fault hook is for the engine's
+   * allocations, so this one block comes from aligned_alloc. */
+  p->slots = aligned_alloc(alignof(slot), (size_t)o.max_hosts * sizeof(slot));
+  if (p->slots) {
+    memset(p->slots, 0, (size_t)o.max_hosts * sizeof(slot));
+    for (uint32_t i = 0; i < o.max_hosts; i++) {
+      atomic_init(&p->slots[i].state, SLOT_EMPTY);
+      atomic_init(&p->slots[i].interrupted, false);
+      atomic_init(&p->slots[i].idle_since_ns, 0);
+      atomic_init(&p->slots[i].host, NULL);
+    }
+  }
   pthread_condattr_t ca;
   bool cond_ok = pthread_condattr_init(&ca) == 0;
   if (cond_ok) pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
   if (!p->slots || !cond_ok || pthread_mutex_init(&p->lock, NULL) != 0) {
     if (cond_ok) pthread_condattr_destroy(&ca);
-    mem_free(p->slots);
+    free(p->slots);
     mem_free(p->strings);
     mem_free(p);
     return report(message, message_len, WAPC_ERR_NOMEM, "out of memory");
@@ -428,12 +536,15 @@ wapc_status wapc_pool_new(const wapc_pool_options *pool_options, const wapc_buil
   if (pthread_cond_init(&p->released, &ca) != 0 || pthread_cond_init(&p->drained, &ca) != 0) {
     pthread_condattr_destroy(&ca);
     pthread_mutex_destroy(&p->lock);
-    mem_free(p->slots);
+    free(p->slots);
     mem_free(p->strings);
     mem_free(p);
     return report(message, message_len, WAPC_ERR_NOMEM, "out of memory");
   }
   pthread_condattr_destroy(&ca);
+  atomic_init(&p->waiting, 0u);
+  atomic_init(&p->closing, false);
+  atomic_init(&p->next_trim_ns, 0);
   p->module = builtin_module_retain(module);
   for (uint32_t i = 0; i < o.min_hosts; i++) {
     wapc_host *h;
@@ -442,8 +553,10 @@ wapc_status wapc_pool_new(const wapc_pool_options *pool_options, const wapc_buil
       pool_destroy(p);
       return st;
     }
-    p->reserved++;
-    add_slot(p, h, false);
+    atomic_store(&p->slots[i].host, h);
+    atomic_store(&p->slots[i].idle_since_ns, now_ns());
+    atomic_store(&p->slots[i].state, SLOT_IDLE);
+    atomic_fetch_add(&p->n.created, 1);
   }
   *out = p;
   return WAPC_OK;
@@ -452,9 +565,9 @@ wapc_status wapc_pool_new(const wapc_pool_options *pool_options, const wapc_buil
 void wapc_pool_free(wapc_pool *p) {
   if (!p) return;
   pthread_mutex_lock(&p->lock);
-  p->closing = true;
+  atomic_store(&p->closing, true);
   pthread_cond_broadcast(&p->released);
-  while (p->busy > 0 || p->waiting > 0)
+  while (count_state(p, SLOT_BUSY) + count_state(p, SLOT_CREATING) > 0 || atomic_load(&p->waiting) > 0)
     pthread_cond_wait(&p->drained, &p->lock);
   pthread_mutex_unlock(&p->lock);
   pool_destroy(p);

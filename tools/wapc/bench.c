@@ -6,7 +6,10 @@
  * nanoseconds per call (last line `ns/call median=M mean=A`).  The cost of
  * reading the clock, measured first, is subtracted from every sample.  Host
  * calls are answered in process (--host-echo) or fail, so no subprocess ever
- * runs inside the timed loop.  Public API only.
+ * runs inside the timed loop.  `--threads T` makes the calls through a
+ * wapc_pool from T threads (N in all) and adds `throughput: X calls/s`;
+ * `--new-host` times making and freeing a host from the compiled module
+ * instead of calls.  Public API only.
  */
 #include "bench.h"
 #include "options.h"
@@ -14,6 +17,7 @@
 #include "wapc.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -38,6 +42,10 @@ static const char usage_bench[] =
     "  --size N      use a payload of N bytes (a repeating pattern) instead of PAYLOAD\n"
     "  --host-echo   answer every host call with its own payload (default: host\n"
     "                calls fail with \"no host callback is configured\")\n"
+    "  --threads T   make the calls through a pool of T hosts from T threads (N\n"
+    "                calls in all) and print `throughput: X calls/s`\n"
+    "  --new-host    time making (and freeing) a host from the compiled module\n"
+    "                instead of calls; OPERATION is still called once to check it\n"
     "  -h, --help    print this help\n"
     "\n"
     "Every call must succeed: a failed call stops the run with the exit status of\n"
@@ -120,11 +128,125 @@ static uint64_t clock_overhead(void) {
   return v[K / 2];
 }
 
+/* What a timed run needs; each mode fills samples[0, calls). */
+typedef struct bench_run {
+  wapc_host *host;
+  wapc_module *module;
+  wapc_host_callback callback;
+  const char *op;
+  size_t op_len;
+  const uint8_t *payload;
+  size_t payload_len;
+  uint64_t *samples;
+  uint64_t calls;
+  uint64_t overhead; /* clock read cost, subtracted from every sample */
+  uint64_t waits, wait_ns;
+} bench_run;
+
+static uint64_t sample(const bench_run *r, uint64_t t0) {
+  uint64_t t = mono_ns() - t0;
+  return t > r->overhead ? t - r->overhead : 0;
+}
+
+/* N calls on one host. */
+static wapc_status time_calls(bench_run *r, char *msg, size_t msglen) {
+  for (uint64_t i = 0; i < r->calls; i++) {
+    uint64_t t0 = mono_ns();
+    wapc_status st = wapc_host_call(r->host, r->op, r->op_len, r->payload, r->payload_len, NULL, NULL);
+    r->samples[i] = sample(r, t0);
+    if (st != WAPC_OK) {
+      snprintf(msg, msglen, "%s", wapc_host_last_error(r->host));
+      return st;
+    }
+  }
+  return WAPC_OK;
+}
+
+/* N hosts made from the compiled module (initialised) and freed. */
+static wapc_status time_new_hosts(bench_run *r, char *msg, size_t msglen) {
+  for (uint64_t i = 0; i < r->calls; i++) {
+    wapc_host *h;
+    uint64_t t0 = mono_ns();
+    wapc_status st = wapc_host_new_builtin_module(NULL, r->module, r->callback, NULL, &h, msg, msglen);
+    wapc_host_free(h);
+    r->samples[i] = sample(r, t0);
+    if (st != WAPC_OK) return st;
+  }
+  return WAPC_OK;
+}
+
+typedef struct pool_worker {
+  bench_run *run;
+  wapc_pool *pool;
+  uint64_t from, to; /* its share of the samples */
+  wapc_status st;
+  char msg[256];
+  pthread_t thread;
+} pool_worker;
+
+static void *pool_worker_main(void *arg) {
+  pool_worker *w = arg;
+  const bench_run *r = w->run;
+  for (uint64_t i = w->from; i < w->to && w->st == WAPC_OK; i++) {
+    uint64_t t0 = mono_ns();
+    w->st = wapc_pool_call(w->pool, NULL, r->op, r->op_len, r->payload, r->payload_len, NULL, w->msg,
+                           sizeof w->msg);
+    r->samples[i] = sample(r, t0);
+  }
+  return NULL;
+}
+
+/* N calls in all through a pool of `threads` hosts, from `threads` threads. */
+static wapc_status time_pool_calls(bench_run *r, unsigned threads, char *msg, size_t msglen) {
+  wapc_pool_options po;
+  wapc_pool_options_init(&po);
+  po.min_hosts = po.max_hosts = threads;
+  po.wait_ms = 60000;
+  wapc_pool *pool = NULL;
+  wapc_status st = wapc_pool_new(&po, NULL, r->module, r->callback, NULL, &pool, msg, msglen);
+  if (st != WAPC_OK) return st;
+  pool_worker *w = calloc(threads, sizeof *w);
+  if (!w) {
+    wapc_pool_free(pool);
+    snprintf(msg, msglen, "out of memory");
+    return WAPC_ERR_NOMEM;
+  }
+  unsigned started = 0;
+  for (unsigned t = 0; t < threads; t++) {
+    w[t].run = r;
+    w[t].pool = pool;
+    w[t].from = r->calls * t / threads;
+    w[t].to = r->calls * (t + 1) / threads;
+    w[t].st = WAPC_OK;
+    if (pthread_create(&w[t].thread, NULL, pool_worker_main, &w[t]) != 0) break;
+    started++;
+  }
+  for (unsigned t = 0; t < started; t++)
+    pthread_join(w[t].thread, NULL);
+  st = started == threads ? WAPC_OK : WAPC_ERR_NOMEM;
+  if (st != WAPC_OK) snprintf(msg, msglen, "cannot start %u threads", threads);
+  for (unsigned t = 0; t < started && st == WAPC_OK; t++) {
+    if (w[t].st != WAPC_OK) {
+      st = w[t].st;
+      snprintf(msg, msglen, "%s", w[t].msg);
+    }
+  }
+  wapc_pool_stats ps;
+  if (wapc_pool_stats_get(pool, &ps) == WAPC_OK) {
+    r->waits = ps.waits;
+    r->wait_ns = ps.wait_ns;
+  }
+  free(w);
+  wapc_pool_free(pool);
+  return st;
+}
+
 int wapc_bench_main(int argc, char **argv) {
   const char *pos[3] = {NULL, NULL, NULL};
   int npos = 0;
   uint64_t calls = 10000, warmup = 0, size = 0;
-  bool have_warmup = false, have_size = false, host_echo = false, only_pos = false;
+  bool have_warmup = false, have_size = false, host_echo = false, only_pos = false, new_host = false;
+  unsigned threads = 0;
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
     cli_parsed p;
@@ -142,6 +264,8 @@ int wapc_bench_main(int argc, char **argv) {
         size = p.number;
         have_size = true;
         break;
+      case OPT_THREADS: threads = (unsigned)p.number; break;
+      case OPT_NEW_HOST: new_host = true; break;
       default: host_echo = true; break;
       }
       continue;
@@ -184,6 +308,8 @@ int wapc_bench_main(int argc, char **argv) {
   int rc = 0;
   uint64_t *samples = NULL;
   wapc_host *host = NULL;
+  wapc_module *module = NULL;
+  char msg[512] = "";
   size_t mod_len = 0;
   uint8_t *mod = load_file(pos[0], &mod_len);
   if (!mod) {
@@ -191,11 +317,12 @@ int wapc_bench_main(int argc, char **argv) {
     rc = B_EXIT_MODULE;
     goto done;
   }
-  wapc_status st = wapc_host_new_builtin(NULL, host_echo ? echo_host : NULL, NULL, &host, NULL, 0);
-  if (st == WAPC_OK) st = wapc_host_load(host, mod, mod_len);
+  wapc_host_callback cb = host_echo ? echo_host : NULL;
+  wapc_status st = wapc_module_compile(NULL, mod, mod_len, &module, msg, sizeof msg);
   free(mod);
+  if (st == WAPC_OK) st = wapc_host_new_builtin_module(NULL, module, cb, NULL, &host, msg, sizeof msg);
   if (st != WAPC_OK) {
-    fprintf(stderr, "wapc: %s: %s\n", pos[0], host ? wapc_host_last_error(host) : wapc_status_str(st));
+    fprintf(stderr, "wapc: %s: %s\n", pos[0], msg);
     rc = st == WAPC_ERR_NOMEM || st == WAPC_ERR_LIMIT ? B_EXIT_LIMIT : B_EXIT_MODULE;
     goto done;
   }
@@ -206,46 +333,58 @@ int wapc_bench_main(int argc, char **argv) {
     goto done;
   }
 
-  const char *op = pos[1];
-  size_t op_len = strlen(op);
+  bench_run run = {host, module, cb, pos[1], strlen(pos[1]), payload, payload_len, samples, calls, 0, 0, 0};
   size_t resp_len = 0;
   for (uint64_t i = 0; i < warmup + 1; i++) {
-    st = wapc_host_call(host, op, op_len, payload, payload_len, NULL, &resp_len);
-    if (st != WAPC_OK) goto call_failed;
+    st = wapc_host_call(host, run.op, run.op_len, payload, payload_len, NULL, &resp_len);
+    if (st != WAPC_OK) {
+      fprintf(stderr, "wapc: %s: %s\n", pos[0], wapc_host_last_error(host));
+      rc = exit_for(st);
+      goto done;
+    }
   }
-  uint64_t overhead = clock_overhead();
+  run.overhead = clock_overhead();
   uint64_t total0 = mono_ns();
-  for (uint64_t i = 0; i < calls; i++) {
-    uint64_t t0 = mono_ns();
-    st = wapc_host_call(host, op, op_len, payload, payload_len, NULL, NULL);
-    uint64_t t = mono_ns() - t0;
-    if (st != WAPC_OK) goto call_failed;
-    samples[i] = t > overhead ? t - overhead : 0;
-  }
+  if (new_host)
+    st = time_new_hosts(&run, msg, sizeof msg);
+  else if (threads)
+    st = time_pool_calls(&run, threads, msg, sizeof msg);
+  else
+    st = time_calls(&run, msg, sizeof msg);
   uint64_t total = mono_ns() - total0;
+  if (st != WAPC_OK) {
+    fprintf(stderr, "wapc: %s: %s\n", pos[0], msg);
+    rc = exit_for(st);
+    goto done;
+  }
   double sum = 0;
   for (uint64_t i = 0; i < calls; i++)
     sum += (double)samples[i];
   qsort(samples, (size_t)calls, sizeof samples[0], cmp_u64);
   size_t n = (size_t)calls;
   double med = n % 2 ? (double)samples[n / 2] : ((double)samples[n / 2 - 1] + (double)samples[n / 2]) / 2;
-  printf("module %s, operation %s, payload %zu bytes, response %zu bytes\n", pos[0], op, payload_len,
+  printf("module %s, operation %s, payload %zu bytes, response %zu bytes\n", pos[0], run.op, payload_len,
          resp_len);
-  printf("%llu warm-up calls, %llu measured calls in %.3f ms (clock read cost %llu ns, subtracted)\n",
-         (unsigned long long)warmup, (unsigned long long)calls, (double)total / 1e6,
-         (unsigned long long)overhead);
+  printf("%llu warm-up calls, %llu measured %s in %.3f ms (clock read cost %llu ns, subtracted)\n",
+         (unsigned long long)warmup, (unsigned long long)calls,
+         new_host  ? "new hosts"
+         : threads ? "pool calls"
+                   : "calls",
+         (double)total / 1e6, (unsigned long long)run.overhead);
   printf("min=%llu p90=%llu p99=%llu max=%llu ns\n", (unsigned long long)samples[0],
          (unsigned long long)samples[n * 9 / 10], (unsigned long long)samples[n * 99 / 100],
          (unsigned long long)samples[n - 1]);
+  if (threads) {
+    printf("threads %u, pool of %u hosts: %llu waits for a host, %.3f ms waited in all\n", threads, threads,
+           (unsigned long long)run.waits, (double)run.wait_ns / 1e6);
+    printf("throughput: %.0f calls/s\n", (double)calls * 1e9 / (double)total);
+  }
   printf("ns/call median=%.0f mean=%.0f\n", med, sum / (double)n);
-  goto done;
 
-call_failed:
-  fprintf(stderr, "wapc: %s: %s\n", pos[0], wapc_host_last_error(host));
-  rc = exit_for(st);
 done:
   free(samples);
   free(owned);
   wapc_host_free(host);
+  wapc_module_free(module);
   return rc;
 }

@@ -28,6 +28,8 @@ static const cli_option options[] = {
     {"--warmup", NULL, OPT_WARMUP, CLI_BENCH, CLI_NUMBER, 0, 10000000},
     {"--size", NULL, OPT_SIZE, CLI_BENCH, CLI_NUMBER, 0, 1u << 30},
     {"--host-echo", NULL, OPT_HOST_ECHO, CLI_BENCH, CLI_NO_VALUE, 0, 0},
+    {"--threads", NULL, OPT_THREADS, CLI_BENCH, CLI_NUMBER, 1, 256},
+    {"--new-host", NULL, OPT_NEW_HOST, CLI_BENCH, CLI_NO_VALUE, 0, 0},
 };
 
 int cli_usage_error(const char *name, const char *what, const char *arg) {

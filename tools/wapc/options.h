@@ -31,6 +31,8 @@ typedef enum cli_opt_id {
   OPT_WARMUP,
   OPT_SIZE,
   OPT_HOST_ECHO,
+  OPT_THREADS,  /* bench: calls through a pool from N threads */
+  OPT_NEW_HOST, /* bench: time new hosts instead of calls */
 } cli_opt_id;
 
 typedef enum cli_value { CLI_NO_VALUE, CLI_STRING, CLI_NUMBER } cli_value;
