@@ -205,7 +205,10 @@ static int take_idle(wapc_pool *p) {
 static int reserve_empty(wapc_pool *p) {
   for (uint32_t i = 0; i < p->nslots; i++) {
     int empty = SLOT_EMPTY;
-    if (atomic_compare_exchange_strong(&p->slots[i].state, &empty, SLOT_CREATING)) return (int)i;
+    if (atomic_compare_exchange_strong(&p->slots[i].state, &empty, SLOT_CREATING)) {
+      atomic_store(&p->slots[i].interrupted, false);
+      return (int)i;
+    }
   }
   return -1;
 }
@@ -245,6 +248,8 @@ static void abs_deadline(struct timespec *ts, uint32_t ms) {
  * after its call ended is replaced first: its request must not stop this
  * caller's call.  WAPC_OK with the host in *out.
  */
+static wapc_status fill_slot(wapc_pool *p, uint32_t i, wapc_host **out, char *message, size_t message_len);
+
 static wapc_status hand_out(wapc_pool *p, uint32_t i, wapc_host **out, char *message, size_t message_len) {
   if (atomic_load(&p->slots[i].interrupted)) {
     pthread_mutex_lock(&p->lock);
@@ -255,20 +260,7 @@ static wapc_status hand_out(wapc_pool *p, uint32_t i, wapc_host **out, char *mes
     atomic_fetch_add(&p->n.freed, 1);
     pthread_mutex_unlock(&p->lock);
     wapc_host_free(old);
-    wapc_host *h;
-    wapc_status st = make_host(p, &h, message, message_len);
-    pthread_mutex_lock(&p->lock);
-    if (st != WAPC_OK) {
-      atomic_store(&p->slots[i].state, SLOT_EMPTY);
-      pthread_cond_signal(&p->released);
-      if (atomic_load(&p->closing)) pthread_cond_broadcast(&p->drained);
-      pthread_mutex_unlock(&p->lock);
-      return st;
-    }
-    atomic_store(&p->slots[i].host, h);
-    atomic_fetch_add(&p->n.created, 1);
-    atomic_store(&p->slots[i].state, SLOT_BUSY);
-    pthread_mutex_unlock(&p->lock);
+    return fill_slot(p, i, out, message, message_len);
   }
   atomic_fetch_add(&p->n.acquisitions, 1);
   *out = atomic_load(&p->slots[i].host);
@@ -288,7 +280,8 @@ static wapc_status fill_slot(wapc_pool *p, uint32_t i, wapc_host **out, char *me
     return st;
   }
   atomic_store(&p->slots[i].host, h);
-  atomic_store(&p->slots[i].interrupted, false);
+  /* An interrupt that came while the host was being made is for the call about to run on it. */
+  if (atomic_load(&p->slots[i].interrupted)) wapc_host_interrupt(h);
   atomic_store(&p->slots[i].state, SLOT_BUSY);
   atomic_fetch_add(&p->n.created, 1);
   atomic_fetch_add(&p->n.acquisitions, 1);
@@ -365,7 +358,9 @@ static void trim_idle(wapc_pool *p, uint64_t now) {
       for (uint32_t i = 0; i < p->nslots && !drop; i++) {
         slot *s = &p->slots[i];
         int idle = SLOT_IDLE;
-        if (atomic_load(&s->state) == SLOT_IDLE && now - atomic_load(&s->idle_since_ns) > limit &&
+        uint64_t since = atomic_load(&s->idle_since_ns);
+        /* `since` may be after `now` (given back by another thread meanwhile): not idle long. */
+        if (atomic_load(&s->state) == SLOT_IDLE && since < now && now - since > limit &&
             atomic_compare_exchange_strong(&s->state, &idle, SLOT_BUSY))
           drop = empty_slot(p, i);
       }
@@ -435,8 +430,14 @@ wapc_status wapc_pool_interrupt(wapc_pool *p) {
   pthread_mutex_lock(&p->lock);
   for (uint32_t i = 0; i < p->nslots; i++) {
     slot *s = &p->slots[i];
+    int state = atomic_load(&s->state);
+    if (state == SLOT_CREATING) {
+      /* Its host is being made for a caller: interrupted as soon as it exists (fill_slot). */
+      atomic_store(&s->interrupted, true);
+      continue;
+    }
     wapc_host *h = atomic_load(&s->host);
-    if (atomic_load(&s->state) != SLOT_BUSY || !h) continue;
+    if (state != SLOT_BUSY || !h) continue;
     atomic_store(&s->interrupted, true);
     wapc_host_interrupt(h);
   }
