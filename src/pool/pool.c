@@ -43,11 +43,13 @@ typedef struct slot {
   atomic_bool interrupted;        /* interrupted while busy: freed, never handed out again */
   _Atomic uint64_t idle_since_ns; /* when it was last given back */
   wapc_host *_Atomic host;        /* changes only under the mutex; read anywhere */
+  /* Counted here, not in the pool: a line every caller writes would serialise them. */
+  atomic_uint_least64_t calls, acquisitions;
 } slot;
 
 /* Counters as atomics: the fast path takes no lock. */
 typedef struct counters {
-  atomic_uint_least64_t calls, acquisitions, waits, timeouts, created, freed, wait_ns;
+  atomic_uint_least64_t waits, timeouts, created, freed, wait_ns;
 } counters;
 
 struct wapc_pool {
@@ -262,7 +264,7 @@ static wapc_status hand_out(wapc_pool *p, uint32_t i, wapc_host **out, char *mes
     wapc_host_free(old);
     return fill_slot(p, i, out, message, message_len);
   }
-  atomic_fetch_add(&p->n.acquisitions, 1);
+  atomic_fetch_add_explicit(&p->slots[i].acquisitions, 1, memory_order_relaxed);
   *out = atomic_load(&p->slots[i].host);
   return WAPC_OK;
 }
@@ -284,7 +286,7 @@ static wapc_status fill_slot(wapc_pool *p, uint32_t i, wapc_host **out, char *me
   if (atomic_load(&p->slots[i].interrupted)) wapc_host_interrupt(h);
   atomic_store(&p->slots[i].state, SLOT_BUSY);
   atomic_fetch_add(&p->n.created, 1);
-  atomic_fetch_add(&p->n.acquisitions, 1);
+  atomic_fetch_add_explicit(&p->slots[i].acquisitions, 1, memory_order_relaxed);
   pthread_mutex_unlock(&p->lock);
   home_slot = i;
   *out = h;
@@ -346,6 +348,17 @@ wapc_status wapc_pool_acquire(wapc_pool *p, uint32_t wait_ms, wapc_host **out, c
   }
 }
 
+/* The busy slot holding `h`, or NULL.  The search starts at the slot this thread took last, which is
+ * nearly always the one: other threads' slots, which they write on every call, are not touched. */
+static slot *busy_slot_of(wapc_pool *p, const wapc_host *h) {
+  uint32_t start = home_slot < p->nslots ? home_slot : 0;
+  for (uint32_t k = 0; k < p->nslots; k++) {
+    slot *s = &p->slots[(start + k) % p->nslots];
+    if (atomic_load(&s->host) == h && atomic_load(&s->state) == SLOT_BUSY) return s;
+  }
+  return NULL;
+}
+
 /* Free the hosts idle for longer than idle_ms, down to min_hosts (at most one check per idle_ms / 4). */
 static void trim_idle(wapc_pool *p, uint64_t now) {
   uint64_t limit = (uint64_t)p->opts.idle_ms * 1000000u;
@@ -373,9 +386,7 @@ static void trim_idle(wapc_pool *p, uint64_t now) {
 
 void wapc_pool_release(wapc_pool *p, wapc_host *h) {
   if (!p || !h) return;
-  slot *s = NULL;
-  for (uint32_t i = 0; i < p->nslots; i++)
-    if (atomic_load(&p->slots[i].host) == h && atomic_load(&p->slots[i].state) == SLOT_BUSY) s = &p->slots[i];
+  slot *s = busy_slot_of(p, h);
   /* Not ours, or not acquired: a caller's mistake, ignored rather than corrupting the slots. */
   if (!s) return;
   uint64_t now = now_ns();
@@ -419,7 +430,8 @@ wapc_status wapc_pool_call(wapc_pool *p, void *context, const char *op, size_t o
     memcpy(message, wapc_host_last_error(h), n);
     message[n] = 0;
   }
-  atomic_fetch_add(&p->n.calls, 1);
+  slot *s = busy_slot_of(p, h);
+  if (s) atomic_fetch_add_explicit(&s->calls, 1, memory_order_relaxed);
   wapc_pool_release(p, h);
   return st;
 }
@@ -451,8 +463,10 @@ wapc_status wapc_pool_stats_get(wapc_pool *p, wapc_pool_stats *out) {
   pthread_mutex_lock(&p->lock);
   out->hosts = count_hosts(p);
   out->busy = count_state(p, SLOT_BUSY) + count_state(p, SLOT_CREATING);
-  out->calls = atomic_load(&p->n.calls);
-  out->acquisitions = atomic_load(&p->n.acquisitions);
+  for (uint32_t i = 0; i < p->nslots; i++) {
+    out->calls += atomic_load(&p->slots[i].calls);
+    out->acquisitions += atomic_load(&p->slots[i].acquisitions);
+  }
   out->waits = atomic_load(&p->n.waits);
   out->timeouts = atomic_load(&p->n.timeouts);
   out->hosts_created = atomic_load(&p->n.created);
@@ -522,6 +536,8 @@ wapc_status wapc_pool_new(const wapc_pool_options *pool_options, const wapc_buil
       atomic_init(&p->slots[i].interrupted, false);
       atomic_init(&p->slots[i].idle_since_ns, 0);
       atomic_init(&p->slots[i].host, NULL);
+      atomic_init(&p->slots[i].calls, 0);
+      atomic_init(&p->slots[i].acquisitions, 0);
     }
   }
   pthread_condattr_t ca;
