@@ -582,6 +582,29 @@ WAPC_API wapc_status wapc_pool_acquire(wapc_pool *pool, uint32_t wait_ms, wapc_h
 WAPC_API void wapc_pool_release(wapc_pool *pool, wapc_host *host);
 
 /**
+ * Completion of an asynchronous call (wapc_pool_submit), run on one of the
+ * pool's threads: the status, and on WAPC_OK the response, otherwise the
+ * message (the guest's error text for WAPC_ERR_GUEST).  `response` and
+ * `message` are borrowed for the callback only.  It must not call
+ * wapc_pool_free on its own pool.
+ */
+typedef void (*wapc_pool_done)(void *user, wapc_status status, const uint8_t *response, size_t response_len,
+                               const char *message);
+
+/**
+ * The asynchronous form of wapc_pool_call, for event-loop programs: queue
+ * the call and return at once (`op` and `payload` are copied); one of the
+ * pool's threads (started by the first submit, one per host up to 64) makes
+ * it and calls `done(user, ...)` exactly once.  WAPC_OK when queued;
+ * WAPC_ERR_BUSY when 65,536 calls are already waiting; WAPC_ERR_MISUSE for
+ * NULL `pool` or `done`, or a pool being freed; WAPC_ERR_NOMEM.  Calls still
+ * queued when wapc_pool_free runs complete with WAPC_ERR_MISUSE ("the pool is
+ * shutting down") on the freeing thread.  Any thread.
+ */
+WAPC_API wapc_status wapc_pool_submit(wapc_pool *pool, void *context, const char *op, size_t op_len,
+                                      const uint8_t *payload, size_t len, wapc_pool_done done, void *user);
+
+/**
  * Interrupt every call in flight on the pool's hosts (wapc_host_interrupt on
  * each busy host; a host whose call ended meanwhile is replaced by a fresh one
  * when it is given back, so the request never reaches a later caller).  Any
@@ -606,7 +629,8 @@ typedef struct wapc_pool_stats {
 WAPC_API wapc_status wapc_pool_stats_get(wapc_pool *pool, wapc_pool_stats *stats);
 
 /**
- * Shut the pool down: callers waiting for a host fail with WAPC_ERR_MISUSE,
+ * Shut the pool down: queued asynchronous calls complete as cancelled
+ * (WAPC_ERR_MISUSE), callers waiting for a host fail with WAPC_ERR_MISUSE,
  * the calls in flight and the acquired hosts are waited for (interrupt them
  * first with wapc_pool_interrupt to hurry them), then every host and the
  * pool's module reference are freed.  NULL is a no-op.

@@ -68,7 +68,30 @@ struct wapc_pool {
   atomic_bool closing;
   _Atomic uint64_t next_trim_ns; /* no idle check before this */
   counters n;
+
+  /* Asynchronous calls (wapc_pool_submit): a queue and the threads that serve it, started by the first
+   * submit.  A lock of their own: submitting never waits for the slots' mutex. */
+  pthread_mutex_t qlock;
+  pthread_cond_t qcond; /* a job was queued, or the queue is closing */
+  struct job *head, *tail;
+  uint32_t queued;
+  pthread_t *workers;
+  uint32_t nworkers;
+  bool qclosing;
 };
+
+/* A queued call: its op and payload copied (the submitter's buffers may be gone when it runs). */
+typedef struct job {
+  struct job *next;
+  void *context;
+  wapc_pool_done done;
+  void *user;
+  size_t op_len, len;
+  uint8_t bytes[]; /* op, then payload */
+} job;
+
+/* Jobs queued at most: beyond, submit answers WAPC_ERR_BUSY instead of growing without bound. */
+#define MAX_QUEUED 65536u
 
 /* The slot this thread took last: where its next search starts. */
 static _Thread_local uint32_t home_slot;
@@ -476,6 +499,116 @@ wapc_status wapc_pool_stats_get(wapc_pool *p, wapc_pool_stats *out) {
   return WAPC_OK;
 }
 
+/* ---- asynchronous calls ------------------------------------------------------------------------------- */
+
+/* Run one job on a host of the pool and complete it (the response is borrowed from the host until the
+ * completion returns, then the host goes back). */
+static void run_job(wapc_pool *p, job *j) {
+  char message[512];
+  wapc_host *h;
+  wapc_status st = wapc_pool_acquire(p, p->opts.wait_ms, &h, message, sizeof message);
+  if (st != WAPC_OK) {
+    j->done(j->user, st, NULL, 0, message);
+    return;
+  }
+  const uint8_t *r = NULL;
+  size_t rl = 0;
+  st = wapc_host_call_with_context(h, j->context, (const char *)j->bytes, j->op_len, j->bytes + j->op_len,
+                                   j->len, &r, &rl);
+  slot *s = busy_slot_of(p, h);
+  if (s) atomic_fetch_add_explicit(&s->calls, 1, memory_order_relaxed);
+  j->done(j->user, st, st == WAPC_OK ? r : NULL, st == WAPC_OK ? rl : 0,
+          st == WAPC_OK ? "" : wapc_host_last_error(h));
+  wapc_pool_release(p, h);
+}
+
+static void *worker_main(void *arg) {
+  wapc_pool *p = arg;
+  for (;;) {
+    pthread_mutex_lock(&p->qlock);
+    while (!p->head && !p->qclosing)
+      pthread_cond_wait(&p->qcond, &p->qlock);
+    if (p->qclosing) {
+      pthread_mutex_unlock(&p->qlock);
+      return NULL;
+    }
+    job *j = p->head;
+    p->head = j->next;
+    if (!p->head) p->tail = NULL;
+    p->queued--;
+    pthread_mutex_unlock(&p->qlock);
+    run_job(p, j);
+    mem_free(j);
+  }
+}
+
+/* Start the workers (under qlock): one per host the pool may have, at most 64.  False when none could
+ * be started. */
+static bool start_workers(wapc_pool *p) {
+  uint32_t n = p->opts.max_hosts < 64 ? p->opts.max_hosts : 64;
+  p->workers = mem_calloc(n, sizeof *p->workers);
+  if (!p->workers) return false;
+  while (p->nworkers < n && pthread_create(&p->workers[p->nworkers], NULL, worker_main, p) == 0)
+    p->nworkers++;
+  return p->nworkers > 0;
+}
+
+wapc_status wapc_pool_submit(wapc_pool *p, void *context, const char *op, size_t op_len,
+                             const uint8_t *payload, size_t len, wapc_pool_done done, void *user) {
+  if (!p || !done || (!op && op_len) || (!payload && len) || op_len > SIZE_MAX / 2 || len > SIZE_MAX / 2 ||
+      op_len + len > SIZE_MAX - sizeof(job))
+    return WAPC_ERR_MISUSE;
+  job *j = mem_malloc(sizeof *j + op_len + len);
+  if (!j) return WAPC_ERR_NOMEM;
+  j->next = NULL;
+  j->context = context;
+  j->done = done;
+  j->user = user;
+  j->op_len = op_len;
+  j->len = len;
+  if (op_len) memcpy(j->bytes, op, op_len);
+  if (len) memcpy(j->bytes + op_len, payload, len);
+  wapc_status st = WAPC_OK;
+  pthread_mutex_lock(&p->qlock);
+  if (p->qclosing || atomic_load(&p->closing))
+    st = WAPC_ERR_MISUSE;
+  else if (p->queued >= MAX_QUEUED)
+    st = WAPC_ERR_BUSY;
+  else if (!p->workers && !start_workers(p))
+    st = WAPC_ERR_NOMEM;
+  if (st == WAPC_OK) {
+    if (p->tail)
+      p->tail->next = j;
+    else
+      p->head = j;
+    p->tail = j;
+    p->queued++;
+    pthread_cond_signal(&p->qcond);
+  }
+  pthread_mutex_unlock(&p->qlock);
+  if (st != WAPC_OK) mem_free(j);
+  return st;
+}
+
+/* Stop the workers after their jobs in hand; the jobs still queued complete as cancelled, here. */
+static void stop_workers(wapc_pool *p) {
+  pthread_mutex_lock(&p->qlock);
+  p->qclosing = true;
+  pthread_cond_broadcast(&p->qcond);
+  job *rest = p->head;
+  p->head = p->tail = NULL;
+  p->queued = 0;
+  pthread_mutex_unlock(&p->qlock);
+  for (uint32_t i = 0; i < p->nworkers; i++)
+    pthread_join(p->workers[i], NULL);
+  while (rest) {
+    job *next = rest->next;
+    rest->done(rest->user, WAPC_ERR_MISUSE, NULL, 0, "the pool is shutting down");
+    mem_free(rest);
+    rest = next;
+  }
+}
+
 /* ---- lifetime ----------------------------------------------------------------------------------------- */
 
 static void pool_destroy(wapc_pool *p) {
@@ -485,6 +618,9 @@ static void pool_destroy(wapc_pool *p) {
   pthread_cond_destroy(&p->released);
   pthread_cond_destroy(&p->drained);
   pthread_mutex_destroy(&p->lock);
+  pthread_cond_destroy(&p->qcond);
+  pthread_mutex_destroy(&p->qlock);
+  mem_free(p->workers);
   free(p->slots); /* aligned_alloc'd */
   mem_free(p->strings);
   mem_free(p);
@@ -540,25 +676,22 @@ wapc_status wapc_pool_new(const wapc_pool_options *pool_options, const wapc_buil
       atomic_init(&p->slots[i].acquisitions, 0);
     }
   }
+  /* With default attributes these cannot fail on Linux, nor hold resources if one did. */
   pthread_condattr_t ca;
-  bool cond_ok = pthread_condattr_init(&ca) == 0;
-  if (cond_ok) pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-  if (!p->slots || !cond_ok || pthread_mutex_init(&p->lock, NULL) != 0) {
-    if (cond_ok) pthread_condattr_destroy(&ca);
-    free(p->slots);
-    mem_free(p->strings);
-    mem_free(p);
-    return report(message, message_len, WAPC_ERR_NOMEM, "out of memory");
-  }
-  if (pthread_cond_init(&p->released, &ca) != 0 || pthread_cond_init(&p->drained, &ca) != 0) {
+  bool sync_ok = pthread_condattr_init(&ca) == 0;
+  if (sync_ok) {
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    sync_ok = pthread_mutex_init(&p->lock, NULL) == 0 && pthread_cond_init(&p->released, &ca) == 0 &&
+              pthread_cond_init(&p->drained, &ca) == 0 && pthread_mutex_init(&p->qlock, NULL) == 0 &&
+              pthread_cond_init(&p->qcond, NULL) == 0;
     pthread_condattr_destroy(&ca);
-    pthread_mutex_destroy(&p->lock);
+  }
+  if (!p->slots || !sync_ok) {
     free(p->slots);
     mem_free(p->strings);
     mem_free(p);
     return report(message, message_len, WAPC_ERR_NOMEM, "out of memory");
   }
-  pthread_condattr_destroy(&ca);
   atomic_init(&p->waiting, 0u);
   atomic_init(&p->closing, false);
   atomic_init(&p->next_trim_ns, 0);
@@ -581,6 +714,7 @@ wapc_status wapc_pool_new(const wapc_pool_options *pool_options, const wapc_buil
 
 void wapc_pool_free(wapc_pool *p) {
   if (!p) return;
+  stop_workers(p);
   pthread_mutex_lock(&p->lock);
   atomic_store(&p->closing, true);
   pthread_cond_broadcast(&p->released);

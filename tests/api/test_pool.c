@@ -366,6 +366,67 @@ TEST_IMPL(wasi_options_copied) {
   rmdir(dir);
 }
 
+/* ---- asynchronous calls ------------------------------------------------------------------------------ */
+
+typedef struct completions {
+  atomic_int done, ok, bad, cancelled, interrupted;
+} completions;
+
+static void count_done(void *user, wapc_status st, const uint8_t *response, size_t len, const char *message) {
+  completions *c = user;
+  if (st == WAPC_OK && len == 8 && memcmp(response, "async-ok", 8) == 0)
+    atomic_fetch_add(&c->ok, 1);
+  else if (st == WAPC_ERR_MISUSE && strcmp(message, "the pool is shutting down") == 0)
+    atomic_fetch_add(&c->cancelled, 1);
+  else if (st == WAPC_ERR_INTERRUPTED && strcmp(message, "interrupted") == 0)
+    atomic_fetch_add(&c->interrupted, 1);
+  else
+    atomic_fetch_add(&c->bad, 1);
+  atomic_fetch_add(&c->done, 1);
+}
+
+TEST_IMPL(submit) {
+  enum { N = 2000 };
+  wapc_pool *p = new_pool(echo_module, 0, 3, 10000, 30000, NULL, NULL);
+  static completions c;
+  memset(&c, 0, sizeof c);
+  int queued = 0;
+  for (int i = 0; i < N; i++) {
+    /* The payload buffer is reused at once: the pool copied it. */
+    char payload[16];
+    snprintf(payload, sizeof payload, "async-ok");
+    if (wapc_pool_submit(p, NULL, "e", 1, (const uint8_t *)payload, 8, count_done, &c) == WAPC_OK) queued++;
+    memset(payload, 'x', sizeof payload);
+  }
+  CHECK_INT(queued, N);
+  for (int i = 0; i < 10000 && atomic_load(&c.done) < N; i++)
+    sleep_ms(1);
+  CHECK_INT(atomic_load(&c.ok), N);
+  CHECK_INT(atomic_load(&c.bad), 0);
+  CHECK_INT(peek(p).calls, N);
+  CHECK(wapc_pool_submit(p, NULL, "e", 1, NULL, 0, NULL, NULL) == WAPC_ERR_MISUSE);
+  CHECK(wapc_pool_submit(NULL, NULL, "e", 1, NULL, 0, count_done, &c) == WAPC_ERR_MISUSE);
+  wapc_pool_free(p);
+}
+
+TEST_IMPL(submit_shutdown) {
+  /* One host: the first call loops until interrupted, nine quick ones wait in the queue. */
+  wapc_pool *p = new_pool(guard_module, 0, 1, 10000, 30000, NULL, NULL);
+  static completions c;
+  memset(&c, 0, sizeof c);
+  CHECK(wapc_pool_submit(p, NULL, "l", 1, NULL, 0, count_done, &c) == WAPC_OK);
+  for (int i = 0; i < 9; i++)
+    CHECK(wapc_pool_submit(p, NULL, "e", 1, (const uint8_t *)"async-ok", 8, count_done, &c) == WAPC_OK);
+  wait_until_busy(p, 1);
+  CHECK(wapc_pool_interrupt(p) == WAPC_OK);
+  wapc_pool_free(p);
+  /* Every call completed exactly once: the loop interrupted, each quick one run or cancelled. */
+  CHECK_INT(atomic_load(&c.done), 10);
+  CHECK_INT(atomic_load(&c.bad), 0);
+  CHECK_INT(atomic_load(&c.interrupted), 1);
+  CHECK_INT(atomic_load(&c.ok) + atomic_load(&c.cancelled), 9);
+}
+
 TEST_IMPL(misuse) {
   wapc_pool *p = (wapc_pool *)&p;
   char msg[256];
@@ -409,6 +470,8 @@ TEST_ENTRY(shutdown)
 TEST_ENTRY(idle_trim)
 TEST_ENTRY(callback_host_id)
 TEST_ENTRY(wasi_options_copied)
+TEST_ENTRY(submit)
+TEST_ENTRY(submit_shutdown)
 TEST_ENTRY(misuse)
 TEST_LIST_END
 
