@@ -785,7 +785,7 @@ static bool emit_fused_access(cx *c, int op, uint32_t d, uint32_t v, uint32_t of
   } else {
     return false;
   }
-  bool load = numops[op - FIRST_NUMOP].fmt == F_LOAD;
+  bool load = numops[op - FIRST_NUMOP].fmt == FMT_LOAD;
   uint32_t rel = (uint32_t)(op - VM_OP_I32_LOAD), at = c->pc;
   if (shifted && load)
     EMIT(c, VM_OP_I32_LOAD_XS + rel, d, base, idx, k, offset);
@@ -826,10 +826,10 @@ static void simple_op(cx *c, int op) {
   if (!live(c)) return;
   uint32_t at = c->pc;
   /* An address just computed into its own temporary: the access computes it. */
-  if ((ni->fmt == F_LOAD || ni->fmt == F_STORE) && a == d && can_retarget(c, a) &&
+  if ((ni->fmt == FMT_LOAD || ni->fmt == FMT_STORE) && a == d && can_retarget(c, a) &&
       emit_fused_access(c, op, d, b, offset))
     return;
-  if (ni->fmt == F_DSS && (emit_fused(c, op, d, a, b) || emit_with_load(c, op, d, a, b))) return;
+  if (ni->fmt == FMT_DSS && (emit_fused(c, op, d, a, b) || emit_with_load(c, op, d, a, b))) return;
   const vm_word *w = last_instr(c);
   if (op == VM_OP_I32_ADD && w && w[0] == VM_OP_I32_ADD) {
     /* Two i32.adds in a row (address and counter updates): one ADD2, this
@@ -842,10 +842,10 @@ static void simple_op(cx *c, int op) {
     return;
   }
   switch (ni->fmt) {
-  case F_DS: EMIT(c, (vm_word)op, d, a); break;
-  case F_DSS: EMIT(c, (vm_word)op, d, a, b); break;
-  case F_LOAD: EMIT(c, (vm_word)op, d, a, offset); break;
-  default: EMIT(c, (vm_word)op, a, b, offset); return; /* F_STORE: no result */
+  case FMT_DS: EMIT(c, (vm_word)op, d, a); break;
+  case FMT_DSS: EMIT(c, (vm_word)op, d, a, b); break;
+  case FMT_LOAD: EMIT(c, (vm_word)op, d, a, offset); break;
+  default: EMIT(c, (vm_word)op, a, b, offset); return; /* FMT_STORE: no result */
   }
   set_last(c, at);
 }

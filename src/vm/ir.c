@@ -39,9 +39,9 @@ static const uint8_t op_formats[VM_OP_COUNT] = {
 #undef VM_FUSED_FMT
 };
 
-/* Words per format, opcode included; F_BRTABLE is variable (0 here). */
+/* Words per format, opcode included; FMT_BRTABLE is variable (0 here). */
 static const uint8_t format_words[] = {
-#define FORMAT_WORDS(name, operands) [name] = name == F_BRTABLE ? 0 : name##_WORDS,
+#define FORMAT_WORDS(name, operands) [name] = name == FMT_BRTABLE ? 0 : name##_WORDS,
     VM_FORMATS(FORMAT_WORDS)
 #undef FORMAT_WORDS
 };
@@ -51,12 +51,12 @@ const char *vm_op_name(vm_op op) {
 }
 
 vm_format vm_op_format(vm_op op) {
-  return (unsigned)op < VM_OP_COUNT ? (vm_format)op_formats[op] : F_NONE;
+  return (unsigned)op < VM_OP_COUNT ? (vm_format)op_formats[op] : FMT_NONE;
 }
 
 static uint32_t op_words(vm_op op, const vm_word *code) {
   vm_format f = vm_op_format(op);
-  if (f == F_BRTABLE) return 4 + code[2];
+  if (f == FMT_BRTABLE) return 4 + code[2];
   return format_words[f];
 }
 
@@ -79,7 +79,7 @@ static void build_op_infos(void) {
     vm_format f = vm_op_format((vm_op)op);
     vm_op_info *in = &op_infos[op];
     in->words = format_words[f];
-    if (f == F_BRTABLE) {
+    if (f == FMT_BRTABLE) {
       in->smask = 1;
       continue;
     }
@@ -119,7 +119,7 @@ void vm_disasm(const vm_code *c, FILE *out) {
     }
     fprintf(out, "%6" PRIu32 ": %s", pc, vm_op_name(op));
     vm_format f = vm_op_format(op);
-    if (f == F_BRTABLE) {
+    if (f == FMT_BRTABLE) {
       fprintf(out, " s%" PRIu32 " [", w[1]);
       for (uint32_t i = 0; i <= w[2]; i++)
         fprintf(out, "%s@%" PRIu32, i ? (i == w[2] ? " | " : " ") : "", w[3 + i]);

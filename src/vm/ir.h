@@ -58,46 +58,46 @@ typedef uint32_t vm_word;
  * Operand layouts, one X(NAME, OPERANDS) each: OPERANDS has a letter per word
  * after the opcode (d = destination slot, s = source slot, i = an immediate
  * or index word, t = branch target, f = function index, o = memory offset),
- * so a format's size is 1 + strlen(OPERANDS) words; F_BRTABLE alone is
+ * so a format's size is 1 + strlen(OPERANDS) words; FMT_BRTABLE alone is
  * variable (3 + n + 1 words, vm_instr_words).  The comments name the slots
  * as the ops use them (a/b/c are source slots).
  */
 #define VM_FORMATS(X)                                                                                        \
-  X(F_NONE, "")             /* [op] */                                                                       \
-  X(F_T, "t")               /* [op, t] */                                                                    \
-  X(F_ST, "st")             /* [op, s, t] */                                                                 \
-  X(F_BRTABLE, "")          /* [op, s, n, t0 .. t(n-1), tdefault] */                                         \
-  X(F_CALL, "fs")           /* [op, funcidx, base] */                                                        \
-  X(F_CALLI, "iiss")        /* [op, typeidx, tableidx, base, s] */                                           \
-  X(F_D, "d")               /* [op, d] */                                                                    \
-  X(F_DS, "ds")             /* [op, d, s] */                                                                 \
-  X(F_DSS, "dss")           /* [op, d, a, b] */                                                              \
-  X(F_DSSS, "dsss")         /* [op, d, a, b, c] */                                                           \
-  X(F_DI, "di")             /* [op, d, i] */                                                                 \
-  X(F_DII, "dii")           /* [op, d, i, i] */                                                              \
-  X(F_SI, "si")             /* [op, s, i] */                                                                 \
-  X(F_I, "i")               /* [op, i] */                                                                    \
-  X(F_SSS, "sss")           /* [op, s, s, s] */                                                              \
-  X(F_ISSS, "isss")         /* [op, i, s, s, s] */                                                           \
-  X(F_DSI, "dsi")           /* [op, d, s, i] */                                                              \
-  X(F_SSI, "ssi")           /* [op, s, s, i] */                                                              \
-  X(F_DSSI, "dssi")         /* [op, d, s, s, i] */                                                           \
-  X(F_SSSI, "sssi")         /* [op, s, s, s, i] */                                                           \
-  X(F_SSSII, "sssii")       /* [op, s, s, s, i, i] */                                                        \
-  X(F_LOAD, "dso")          /* [op, d, addr, offset]   ea = (u64)(u32)fp[addr] + offset */                   \
-  X(F_STORE, "sso")         /* [op, addr, value, offset] */                                                  \
-  X(F_SST, "sst")           /* [op, a, b, t]   fused compare-and-branch */                                   \
-  X(F_LOADX, "dsso")        /* [op, d, a, b, offset]   ea = (u64)(u32)(fp[a] + fp[b]) + offset */            \
-  X(F_STOREX, "ssso")       /* [op, a, b, value, offset] */                                                  \
-  X(F_DSDS, "dsds")         /* [op, d1, s1, d2, s2] */                                                       \
-  X(F_DSDSDS, "dsdsds")     /* [op, d1, s1, d2, s2, d3, s3] */                                               \
-  X(F_DSDSDSDS, "dsdsdsds") /* [op, d1, s1, .. d4, s4] */                                                    \
-  X(F_LOADXS, "dssso")      /* [op, d, a, b, k, offset]   as F_LOADX with fp[b] << (fp[k] & 31) */           \
-  X(F_STOREXS, "sssso")     /* [op, a, b, k, value, offset] */                                               \
-  X(F_DSST, "dsst")         /* [op, d, a, b, t]      fp[d] = fp[a] + fp[b], then branch on fp[d] */          \
-  X(F_DSSST, "dssst")   /* [op, d, a, b, c, t]   fp[d] = fp[a] + fp[b], then branch on fp[d] CMP fp[c] */    \
-  X(F_DSOT, "dsot")     /* [op, d, a, offset, t] a load into fp[d], then a branch on it */                   \
-  X(F_DSSDSS, "dssdss") /* [op, d, a, b, d', a', b'] */
+  X(FMT_NONE, "")             /* [op] */                                                                     \
+  X(FMT_T, "t")               /* [op, t] */                                                                  \
+  X(FMT_ST, "st")             /* [op, s, t] */                                                               \
+  X(FMT_BRTABLE, "")          /* [op, s, n, t0 .. t(n-1), tdefault] */                                       \
+  X(FMT_CALL, "fs")           /* [op, funcidx, base] */                                                      \
+  X(FMT_CALLI, "iiss")        /* [op, typeidx, tableidx, base, s] */                                         \
+  X(FMT_D, "d")               /* [op, d] */                                                                  \
+  X(FMT_DS, "ds")             /* [op, d, s] */                                                               \
+  X(FMT_DSS, "dss")           /* [op, d, a, b] */                                                            \
+  X(FMT_DSSS, "dsss")         /* [op, d, a, b, c] */                                                         \
+  X(FMT_DI, "di")             /* [op, d, i] */                                                               \
+  X(FMT_DII, "dii")           /* [op, d, i, i] */                                                            \
+  X(FMT_SI, "si")             /* [op, s, i] */                                                               \
+  X(FMT_I, "i")               /* [op, i] */                                                                  \
+  X(FMT_SSS, "sss")           /* [op, s, s, s] */                                                            \
+  X(FMT_ISSS, "isss")         /* [op, i, s, s, s] */                                                         \
+  X(FMT_DSI, "dsi")           /* [op, d, s, i] */                                                            \
+  X(FMT_SSI, "ssi")           /* [op, s, s, i] */                                                            \
+  X(FMT_DSSI, "dssi")         /* [op, d, s, s, i] */                                                         \
+  X(FMT_SSSI, "sssi")         /* [op, s, s, s, i] */                                                         \
+  X(FMT_SSSII, "sssii")       /* [op, s, s, s, i, i] */                                                      \
+  X(FMT_LOAD, "dso")          /* [op, d, addr, offset]   ea = (u64)(u32)fp[addr] + offset */                 \
+  X(FMT_STORE, "sso")         /* [op, addr, value, offset] */                                                \
+  X(FMT_SST, "sst")           /* [op, a, b, t]   fused compare-and-branch */                                 \
+  X(FMT_LOADX, "dsso")        /* [op, d, a, b, offset]   ea = (u64)(u32)(fp[a] + fp[b]) + offset */          \
+  X(FMT_STOREX, "ssso")       /* [op, a, b, value, offset] */                                                \
+  X(FMT_DSDS, "dsds")         /* [op, d1, s1, d2, s2] */                                                     \
+  X(FMT_DSDSDS, "dsdsds")     /* [op, d1, s1, d2, s2, d3, s3] */                                             \
+  X(FMT_DSDSDSDS, "dsdsdsds") /* [op, d1, s1, .. d4, s4] */                                                  \
+  X(FMT_LOADXS, "dssso")      /* [op, d, a, b, k, offset]   as FMT_LOADX with fp[b] << (fp[k] & 31) */       \
+  X(FMT_STOREXS, "sssso")     /* [op, a, b, k, value, offset] */                                             \
+  X(FMT_DSST, "dsst")         /* [op, d, a, b, t]      fp[d] = fp[a] + fp[b], then branch on fp[d] */        \
+  X(FMT_DSSST, "dssst")   /* [op, d, a, b, c, t]   fp[d] = fp[a] + fp[b], then branch on fp[d] CMP fp[c] */  \
+  X(FMT_DSOT, "dsot")     /* [op, d, a, offset, t] a load into fp[d], then a branch on it */                 \
+  X(FMT_DSSDSS, "dssdss") /* [op, d, a, b, d', a', b'] */
 
 typedef enum {
 #define VM_FORMAT_ENUM(name, operands) name,
@@ -105,7 +105,7 @@ typedef enum {
 #undef VM_FORMAT_ENUM
 } vm_format;
 
-/* The words of each fixed-size format, opcode included: F_DS_WORDS is 3. */
+/* The words of each fixed-size format, opcode included: FMT_DS_WORDS is 3. */
 enum {
 #define VM_FORMAT_WORDS(name, operands) name##_WORDS = sizeof(operands),
   VM_FORMATS(VM_FORMAT_WORDS)
@@ -156,12 +156,12 @@ typedef enum {
 } vm_op;
 
 /* The format of the fused pairs F_A_B and FD_A_B. */
-#define VM_FUSED_FORMAT F_DSSS
+#define VM_FUSED_FORMAT FMT_DSSS
 #define VM_FORMAT_WORDS_OF(f) VM_FORMAT_WORDS_OF_(f)
 #define VM_FORMAT_WORDS_OF_(f) f##_WORDS
 
 /* VM_OP_WORDS_NAME: the words of VM_OP_NAME, its format's size (what the
- * interpreter's handlers advance by; not meaningful for F_BRTABLE). */
+ * interpreter's handlers advance by; not meaningful for FMT_BRTABLE). */
 enum {
 #define VM_IROP(name, fmt) VM_OP_WORDS_##name = fmt##_WORDS,
 #include "vm/ir.def"
@@ -182,11 +182,11 @@ const char *vm_op_name(vm_op op);
 vm_format vm_op_format(vm_op op);
 /* Operand letters of a format, one per word after the opcode: d destination
  * slot, s source slot, t target, f function, o offset, other letters
- * immediates ("" for F_BRTABLE, whose first operand is a source slot). */
+ * immediates ("" for FMT_BRTABLE, whose first operand is a source slot). */
 const char *vm_format_operands(vm_format f);
-/* Per-op facts for passes over compiled code: words (0 for F_BRTABLE:
+/* Per-op facts for passes over compiled code: words (0 for FMT_BRTABLE:
  * 4 + its n), and bit i set in dmask/smask when operand word 1 + i is a
- * destination/source slot (F_BRTABLE: smask 1, its index). */
+ * destination/source slot (FMT_BRTABLE: smask 1, its index). */
 typedef struct vm_op_info {
   uint8_t words;
   uint8_t dmask, smask;
