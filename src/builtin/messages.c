@@ -4,29 +4,7 @@
  */
 #include "builtin/messages.h"
 
-#include <stdarg.h>
 #include <stdio.h>
-
-/* Format a message into `buf` (`len` > 0); returns `st`. */
-#if defined(__GNUC__)
-__attribute__((format(printf, 4, 5)))
-#endif
-wapc_status
-builtin_msgf(char *buf, size_t len, wapc_status st, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(buf, len, fmt, ap);
-  va_end(ap);
-  return st;
-}
-
-/* A constructor's message buffer (wapc.h, Conventions): cleared; its usable length (0 without one, so
- * that every later write is an snprintf into at most 0 bytes). */
-size_t builtin_caller_message(char *message, size_t message_len) {
-  if (!message) return 0;
-  if (message_len) message[0] = 0;
-  return message_len;
-}
 
 static const char *valtype_name(uint8_t t) {
   switch (t) {

@@ -13,6 +13,7 @@
 #include "builtin/imports.h"
 #include "builtin/messages.h"
 #include "util/mem.h"
+#include "util/report.h"
 #include "wasi/wasi.h"
 
 wapc_module *builtin_module_retain(wapc_module *m) {
@@ -40,10 +41,10 @@ static wapc_status type_mismatch(char *msg, size_t msglen, const vm_import_desc 
     builtin_format_functype(d->type.func, got_s, sizeof got_s);
   else
     snprintf(got_s, sizeof got_s, "%s", builtin_kind_name(d->kind));
-  return builtin_msgf(msg, msglen, WAPC_ERR_LINK,
-                      "incompatible import type for \"%.*s\".\"%.*s\": expected func %s, got %s%s",
-                      (int)d->module_len, d->module, (int)d->name_len, d->name, want_s,
-                      d->kind == VM_EXTERN_FUNC ? "func " : "", got_s);
+  return report_msg(msg, msglen, WAPC_ERR_LINK,
+                    "incompatible import type for \"%.*s\".\"%.*s\": expected func %s, got %s%s",
+                    (int)d->module_len, d->module, (int)d->name_len, d->name, want_s,
+                    d->kind == VM_EXTERN_FUNC ? "func " : "", got_s);
 }
 
 /*
@@ -54,7 +55,7 @@ static wapc_status type_mismatch(char *msg, size_t msglen, const vm_import_desc 
 static wapc_status resolve_imports(wapc_module *m, char *msg, size_t msglen) {
   uint32_t n = vm_module_num_imports(m->vm);
   m->links = mem_calloc(n ? n : 1, sizeof *m->links);
-  if (!m->links) return builtin_msgf(msg, msglen, WAPC_ERR_NOMEM, "out of memory");
+  if (!m->links) return report_msg(msg, msglen, WAPC_ERR_NOMEM, "out of memory");
   m->nimports = n;
   for (uint32_t i = 0; i < n; i++) {
     vm_import_desc d;
@@ -72,8 +73,8 @@ static wapc_status resolve_imports(wapc_module *m, char *msg, size_t msglen) {
         (name_is(d.module, d.module_len, "wapc") || name_is(d.module, d.module_len, "wasmbus")))
       k = builtin_wapc_import(d.name, d.name_len, &l->type, &l->fn);
     if (k == BUILTIN_NUM_IMPORTS)
-      return builtin_msgf(msg, msglen, WAPC_ERR_LINK, "unknown import \"%.*s\".\"%.*s\"", (int)d.module_len,
-                          d.module, (int)d.name_len, d.name);
+      return report_msg(msg, msglen, WAPC_ERR_LINK, "unknown import \"%.*s\".\"%.*s\"", (int)d.module_len,
+                        d.module, (int)d.name_len, d.name);
     if (d.kind != VM_EXTERN_FUNC || !vm_functype_equal(d.type.func, &l->type))
       return type_mismatch(msg, msglen, &d, &l->type);
     l->wapc = (uint8_t)k;
@@ -106,13 +107,13 @@ static const vm_functype guest_call_type = {2, 1, guest_call_types};
 static wapc_status check_guest_call(const vm_module *m, char *msg, size_t msglen) {
   uint32_t index;
   if (!find_export(m, "__guest_call", VM_EXTERN_FUNC, &index))
-    return builtin_msgf(msg, msglen, WAPC_ERR_LINK, "module does not export function \"__guest_call\"");
+    return report_msg(msg, msglen, WAPC_ERR_LINK, "module does not export function \"__guest_call\"");
   const vm_functype *t = vm_module_func_type(m, index);
   if (!t || !vm_functype_equal(t, &guest_call_type)) {
     char got[256] = "?";
     if (t) builtin_format_functype(t, got, sizeof got);
-    return builtin_msgf(msg, msglen, WAPC_ERR_LINK,
-                        "export \"__guest_call\" has type %s, expected (i32, i32) -> i32", got);
+    return report_msg(msg, msglen, WAPC_ERR_LINK,
+                      "export \"__guest_call\" has type %s, expected (i32, i32) -> i32", got);
   }
   return WAPC_OK;
 }
@@ -130,7 +131,7 @@ static wapc_status load_error(const vm_error *e, char *msg, size_t msglen) {
   case VM_ERR_LIMIT: st = WAPC_ERR_LIMIT; break;
   default: st = WAPC_ERR_PROVIDER; break;
   }
-  return builtin_msgf(msg, msglen, st, "%s", text);
+  return report_msg(msg, msglen, st, "%s", text);
 }
 
 /*
@@ -142,7 +143,7 @@ wapc_status builtin_module_compile(const vm_config *cfg, bool command, const uin
                                    wapc_module **out, char *msg, size_t msglen) {
   *out = NULL;
   wapc_module *m = mem_calloc(1, sizeof *m);
-  if (!m) return builtin_msgf(msg, msglen, WAPC_ERR_NOMEM, "out of memory");
+  if (!m) return report_msg(msg, msglen, WAPC_ERR_NOMEM, "out of memory");
   atomic_init(&m->refs, 1);
   m->command = command;
   vm_error err;
@@ -151,17 +152,17 @@ wapc_status builtin_module_compile(const vm_config *cfg, bool command, const uin
   m->pool = vm_pool_new();
   wapc_status st = WAPC_OK;
   if (!m->pool) {
-    st = builtin_msgf(msg, msglen, WAPC_ERR_NOMEM, "out of memory");
+    st = report_msg(msg, msglen, WAPC_ERR_NOMEM, "out of memory");
   } else if (!m->vm) {
     st = load_error(&err, msg, msglen);
   } else if (command) {
     if (!module_exports(m->vm, "_start", VM_EXTERN_FUNC))
-      st = builtin_msgf(msg, msglen, WAPC_ERR_LINK, "module does not export function \"_start\"");
+      st = report_msg(msg, msglen, WAPC_ERR_LINK, "module does not export function \"_start\"");
   } else {
     /* The required exports are checked before anything runs (the start section included). */
     st = check_guest_call(m->vm, msg, msglen);
     if (st == WAPC_OK && !module_exports(m->vm, "memory", VM_EXTERN_MEMORY))
-      st = builtin_msgf(msg, msglen, WAPC_ERR_LINK, "module does not export memory \"memory\"");
+      st = report_msg(msg, msglen, WAPC_ERR_LINK, "module does not export memory \"memory\"");
   }
   if (st == WAPC_OK) st = resolve_imports(m, msg, msglen);
   if (st != WAPC_OK) {

@@ -50,6 +50,7 @@
 #include "builtin/messages.h"
 #include "util/lit.h"
 #include "util/mem.h"
+#include "util/report.h"
 
 /* Set the failure message (on the host, or in b->msg without one); returns `st`. */
 #if defined(__GNUC__)
@@ -435,7 +436,7 @@ static wapc_status options_resolve(const wapc_builtin_options *options, wapc_bui
                                    vm_config *cfg, char *msg, size_t msglen) {
   if (options && (options->struct_size < offsetof(wapc_builtin_options, max_memory_pages) ||
                   options->struct_size > (size_t)1 << 20))
-    return builtin_msgf(msg, msglen, WAPC_ERR_MISUSE, "bad options (struct_size)");
+    return report_msg(msg, msglen, WAPC_ERR_MISUSE, "bad options (struct_size)");
   wapc_builtin_options_init(opts);
   if (options) {
     /* Read only the fields the caller's version of the struct has; the rest keep their defaults. */
@@ -466,7 +467,7 @@ static wapc_status options_resolve(const wapc_builtin_options *options, wapc_bui
 static wapc_status builtin_new(const wapc_builtin_options *options, builtin **out, char *msg, size_t msglen) {
   *out = NULL;
   builtin *b = mem_calloc(1, sizeof *b);
-  if (!b) return builtin_msgf(msg, msglen, WAPC_ERR_NOMEM, "out of memory");
+  if (!b) return report_msg(msg, msglen, WAPC_ERR_NOMEM, "out of memory");
   vm_interrupt_init(&b->interrupt);
   wapc_status st = options_resolve(options, &b->opts, &b->cfg, msg, msglen);
   if (st == WAPC_OK) st = wasi_config_new(&b->opts, &b->wasi, msg, msglen);
@@ -497,8 +498,8 @@ static void provider_of(builtin *b, wapc_engine_provider *out) {
 
 wapc_status wapc_builtin_provider(const wapc_builtin_options *options, wapc_engine_provider *out,
                                   char *message, size_t message_len) {
-  message_len = builtin_caller_message(message, message_len);
-  if (!out) return builtin_msgf(message, message_len, WAPC_ERR_MISUSE, "out is NULL");
+  message_len = report_buffer(message, message_len);
+  if (!out) return report_msg(message, message_len, WAPC_ERR_MISUSE, "out is NULL");
   memset(out, 0, sizeof *out);
   builtin *b;
   wapc_status st = builtin_new(options, &b, message, message_len);
@@ -509,7 +510,7 @@ wapc_status wapc_builtin_provider(const wapc_builtin_options *options, wapc_engi
 
 wapc_status wapc_wasi_run(const wapc_builtin_options *options, const uint8_t *module, size_t len,
                           int *exit_code, char *message, size_t message_len) {
-  message_len = builtin_caller_message(message, message_len);
+  message_len = report_buffer(message, message_len);
   if (exit_code) *exit_code = 0;
   if (!module && len) {
     snprintf(message, message_len, "module is NULL");
@@ -551,9 +552,9 @@ wapc_status wapc_wasi_run(const wapc_builtin_options *options, const uint8_t *mo
 
 wapc_status wapc_host_new_builtin(const wapc_builtin_options *options, wapc_host_callback callback,
                                   void *user, wapc_host **out, char *message, size_t message_len) {
-  message_len = builtin_caller_message(message, message_len);
+  message_len = report_buffer(message, message_len);
   if (out) *out = NULL;
-  if (!out) return builtin_msgf(message, message_len, WAPC_ERR_MISUSE, "out is NULL");
+  if (!out) return report_msg(message, message_len, WAPC_ERR_MISUSE, "out is NULL");
   wapc_engine_provider p;
   wapc_status st = wapc_builtin_provider(options, &p, message, message_len);
   if (st != WAPC_OK) return st;
@@ -564,10 +565,10 @@ wapc_status wapc_host_new_builtin(const wapc_builtin_options *options, wapc_host
 
 wapc_status wapc_module_compile(const wapc_builtin_options *options, const uint8_t *bytes, size_t len,
                                 wapc_module **out, char *message, size_t message_len) {
-  message_len = builtin_caller_message(message, message_len);
+  message_len = report_buffer(message, message_len);
   if (out) *out = NULL;
-  if (!out) return builtin_msgf(message, message_len, WAPC_ERR_MISUSE, "out is NULL");
-  if (!bytes && len) return builtin_msgf(message, message_len, WAPC_ERR_MISUSE, "module is NULL");
+  if (!out) return report_msg(message, message_len, WAPC_ERR_MISUSE, "out is NULL");
+  if (!bytes && len) return report_msg(message, message_len, WAPC_ERR_MISUSE, "module is NULL");
   wapc_builtin_options opts;
   vm_config cfg;
   wapc_status st = options_resolve(options, &opts, &cfg, message, message_len);
@@ -582,10 +583,10 @@ void wapc_module_free(wapc_module *module) {
 wapc_status wapc_host_new_builtin_module(const wapc_builtin_options *options, wapc_module *module,
                                          wapc_host_callback callback, void *user, wapc_host **out,
                                          char *message, size_t message_len) {
-  message_len = builtin_caller_message(message, message_len);
+  message_len = report_buffer(message, message_len);
   if (out) *out = NULL;
   if (!out || !module)
-    return builtin_msgf(message, message_len, WAPC_ERR_MISUSE, "%s is NULL", out ? "module" : "out");
+    return report_msg(message, message_len, WAPC_ERR_MISUSE, "%s is NULL", out ? "module" : "out");
   builtin *b;
   wapc_status st = builtin_new(options, &b, message, message_len);
   if (st != WAPC_OK) return st;

@@ -13,6 +13,7 @@
 #include "wapc_engine.h"
 #include "util/mem.h"
 #include "util/lit.h"
+#include "util/report.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -165,36 +166,23 @@ static bool provider_ok(const wapc_engine_provider *p) {
          p->replace && p->destroy;
 }
 
-/* A constructor's failure: the message into the caller's buffer (wapc.h, Conventions). */
-#if defined(__GNUC__)
-__attribute__((format(printf, 4, 5)))
-#endif
-static wapc_status
-report(char *message, size_t message_len, wapc_status st, const char *fmt, ...) {
-  if (!message || !message_len) return st;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(message, message_len, fmt, ap);
-  va_end(ap);
-  return st;
-}
-
 wapc_status wapc_host_new(const wapc_engine_provider *provider, wapc_host_callback callback, void *user,
                           wapc_host **out, char *message, size_t message_len) {
   if (message && message_len) message[0] = 0;
   if (out) *out = NULL;
-  if (!provider) return report(message, message_len, WAPC_ERR_MISUSE, "provider is NULL");
+  if (!provider) return report_msg(message, message_len, WAPC_ERR_MISUSE, "provider is NULL");
   /* Ownership moves on every path: a provider we cannot use is destroyed here. */
   if (!out || !provider_ok(provider)) {
     if (provider->destroy) provider->destroy(provider->self);
-    if (!out) return report(message, message_len, WAPC_ERR_MISUSE, "out is NULL");
-    return report(message, message_len, WAPC_ERR_MISUSE,
-                  "unusable engine provider (ABI version %u, or an entry missing)", provider->abi_version);
+    if (!out) return report_msg(message, message_len, WAPC_ERR_MISUSE, "out is NULL");
+    return report_msg(message, message_len, WAPC_ERR_MISUSE,
+                      "unusable engine provider (ABI version %u, or an entry missing)",
+                      provider->abi_version);
   }
   wapc_host *h = mem_calloc(1, sizeof *h);
   if (!h) {
     provider->destroy(provider->self);
-    return report(message, message_len, WAPC_ERR_NOMEM, "out of memory");
+    return report_msg(message, message_len, WAPC_ERR_NOMEM, "out of memory");
   }
   h->engine.host = h;
   /* A version-1 provider struct ends before `interrupt`: copy only what it has. */

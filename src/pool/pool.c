@@ -34,6 +34,7 @@
 
 #include "builtin/module.h"
 #include "util/mem.h"
+#include "util/report.h"
 
 enum { SLOT_EMPTY, SLOT_CREATING, SLOT_IDLE, SLOT_BUSY };
 
@@ -95,19 +96,6 @@ typedef struct job {
 
 /* The slot this thread took last: where its next search starts. */
 static _Thread_local uint32_t home_slot;
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 4, 5)))
-#endif
-static wapc_status
-report(char *message, size_t message_len, wapc_status st, const char *fmt, ...) {
-  if (!message || !message_len) return st;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(message, message_len, fmt, ap);
-  va_end(ap);
-  return st;
-}
 
 static uint64_t now_ns(void) {
   struct timespec ts;
@@ -320,9 +308,9 @@ wapc_status wapc_pool_acquire(wapc_pool *p, uint32_t wait_ms, wapc_host **out, c
                               size_t message_len) {
   if (message && message_len) message[0] = 0;
   if (out) *out = NULL;
-  if (!p || !out) return report(message, message_len, WAPC_ERR_MISUSE, "%s is NULL", p ? "host" : "pool");
+  if (!p || !out) return report_msg(message, message_len, WAPC_ERR_MISUSE, "%s is NULL", p ? "host" : "pool");
   if (atomic_load(&p->closing))
-    return report(message, message_len, WAPC_ERR_MISUSE, "the pool is shutting down");
+    return report_msg(message, message_len, WAPC_ERR_MISUSE, "the pool is shutting down");
   int i = take_idle(p);
   if (i >= 0) return hand_out(p, (uint32_t)i, out, message, message_len);
 
@@ -333,7 +321,7 @@ wapc_status wapc_pool_acquire(wapc_pool *p, uint32_t wait_ms, wapc_host **out, c
   for (;;) {
     if (atomic_load(&p->closing)) {
       pthread_mutex_unlock(&p->lock);
-      return report(message, message_len, WAPC_ERR_MISUSE, "the pool is shutting down");
+      return report_msg(message, message_len, WAPC_ERR_MISUSE, "the pool is shutting down");
     }
     /* Counted as waiting before looking: a release after the look sees the count and signals under
      * the lock, which this caller holds until it waits, so no wake-up is lost. */
@@ -365,8 +353,8 @@ wapc_status wapc_pool_acquire(wapc_pool *p, uint32_t wait_ms, wapc_host **out, c
       atomic_fetch_add(&p->n.timeouts, 1);
       atomic_fetch_add(&p->n.wait_ns, now_ns() - wait_start);
       pthread_mutex_unlock(&p->lock);
-      return report(message, message_len, WAPC_ERR_BUSY, "no free host within %u ms (all %u busy)", wait_ms,
-                    p->opts.max_hosts);
+      return report_msg(message, message_len, WAPC_ERR_BUSY, "no free host within %u ms (all %u busy)",
+                        wait_ms, p->opts.max_hosts);
     }
   }
 }
@@ -445,7 +433,7 @@ wapc_status wapc_pool_call(wapc_pool *p, void *context, const char *op, size_t o
       memcpy(response->data, r, rl);
       response->len = rl;
     } else {
-      st = report(message, message_len, WAPC_ERR_NOMEM, "out of memory");
+      st = report_msg(message, message_len, WAPC_ERR_NOMEM, "out of memory");
     }
   } else if (st != WAPC_OK && message && message_len) {
     size_t n = wapc_host_last_error_len(h);
@@ -632,13 +620,13 @@ wapc_status wapc_pool_new(const wapc_pool_options *pool_options, const wapc_buil
   if (message && message_len) message[0] = 0;
   if (out) *out = NULL;
   if (!out || !module)
-    return report(message, message_len, WAPC_ERR_MISUSE, "%s is NULL", out ? "module" : "out");
+    return report_msg(message, message_len, WAPC_ERR_MISUSE, "%s is NULL", out ? "module" : "out");
   wapc_pool_options o;
   wapc_pool_options_init(&o);
   if (pool_options) {
     size_t n = pool_options->struct_size < sizeof o ? pool_options->struct_size : sizeof o;
     if (n < offsetof(wapc_pool_options, min_hosts))
-      return report(message, message_len, WAPC_ERR_MISUSE, "pool options without struct_size");
+      return report_msg(message, message_len, WAPC_ERR_MISUSE, "pool options without struct_size");
     wapc_pool_options given = o;
     memcpy(&given, pool_options, n);
     if (given.max_hosts) o.max_hosts = given.max_hosts;
@@ -647,10 +635,10 @@ wapc_status wapc_pool_new(const wapc_pool_options *pool_options, const wapc_buil
     o.min_hosts = given.min_hosts;
   }
   if (o.min_hosts > o.max_hosts || o.max_hosts > 65536)
-    return report(message, message_len, WAPC_ERR_MISUSE,
-                  "min_hosts %u, max_hosts %u: need min <= max <= 65536", o.min_hosts, o.max_hosts);
+    return report_msg(message, message_len, WAPC_ERR_MISUSE,
+                      "min_hosts %u, max_hosts %u: need min <= max <= 65536", o.min_hosts, o.max_hosts);
   wapc_pool *p = mem_calloc(1, sizeof *p);
-  if (!p) return report(message, message_len, WAPC_ERR_NOMEM, "out of memory");
+  if (!p) return report_msg(message, message_len, WAPC_ERR_NOMEM, "out of memory");
   p->opts = o;
   p->callback = callback;
   p->user = user;
@@ -658,7 +646,7 @@ wapc_status wapc_pool_new(const wapc_pool_options *pool_options, const wapc_buil
   if (st != WAPC_OK) {
     mem_free(p->strings);
     mem_free(p);
-    return report(message, message_len, st, st == WAPC_ERR_NOMEM ? "out of memory" : "bad host options");
+    return report_msg(message, message_len, st, st == WAPC_ERR_NOMEM ? "out of memory" : "bad host options");
   }
   p->hopts.reset_after_trap = 1;
   p->nslots = o.max_hosts;
@@ -690,7 +678,7 @@ wapc_status wapc_pool_new(const wapc_pool_options *pool_options, const wapc_buil
     free(p->slots);
     mem_free(p->strings);
     mem_free(p);
-    return report(message, message_len, WAPC_ERR_NOMEM, "out of memory");
+    return report_msg(message, message_len, WAPC_ERR_NOMEM, "out of memory");
   }
   atomic_init(&p->waiting, 0u);
   atomic_init(&p->closing, false);
