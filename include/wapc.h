@@ -217,6 +217,26 @@ WAPC_API const char *wapc_host_last_error(const wapc_host *host);
 WAPC_API size_t wapc_host_last_error_len(const wapc_host *host);
 /** @} */
 
+/** What a host has done since it was created (wapc_host_stats_get). */
+typedef struct wapc_host_stats {
+  uint64_t calls;              /**< calls that reached the engine (wapc_host_call and _with_context) */
+  uint64_t guest_errors;       /**< of them, WAPC_ERR_GUEST */
+  uint64_t traps;              /**< WAPC_ERR_TRAP */
+  uint64_t deadlines;          /**< WAPC_ERR_DEADLINE */
+  uint64_t interrupts;         /**< WAPC_ERR_INTERRUPTED */
+  uint64_t limits;             /**< WAPC_ERR_LIMIT (fuel, size caps) */
+  uint64_t other_failures;     /**< any other failed call (WAPC_ERR_NOMEM, ...) */
+  uint64_t host_calls;         /**< __host_call made by the guest */
+  uint64_t host_call_failures; /**< of them, answered with a failure */
+} wapc_host_stats;
+
+/**
+ * Fill `*stats` with the host's counters (counting costs no clock read: time
+ * in the guest is not measured).  Call it from the thread that uses the host
+ * (as any host function but wapc_host_interrupt).  WAPC_ERR_MISUSE for NULL.
+ */
+WAPC_API wapc_status wapc_host_stats_get(const wapc_host *host, wapc_host_stats *stats);
+
 /** The host's id (unique in the process, from 1); 0 for NULL. */
 WAPC_API uint64_t wapc_host_id(const wapc_host *host);
 

@@ -53,6 +53,7 @@ struct wapc_host {
   wapc_host_callback callback;
   void *callback_user;
   void *call_context; /* the running call's context (wapc_host_call_with_context), for wapc_result_context */
+  wapc_host_stats stats;
   wapc_log_hook log;
   void *log_user;
 
@@ -322,6 +323,27 @@ wapc_status wapc_host_call(wapc_host *h, const char *op, size_t op_len, const ui
   return wapc_host_call_with_context(h, NULL, op, op_len, payload, len, response, response_len);
 }
 
+static void count_outcome(wapc_host_stats *s, wapc_status st) {
+  switch (st) {
+  case WAPC_OK: break;
+  case WAPC_ERR_GUEST: s->guest_errors++; break;
+  case WAPC_ERR_TRAP: s->traps++; break;
+  case WAPC_ERR_DEADLINE: s->deadlines++; break;
+  case WAPC_ERR_INTERRUPTED: s->interrupts++; break;
+  case WAPC_ERR_LIMIT: s->limits++; break;
+  default: s->other_failures++; break;
+  }
+}
+
+static wapc_status finish_call(wapc_host *h, wapc_status st, int32_t ret, const uint8_t **response,
+                               size_t *response_len);
+
+wapc_status wapc_host_stats_get(const wapc_host *h, wapc_host_stats *out) {
+  if (!h || !out) return WAPC_ERR_MISUSE;
+  *out = h->stats;
+  return WAPC_OK;
+}
+
 void *wapc_result_context(const wapc_result *r) {
   return r && r->active ? r->host->call_context : NULL;
 }
@@ -349,8 +371,16 @@ wapc_status wapc_host_call_with_context(wapc_host *h, void *context, const char 
   int32_t ret = 0;
   wapc_status st = h->prov.call(h->prov.self, (uint32_t)op_len, (uint32_t)len, &ret);
   h->call_context = NULL;
+  h->stats.calls++;
   if (leave(h)) return st == WAPC_OK ? WAPC_ERR_MISUSE : st;
+  st = finish_call(h, st, ret, response, response_len);
+  count_outcome(&h->stats, st);
+  return st;
+}
 
+/* What a call that left the provider with `st` (and the guest's return value) answers. */
+static wapc_status finish_call(wapc_host *h, wapc_status st, int32_t ret, const uint8_t **response,
+                               size_t *response_len) {
   if (st != WAPC_OK) {
     if (st == WAPC_ERR_TRAP)
       prefix_trap(h);
@@ -520,6 +550,8 @@ wapc_status wapc_engine_host_call(wapc_engine_host *e, const uint8_t *binding, s
   h->callback(h->callback_user, h->id, bd, nsp, opn, payload_len ? payload : empty_bytes, payload_len,
               &h->result);
   h->result.active = false;
+  h->stats.host_calls++;
+  if (h->result.nomem || h->result.failed) h->stats.host_call_failures++;
   if (h->result.nomem) return WAPC_ERR_NOMEM;
   return h->result.failed ? WAPC_ERR_HOST_CALLBACK : WAPC_OK;
 }

@@ -439,6 +439,36 @@ TEST_IMPL(busy) {
 
 /* ---- misuse ---------------------------------------------------------------------------------------- */
 
+TEST_IMPL(stats) {
+  wapc_builtin_options o;
+  wapc_builtin_options_init(&o);
+  o.timeout_ms = 50;
+  counts c = {0, 0, 0, 0, {0}};
+  wapc_host *h = new_guard_host(&o, count_callback, &c);
+  wapc_host_stats s;
+  CHECK(wapc_host_stats_get(h, &s) == WAPC_OK && s.calls == 0);
+  CHECK_STATUS(call_str(h, "e", "ok", NULL, NULL), WAPC_OK, h);
+  CHECK_STATUS(call_n(h, "E", 3), WAPC_ERR_GUEST, h);
+  CHECK_STATUS(call_str(h, "u", "", NULL, NULL), WAPC_ERR_TRAP, h);
+  CHECK_STATUS(call_str(h, "l", "", NULL, NULL), WAPC_ERR_DEADLINE, h);
+  CHECK_STATUS(call_n(h, "H", 4), WAPC_OK, h);
+  CHECK_STATUS(call_n(h, "R", 0x7fffffff), WAPC_ERR_TRAP, h);
+  CHECK(wapc_host_stats_get(h, &s) == WAPC_OK);
+  CHECK_INT(s.calls, 6);
+  CHECK_INT(s.guest_errors, 1);
+  CHECK_INT(s.traps, 2);
+  CHECK_INT(s.deadlines, 1);
+  CHECK_INT(s.interrupts, 0);
+  CHECK_INT(s.host_calls, 1);
+  CHECK_INT(s.host_call_failures, 0);
+  /* A refused call (busy, misuse) never reaches the engine and is not counted. */
+  CHECK(wapc_host_call(h, NULL, 3, NULL, 0, NULL, NULL) == WAPC_ERR_MISUSE);
+  CHECK(wapc_host_stats_get(h, &s) == WAPC_OK && s.calls == 6);
+  CHECK(wapc_host_stats_get(NULL, &s) == WAPC_ERR_MISUSE);
+  CHECK(wapc_host_stats_get(h, NULL) == WAPC_ERR_MISUSE);
+  wapc_host_free(h);
+}
+
 TEST_IMPL(misuse) {
   CHECK(strcmp(wapc_status_str((wapc_status)999), "unknown status") == 0);
   CHECK(strcmp(wapc_status_name((wapc_status)-1), "WAPC_UNKNOWN") == 0);
@@ -550,6 +580,7 @@ TEST_ENTRY(sizes)
 TEST_ENTRY(keep_instance)
 TEST_ENTRY(as_traps)
 TEST_ENTRY(busy)
+TEST_ENTRY(stats)
 TEST_ENTRY(misuse)
 TEST_LIST_END
 

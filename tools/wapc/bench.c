@@ -374,6 +374,11 @@ int wapc_bench_main(int argc, char **argv) {
   printf("min=%llu p90=%llu p99=%llu max=%llu ns\n", (unsigned long long)samples[0],
          (unsigned long long)samples[n * 9 / 10], (unsigned long long)samples[n * 99 / 100],
          (unsigned long long)samples[n - 1]);
+  wapc_host_stats hs;
+  if (!threads && !new_host && wapc_host_stats_get(host, &hs) == WAPC_OK)
+    printf("host: %llu calls, %llu guest errors, %llu traps, %llu host calls (%llu failed)\n",
+           (unsigned long long)hs.calls, (unsigned long long)hs.guest_errors, (unsigned long long)hs.traps,
+           (unsigned long long)hs.host_calls, (unsigned long long)hs.host_call_failures);
   if (threads) {
     printf("threads %u, pool of %u hosts: %llu waits for a host, %.3f ms waited in all\n", threads, threads,
            (unsigned long long)run.waits, (double)run.wait_ns / 1e6);
