@@ -7,8 +7,9 @@
  * "out of bounds memory access", no partial write); size caps are checked
  * before anything is copied, so an over-size request is a VM_TRAP_LIMIT trap
  * and never reaches an allocator; an allocation failure is a VM_TRAP_NOMEM
- * trap.  An interrupt is checked on entry to __guest_request; every other
- * stop (deadline, interrupt) is seen when the import returns (vm_call_host).
+ * trap.  A stop (deadline, interrupt) is seen when an import returns into
+ * the guest (vm_call_host), __guest_request included, so even the shortest
+ * call is stopped.
  */
 #include "builtin/imports.h"
 
@@ -41,14 +42,8 @@ static vm_result too_large(vm_store *s, const char *what, uint64_t len, uint32_t
                           what, len, limit);
 }
 
-/* A request from wapc_host_interrupt, seen by an import: stop the guest here. */
-static bool interrupt_pending(builtin *b) {
-  return vm_interrupt_raised(&b->interrupt);
-}
-
 static vm_result imp_guest_request(vm_store *s, vm_instance *caller, void *user, uint64_t *args) {
   builtin *b = user;
-  if (interrupt_pending(b)) return vm_store_trap(s, VM_TRAP_INTERRUPTED);
   const uint8_t *op, *payload;
   size_t op_len, payload_len;
   wapc_engine_request(b->host, &op, &op_len, &payload, &payload_len);
@@ -62,23 +57,23 @@ static vm_result imp_guest_request(vm_store *s, vm_instance *caller, void *user,
   return VM_OK;
 }
 
-static vm_result imp_guest_response(vm_store *s, vm_instance *caller, void *user, uint64_t *args) {
-  builtin *b = user;
+/* __guest_response / __guest_error: the bytes' one copy out (the host keeps them until the next call). */
+static inline vm_result guest_answer(vm_store *s, vm_instance *caller, builtin *b, uint64_t *args,
+                                     const char *what,
+                                     wapc_status (*set)(wapc_engine_host *, const uint8_t *, size_t)) {
   const uint8_t *p = guest_bytes(caller, ARG(0), ARG(1));
   if (!p) return oob(s);
-  if (ARG(1) > b->opts.max_response) return too_large(s, "guest response", ARG(1), b->opts.max_response);
-  /* The response's one copy out (the host keeps it until the next call). */
-  if (wapc_engine_set_guest_response(b->host, p, ARG(1)) != WAPC_OK) return oom(s);
+  if (ARG(1) > b->opts.max_response) return too_large(s, what, ARG(1), b->opts.max_response);
+  if (set(b->host, p, ARG(1)) != WAPC_OK) return oom(s);
   return VM_OK;
 }
 
+static vm_result imp_guest_response(vm_store *s, vm_instance *caller, void *user, uint64_t *args) {
+  return guest_answer(s, caller, user, args, "guest response", wapc_engine_set_guest_response);
+}
+
 static vm_result imp_guest_error(vm_store *s, vm_instance *caller, void *user, uint64_t *args) {
-  builtin *b = user;
-  const uint8_t *p = guest_bytes(caller, ARG(0), ARG(1));
-  if (!p) return oob(s);
-  if (ARG(1) > b->opts.max_response) return too_large(s, "guest error", ARG(1), b->opts.max_response);
-  if (wapc_engine_set_guest_error(b->host, p, ARG(1)) != WAPC_OK) return oom(s);
-  return VM_OK;
+  return guest_answer(s, caller, user, args, "guest error", wapc_engine_set_guest_error);
 }
 
 static vm_result imp_host_call(vm_store *s, vm_instance *caller, void *user, uint64_t *args) {

@@ -30,9 +30,9 @@
  * (vm_store_share_interrupt): the interrupting thread never touches a store,
  * needs no lock, and a request made while nothing runs stays set for the next
  * run.  The engine sees a request at its interruption points, in every wait
- * (vm_store_wait) and whenever a host function returns into the guest;
- * __guest_request checks it on entry, so a waPC call is stopped even when it
- * is too short to reach one.  The end of a run consumes the request, however
+ * (vm_store_wait) and whenever a host function returns into the guest
+ * (__guest_request included), so a waPC call is stopped even when it is too
+ * short to reach an interruption point.  The end of a run consumes the request, however
  * the run ends.  A size cap refused by an import and an allocation failure are
  * traps of their own kinds (VM_TRAP_LIMIT, VM_TRAP_NOMEM), mapped to a status
  * in one place (stop_status).

@@ -319,7 +319,8 @@ void vm_guard_arm(vm_store *s) {
   }
 }
 
-/* vm_store_check_guard, inlined where it runs after every host call. */
+/* The guardrails now: an interrupt pending, or the call's deadline passed.  Run after every host function
+ * returns into guest code (vm_call_host), in every wait, and at the interruption points. */
 static inline vm_trap guard_check(vm_store *s) {
   vm_guard *g = &s->guard;
   if (atomic_load_explicit(&g->request->raised, memory_order_relaxed)) return VM_TRAP_INTERRUPTED;
@@ -363,10 +364,6 @@ uint64_t vm_store_fuel_remaining(const vm_store *s) {
   return s->guard.fuel + (s->guard.tick > 0 ? (uint64_t)s->guard.tick : 0);
 }
 
-vm_trap vm_store_check_guard(vm_store *s) {
-  return guard_check(s);
-}
-
 void vm_interrupt_init(vm_interrupt *i) {
   atomic_init(&i->raised, 0u);
   atomic_init(&i->wake_fd, -1);
@@ -393,10 +390,6 @@ void vm_interrupt_raise(vm_interrupt *i) {
 
 void vm_interrupt_clear(vm_interrupt *i) {
   atomic_store_explicit(&i->raised, 0u, memory_order_relaxed);
-}
-
-bool vm_interrupt_raised(vm_interrupt *i) {
-  return atomic_load_explicit(&i->raised, memory_order_relaxed) != 0;
 }
 
 void vm_store_interrupt(vm_store *s) {
@@ -446,7 +439,7 @@ vm_trap vm_store_wait(vm_store *s, struct pollfd *fds, size_t nfds, uint64_t unt
   }
   for (;;) {
     /* After the fd is published: a raise from now on writes it. */
-    vm_trap stop = vm_store_check_guard(s);
+    vm_trap stop = guard_check(s);
     if (stop != VM_TRAP_NONE) return stop;
     uint64_t now = vm_monotonic_ns();
     uint64_t end = until_ns;

@@ -311,7 +311,6 @@ void vm_interrupt_init(vm_interrupt *i);
 void vm_interrupt_destroy(vm_interrupt *i);
 void vm_interrupt_raise(vm_interrupt *i);
 void vm_interrupt_clear(vm_interrupt *i);
-bool vm_interrupt_raised(vm_interrupt *i);
 
 /*
  * Ask the call in flight on `s` to stop with the trap "interrupted".  Any
@@ -347,13 +346,6 @@ void vm_store_share_interrupt(vm_store *s, vm_interrupt *i);
 struct pollfd;
 vm_trap vm_store_wait(vm_store *s, struct pollfd *fds, size_t nfds, uint64_t until_ns, int *ready);
 
-/*
- * The guardrails now, for a host function that returns into guest code
- * (vm_call_host does this after every one): VM_TRAP_INTERRUPTED when an
- * interrupt is pending, VM_TRAP_DEADLINE when the call's deadline has
- * passed, else VM_TRAP_NONE.
- */
-vm_trap vm_store_check_guard(vm_store *s);
 /* CLOCK_MONOTONIC in nanoseconds, the clock of timeouts. */
 uint64_t vm_monotonic_ns(void);
 
