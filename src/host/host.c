@@ -318,11 +318,6 @@ static void prefix_trap(wapc_host *h) {
   h->message.len = mlen + plen;
 }
 
-wapc_status wapc_host_call(wapc_host *h, const char *op, size_t op_len, const uint8_t *payload, size_t len,
-                           const uint8_t **response, size_t *response_len) {
-  return wapc_host_call_with_context(h, NULL, op, op_len, payload, len, response, response_len);
-}
-
 static void count_outcome(wapc_host_stats *s, wapc_status st) {
   switch (st) {
   case WAPC_OK: break;
@@ -335,9 +330,6 @@ static void count_outcome(wapc_host_stats *s, wapc_status st) {
   }
 }
 
-static wapc_status finish_call(wapc_host *h, wapc_status st, int32_t ret, const uint8_t **response,
-                               size_t *response_len);
-
 wapc_status wapc_host_stats_get(const wapc_host *h, wapc_host_stats *out) {
   if (!h || !out) return WAPC_ERR_MISUSE;
   *out = h->stats;
@@ -348,39 +340,9 @@ void *wapc_result_context(const wapc_result *r) {
   return r && r->active ? r->host->call_context : NULL;
 }
 
-wapc_status wapc_host_call_with_context(wapc_host *h, void *context, const char *op, size_t op_len,
-                                        const uint8_t *payload, size_t len, const uint8_t **response,
-                                        size_t *response_len) {
-  if (response) *response = NULL;
-  if (response_len) *response_len = 0;
-  if (!h) return WAPC_ERR_MISUSE;
-  if (h->busy) return fail(h, WAPC_ERR_BUSY, "the host is busy (called from its own callback)");
-  if ((!op && op_len) || (!payload && len)) return fail(h, WAPC_ERR_MISUSE, "NULL operation or payload");
-  if (op_len > UINT32_MAX || len > UINT32_MAX)
-    return fail(h, WAPC_ERR_MISUSE, "operation or payload longer than 4 GiB");
-  if (!h->loaded) return fail(h, WAPC_ERR_MISUSE, "no module is loaded");
-
-  clear_message(h);
-  reset_call_state(h);
-  h->op = op_len ? (const uint8_t *)op : empty_bytes;
-  h->op_len = op_len;
-  h->payload = len ? payload : empty_bytes;
-  h->payload_len = len;
-  h->busy = true;
-  h->call_context = context;
-  int32_t ret = 0;
-  wapc_status st = h->prov.call(h->prov.self, (uint32_t)op_len, (uint32_t)len, &ret);
-  h->call_context = NULL;
-  h->stats.calls++;
-  if (leave(h)) return st == WAPC_OK ? WAPC_ERR_MISUSE : st;
-  st = finish_call(h, st, ret, response, response_len);
-  count_outcome(&h->stats, st);
-  return st;
-}
-
 /* What a call that left the provider with `st` (and the guest's return value) answers. */
-static wapc_status finish_call(wapc_host *h, wapc_status st, int32_t ret, const uint8_t **response,
-                               size_t *response_len) {
+static inline wapc_status finish_call(wapc_host *h, wapc_status st, int32_t ret, const uint8_t **response,
+                                      size_t *response_len) {
   if (st != WAPC_OK) {
     if (st == WAPC_ERR_TRAP)
       prefix_trap(h);
@@ -409,6 +371,47 @@ static wapc_status finish_call(wapc_host *h, wapc_status st, int32_t ret, const 
     return WAPC_ERR_GUEST;
   }
   return fail(h, WAPC_ERR_GUEST, "No error message OR response set for call success");
+}
+
+static inline wapc_status call_impl(wapc_host *h, void *context, const char *op, size_t op_len,
+                                    const uint8_t *payload, size_t len, const uint8_t **response,
+                                    size_t *response_len) {
+  if (response) *response = NULL;
+  if (response_len) *response_len = 0;
+  if (!h) return WAPC_ERR_MISUSE;
+  if (h->busy) return fail(h, WAPC_ERR_BUSY, "the host is busy (called from its own callback)");
+  if ((!op && op_len) || (!payload && len)) return fail(h, WAPC_ERR_MISUSE, "NULL operation or payload");
+  if (op_len > UINT32_MAX || len > UINT32_MAX)
+    return fail(h, WAPC_ERR_MISUSE, "operation or payload longer than 4 GiB");
+  if (!h->loaded) return fail(h, WAPC_ERR_MISUSE, "no module is loaded");
+
+  clear_message(h);
+  reset_call_state(h);
+  h->op = op_len ? (const uint8_t *)op : empty_bytes;
+  h->op_len = op_len;
+  h->payload = len ? payload : empty_bytes;
+  h->payload_len = len;
+  h->busy = true;
+  h->call_context = context;
+  int32_t ret = 0;
+  wapc_status st = h->prov.call(h->prov.self, (uint32_t)op_len, (uint32_t)len, &ret);
+  h->call_context = NULL;
+  h->stats.calls++;
+  if (leave(h)) return st == WAPC_OK ? WAPC_ERR_MISUSE : st;
+  st = finish_call(h, st, ret, response, response_len);
+  count_outcome(&h->stats, st);
+  return st;
+}
+
+wapc_status wapc_host_call(wapc_host *h, const char *op, size_t op_len, const uint8_t *payload, size_t len,
+                           const uint8_t **response, size_t *response_len) {
+  return call_impl(h, NULL, op, op_len, payload, len, response, response_len);
+}
+
+wapc_status wapc_host_call_with_context(wapc_host *h, void *context, const char *op, size_t op_len,
+                                        const uint8_t *payload, size_t len, const uint8_t **response,
+                                        size_t *response_len) {
+  return call_impl(h, context, op, op_len, payload, len, response, response_len);
 }
 
 const char *wapc_host_last_error(const wapc_host *h) {
