@@ -395,11 +395,8 @@ static void trim_idle(wapc_pool *p, uint64_t now) {
   }
 }
 
-void wapc_pool_release(wapc_pool *p, wapc_host *h) {
-  if (!p || !h) return;
-  slot *s = busy_slot_of(p, h);
-  /* Not ours, or not acquired: a caller's mistake, ignored rather than corrupting the slots. */
-  if (!s) return;
+/* Give back busy slot s (its host found once by the caller). */
+static void give_back(wapc_pool *p, slot *s) {
   uint64_t now = now_ns();
   if (atomic_load(&s->interrupted)) {
     pthread_mutex_lock(&p->lock);
@@ -413,6 +410,21 @@ void wapc_pool_release(wapc_pool *p, wapc_host *h) {
   atomic_store(&s->state, SLOT_IDLE);
   wake(p);
   if (p->opts.idle_ms) trim_idle(p, now);
+}
+
+void wapc_pool_release(wapc_pool *p, wapc_host *h) {
+  if (!p || !h) return;
+  slot *s = busy_slot_of(p, h);
+  /* Not ours, or not acquired: a caller's mistake, ignored rather than corrupting the slots. */
+  if (s) give_back(p, s);
+}
+
+/* A call made on a pool host: counted in its slot, and the host given back. */
+static void call_done(wapc_pool *p, wapc_host *h) {
+  slot *s = busy_slot_of(p, h);
+  if (!s) return;
+  atomic_fetch_add_explicit(&s->calls, 1, memory_order_relaxed);
+  give_back(p, s);
 }
 
 wapc_status wapc_pool_call(wapc_pool *p, void *context, const char *op, size_t op_len, const uint8_t *payload,
@@ -441,9 +453,7 @@ wapc_status wapc_pool_call(wapc_pool *p, void *context, const char *op, size_t o
     memcpy(message, wapc_host_last_error(h), n);
     message[n] = 0;
   }
-  slot *s = busy_slot_of(p, h);
-  if (s) atomic_fetch_add_explicit(&s->calls, 1, memory_order_relaxed);
-  wapc_pool_release(p, h);
+  call_done(p, h);
   return st;
 }
 
@@ -503,11 +513,9 @@ static void run_job(wapc_pool *p, job *j) {
   size_t rl = 0;
   st = wapc_host_call_with_context(h, j->context, (const char *)j->bytes, j->op_len, j->bytes + j->op_len,
                                    j->len, &r, &rl);
-  slot *s = busy_slot_of(p, h);
-  if (s) atomic_fetch_add_explicit(&s->calls, 1, memory_order_relaxed);
   j->done(j->user, st, st == WAPC_OK ? r : NULL, st == WAPC_OK ? rl : 0,
           st == WAPC_OK ? "" : wapc_host_last_error(h));
-  wapc_pool_release(p, h);
+  call_done(p, h);
 }
 
 static void *worker_main(void *arg) {
