@@ -1577,10 +1577,9 @@ static void compile_body(cx *c) {
 /* The final pass over the code: the operand stack moves down next to the
  * constants actually used (slots are frame indices: locals, then
  * constants, then the stack, which compile_body placed VM_MAX_CONST_SLOTS
- * above the locals), and opcodes become what the interpreter dispatches on
- * (vm_ir_handlers). */
+ * above the locals).  Opcode words stay plain vm_op numbers until every
+ * tier has read them (module.c). */
 static void finish(cx *c) {
-  const int32_t *h = vm_ir_handlers();
   uint32_t stack = c->nlocals + VM_MAX_CONST_SLOTS, shift = VM_MAX_CONST_SLOTS - c->nconsts;
   /* Constants that fit in 32 bits come first (stored in 4 bytes each). */
   uint8_t perm[VM_MAX_CONST_SLOTS];
@@ -1612,7 +1611,6 @@ static void finish(cx *c) {
       else if (w[i] >= c->nlocals)
         w[i] = c->nlocals + perm[w[i] - c->nlocals];
     }
-    if (h) w[0] = (vm_word)h[op];
   }
 }
 

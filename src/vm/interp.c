@@ -177,25 +177,30 @@ static void prof_hit(unsigned op) {
       ip = t_;                                                                                               \
   } while (0)
 
-/* A host call.  Nested invocations from the host run above this frame
- * (vm_call_host raises sp further, past the argument/result slots). */
-#define HOST_CALL(fn, args)                                                                                  \
+/* A call to a function this loop does not run itself: a host function, or
+ * one the compiler tier runs (exec.h: vm_call_function).  Nested invocations
+ * from the host run above this frame. */
+#define CALL_OTHER(fn, args)                                                                                 \
   do {                                                                                                       \
     vm_result r_;                                                                                            \
-    vm_exec *ex_ = &s->exec;                                                                                 \
-    uint64_t *sp_ = ex_->sp;                                                                                 \
-    ex_->depth = (uint32_t)(top - ex_->frames);                                                              \
-    ex_->sp = fp + code->nslots;                                                                             \
+    s->exec.depth = (uint32_t)(top - s->exec.frames);                                                        \
     s->guard.tick = tick;                                                                                    \
-    r_ = vm_call_host(s, (fn), inst, (args));                                                                \
+    r_ = vm_call_function(s, (fn), inst, (args), fp + code->nslots);                                         \
     tick = s->guard.tick;                                                                                    \
-    ex_->sp = sp_;                                                                                           \
     if (VM_UNLIKELY(r_ != VM_OK)) {                                                                          \
       res = r_;                                                                                              \
       TRAP(VM_TRAP_HOST);                                                                                    \
     }                                                                                                        \
     RELOAD_MEM();                                                                                            \
   } while (0)
+
+/* Whether the loop leaves a call to vm_call_function: host functions, and
+ * compiled ones when the compiler tier is built in. */
+#if WAPC_JIT
+#define RUNS_ELSEWHERE(f) ((f)->code == NULL || (f)->code->native != NULL)
+#else
+#define RUNS_ELSEWHERE(f) ((f)->code == NULL)
+#endif
 
 /* Handler shapes.  FN is an expression macro or inline function. */
 #define OP_DS(name, W, R, FN)                                                                                \
@@ -558,8 +563,8 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
         callee = inst->funcs[ip[1]];
         nfp = fp + ip[2];
         ip += VM_OP_WORDS_CALL;
-        if (VM_UNLIKELY(callee->code == NULL)) {
-          HOST_CALL(callee, nfp);
+        if (VM_UNLIKELY(RUNS_ELSEWHERE(callee))) {
+          CALL_OTHER(callee, nfp);
           vmbreak;
         }
         goto do_call;
@@ -582,8 +587,8 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
         if (have != want && !vm_functype_equal(have, want)) TRAP(VM_TRAP_INDIRECT_MISMATCH);
         nfp = fp + ip[3];
         ip += VM_OP_WORDS_CALL_INDIRECT;
-        if (callee->code == NULL) {
-          HOST_CALL(callee, nfp);
+        if (RUNS_ELSEWHERE(callee)) {
+          CALL_OTHER(callee, nfp);
           vmbreak;
         }
         goto do_call;

@@ -16,6 +16,9 @@
 #include "util/mem.h"
 #include "vm/module.h"
 #include "vm/reader.h"
+#if WAPC_JIT
+#include "jit/jit.h"
+#endif
 
 /* ---- configuration and types ----------------------------------------- */
 
@@ -139,6 +142,9 @@ void vm_error_format(const vm_error *e, char *buf, size_t len) {
 
 void vm_module_release(vm_module *m) {
   if (!m) return;
+#if WAPC_JIT
+  vm_jit_release(m);
+#endif
   /* Each body's code and constants are one allocation (compile.c). */
   if (m->codes) {
     uint32_t ndefined = m->nfuncs >= m->nimported_funcs ? m->nfuncs - m->nimported_funcs : 0;
@@ -226,6 +232,15 @@ vm_module *vm_module_load(const uint8_t *bytes, size_t len, const vm_config *cfg
       goto fail;
     }
   if (vm_compile_functions(m, err) != VM_OK) goto fail;
+  /* Every tier reads the compiled code while its opcode words are plain
+   * vm_op numbers: first the compiler tier (it never fails a load: a
+   * function it does not compile runs in the interpreter), then the
+   * interpreter's own rewriting. */
+#if WAPC_JIT
+  vm_jit_compile_module(m);
+#endif
+  for (uint32_t i = 0; i < m->nfuncs - m->nimported_funcs; i++)
+    vm_ir_thread(m->codes[i].code, m->codes[i].ncode);
   return m;
 
 fail:

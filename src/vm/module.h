@@ -89,7 +89,12 @@ typedef struct vm_code {
   uint32_t nconsts32;  /* ... first these from consts32 (zero-extended), */
   const uint32_t *consts32;
   const uint64_t *consts64; /* ... then nconsts - nconsts32 from here (all in the code's allocation) */
-  uint32_t body_offset;     /* offset of the body in the binary, for messages */
+  /* How the function runs (exec.h, vm_call_function): this machine code
+   * when the compiler tier made some (src/jit/), else the interpreter on
+   * `code`, whose opcode words are rewritten for it (vm_ir_thread) once every
+   * tier has read them. */
+  const void *native;
+  uint32_t body_offset; /* offset of the body in the binary, for messages */
   uint32_t body_len;
 } vm_code;
 
@@ -141,6 +146,9 @@ struct vm_module {
 
   size_t code_bytes;
   size_t compiled_bytes;
+
+  /* The compiler tier's machine code for this module (src/jit/), NULL if none. */
+  struct vm_jit_code *jit;
 };
 
 /* decode.c: parse `m->bytes` into `m` and validate everything outside function

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * runtime.h - runtime objects: the store and what it owns (instance.c), and
- * the execution state the interpreter runs on (interp.c).
+ * runtime.h - runtime objects: the store and what it owns (instance.c).  The
+ * execution state and the protocol every tier follows are in exec.h.
  */
 #ifndef WAPC_VM_RUNTIME_H
 #define WAPC_VM_RUNTIME_H
 
 #include <stdatomic.h>
 
+#include "vm/exec.h"
 #include "vm/module.h"
 
 #define VM_PAGE_SIZE 65536u
@@ -58,41 +59,6 @@ struct vm_instance {
   vm_instance *next;     /* store's list */
 };
 
-/* One activation record of the interpreter's frame stack. */
-typedef struct vm_frame {
-  const vm_word *ret_ip; /* where the caller resumes (NULL: return to the host) */
-  uint64_t *fp;          /* caller's frame base */
-  const vm_code *code;   /* caller's code */
-  vm_instance *inst;     /* caller's instance */
-} vm_frame;
-
-/* Execution state: the value stack and the frame stack.  One per store. */
-typedef struct vm_exec {
-  uint64_t *stack; /* value stack: stack_slots slots */
-  uint64_t *stack_end;
-  uint64_t *sp;     /* first free slot: nested invocations start here */
-  vm_frame *frames; /* max_call_depth frames */
-  uint32_t depth;   /* frames in use */
-  uint32_t max_depth;
-  uint32_t host_nesting; /* host calls in progress (re-entrancy bound, store.h) */
-} vm_exec;
-
-/*
- * Guardrail state (vm.h), polled by the interpreter.  `tick` counts fuel units
- * down to the next poll; the interpreter keeps it in a register and writes it
- * back before anything that may run other code (host calls, exits).  A poll
- * (tick < 0) checks the interrupt flag and the deadline and moves the next
- * slice of fuel from `fuel` to `tick`.
- */
-typedef struct vm_guard {
-  int64_t tick;  /* units left before the next poll */
-  uint64_t fuel; /* fuel not yet handed to `tick` (when fuel_on) */
-  bool fuel_on;
-  uint64_t deadline_ns;  /* vm_monotonic_ns() value; 0 = none */
-  vm_interrupt own;      /* the store's own request (vm_store_interrupt), from any thread */
-  vm_interrupt *request; /* the request polled: &own, or the embedder's (vm_store_share_interrupt) */
-} vm_guard;
-
 /* Every allocation a store owns, freed with it. */
 typedef struct vm_store_obj vm_store_obj;
 
@@ -106,21 +72,8 @@ struct vm_store {
   vm_pool *pool; /* where the stacks and memories come from and go back to; NULL: none */
 };
 
-/*
- * interp.c: run wasm function `f` (f->code != NULL) with its frame starting
- * at `fp` (arguments already in fp[0..nparams)); on return the results are
- * in fp[0..nresults).  `fp` must lie inside the store's value stack.
- * Returns VM_OK or VM_ERR_TRAP (details in s->error); on a trap the frame
- * stack is unwound to where it was on entry.
- */
-vm_result vm_interp_run(vm_store *s, vm_func *f, uint64_t *fp);
-
 /* store.c: reset the guardrails from s->cfg for a new top-level call. */
 void vm_guard_arm(vm_store *s);
-/* store.c: the slow path of an interruption point, with s->guard.tick
- * written back: VM_TRAP_NONE and a new slice in s->guard.tick, or the trap
- * that stops the call. */
-vm_trap vm_guard_poll(vm_store *s);
 
 /* instance.c helpers the interpreter uses for the heavier operations. */
 /* memory.grow: returns old page count, or -1 (as uint32_t 0xFFFFFFFF). */
@@ -133,7 +86,5 @@ vm_trap vm_table_init_op(vm_instance *inst, uint32_t table, uint32_t seg, uint32
 vm_trap vm_memory_init_op(vm_instance *inst, uint32_t seg, uint32_t d, uint32_t s, uint32_t n);
 /* Value of a constant expression in an instance (ref.func -> the vm_func pointer). */
 uint64_t vm_const_eval(vm_instance *inst, const vm_const_expr *e);
-/* Call a host function (sets up s->exec.sp for re-entrancy). */
-vm_result vm_call_host(vm_store *s, vm_func *f, vm_instance *caller, uint64_t *args_results);
 
 #endif

@@ -14,6 +14,9 @@
  */
 #include "util/mem.h"
 #include "vm/store.h"
+#if WAPC_JIT
+#include "jit/jit.h"
+#endif
 
 #include <errno.h>
 #include <poll.h>
@@ -554,6 +557,21 @@ vm_result vm_call_host(vm_store *s, vm_func *f, vm_instance *caller, uint64_t *a
   return VM_ERR_TRAP;
 }
 
+vm_result vm_call_function(vm_store *s, vm_func *f, vm_instance *caller, uint64_t *fp, uint64_t *frame_end) {
+  if (!f->code) {
+    vm_exec *ex = &s->exec;
+    uint64_t *sp = ex->sp;
+    ex->sp = frame_end;
+    vm_result r = vm_call_host(s, f, caller, fp);
+    ex->sp = sp;
+    return r;
+  }
+#if WAPC_JIT
+  if (f->code->native) return vm_jit_run(s, f, fp);
+#endif
+  return vm_interp_run(s, f, fp);
+}
+
 vm_result vm_invoke(vm_store *s, vm_func *f, uint64_t *args_results) {
   if (!s) return VM_ERR_ARG;
   error_reset(&s->error);
@@ -572,7 +590,7 @@ vm_result vm_invoke(vm_store *s, vm_func *f, uint64_t *args_results) {
   copy_slots(fp, args_results, c->nparams);
   bool outer = top_level(ex);
   if (outer) vm_guard_arm(s);
-  vm_result r = vm_interp_run(s, f, fp);
+  vm_result r = vm_call_function(s, f, NULL, fp, fp + need);
   if (outer) guard_finish(s, r);
   ex->sp = fp;
   if (r == VM_OK) copy_slots(args_results, fp, c->nresults);

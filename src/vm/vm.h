@@ -115,7 +115,14 @@ typedef struct vm_config {
    * functions share the budget of the call they are part of. */
   uint64_t fuel;       /* budget in fuel units (see vm_store_set_fuel); 0 = unlimited (default) */
   uint64_t timeout_ns; /* wall-clock limit, monotonic clock; 0 = none (default) */
+  /* How functions run: VM_TIER_AUTO (default: the compiler tier where it is
+   * built in, x86-64 Linux, else the interpreter), VM_TIER_INTERP, or
+   * VM_TIER_COMPILER (the compiler for every function it supports, the
+   * interpreter for the rest: the same as AUTO today). */
+  uint8_t tier;
 } vm_config;
+
+enum { VM_TIER_AUTO = 0, VM_TIER_INTERP = 1, VM_TIER_COMPILER = 2 };
 
 void vm_config_default(vm_config *cfg);
 
