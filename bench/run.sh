@@ -39,17 +39,17 @@ fi
 
 say "== building libwapc (Release) in $build"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DWAPC_BUILD_TESTS=OFF >/dev/null
-ninja -C "$build" wapc wapc_static >/dev/null
+ninja -C "$build" wapc wapc_internal_static >/dev/null
 
 mkdir -p "$out/kernels/native" "$out/kernels/wasi" "$out/kernels/export" "$out/guests"
 
 say "== building bench_suite"
 warn="-Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wold-style-definition \
 -Wpointer-arith -Wcast-align -Wwrite-strings -Wformat=2 -Wundef -Wvla -Wno-unused-parameter"
-if stale "$out/bench_suite" "$src/src/suite.c" "$build/libwapc.a"; then
+if stale "$out/bench_suite" "$src/src/suite.c" "$build/libwapc_internal_static.a"; then
   # shellcheck disable=SC2086
   $CC_NATIVE -std=c11 -O2 -D_GNU_SOURCE $warn -I"$root/include" -I"$root/src" "$src/src/suite.c" \
-    "$build/libwapc.a" -lm -lpthread -o "$out/bench_suite"
+    "$build/libwapc_internal_static.a" -lm -lpthread -o "$out/bench_suite"
 fi
 
 say "== building kernels (gcc -O2 native, clang -O2 wasm32-wasi and plain exports)"

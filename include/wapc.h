@@ -400,7 +400,28 @@ typedef struct wapc_builtin_options {
                                a call: a longer line reaches the log hook cut to this size, ending
                                in " [log line truncated: N bytes, limit M]", and is counted in
                                wapc_host_debug ("log lines truncated: K") */
+
+  /**
+   * How guest code runs (a wapc_tier): WAPC_TIER_AUTO (default) compiles
+   * every function it can to machine code where the library has its
+   * compiler (x86-64 Linux) and interprets the rest; WAPC_TIER_INTERPRETER
+   * interprets everything; WAPC_TIER_COMPILER is AUTO stated explicitly.
+   * Both tiers give the same results, traps and messages.  Where the system
+   * refuses executable memory, or the library was built without its
+   * compiler (cmake -DWAPC_JIT=OFF), the interpreter runs everything; the
+   * debug description says which ("compiled functions: N of M").  With
+   * AUTO, the environment variable WAPC_TIER=interpreter selects the
+   * interpreter (for tests and comparisons).
+   */
+  uint32_t tier;
 } wapc_builtin_options;
+
+/** Values of wapc_builtin_options.tier. */
+typedef enum wapc_tier {
+  WAPC_TIER_AUTO = 0,        /**< the compiler where built in, else the interpreter */
+  WAPC_TIER_INTERPRETER = 1, /**< the interpreter for every function */
+  WAPC_TIER_COMPILER = 2     /**< machine code for every function the compiler supports */
+} wapc_tier;
 
 /** Set `options` to the defaults: struct_size, every limit's default, no WASI grant, no guardrail. */
 WAPC_API void wapc_builtin_options_init(wapc_builtin_options *options);

@@ -4,7 +4,7 @@
 #   1. installs what the tests need (apt packages only when missing; the npm packages of the
 #      AssemblyScript guests only when package-lock.json changed since the last install);
 #   2. builds with gcc and -Werror, runs ctest (with the examples, the docs checks and, only here, the
-#      install tests: label install);
+#      install tests: label install), then the tests again with the interpreter tier (WAPC_TIER);
 #   3. builds with clang, AddressSanitizer and UndefinedBehaviorSanitizer, runs ctest again;
 #   4. builds the libFuzzer targets (clang, -DWAPC_FUZZ=ON) and runs each for a short smoke
 #      (ctest -L fuzz; WAPC_FUZZ_SMOKE_SECONDS per target, default 20) plus the saved regressions;
@@ -68,6 +68,11 @@ build_and_test() {
 
 # ---- 2. gcc, warnings as errors ------------------------------------------------------------------------
 build_and_test gcc build-test-gcc "" -DCMAKE_C_COMPILER=gcc -DWAPC_WERROR=ON
+# The same tests with the interpreter for every function (the first pass ran the default tier, the
+# compiler where it is built in): every guest, API, CLI and WASI test runs on both tiers.
+say "gcc: ctest again with WAPC_TIER=interpreter"
+(cd build-test-gcc && WAPC_TIER=interpreter ctest --output-on-failure -j "$jobs" \
+  -LE "valgrind|soak|install|docs|diff|examples") || failed+=("gcc interpreter-tier tests")
 
 # ---- 3. clang with ASan + UBSan ------------------------------------------------------------------------
 build_and_test clang+sanitizers build-test-asan "" -DCMAKE_C_COMPILER=clang -DWAPC_WERROR=ON -DWAPC_SANITIZE=ON

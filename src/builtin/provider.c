@@ -403,10 +403,12 @@ static void builtin_describe(void *self, char *buf, size_t len) {
            "types: %" PRIu32 ", funcs: %" PRIu32 ", imported funcs: %" PRIu32 ", tables: %" PRIu32
            ", memories: %" PRIu32 ", globals: %" PRIu32 ", exports: %" PRIu32
            ", code bytes: %zu, compiled bytes: "
-           "%zu, memory bytes: %" PRIu64 ", log lines truncated: %" PRIu64,
+           "%zu, compiled functions: %" PRIu32 " of %" PRIu32
+           " (%s%s%zu bytes of machine code), memory bytes: %" PRIu64 ", log lines truncated: %" PRIu64,
            in.num_types, in.num_funcs, in.num_imported_funcs, in.num_tables, in.num_memories, in.num_globals,
-           in.num_exports, in.code_bytes, in.compiled_bytes, m ? vm_memory_size(m) : (uint64_t)0,
-           b->log_truncated);
+           in.num_exports, in.code_bytes, in.compiled_bytes, in.native_funcs,
+           in.num_funcs - in.num_imported_funcs, in.native_status, in.native_status[0] ? "; " : "",
+           in.native_bytes, m ? vm_memory_size(m) : (uint64_t)0, b->log_truncated);
 }
 
 /* ---- public constructors ---------------------------------------------------------------- */
@@ -460,6 +462,10 @@ static wapc_status options_resolve(const wapc_builtin_options *options, wapc_bui
   if (!opts->max_log_line) opts->max_log_line = def.max_log_line;
   cfg->timeout_ns = (uint64_t)opts->timeout_ms * 1000000u;
   cfg->fuel = opts->fuel;
+  if (opts->tier > WAPC_TIER_COMPILER) return report_msg(msg, msglen, WAPC_ERR_MISUSE, "bad options (tier)");
+  cfg->tier = opts->tier == WAPC_TIER_INTERPRETER ? VM_TIER_INTERP
+              : opts->tier == WAPC_TIER_COMPILER  ? VM_TIER_COMPILER
+                                                  : VM_TIER_AUTO;
   return WAPC_OK;
 }
 

@@ -104,6 +104,11 @@ vm_trap vm_guard_poll(vm_store *s);
  */
 vm_result vm_call_function(vm_store *s, vm_func *f, vm_instance *caller, uint64_t *fp, uint64_t *frame_end);
 
+/* module.c: a call_indirect trap naming the element, as the reference
+ * interpreter does ("uninitialized element 2"; the spec's wording stays a
+ * prefix): the same message from every tier. */
+vm_result vm_error_trap_element(vm_error *e, vm_trap trap, uint32_t idx);
+
 /* Call a host function (sets up s->exec.sp for re-entrancy). */
 vm_result vm_call_host(vm_store *s, vm_func *f, vm_instance *caller, uint64_t *args_results);
 

@@ -384,16 +384,6 @@ static void prof_hit(unsigned op) {
 #define ST32(p, v) vm_store32((p), (uint32_t)(v))
 #define ST64(p, v) vm_store64((p), (v))
 
-/* A call_indirect trap names the element, as the reference interpreter does
- * ("uninitialized element 2"); the spec's wording stays a prefix. */
-static void trap_element(vm_store *s, vm_trap trap, uint32_t idx) {
-  size_t n;
-  vm_error_trap(&s->error, trap);
-  n = strlen(s->error.message);
-  if (n < sizeof s->error.message)
-    snprintf(s->error.message + n, sizeof s->error.message - n, " %" PRIu32, idx);
-}
-
 /* A function's constants into their frame slots, on entry (restrict: the
  * copy vectorises). */
 static inline void enter_consts(uint64_t *restrict dst, const vm_code *cc) {
@@ -575,12 +565,12 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
         const vm_functype *have;
         uint32_t i = R32(4);
         if (VM_UNLIKELY(i >= t->size)) {
-          trap_element(s, VM_TRAP_UNDEFINED_ELEMENT, i);
+          vm_error_trap_element(&s->error, VM_TRAP_UNDEFINED_ELEMENT, i);
           TRAP(VM_TRAP_HOST);
         }
         callee = (vm_func *)t->elems[i];
         if (VM_UNLIKELY(callee == NULL)) {
-          trap_element(s, VM_TRAP_UNINITIALIZED_ELEMENT, i);
+          vm_error_trap_element(&s->error, VM_TRAP_UNINITIALIZED_ELEMENT, i);
           TRAP(VM_TRAP_HOST);
         }
         have = callee->code ? callee->type : &callee->host_type;

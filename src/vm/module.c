@@ -16,6 +16,7 @@
 #include "util/mem.h"
 #include "vm/module.h"
 #include "vm/reader.h"
+#include "vm/exec.h"
 #if WAPC_JIT
 #include "jit/jit.h"
 #endif
@@ -96,6 +97,13 @@ vm_result vm_error_trap(vm_error *e, vm_trap trap) {
   vm_error_set(e, VM_ERR_TRAP, -1, -1, "%s", vm_trap_message(trap));
   e->trap = trap;
   return VM_ERR_TRAP;
+}
+
+vm_result vm_error_trap_element(vm_error *e, vm_trap trap, uint32_t idx) {
+  vm_result r = vm_error_trap(e, trap);
+  size_t n = strlen(e->message);
+  if (n < sizeof e->message) snprintf(e->message + n, sizeof e->message - n, " %" PRIu32, idx);
+  return r;
 }
 
 static const char *result_name(vm_result r) {
@@ -232,10 +240,10 @@ vm_module *vm_module_load(const uint8_t *bytes, size_t len, const vm_config *cfg
       goto fail;
     }
   if (vm_compile_functions(m, err) != VM_OK) goto fail;
-  /* Every tier reads the compiled code while its opcode words are plain
-   * vm_op numbers: first the compiler tier (it never fails a load: a
-   * function it does not compile runs in the interpreter), then the
-   * interpreter's own rewriting. */
+    /* Every tier reads the compiled code while its opcode words are plain
+     * vm_op numbers: first the compiler tier (it never fails a load: a
+     * function it does not compile runs in the interpreter), then the
+     * interpreter's own rewriting. */
 #if WAPC_JIT
   vm_jit_compile_module(m);
 #endif
@@ -336,4 +344,12 @@ void vm_module_get_info(const vm_module *m, vm_module_info *out) {
   out->num_datas = m->ndatas;
   out->code_bytes = m->code_bytes;
   out->compiled_bytes = m->compiled_bytes;
+  out->native_status = "compiler not built in";
+#if WAPC_JIT
+  vm_jit_info ji;
+  vm_jit_module_info(m, &ji);
+  out->native_funcs = ji.compiled;
+  out->native_bytes = ji.code_bytes;
+  out->native_status = ji.status;
+#endif
 }

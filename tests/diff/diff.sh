@@ -4,7 +4,9 @@
 # For each seed: deterministic random bytes -> binaryen `wasm-opt -ttf` (a valid
 # random module) -> run on our engine (DRIVER, tests/diff/diff_driver.c) and on
 # `wasm-interp --dummy-import-func --run-all-exports`; results, host-call logs
-# and traps must agree (NaN payloads excepted; see compare.py).  A failing
+# and traps must agree (NaN payloads excepted; see compare.py).  Our engine runs
+# twice, compiler tier and interpreter (WAPC_TIER=interpreter): those two
+# outputs must be identical.  A failing
 # module is kept in WORKDIR/fail-SEED.wasm.  Ends with "N passed, N failed".
 set -u
 driver=$1
@@ -25,7 +27,14 @@ while [ "$seed" -lt "$end" ]; do
   wrc=$?
   timeout 60 "$driver" "$work/m.wasm" > "$work/ours.txt" 2>&1
   orc=$?
-  if [ $wrc -eq 124 ] || [ $wrc -ge 128 ]; then
+  # both tiers must agree exactly: results, traps, host-call logs, even where fuel runs out
+  WAPC_TIER=interpreter timeout 60 "$driver" "$work/m.wasm" > "$work/interp.txt" 2>&1
+  irc=$?
+  if [ $irc -ne $orc ] || ! cmp -s "$work/ours.txt" "$work/interp.txt"; then
+    echo "seed $seed: the compiler and the interpreter differ (exit $orc / $irc):"
+    diff "$work/ours.txt" "$work/interp.txt" | head -5
+    cp "$work/m.wasm" "$work/fail-$seed.wasm"; fail=$((fail + 1))
+  elif [ $wrc -eq 124 ] || [ $wrc -ge 128 ]; then
     skip=$((skip + 1)) # wabt itself timed out or crashed: nothing to compare
   elif [ $orc -ne 0 ]; then
     echo "seed $seed: our driver failed (exit $orc):"; head -5 "$work/ours.txt"

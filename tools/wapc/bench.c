@@ -44,6 +44,7 @@ static const char usage_bench[] =
     "                calls fail with \"no host callback is configured\")\n"
     "  --threads T   make the calls through a pool of T hosts from T threads (N\n"
     "                calls in all) and print `throughput: X calls/s`\n"
+    "  --tier NAME   how guest code runs: auto (default), interpreter, compiler\n"
     "  --new-host    time making (and freeing) a host from the compiled module\n"
     "                instead of calls; OPERATION is still called once to check it\n"
     "  -h, --help    print this help\n"
@@ -247,6 +248,8 @@ int wapc_bench_main(int argc, char **argv) {
   uint64_t calls = 10000, warmup = 0, size = 0;
   bool have_warmup = false, have_size = false, host_echo = false, only_pos = false, new_host = false;
   unsigned threads = 0;
+  wapc_builtin_options options;
+  wapc_builtin_options_init(&options);
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
     cli_parsed p;
@@ -266,6 +269,12 @@ int wapc_bench_main(int argc, char **argv) {
         break;
       case OPT_THREADS: threads = (unsigned)p.number; break;
       case OPT_NEW_HOST: new_host = true; break;
+      case OPT_TIER: {
+        int t = cli_parse_tier(p.text);
+        if (t < 0) return usage_error("bad tier (auto, interpreter or compiler)", p.text);
+        options.tier = (uint32_t)t;
+        break;
+      }
       default: host_echo = true; break;
       }
       continue;
@@ -318,7 +327,7 @@ int wapc_bench_main(int argc, char **argv) {
     goto done;
   }
   wapc_host_callback cb = host_echo ? echo_host : NULL;
-  wapc_status st = wapc_module_compile(NULL, mod, mod_len, &module, msg, sizeof msg);
+  wapc_status st = wapc_module_compile(&options, mod, mod_len, &module, msg, sizeof msg);
   free(mod);
   if (st == WAPC_OK) st = wapc_host_new_builtin_module(NULL, module, cb, NULL, &host, msg, sizeof msg);
   if (st != WAPC_OK) {

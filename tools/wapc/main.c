@@ -95,6 +95,8 @@ static const char usage_call[] =
     "  --max-memory-pages N   cap linear memory at N 64 KiB pages: memory.grow past it\n"
     "                         returns -1; a larger initial memory is refused (exit 3)\n"
     "  --max-stack N          cap the guest's call depth at N frames (deeper: trap)\n"
+    "  --tier NAME            how guest code runs: auto (default: machine code where\n"
+    "                         the library has its compiler), interpreter, compiler\n"
     "  -h, --help   print this help\n"
     "\n"
     "The guest's __console_log lines and its WASI stdout and stderr go to\n"
@@ -131,6 +133,8 @@ static const char usage_run[] =
     "  --max-memory-pages N   cap linear memory at N 64 KiB pages: memory.grow past it\n"
     "                         returns -1; a larger initial memory is refused (exit 3)\n"
     "  --max-stack N          cap the guest's call depth at N frames (deeper: trap)\n"
+    "  --tier NAME            how guest code runs: auto (default: machine code where\n"
+    "                         the library has its compiler), interpreter, compiler\n"
     "  -h, --help             print this help\n"
     "\n"
     "Exit status: the guest's exit code (0 when _start returns), except:\n"
@@ -487,6 +491,12 @@ static int apply_option(const cli_parsed *p, wapc_builtin_options *o, wasi_opts 
   case OPT_DIR_RO:
   case OPT_ENV:
   case OPT_ARG: return wasi_opt(w, p, cmd);
+  case OPT_TIER: {
+    int t = cli_parse_tier(p->text);
+    if (t < 0) return cli_usage_error(cmd, "bad tier (auto, interpreter or compiler)", p->text), -1;
+    o->tier = (uint32_t)t;
+    return 1;
+  }
   default: guard_opt(o, p); return 1;
   }
 }

@@ -30,7 +30,15 @@ static const cli_option options[] = {
     {"--host-echo", NULL, OPT_HOST_ECHO, CLI_BENCH, CLI_NO_VALUE, 0, 0},
     {"--threads", NULL, OPT_THREADS, CLI_BENCH, CLI_NUMBER, 1, 256},
     {"--new-host", NULL, OPT_NEW_HOST, CLI_BENCH, CLI_NO_VALUE, 0, 0},
+    {"--tier", NULL, OPT_TIER, CLI_CALL | CLI_RUN | CLI_BENCH, CLI_STRING, 0, 0},
 };
+
+int cli_parse_tier(const char *name) {
+  static const char *const names[] = {"auto", "interpreter", "compiler"};
+  for (int i = 0; i < 3; i++)
+    if (strcmp(name, names[i]) == 0) return i;
+  return -1;
+}
 
 int cli_usage_error(const char *name, const char *what, const char *arg) {
   fprintf(stderr, "wapc: %s%s%s%s (see 'wapc %s --help')\n", what, arg ? " '" : "", arg ? arg : "",

@@ -33,6 +33,7 @@ typedef enum cli_opt_id {
   OPT_HOST_ECHO,
   OPT_THREADS,  /* bench: calls through a pool from N threads */
   OPT_NEW_HOST, /* bench: time new hosts instead of calls */
+  OPT_TIER,     /* auto, interpreter or compiler (wapc_builtin_options.tier) */
 } cli_opt_id;
 
 typedef enum cli_value { CLI_NO_VALUE, CLI_STRING, CLI_NUMBER } cli_value;
@@ -65,6 +66,9 @@ int cli_option_next(unsigned command, const char *name, int argc, char **argv, i
 
 /* A decimal number in [min, max]; false for anything else (signs, spaces, overflow). */
 bool cli_parse_number(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+/* The --tier value NAME as a wapc_tier: 0 auto, 1 interpreter, 2 compiler; -1 for anything else. */
+int cli_parse_tier(const char *name);
 
 /* Print "wapc: WHAT 'ARG' (see 'wapc NAME --help')" (ARG may be NULL); returns 64. */
 int cli_usage_error(const char *name, const char *what, const char *arg);

@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * jit.c - the compiler tier's front end (jit.h): which functions get machine
+ * code, the layout of a module's code (stubs, then functions), branch and
+ * call fixups, the executable mapping, entering compiled code from C, and
+ * the tooling (debug facts, perf map, dumps).  Everything that depends on
+ * the instruction set is behind target.h.
+ */
+#include "jit/jit.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "jit/target.h"
+#include "util/mem.h"
+
+typedef uint32_t (*jit_entry_fn)(vm_store *s, vm_instance *inst, uint64_t *fp, const void *fn);
+
+struct vm_jit_code {
+  uint8_t *mem; /* the read+execute mapping, NULL when nothing was compiled */
+  size_t mapped, size;
+  jit_entry_fn entry;
+  uint32_t ndefined;
+  uint32_t *offsets; /* per defined function: its code's offset in mem, UINT32_MAX when interpreted */
+  uint32_t compiled, fallbacks;
+  const char *status;
+};
+
+void jit_fixes_add(jit_fixes *f, uint32_t at, uint32_t target) {
+  if (f->failed) return;
+  if (f->n == f->cap) {
+    uint32_t cap = f->cap ? f->cap * 2 : 64;
+    jit_fix *v = mem_realloc(f->v, (size_t)cap * sizeof *v);
+    if (!v) {
+      f->failed = true;
+      return;
+    }
+    f->v = v;
+    f->cap = cap;
+  }
+  f->v[f->n++] = (jit_fix){at, target};
+}
+
+/* Whether the target translates every instruction of `c`. */
+static bool translatable(const vm_code *c) {
+  if (c->nslots >= (1u << 26)) return false; /* slot displacements stay far below 2^31 */
+  const vm_op_info *info = vm_op_infos();
+  for (uint32_t pc = 0; pc < c->ncode;) {
+    vm_op op = (vm_op)c->code[pc];
+    if (op >= VM_OP_COUNT || !jit_target_supports(op)) return false;
+    uint32_t n = info[op].words ? info[op].words : 4 + c->code[pc + 2];
+    pc += n;
+  }
+  return true;
+}
+
+/* One function into b; false when the target gives up or memory runs out. */
+static bool compile_function(jit_func *fn, uint32_t *pc_off) {
+  const vm_code *c = fn->code;
+  const vm_op_info *info = vm_op_infos();
+  fn->labels->n = 0;
+  size_t start = fn->b->len;
+  jit_target_prologue(fn);
+  for (uint32_t pc = 0; pc < c->ncode;) {
+    pc_off[pc] = (uint32_t)fn->b->len;
+    if (!jit_target_op(fn, pc)) return false;
+    if (fn->b->failed || fn->b->len - start > JIT_MAX_FUNCTION_BYTES) return false;
+    vm_op op = (vm_op)c->code[pc];
+    pc += info[op].words ? info[op].words : 4 + c->code[pc + 2];
+  }
+  if (fn->labels->failed) return false;
+  for (uint32_t i = 0; i < fn->labels->n; i++) {
+    const jit_fix *f = &fn->labels->v[i];
+    jit_target_patch(fn->b, f->at, pc_off[f->target]);
+  }
+  return !fn->b->failed;
+}
+
+static void perf_map(const vm_module *m, const struct vm_jit_code *j) {
+  const char *on = getenv("WAPC_PERF_MAP");
+  if (!on || !*on || strcmp(on, "0") == 0) return;
+  char path[64];
+  snprintf(path, sizeof path, "/tmp/perf-%ld.map", (long)getpid());
+  FILE *f = fopen(path, "a");
+  if (!f) return;
+  for (uint32_t i = 0; i < j->ndefined; i++) {
+    if (j->offsets[i] == UINT32_MAX) continue;
+    uint32_t end = (uint32_t)j->size;
+    for (uint32_t k = i + 1; k < j->ndefined; k++)
+      if (j->offsets[k] != UINT32_MAX) {
+        end = j->offsets[k];
+        break;
+      }
+    fprintf(f, "%" PRIxPTR " %" PRIx32 " wasm[%p]::f%" PRIu32 "\n", (uintptr_t)(j->mem + j->offsets[i]),
+            end - j->offsets[i], (const void *)m, m->nimported_funcs + i);
+  }
+  fclose(f);
+}
+
+void vm_jit_compile_module(vm_module *m) {
+  struct vm_jit_code *j = mem_calloc(1, sizeof *j);
+  if (!j) return;
+  m->jit = j;
+  uint32_t ndef = m->nfuncs - m->nimported_funcs;
+  j->ndefined = ndef;
+  /* WAPC_TIER=interpreter in the environment overrides "auto" (tests run every guest on both tiers). */
+  const char *env = getenv("WAPC_TIER");
+  if (m->cfg.tier == VM_TIER_INTERP ||
+      (m->cfg.tier == VM_TIER_AUTO && env && strcmp(env, "interpreter") == 0)) {
+    j->status = "interpreter selected";
+    j->fallbacks = ndef;
+    return;
+  }
+  j->offsets = mem_malloc((size_t)(ndef ? ndef : 1) * sizeof *j->offsets);
+  uint8_t *native = mem_calloc(ndef ? ndef : 1, 1);
+  uint32_t max_code = 0;
+  for (uint32_t i = 0; i < ndef; i++)
+    if (m->codes[i].ncode > max_code) max_code = m->codes[i].ncode;
+  uint32_t *pc_off = mem_malloc(((size_t)max_code + 1) * sizeof *pc_off);
+  jit_buf b = {0};
+  jit_fixes labels = {0}, calls = {0};
+  jit_stubs stubs;
+  bool ok = j->offsets && native && pc_off;
+  if (ok) {
+    for (uint32_t i = 0; i < ndef; i++)
+      native[i] = translatable(&m->codes[i]);
+    /* A function the target turns down after all is left to the interpreter, and the module's
+     * code is laid out again (earlier functions may call it directly). */
+    for (;;) {
+      b.len = 0;
+      labels.n = calls.n = 0;
+      jit_target_stubs(&b, &stubs);
+      jit_func fn = {.b = &b, .m = m, .native = native, .stubs = &stubs, .labels = &labels, .calls = &calls};
+      uint32_t refused = UINT32_MAX;
+      for (uint32_t i = 0; i < ndef && ok; i++) {
+        j->offsets[i] = UINT32_MAX;
+        if (!native[i]) continue;
+        fn.code = &m->codes[i];
+        fn.defined = i;
+        j->offsets[i] = (uint32_t)b.len;
+        if (!compile_function(&fn, pc_off)) {
+          if (b.failed || labels.failed) {
+            ok = false;
+          } else {
+            refused = i;
+          }
+          break;
+        }
+        ok = b.len < UINT32_MAX / 2;
+      }
+      if (!ok || refused == UINT32_MAX) break;
+      native[refused] = 0;
+    }
+    ok = ok && !calls.failed && !b.failed;
+  }
+  if (ok) {
+    for (uint32_t i = 0; i < calls.n; i++)
+      jit_target_patch(&b, calls.v[i].at, j->offsets[calls.v[i].target]);
+    j->mem = jit_exec_map(b.p, b.len, &j->mapped);
+    if (j->mem) {
+      j->size = b.len;
+      j->entry = (jit_entry_fn)(uintptr_t)(j->mem + stubs.entry);
+      for (uint32_t i = 0; i < ndef; i++) {
+        if (j->offsets[i] == UINT32_MAX) {
+          j->fallbacks++;
+          continue;
+        }
+        m->codes[i].native = j->mem + j->offsets[i];
+        j->compiled++;
+      }
+      j->status = "";
+      perf_map(m, j);
+    } else {
+      j->status = "executable memory refused";
+    }
+  } else {
+    j->status = "out of memory";
+  }
+  if (!j->mem) {
+    j->fallbacks = ndef;
+    for (uint32_t i = 0; i < ndef && j->offsets; i++)
+      j->offsets[i] = UINT32_MAX;
+  }
+  jit_buf_free(&b);
+  mem_free(labels.v);
+  mem_free(calls.v);
+  mem_free(pc_off);
+  mem_free(native);
+}
+
+void vm_jit_release(vm_module *m) {
+  struct vm_jit_code *j = m->jit;
+  if (!j) return;
+  jit_exec_unmap(j->mem, j->mapped);
+  mem_free(j->offsets);
+  mem_free(j);
+  m->jit = NULL;
+}
+
+/* The lowest native stack address compiled code of this thread may reach:
+ * the thread's stack minus a reserve for the C code it calls (host
+ * functions, the interpreter), found once per thread. */
+static _Thread_local uintptr_t thread_limit;
+
+static uintptr_t native_limit(void) {
+  if (thread_limit) return thread_limit;
+  pthread_attr_t a;
+  void *addr = NULL;
+  size_t size = 0;
+  uintptr_t here = (uintptr_t)&a;
+  if (pthread_getattr_np(pthread_self(), &a) == 0) {
+    if (pthread_attr_getstack(&a, &addr, &size) != 0) addr = NULL;
+    pthread_attr_destroy(&a);
+  }
+  if (addr && here > (uintptr_t)addr && here - (uintptr_t)addr <= size) {
+    size_t reserve = size / 4;
+    if (reserve < ((size_t)64 << 10)) reserve = (size_t)64 << 10;
+    if (reserve > ((size_t)1 << 20)) reserve = (size_t)1 << 20;
+    thread_limit = (uintptr_t)addr + reserve;
+  } else {
+    /* Unknown bounds: allow 256 KiB below this point. */
+    thread_limit = here > ((uintptr_t)256 << 10) ? here - ((uintptr_t)256 << 10) : 1;
+  }
+  return thread_limit;
+}
+
+vm_result vm_jit_run(vm_store *s, vm_func *f, uint64_t *fp) {
+  vm_exec *ex = &s->exec;
+  const struct vm_jit_code *j = f->inst->module->jit;
+  uint32_t depth = ex->depth;
+  if (!ex->native_exit) ex->native_limit = native_limit();
+  uint32_t t = j->entry(s, f->inst, fp, f->code->native);
+  ex->depth = depth;
+  if (t == VM_TRAP_NONE) return VM_OK;
+  if (t == VM_TRAP_HOST) return VM_ERR_TRAP;
+  return vm_error_trap(&s->error, (vm_trap)t);
+}
+
+void vm_jit_module_info(const vm_module *m, vm_jit_info *out) {
+  memset(out, 0, sizeof *out);
+  const struct vm_jit_code *j = m ? m->jit : NULL;
+  if (!j) {
+    out->status = "not compiled";
+    return;
+  }
+  out->compiled = j->compiled;
+  out->fallbacks = j->fallbacks;
+  out->code_bytes = j->size;
+  out->status = j->status;
+}
+
+void vm_jit_dump(const vm_module *m, uint32_t index, FILE *out) {
+  const struct vm_jit_code *j = m ? m->jit : NULL;
+  if (!j || index < m->nimported_funcs || index - m->nimported_funcs >= j->ndefined) return;
+  uint32_t i = index - m->nimported_funcs;
+  if (j->offsets[i] == UINT32_MAX || !j->mem) {
+    fprintf(out, "; f%" PRIu32 ": interpreted\n", index);
+    return;
+  }
+  uint32_t end = (uint32_t)j->size;
+  for (uint32_t k = i + 1; k < j->ndefined; k++)
+    if (j->offsets[k] != UINT32_MAX) {
+      end = j->offsets[k];
+      break;
+    }
+  fprintf(out, "; f%" PRIu32 ": %" PRIu32 " bytes at %p\n", index, end - j->offsets[i],
+          (const void *)(j->mem + j->offsets[i]));
+  for (uint32_t o = j->offsets[i]; o < end; o += 16) {
+    fprintf(out, "%08" PRIx32 ":", o - j->offsets[i]);
+    for (uint32_t k = o; k < end && k < o + 16; k++)
+      fprintf(out, " %02x", j->mem[k]);
+    fputc('\n', out);
+  }
+}
