@@ -106,7 +106,8 @@ void vm_jit_compile_module(vm_module *m) {
   m->jit = j;
   uint32_t ndef = m->nfuncs - m->nimported_funcs;
   j->ndefined = ndef;
-  /* WAPC_TIER=interpreter in the environment overrides "auto" (tests run every guest on both tiers). */
+  /* WAPC_TIER=interpreter in the environment overrides "auto" (tests run every guest on both tiers);
+   * WAPC_TIER=mixed compiles every other function (tests of calls between the tiers). */
   const char *env = getenv("WAPC_TIER");
   if (m->cfg.tier == VM_TIER_INTERP ||
       (m->cfg.tier == VM_TIER_AUTO && env && strcmp(env, "interpreter") == 0)) {
@@ -125,8 +126,11 @@ void vm_jit_compile_module(vm_module *m) {
   jit_stubs stubs;
   bool ok = j->offsets && native && pc_off;
   if (ok) {
+    /* WAPC_TIER=mixed (tests): every other function stays interpreted, so calls cross the tiers
+     * both ways everywhere. */
+    bool mixed = m->cfg.tier == VM_TIER_AUTO && env && strcmp(env, "mixed") == 0;
     for (uint32_t i = 0; i < ndef; i++)
-      native[i] = translatable(&m->codes[i]);
+      native[i] = translatable(&m->codes[i]) && (!mixed || i % 2 == 1);
     /* A function the target turns down after all is left to the interpreter, and the module's
      * code is laid out again (earlier functions may call it directly). */
     for (;;) {

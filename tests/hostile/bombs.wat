@@ -26,6 +26,10 @@
         (br $l)))
     (local.get 2))
   (func $rec (export "recurse") (call $rec))
+  ;; mutual recursion: two neighbouring functions (WAPC_TIER=mixed compiles one of them, so every
+  ;; call crosses between the tiers)
+  (func $ping (export "recurse_mutual") (call $pong))
+  (func $pong (call $ping))
   (func $rec_wide (export "recurse_wide") (param i64 i64 i64 i64 i64 i64 i64 i64)
     (call $rec_wide (local.get 0) (local.get 1) (local.get 2) (local.get 3)
                     (local.get 4) (local.get 5) (local.get 6) (local.get 7)))

@@ -55,7 +55,19 @@ static int vmx_bind(vm_store *s, const vm_module *m, vm_extern *ex, uint32_t n) 
 
 /* Instantiate and call every exported function; `args` gives argument bits
  * (cycled; NULL: zeros).  Returns the number of calls that returned VM_OK. */
-static int vmx_run_module(const vm_module *m, const vm_config *cfg, const uint64_t *args, size_t nargs) {
+static uint64_t vmx_mix(uint64_t h, const void *p, size_t n) {
+  const uint8_t *b = p;
+  for (size_t i = 0; i < n; i++)
+    h = (h ^ b[i]) * 1099511628211u;
+  return h;
+}
+
+/* Runs every exported function; with `trace`, folds into *trace what an
+ * observer sees: each call's outcome, results and message, then the
+ * exported globals and memory 0 (two runs of one module on different tiers
+ * must give the same trace). */
+static int vmx_run_module_traced(const vm_module *m, const vm_config *cfg, const uint64_t *args, size_t nargs,
+                                 uint64_t *trace) {
   int ok = 0;
   vm_store *s = vm_store_new(cfg);
   if (!s) return 0;
@@ -83,12 +95,43 @@ static int vmx_run_module(const vm_module *m, const vm_config *cfg, const uint64
         if (ty == VM_FUNCREF || ty == VM_EXTERNREF) v = 0; /* only null is safe to forge */
         slots[j] = v;
       }
-      if (vm_invoke(s, e.u.func, slots) == VM_OK) ok++;
+      vm_result r = vm_invoke(s, e.u.func, slots);
+      if (r == VM_OK) ok++;
+      if (trace) {
+        *trace = vmx_mix(*trace, &r, sizeof r);
+        for (uint32_t j = 0; r == VM_OK && j < t->nresults; j++) {
+          uint8_t ty = t->types[t->nparams + j];
+          /* a reference is an address, different in every run: only null or not is compared */
+          uint64_t v = ty == VM_FUNCREF || ty == VM_EXTERNREF ? slots[j] != 0 : slots[j];
+          *trace = vmx_mix(*trace, &v, sizeof v);
+        }
+        if (r != VM_OK)
+          *trace = vmx_mix(*trace, vm_store_error(s)->message, strlen(vm_store_error(s)->message));
+      }
       free(slots);
+    }
+    if (trace) {
+      for (uint32_t i = 0; i < nexp; i++) {
+        vm_export_desc d;
+        vm_extern e;
+        vm_module_export(m, i, &d);
+        if (d.kind != VM_EXTERN_GLOBAL || !vm_instance_export(inst, d.name, d.name_len, &e)) continue;
+        uint64_t v = vm_global_get(e.u.global);
+        uint8_t gt = vm_global_type(e.u.global).type;
+        if (gt == VM_FUNCREF || gt == VM_EXTERNREF) v = v != 0;
+        *trace = vmx_mix(*trace, &v, sizeof v);
+      }
+      vm_memory *mem = vm_instance_memory(inst);
+      if (mem) *trace = vmx_mix(*trace, vm_memory_data(mem), (size_t)vm_memory_size(mem));
     }
   }
   vm_store_free(s);
   return ok;
+}
+
+static inline int vmx_run_module(const vm_module *m, const vm_config *cfg, const uint64_t *args,
+                                 size_t nargs) {
+  return vmx_run_module_traced(m, cfg, args, nargs, NULL);
 }
 
 /* Small limits for running untrusted modules in tests and fuzzers. */

@@ -307,6 +307,43 @@ TEST_IMPL(bombs) {
   vm_module_free(m);
 }
 
+/* Deep recursion on a thread with a small native stack: compiled code recurses on the native stack,
+ * so its entry checks a limit below the thread's stack; the interpreter keeps its own frames.  Either
+ * way the call traps "call stack exhausted", and the store works afterwards. */
+static void *small_stack_run(void *arg) {
+  int *failures = arg;
+  vm_config cfg;
+  bench b;
+  vm_config_default(&cfg);
+  cfg.max_call_depth = 4000000;
+  cfg.stack_slots = 1u << 26;
+  bench_open(&b, &cfg);
+  uint64_t v[8] = {0};
+  if (call(&b, "recurse", NULL) != VM_ERR_TRAP || last_trap(&b) != VM_TRAP_STACK_EXHAUSTED) (*failures)++;
+  if (call(&b, "recurse_wide", v) != VM_ERR_TRAP || last_trap(&b) != VM_TRAP_STACK_EXHAUSTED) (*failures)++;
+  if (call(&b, "recurse_mutual", NULL) != VM_ERR_TRAP || last_trap(&b) != VM_TRAP_STACK_EXHAUSTED)
+    (*failures)++;
+  v[0] = 5;
+  if (call(&b, "mem_grow", v) != VM_OK) (*failures)++;
+  bench_close(&b);
+  return NULL;
+}
+
+TEST_IMPL(small_native_stack) {
+  static const size_t sizes[] = {(size_t)96 << 10, (size_t)256 << 10, (size_t)1 << 20};
+  for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+    pthread_attr_t a;
+    pthread_t t;
+    int failures = 0;
+    CHECK(pthread_attr_init(&a) == 0);
+    CHECK(pthread_attr_setstacksize(&a, sizes[i]) == 0);
+    CHECK(pthread_create(&t, &a, small_stack_run, &failures) == 0);
+    CHECK(pthread_join(t, NULL) == 0);
+    pthread_attr_destroy(&a);
+    CHECK(failures == 0);
+  }
+}
+
 /* ---- huge counts ------------------------------------------------------------------ */
 
 /* A module of the header and one section whose body is `body`. */
@@ -483,6 +520,7 @@ TEST_ENTRY(fuel)
 TEST_ENTRY(deadline)
 TEST_ENTRY(interrupt)
 TEST_ENTRY(bombs)
+TEST_ENTRY(small_native_stack)
 TEST_ENTRY(huge_counts)
 TEST_ENTRY(corpus_hostile)
 TEST_ENTRY(corpus_runtime)
