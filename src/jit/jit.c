@@ -57,21 +57,48 @@ static bool translatable(const vm_code *c) {
   return true;
 }
 
+/* Marks every branch target of `c` in is_label (c->ncode entries, zeroed). */
+static void find_labels(const vm_code *c, uint8_t *is_label) {
+  const vm_op_info *info = vm_op_infos();
+  for (uint32_t pc = 0; pc < c->ncode;) {
+    vm_op op = (vm_op)c->code[pc];
+    vm_format f = vm_op_format(op);
+    const vm_word *w = c->code + pc;
+    if (f == FMT_BRTABLE) {
+      for (uint32_t i = 0; i <= w[2]; i++)
+        if (w[3 + i] < c->ncode) is_label[w[3 + i]] = 1;
+    } else {
+      const char *ops = vm_format_operands(f);
+      for (uint32_t i = 0; ops[i]; i++)
+        if (ops[i] == 't' && w[1 + i] < c->ncode) is_label[w[1 + i]] = 1;
+    }
+    pc += info[op].words ? info[op].words : 4 + w[2];
+  }
+}
+
 /* One function into b; false when the target gives up or memory runs out. */
-static bool compile_function(jit_func *fn, uint32_t *pc_off) {
+static bool compile_function(jit_func *fn, uint32_t *pc_off, uint8_t *is_label) {
   const vm_code *c = fn->code;
   const vm_op_info *info = vm_op_infos();
   fn->labels->n = 0;
   size_t start = fn->b->len;
+  memset(is_label, 0, c->ncode ? c->ncode : 1);
+  find_labels(c, is_label);
+  fn->is_label = is_label;
+  if (!jit_target_begin(fn)) {
+    fn->b->failed = true;
+    return false;
+  }
+  bool ok = true;
   jit_target_prologue(fn);
-  for (uint32_t pc = 0; pc < c->ncode;) {
+  for (uint32_t pc = 0; pc < c->ncode && ok;) {
     pc_off[pc] = (uint32_t)fn->b->len;
-    if (!jit_target_op(fn, pc)) return false;
-    if (fn->b->failed || fn->b->len - start > JIT_MAX_FUNCTION_BYTES) return false;
+    ok = jit_target_op(fn, pc) && !fn->b->failed && fn->b->len - start <= JIT_MAX_FUNCTION_BYTES;
     vm_op op = (vm_op)c->code[pc];
     pc += info[op].words ? info[op].words : 4 + c->code[pc + 2];
   }
-  if (fn->labels->failed) return false;
+  jit_target_end(fn);
+  if (!ok || fn->labels->failed) return false;
   for (uint32_t i = 0; i < fn->labels->n; i++) {
     const jit_fix *f = &fn->labels->v[i];
     jit_target_patch(fn->b, f->at, pc_off[f->target]);
@@ -121,10 +148,11 @@ void vm_jit_compile_module(vm_module *m) {
   for (uint32_t i = 0; i < ndef; i++)
     if (m->codes[i].ncode > max_code) max_code = m->codes[i].ncode;
   uint32_t *pc_off = mem_malloc(((size_t)max_code + 1) * sizeof *pc_off);
+  uint8_t *is_label = mem_malloc((size_t)max_code + 1);
   jit_buf b = {0};
   jit_fixes labels = {0}, calls = {0};
   jit_stubs stubs;
-  bool ok = j->offsets && native && pc_off;
+  bool ok = j->offsets && native && pc_off && is_label;
   if (ok) {
     /* WAPC_TIER=mixed (tests): every other function stays interpreted, so calls cross the tiers
      * both ways everywhere. */
@@ -145,7 +173,7 @@ void vm_jit_compile_module(vm_module *m) {
         fn.code = &m->codes[i];
         fn.defined = i;
         j->offsets[i] = (uint32_t)b.len;
-        if (!compile_function(&fn, pc_off)) {
+        if (!compile_function(&fn, pc_off, is_label)) {
           if (b.failed || labels.failed) {
             ok = false;
           } else {
@@ -192,6 +220,7 @@ void vm_jit_compile_module(vm_module *m) {
   mem_free(labels.v);
   mem_free(calls.v);
   mem_free(pc_off);
+  mem_free(is_label);
   mem_free(native);
 }
 

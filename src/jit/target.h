@@ -44,8 +44,10 @@ typedef struct jit_func {
   uint32_t defined;      /* index among the module's defined functions */
   const uint8_t *native; /* per defined function: 1 if it gets machine code (direct calls) */
   const jit_stubs *stubs;
-  jit_fixes *labels; /* branches to internal instructions of this function */
-  jit_fixes *calls;  /* direct calls to defined functions */
+  jit_fixes *labels;       /* branches to internal instructions of this function */
+  jit_fixes *calls;        /* direct calls to defined functions */
+  const uint8_t *is_label; /* per code word: 1 where a branch may arrive (a target) */
+  void *state;             /* the target's own state for this function (jit_target_begin/end) */
 } jit_func;
 
 /* Target interface. */
@@ -53,6 +55,10 @@ typedef struct jit_func {
 void jit_target_stubs(jit_buf *b, jit_stubs *st);
 /* Whether the target translates internal op `op` (a function with any other op is interpreted). */
 bool jit_target_supports(vm_op op);
+/* Before and after one function (fn->state): the target's per-function analysis (false: out of
+ * memory) and its release. */
+bool jit_target_begin(jit_func *fn);
+void jit_target_end(jit_func *fn);
 /* The function's entry sequence (exec.h). */
 void jit_target_prologue(jit_func *fn);
 /* The internal instruction at code index `pc`; false: not translated (the function is interpreted). */

@@ -26,6 +26,7 @@
  * handler is involved.
  */
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "jit/helpers.h"
@@ -292,14 +293,28 @@ void jit_target_stubs(jit_buf *b, jit_stubs *st) {
   mov_rm(b, 1, RSP, M(ST, OFF_EXIT));
   jit_target_patch(b, jmp32(b), exit);
 
-  /* the poll of a spent interruption point (called: rsp is 8 off alignment here) */
+  /* the poll of a spent interruption point (called: rsp is 8 off alignment here); it keeps the
+   * caller-saved registers compiled code caches values in */
   st->poll = (uint32_t)b->len;
-  alu_ri(b, 1, ALU_SUB, RSP, 8);
+  static const int kept[] = {RSI, RDI, R8, R9, R10, R11};
+  for (int i = 0; i < 6; i++) {
+    if (kept[i] >= 8) jit_u8(b, 0x41);
+    jit_u8(b, (uint8_t)(0x50 + (kept[i] & 7)));
+  }
+  alu_ri(b, 1, ALU_SUB, RSP, 8 * 15); /* xmm2..xmm15, and alignment */
+  for (int x = 2; x < 16; x++)
+    sse_m(b, 0xF2, 0, 0x11, x, M(RSP, 8 * (x - 2)));
   mov_mr(b, 1, M(ST, OFF_TICK), TICK);
   mov_rr(b, 1, RDI, ST);
   call_abs(b, (jit_fn)(void (*)(void))vm_guard_poll);
   mov_rm(b, 1, TICK, M(ST, OFF_TICK));
-  alu_ri(b, 1, ALU_ADD, RSP, 8);
+  for (int x = 2; x < 16; x++)
+    sse_m(b, 0xF2, 0, 0x10, x, M(RSP, 8 * (x - 2)));
+  alu_ri(b, 1, ALU_ADD, RSP, 8 * 15);
+  for (int i = 5; i >= 0; i--) {
+    if (kept[i] >= 8) jit_u8(b, 0x41);
+    jit_u8(b, (uint8_t)(0x58 + (kept[i] & 7)));
+  }
   op_r(b, 0, 0, 0x85, 1, RAX, RAX);
   jit_target_patch(b, jcc32(b, CC_NE), st->trap_exit);
   jit_u8(b, 0xC3);
@@ -311,6 +326,346 @@ void jit_target_stubs(jit_buf *b, jit_stubs *st) {
   }
 }
 
+/* ---- the register cache ---------------------------------------------------------------------- */
+
+/*
+ * The hottest locals of a function live in registers as well as in their
+ * slots: integers in rsi, rdi, r8, r9, r11, floats in xmm2-xmm14.  Every
+ * write goes to both ("write-through"), so memory is always current: reads
+ * that prefer memory (moves, helpers, callees) need no synchronisation, and
+ * a branch target needs none either.  These registers are caller-saved, so
+ * after any call they are loaded again from the slots.  Besides, the result
+ * of the last instruction written to an operand-stack slot is kept in r10
+ * or xmm15 ("forwarded") until a label or a call, so the next instruction
+ * reads it without waiting for the store.
+ */
+#define NGPR_CACHE 5
+#define NXMM_CACHE 13
+static const int gpr_cache[NGPR_CACHE] = {RSI, RDI, R8, R9, R11};
+#define FWD_GPR R10
+#define FWD_XMM 15
+#define XMM_TAG 16 /* where[] values: GPR number, or XMM_TAG + xmm number */
+#define NONE UINT32_MAX
+
+typedef struct x64_state {
+  int8_t *where; /* per local slot: -1, or its register */
+  uint32_t ncached;
+  uint32_t cached[NGPR_CACHE + NXMM_CACHE];
+  uint32_t fwd; /* the forwarded slot, NONE */
+  bool fwd_xmm; /* in xmm15 (else r10) */
+} x64_state;
+
+/* The evidence an operand gives of its slot's class: 'i' integer, 'f' float, 0 none. */
+static const uint8_t numop_types[VM_OP_COUNT][3] = {
+#define VM_NUMOP(name, fmt, in1, in2, out, size) [VM_OP_##name] = {in1, in2, out},
+#include "vm/numops.def"
+#undef VM_NUMOP
+};
+static char type_class(uint8_t t) {
+  return t == VM_I32 || t == VM_I64 ? 'i' : t == VM_F32 || t == VM_F64 ? 'f' : 0;
+}
+static char operand_class(vm_op op, vm_format f, uint32_t i /* operand word, from 1 */) {
+  const uint8_t *t = numop_types[op];
+  if (t[0] || t[2]) {
+    switch (f) {
+    case FMT_DS:
+    case FMT_DSS: return type_class(i == 1 ? t[2] : i == 2 ? t[0] : t[1]);
+    case FMT_LOAD: return type_class(i == 1 ? t[2] : t[0]);
+    case FMT_STORE: return type_class(i == 1 ? t[0] : t[1]);
+    default: return 0;
+    }
+  }
+  if (op >= VM_OP_F_ADD_ADD && op < VM_OP_FD_ADD_ADD) return 'i';
+  if (op >= VM_OP_FD_ADD_ADD && op < VM_OP_COUNT) return 'f';
+  switch (op) {
+  case VM_OP_BR_IF:
+  case VM_OP_BR_UNLESS:
+  case VM_OP_BR_TABLE:
+  case VM_OP_ADD2:
+  case VM_OP_ILD_ADD:
+  case VM_OP_ILX_ADD: return 'i';
+  case VM_OP_SELECT:
+  case VM_OP_CALL_INDIRECT: return i == 4 ? 'i' : 0;
+  case VM_OP_FLD_ADD:
+  case VM_OP_FLD_SUB:
+  case VM_OP_FLD_MUL:
+  case VM_OP_FLD_DIV:
+  case VM_OP_FLDR_SUB:
+  case VM_OP_FLDR_DIV:
+  case VM_OP_FLX_ADD:
+  case VM_OP_FLX_SUB:
+  case VM_OP_FLX_MUL:
+  case VM_OP_FLX_DIV:
+  case VM_OP_FLXR_SUB:
+  case VM_OP_FLXR_DIV: return i <= 2 ? 'f' : 'i';
+  default: break;
+  }
+  if ((op >= VM_OP_BR_I32_EQ && op <= VM_OP_BR_I32_GE_U) ||
+      (op >= VM_OP_ADD_BR_IF && op <= VM_OP_SUB_BR_I32_GE_U))
+    return 'i';
+  if (f == FMT_LOADX || f == FMT_LOADXS) return i == 1 ? 0 : 'i';
+  if (f == FMT_STOREX) return i <= 2 ? 'i' : 0;
+  if (f == FMT_STOREXS) return i <= 3 ? 'i' : 0;
+  return 0;
+}
+
+bool jit_target_begin(jit_func *fn) {
+  const vm_code *c = fn->code;
+  x64_state *st = calloc(1, sizeof *st);
+  uint32_t n = c->nlocals;
+  int8_t *where = malloc(n ? n : 1);
+  uint32_t *score = calloc(n ? n : 1, sizeof *score);
+  uint8_t *cls = calloc(n ? n : 1, 1); /* 'i', 'f', 'x' (both: never cached), 0 */
+  int32_t *depth = calloc((size_t)c->ncode + 1, sizeof *depth);
+  bool ok = st && where && score && cls && depth;
+  if (ok) {
+    memset(where, -1, n ? n : 1);
+    /* loop depth per instruction, from the back edges */
+    const vm_op_info *info = vm_op_infos();
+    for (uint32_t pc = 0; pc < c->ncode;) {
+      const vm_word *w = c->code + pc;
+      vm_op op = (vm_op)w[0];
+      vm_format f = vm_op_format(op);
+      uint32_t words = info[op].words ? info[op].words : 4 + w[2];
+      const char *ops = vm_format_operands(f);
+      for (uint32_t i = 0; f != FMT_BRTABLE && ops[i]; i++)
+        if (ops[i] == 't' && w[1 + i] <= pc) {
+          depth[w[1 + i]]++;
+          depth[pc + 1]--;
+        }
+      pc += words;
+    }
+    for (uint32_t pc = 1; pc <= c->ncode; pc++)
+      depth[pc] += depth[pc - 1];
+    /* uses of each local, weighted by loop depth, and their classes */
+    for (uint32_t pc = 0; pc < c->ncode;) {
+      const vm_word *w = c->code + pc;
+      vm_op op = (vm_op)w[0];
+      vm_format f = vm_op_format(op);
+      uint32_t words = info[op].words ? info[op].words : 4 + w[2];
+      uint32_t weight = 1u << (depth[pc] < 4 ? 3 * depth[pc] : 12);
+      uint32_t nops = f == FMT_BRTABLE ? 1 : (uint32_t)strlen(vm_format_operands(f));
+      const char *ops = vm_format_operands(f);
+      for (uint32_t i = 0; i < nops; i++) {
+        if (f != FMT_BRTABLE && ops[i] != 'd' && ops[i] != 's') continue;
+        uint32_t s = w[1 + i];
+        if (s >= n) continue;
+        char k = operand_class(op, f, 1 + i);
+        if (k && cls[s] != k) cls[s] = cls[s] ? 'x' : (uint8_t)k;
+        score[s] += weight;
+      }
+      pc += words;
+    }
+    /* the best candidates of each class */
+    for (int pass = 0; pass < 2; pass++) {
+      char k = pass == 0 ? 'i' : 'f';
+      uint32_t room = pass == 0 ? NGPR_CACHE : NXMM_CACHE;
+      for (uint32_t r = 0; r < room; r++) {
+        uint32_t best = NONE, best_score = 8;
+        for (uint32_t s = 0; s < n; s++)
+          if (cls[s] == k && where[s] < 0 && score[s] > best_score) {
+            best = s;
+            best_score = score[s];
+          }
+        if (best == NONE) break;
+        where[best] = (int8_t)(pass == 0 ? gpr_cache[r] : XMM_TAG + 2 + (int)r);
+        st->cached[st->ncached++] = best;
+      }
+    }
+    st->where = where;
+    st->fwd = NONE;
+  }
+  free(score);
+  free(cls);
+  free(depth);
+  if (!ok) {
+    free(where);
+    free(st);
+    return false;
+  }
+  fn->state = st;
+  return true;
+}
+
+void jit_target_end(jit_func *fn) {
+  x64_state *st = fn->state;
+  if (st) free(st->where);
+  free(st);
+  fn->state = NULL;
+}
+
+static int where_of(jit_func *fn, uint32_t s) {
+  const x64_state *st = fn->state;
+  return s < fn->code->nlocals ? st->where[s] : -1;
+}
+/* The GPR holding slot s, or -1. */
+static int gpr_of(jit_func *fn, uint32_t s) {
+  const x64_state *st = fn->state;
+  int r = where_of(fn, s);
+  if (r >= 0 && r < XMM_TAG) return r;
+  if (st->fwd == s && !st->fwd_xmm) return FWD_GPR;
+  return -1;
+}
+/* The XMM register holding slot s, or -1. */
+static int xmm_of(jit_func *fn, uint32_t s) {
+  const x64_state *st = fn->state;
+  int r = where_of(fn, s);
+  if (r >= XMM_TAG) return r - XMM_TAG;
+  if (st->fwd == s && st->fwd_xmm) return FWD_XMM;
+  return -1;
+}
+/* Slot s's value when it is one of the function's constants. */
+static bool const_of(jit_func *fn, uint32_t s, uint64_t *v) {
+  const vm_code *c = fn->code;
+  if (s < c->const_base || s - c->const_base >= c->nconsts) return false;
+  uint32_t k = s - c->const_base;
+  *v = k < c->nconsts32 ? c->consts32[k] : c->consts64[k - c->nconsts32];
+  return true;
+}
+/* The constant as an immediate of a w-bit operation, when it can be one. */
+static bool imm_of(jit_func *fn, int w, uint32_t s, int32_t *imm) {
+  uint64_t v;
+  if (!const_of(fn, s, &v)) return false;
+  if (w && !fits_i32((int64_t)v)) return false;
+  *imm = (int32_t)(uint32_t)v;
+  return true;
+}
+
+/* Every cached local back into its register (after a call: they are caller-saved). */
+static void reload_cache(jit_func *fn) {
+  x64_state *st = fn->state;
+  for (uint32_t i = 0; i < st->ncached; i++) {
+    uint32_t s = st->cached[i];
+    int r = st->where[s];
+    if (r >= XMM_TAG)
+      sse_m(fn->b, 0xF2, 0, 0x10, r - XMM_TAG, SLOT(s));
+    else
+      mov_rm(fn->b, 1, r, SLOT(s));
+  }
+  st->fwd = NONE;
+}
+
+/* r = slot s as an integer (w: 64 bits; else zero-extended 32). */
+static void iload(jit_func *fn, int w, int r, uint32_t s) {
+  int c = gpr_of(fn, s);
+  uint64_t v;
+  if (c >= 0) {
+    if (c != r || !w) mov_rr(fn->b, w, r, c);
+  } else if (const_of(fn, s, &v)) {
+    mov_ri(fn->b, r, w ? v : (uint32_t)v);
+  } else {
+    mov_rm(fn->b, w, r, SLOT(s));
+  }
+}
+/* r = r ALU slot s */
+static void ialu(jit_func *fn, int w, int alu, int r, uint32_t s) {
+  int c = gpr_of(fn, s);
+  int32_t imm;
+  if (c >= 0)
+    alu_rr(fn->b, w, alu, r, c);
+  else if (imm_of(fn, w, s, &imm))
+    alu_ri(fn->b, w, alu, r, imm);
+  else
+    alu_rm(fn->b, w, alu, r, SLOT(s));
+}
+/* r = r * slot s */
+static void imul(jit_func *fn, int w, int r, uint32_t s) {
+  int c = gpr_of(fn, s);
+  int32_t imm;
+  if (c >= 0) {
+    op_r(fn->b, 0, w, 0x0FAF, 2, r, c);
+  } else if (imm_of(fn, w, s, &imm)) {
+    op_r(fn->b, 0, w, 0x69, 1, r, r);
+    jit_u32(fn->b, (uint32_t)imm);
+  } else {
+    op_m(fn->b, 0, w, 0x0FAF, 2, r, SLOT(s));
+  }
+}
+/* flags from slot s compared with zero */
+static void itest(jit_func *fn, int w, uint32_t s) {
+  int c = gpr_of(fn, s);
+  if (c >= 0)
+    op_r(fn->b, 0, w, 0x85, 1, c, c);
+  else
+    alu_mi(fn->b, w, ALU_CMP, SLOT(s), 0);
+}
+/* slot d = r (r holds a zero-extended 32-bit or a 64-bit value); r is not changed */
+static void iput(jit_func *fn, uint32_t d, int r) {
+  x64_state *st = fn->state;
+  mov_mr(fn->b, 1, SLOT(d), r);
+  int c = where_of(fn, d);
+  if (c >= XMM_TAG) {
+    sse_m(fn->b, 0xF2, 0, 0x10, c - XMM_TAG, SLOT(d));
+  } else if (c >= 0) {
+    if (c != r) mov_rr(fn->b, 1, c, r);
+  } else {
+    if (r != FWD_GPR) mov_rr(fn->b, 1, FWD_GPR, r);
+    st->fwd = d;
+    st->fwd_xmm = false;
+    return;
+  }
+  if (st->fwd == d) st->fwd = NONE;
+}
+/* x = slot s as a float */
+static void fload(jit_func *fn, bool dbl, int x, uint32_t s) {
+  int c = xmm_of(fn, s);
+  if (c >= 0) {
+    if (c != x) sse_r(fn->b, 0, 0, 0x28, x, c); /* movaps */
+  } else {
+    sse_m(fn->b, dbl ? 0xF2 : 0xF3, 0, 0x10, x, SLOT(s));
+  }
+}
+/* x = x OP slot s (SSE arithmetic opcode) */
+static void fop(jit_func *fn, bool dbl, uint8_t opc, int x, uint32_t s) {
+  int c = xmm_of(fn, s);
+  if (c >= 0)
+    sse_r(fn->b, dbl ? 0xF2 : 0xF3, 0, opc, x, c);
+  else
+    sse_m(fn->b, dbl ? 0xF2 : 0xF3, 0, opc, x, SLOT(s));
+}
+/* ucomisd / ucomiss x, slot s */
+static void fcmp_slot(jit_func *fn, bool dbl, int x, uint32_t s) {
+  int c = xmm_of(fn, s);
+  if (c >= 0)
+    op_r(fn->b, dbl ? 0x66 : 0, 0, 0x0F2E, 2, x, c);
+  else
+    op_m(fn->b, dbl ? 0x66 : 0, 0, 0x0F2E, 2, x, SLOT(s));
+}
+/* slot d = x (f32: the slot's upper half zero); uses rax for f32 */
+static void fput(jit_func *fn, bool dbl, uint32_t d, int x) {
+  x64_state *st = fn->state;
+  if (dbl) {
+    sse_m(fn->b, 0xF2, 0, 0x11, x, SLOT(d));
+  } else {
+    op_r(fn->b, 0x66, 0, 0x0F7E, 2, x, RAX); /* movd eax, x */
+    mov_mr(fn->b, 1, SLOT(d), RAX);
+  }
+  int c = where_of(fn, d);
+  if (c >= XMM_TAG) {
+    if (c - XMM_TAG != x) sse_r(fn->b, 0, 0, 0x28, c - XMM_TAG, x);
+  } else if (c >= 0) {
+    mov_rm(fn->b, 1, c, SLOT(d));
+  } else {
+    if (x != FWD_XMM) sse_r(fn->b, 0, 0, 0x28, FWD_XMM, x);
+    st->fwd = d;
+    st->fwd_xmm = true;
+    return;
+  }
+  if (st->fwd == d) st->fwd = NONE;
+}
+/* slot d = slot s, whole 64 bits, whatever the class (through memory for floats: a register's bits
+ * above an f32 are not the slot's) */
+static void move_slot(jit_func *fn, uint32_t d, uint32_t s) {
+  uint64_t v;
+  if (gpr_of(fn, s) >= 0)
+    iload(fn, 1, RAX, s);
+  else if (const_of(fn, s, &v))
+    mov_ri(fn->b, RAX, v);
+  else
+    mov_rm(fn->b, 1, RAX, SLOT(s));
+  iput(fn, d, RAX);
+}
+
 /* ---- helpers for the translation ------------------------------------------ */
 
 static void trap_if(jit_func *fn, int cc, vm_trap t) {
@@ -319,10 +674,13 @@ static void trap_if(jit_func *fn, int cc, vm_trap t) {
 static void trap_exit_if(jit_func *fn, int cc) {
   jit_target_patch(fn->b, jcc32(fn->b, cc), fn->stubs->trap_exit);
 }
-static void reload_mem(jit_func *fn) {
-  if (!fn->m->nmemories) return;
-  mov_rm(fn->b, 1, RAX, M(INST, OFF_I_MEMORY));
-  mov_rm(fn->b, 1, MS, M(RAX, OFF_M_SIZE));
+/* After anything that may have run other code: memory 0's size, and the cache. */
+static void after_call(jit_func *fn, bool mem) {
+  if (mem && fn->m->nmemories) {
+    mov_rm(fn->b, 1, RAX, M(INST, OFF_I_MEMORY));
+    mov_rm(fn->b, 1, MS, M(RAX, OFF_M_SIZE));
+  }
+  reload_cache(fn);
 }
 static void label(jit_func *fn, uint32_t at, uint32_t pc) {
   jit_fixes_add(fn->labels, at, pc);
@@ -349,7 +707,7 @@ static void branch(jit_func *fn, int cc, uint32_t target, uint32_t from) {
   if (cc >= 0) patch_here(b, skip);
 }
 
-/* 32- or 64-bit integer binary operators on rax (the left operand) and slot `src`. */
+/* Integer binary operators: rax = rax OP slot src. */
 typedef enum {
   BIN_ADD,
   BIN_SUB,
@@ -363,7 +721,7 @@ typedef enum {
   BIN_ROTL,
   BIN_ROTR
 } bin_kind;
-static void bin_acc(jit_buf *b, int w, bin_kind k, uint32_t src) {
+static void bin_acc(jit_func *fn, int w, bin_kind k, uint32_t src) {
   static const int alu[] = {
       [BIN_ADD] = ALU_ADD, [BIN_SUB] = ALU_SUB, [BIN_AND] = ALU_AND, [BIN_OR] = ALU_OR, [BIN_XOR] = ALU_XOR};
   static const int sh[] = {[BIN_SHL] = SH_SHL,
@@ -371,35 +729,41 @@ static void bin_acc(jit_buf *b, int w, bin_kind k, uint32_t src) {
                            [BIN_SHR_U] = SH_SHR,
                            [BIN_ROTL] = SH_ROL,
                            [BIN_ROTR] = SH_ROR};
+  int32_t imm;
   switch (k) {
   case BIN_ADD:
   case BIN_SUB:
   case BIN_AND:
   case BIN_OR:
-  case BIN_XOR: alu_rm(b, w, alu[k], RAX, SLOT(src)); break;
-  case BIN_MUL: op_m(b, 0, w, 0x0FAF, 2, RAX, SLOT(src)); break;
+  case BIN_XOR: ialu(fn, w, alu[k], RAX, src); break;
+  case BIN_MUL: imul(fn, w, RAX, src); break;
   default:
-    mov_rm(b, 0, RCX, SLOT(src));
-    op_r(b, 0, w, 0xD3, 1, sh[k], RAX);
+    if (imm_of(fn, 0, src, &imm)) {
+      op_r(fn->b, 0, w, 0xC1, 1, sh[k], RAX);
+      jit_u8(fn->b, (uint8_t)(imm & (w ? 63 : 31)));
+    } else {
+      iload(fn, 0, RCX, src);
+      op_r(fn->b, 0, w, 0xD3, 1, sh[k], RAX);
+    }
     break;
   }
 }
 
-static void cmp_set(jit_buf *b, int w, int cc, uint32_t d, uint32_t x, uint32_t y) {
-  mov_rm(b, w, RAX, SLOT(x));
-  alu_rm(b, w, ALU_CMP, RAX, SLOT(y));
-  setcc(b, cc, RAX);
-  movzx_r8(b, RAX, RAX);
-  mov_mr(b, 1, SLOT(d), RAX);
+static void cmp_set(jit_func *fn, int w, int cc, uint32_t d, uint32_t x, uint32_t y) {
+  iload(fn, w, RAX, x);
+  ialu(fn, w, ALU_CMP, RAX, y);
+  setcc(fn->b, cc, RAX);
+  movzx_r8(fn->b, RAX, RAX);
+  iput(fn, d, RAX);
 }
 
 /* Division and remainder with the spec's traps. */
 static void divrem(jit_func *fn, int w, bool sign, bool rem, uint32_t d, uint32_t x, uint32_t y) {
   jit_buf *b = fn->b;
-  mov_rm(b, w, RCX, SLOT(y));
+  iload(fn, w, RCX, y);
   op_r(b, 0, w, 0x85, 1, RCX, RCX);
   trap_if(fn, CC_E, VM_TRAP_DIV_ZERO);
-  mov_rm(b, w, RAX, SLOT(x));
+  iload(fn, w, RAX, x);
   uint32_t done = 0;
   bool has_done = false;
   if (sign) {
@@ -410,10 +774,7 @@ static void divrem(jit_func *fn, int w, bool sign, bool rem, uint32_t d, uint32_
       done = jmp32(b);
       has_done = true;
     } else {
-      if (w)
-        mov_ri(b, RDX, 0x8000000000000000u);
-      else
-        mov_ri(b, RDX, 0x80000000u);
+      mov_ri(b, RDX, w ? 0x8000000000000000u : 0x80000000u);
       alu_rr(b, w, ALU_CMP, RAX, RDX);
       trap_if(fn, CC_E, VM_TRAP_INT_OVERFLOW);
     }
@@ -426,11 +787,7 @@ static void divrem(jit_func *fn, int w, bool sign, bool rem, uint32_t d, uint32_
     op_r(b, 0, w, 0xF7, 1, 6, RCX); /* div */
   }
   if (has_done) patch_here(b, done);
-  if (rem)
-    mov_mr(b, 1, SLOT(d), RDX);
-  else
-    mov_mr(b, 1, SLOT(d), RAX);
-  /* A 32-bit remainder/quotient is already zero-extended (32-bit operations clear the upper half). */
+  iput(fn, d, rem ? RDX : RAX);
 }
 
 /* Effective address into rax and bounds check of n bytes; returns the operand [r12 + rax + disp].
@@ -438,14 +795,14 @@ static void divrem(jit_func *fn, int w, bool sign, bool rem, uint32_t d, uint32_
 static mem_t ea(jit_func *fn, int kind, uint32_t a, uint32_t bb, uint32_t k, uint32_t off, int n) {
   jit_buf *b = fn->b;
   if (kind == 2) {
-    mov_rm(b, 0, RCX, SLOT(k));
-    mov_rm(b, 0, RDX, SLOT(bb));
+    iload(fn, 0, RCX, k);
+    iload(fn, 0, RDX, bb);
     op_r(b, 0, 0, 0xD3, 1, SH_SHL, RDX);
-    mov_rm(b, 0, RAX, SLOT(a));
+    iload(fn, 0, RAX, a);
     alu_rr(b, 0, ALU_ADD, RAX, RDX);
   } else {
-    mov_rm(b, 0, RAX, SLOT(a));
-    if (kind == 1) alu_rm(b, 0, ALU_ADD, RAX, SLOT(bb));
+    iload(fn, 0, RAX, a);
+    if (kind == 1) ialu(fn, 0, ALU_ADD, RAX, bb);
   }
   int32_t disp = 0;
   if (off <= 0x7FFFFFF0u) {
@@ -460,50 +817,51 @@ static mem_t ea(jit_func *fn, int kind, uint32_t a, uint32_t bb, uint32_t k, uin
   return MX(MB, RAX, 0, disp);
 }
 
-/* Loads and stores: size, and how (the load's opcode and width). */
+/* Loads and stores: size, and how (the load's opcode and width; floats through SSE). */
 typedef struct access {
   uint8_t bytes;
   bool store;
   uint8_t w;    /* REX.W for the load's opcode */
   uint32_t opc; /* load: opcode into eax/rax */
   uint8_t oplen;
+  bool flt; /* F32/F64: loaded into and stored from xmm0 */
 } access;
 
 static bool access_of(vm_op op, access *a) {
   switch (op) {
-#define LD(o, n, W, OPC, LEN)                                                                                \
+#define LD(o, n, W, OPC, LEN, F)                                                                             \
   case VM_OP_##o:                                                                                            \
   case VM_OP_##o##_X:                                                                                        \
   case VM_OP_##o##_XS:                                                                                       \
-    *a = (access){n, false, W, OPC, LEN};                                                                    \
+    *a = (access){n, false, W, OPC, LEN, F};                                                                 \
     return true;
-#define STR(o, n)                                                                                            \
+#define STR(o, n, F)                                                                                         \
   case VM_OP_##o:                                                                                            \
   case VM_OP_##o##_X:                                                                                        \
-  case VM_OP_##o##_XS: *a = (access){n, true, 0, 0, 0}; return true;
-    LD(I32_LOAD, 4, 0, 0x8B, 1)
-    LD(F32_LOAD, 4, 0, 0x8B, 1)
-    LD(I64_LOAD, 8, 1, 0x8B, 1)
-    LD(F64_LOAD, 8, 1, 0x8B, 1)
-    LD(I32_LOAD8_S, 1, 0, 0x0FBE, 2)
-    LD(I32_LOAD8_U, 1, 0, 0x0FB6, 2)
-    LD(I32_LOAD16_S, 2, 0, 0x0FBF, 2)
-    LD(I32_LOAD16_U, 2, 0, 0x0FB7, 2)
-    LD(I64_LOAD8_S, 1, 1, 0x0FBE, 2)
-    LD(I64_LOAD8_U, 1, 0, 0x0FB6, 2)
-    LD(I64_LOAD16_S, 2, 1, 0x0FBF, 2)
-    LD(I64_LOAD16_U, 2, 0, 0x0FB7, 2)
-    LD(I64_LOAD32_S, 4, 1, 0x63, 1)
-    LD(I64_LOAD32_U, 4, 0, 0x8B, 1)
-    STR(I32_STORE, 4)
-    STR(F32_STORE, 4)
-    STR(I64_STORE, 8)
-    STR(F64_STORE, 8)
-    STR(I32_STORE8, 1)
-    STR(I32_STORE16, 2)
-    STR(I64_STORE8, 1)
-    STR(I64_STORE16, 2)
-    STR(I64_STORE32, 4)
+  case VM_OP_##o##_XS: *a = (access){n, true, 0, 0, 0, F}; return true;
+    LD(I32_LOAD, 4, 0, 0x8B, 1, false)
+    LD(F32_LOAD, 4, 0, 0x8B, 1, true)
+    LD(I64_LOAD, 8, 1, 0x8B, 1, false)
+    LD(F64_LOAD, 8, 1, 0x8B, 1, true)
+    LD(I32_LOAD8_S, 1, 0, 0x0FBE, 2, false)
+    LD(I32_LOAD8_U, 1, 0, 0x0FB6, 2, false)
+    LD(I32_LOAD16_S, 2, 0, 0x0FBF, 2, false)
+    LD(I32_LOAD16_U, 2, 0, 0x0FB7, 2, false)
+    LD(I64_LOAD8_S, 1, 1, 0x0FBE, 2, false)
+    LD(I64_LOAD8_U, 1, 0, 0x0FB6, 2, false)
+    LD(I64_LOAD16_S, 2, 1, 0x0FBF, 2, false)
+    LD(I64_LOAD16_U, 2, 0, 0x0FB7, 2, false)
+    LD(I64_LOAD32_S, 4, 1, 0x63, 1, false)
+    LD(I64_LOAD32_U, 4, 0, 0x8B, 1, false)
+    STR(I32_STORE, 4, false)
+    STR(F32_STORE, 4, true)
+    STR(I64_STORE, 8, false)
+    STR(F64_STORE, 8, true)
+    STR(I32_STORE8, 1, false)
+    STR(I32_STORE16, 2, false)
+    STR(I64_STORE8, 1, false)
+    STR(I64_STORE16, 2, false)
+    STR(I64_STORE32, 4, false)
 #undef LD
 #undef STR
   default: return false;
@@ -522,27 +880,13 @@ static void store_value(jit_buf *b, int bytes, mem_t m, int r) {
 /* SSE arithmetic opcodes (with F2: f64, F3: f32), by operator name. */
 enum { FOP_ADD = 0x58, FOP_MUL = 0x59, FOP_SUB = 0x5C, FOP_DIV = 0x5E };
 
-static void fstore(jit_buf *b, bool dbl, uint32_t d) {
-  if (dbl) {
-    sse_m(b, 0xF2, 0, 0x11, XMM0, SLOT(d));
-  } else {
-    op_r(b, 0x66, 0, 0x0F7E, 2, XMM0, RAX); /* movd eax, xmm0 */
-    mov_mr(b, 1, SLOT(d), RAX);
-  }
-}
-static void fload(jit_buf *b, bool dbl, int x, mem_t m) {
-  sse_m(b, dbl ? 0xF2 : 0xF3, 0, 0x10, x, m);
-}
-static void fbin(jit_buf *b, bool dbl, uint8_t opc, int x, mem_t m) {
-  sse_m(b, dbl ? 0xF2 : 0xF3, 0, opc, x, m);
-}
-
 /* Float comparisons: d = a CMP b (false on NaN except NE). */
 typedef enum { FC_EQ, FC_NE, FC_LT, FC_GT, FC_LE, FC_GE } fcmp_kind;
-static void fcmp(jit_buf *b, bool dbl, fcmp_kind k, uint32_t d, uint32_t x, uint32_t y) {
+static void fcmp(jit_func *fn, bool dbl, fcmp_kind k, uint32_t d, uint32_t x, uint32_t y) {
+  jit_buf *b = fn->b;
   bool swap = k == FC_LT || k == FC_LE;
-  fload(b, dbl, XMM0, SLOT(swap ? y : x));
-  op_m(b, dbl ? 0x66 : 0, 0, 0x0F2E, 2, XMM0, SLOT(swap ? x : y)); /* ucomisd / ucomiss */
+  fload(fn, dbl, XMM0, swap ? y : x);
+  fcmp_slot(fn, dbl, XMM0, swap ? x : y);
   switch (k) {
   case FC_EQ:
     setcc(b, CC_E, RAX);
@@ -559,7 +903,7 @@ static void fcmp(jit_buf *b, bool dbl, fcmp_kind k, uint32_t d, uint32_t x, uint
   default: setcc(b, CC_AE, RAX); break;
   }
   movzx_r8(b, RAX, RAX);
-  mov_mr(b, 1, SLOT(d), RAX);
+  iput(fn, d, RAX);
 }
 
 /* A call of a numeric helper (helpers.h). */
@@ -572,9 +916,11 @@ static void numeric_helper(jit_func *fn, jit_helper h, vm_format f, const vm_wor
     call_abs(b, h.fn);
     op_r(b, 0, 0, 0x85, 1, RAX, RAX);
     trap_exit_if(fn, CC_NE);
+    after_call(fn, false);
   } else {
     call_abs(b, h.fn);
-    mov_mr(b, 1, SLOT(w[1]), RAX);
+    after_call(fn, false);
+    iput(fn, w[1], RAX);
   }
 }
 
@@ -613,6 +959,7 @@ void jit_target_prologue(jit_func *fn) {
     uint64_t v = k < c->nconsts32 ? c->consts32[k] : c->consts64[k - c->nconsts32];
     mov_mi64(b, SLOT(c->const_base + k), v);
   }
+  reload_cache(fn);
   /* the entry's interruption point */
   op_r(b, 0, 1, 0xFF, 1, 1, TICK); /* dec r15 */
   jit_u8(b, 0x79);                 /* jns +5 */
@@ -621,8 +968,31 @@ void jit_target_prologue(jit_func *fn) {
 }
 
 bool jit_target_supports(vm_op op) {
-  (void)op;
   return op < VM_OP_COUNT;
+}
+
+/* The direct or helper call of CALL [op, f, base]. */
+static void call_op(jit_func *fn, uint32_t f, uint32_t base) {
+  jit_buf *b = fn->b;
+  const vm_module *m = fn->m;
+  if (f >= m->nimported_funcs && fn->native[f - m->nimported_funcs]) {
+    if (base) alu_ri(b, 1, ALU_ADD, FP, (int32_t)(base * 8));
+    jit_fixes_add(fn->calls, call32(b), f - m->nimported_funcs);
+    if (base) alu_ri(b, 1, ALU_SUB, FP, (int32_t)(base * 8));
+    after_call(fn, false); /* the callee keeps r13 current */
+    return;
+  }
+  mov_mr(b, 1, M(ST, OFF_TICK), TICK);
+  mov_rr(b, 1, RDI, ST);
+  mov_rr(b, 1, RSI, INST);
+  mov_ri(b, RDX, f);
+  lea(b, RCX, SLOT(base));
+  lea(b, R8, SLOT(fn->code->nslots));
+  call_abs(b, (jit_fn)jit_call);
+  mov_rm(b, 1, TICK, M(ST, OFF_TICK));
+  op_r(b, 0, 0, 0x85, 1, RAX, RAX);
+  trap_exit_if(fn, CC_NE);
+  after_call(fn, true);
 }
 
 #define S(k) SLOT(w[k])
@@ -632,7 +1002,11 @@ bool jit_target_op(jit_func *fn, uint32_t pc) {
   const vm_code *c = fn->code;
   const vm_word *w = c->code + pc;
   vm_op op = (vm_op)w[0];
+  x64_state *st = fn->state;
   access acc;
+
+  /* a branch may arrive here: nothing forwarded */
+  if (fn->is_label[pc]) st->fwd = NONE;
 
   /* loads and stores, all address forms */
   if (access_of(op, &acc)) {
@@ -648,12 +1022,21 @@ bool jit_target_op(jit_func *fn, uint32_t pc) {
     case FMT_STOREXS: m = ea(fn, 2, w[1], w[2], w[3], w[5], acc.bytes), v = w[4]; break;
     default: return false;
     }
+    bool dbl = acc.bytes == 8;
     if (acc.store) {
-      mov_rm(b, 1, RDX, SLOT(v));
-      store_value(b, acc.bytes, m, RDX);
+      int x = acc.flt ? xmm_of(fn, v) : -1;
+      if (x >= 0) {
+        sse_m(b, dbl ? 0xF2 : 0xF3, 0, 0x11, x, m); /* movsd / movss [m], x */
+      } else {
+        iload(fn, dbl, RDX, v);
+        store_value(b, acc.bytes, m, RDX);
+      }
+    } else if (acc.flt) {
+      sse_m(b, dbl ? 0xF2 : 0xF3, 0, 0x10, XMM0, m);
+      fput(fn, dbl, w[1], XMM0);
     } else {
       op_m(b, 0, acc.w, acc.opc, acc.oplen, RAX, m);
-      mov_mr(b, 1, S(1), RAX);
+      iput(fn, w[1], RAX);
     }
     return true;
   }
@@ -670,13 +1053,13 @@ bool jit_target_op(jit_func *fn, uint32_t pc) {
   case VM_OP_BR: branch(fn, -1, w[1], pc); return true;
   case VM_OP_BR_IF:
   case VM_OP_BR_UNLESS:
-    alu_mi(b, 0, ALU_CMP, S(1), 0);
+    itest(fn, 0, w[1]);
     branch(fn, op == VM_OP_BR_IF ? CC_NE : CC_E, w[2], pc);
     return true;
 #define BRCMP(name, cc)                                                                                      \
   case VM_OP_BR_I32_##name:                                                                                  \
-    mov_rm(b, 0, RAX, S(1));                                                                                 \
-    alu_rm(b, 0, ALU_CMP, RAX, S(2));                                                                        \
+    iload(fn, 0, RAX, w[1]);                                                                                 \
+    ialu(fn, 0, ALU_CMP, RAX, w[2]);                                                                         \
     branch(fn, cc, w[3], pc);                                                                                \
     return true;
     BRCMP(EQ, CC_E)
@@ -692,7 +1075,7 @@ bool jit_target_op(jit_func *fn, uint32_t pc) {
 #undef BRCMP
   case VM_OP_BR_TABLE: {
     uint32_t n = w[2];
-    mov_rm(b, 0, RAX, S(1));
+    iload(fn, 0, RAX, w[1]);
     mov_ri(b, RCX, n);
     alu_rr(b, 0, ALU_CMP, RAX, RCX);
     op_r(b, 0, 0, 0x0F47, 2, RAX, RCX); /* cmova eax, ecx */
@@ -727,41 +1110,20 @@ bool jit_target_op(jit_func *fn, uint32_t pc) {
     alu_ri(b, 1, ALU_ADD, RSP, 8);
     jit_u8(b, 0xC3);
     return true;
-  case VM_OP_CALL: {
-    uint32_t f = w[1], base = w[2];
-    const vm_module *m = fn->m;
-    if (f >= m->nimported_funcs && fn->native[f - m->nimported_funcs]) {
-      if (base) alu_ri(b, 1, ALU_ADD, FP, (int32_t)(base * 8));
-      jit_fixes_add(fn->calls, call32(b), f - m->nimported_funcs);
-      if (base) alu_ri(b, 1, ALU_SUB, FP, (int32_t)(base * 8));
-      return true;
-    }
-    mov_mr(b, 1, M(ST, OFF_TICK), TICK);
-    mov_rr(b, 1, RDI, ST);
-    mov_rr(b, 1, RSI, INST);
-    mov_ri(b, RDX, f);
-    lea(b, RCX, SLOT(base));
-    lea(b, R8, SLOT(c->nslots));
-    call_abs(b, (jit_fn)jit_call);
-    mov_rm(b, 1, TICK, M(ST, OFF_TICK));
-    op_r(b, 0, 0, 0x85, 1, RAX, RAX);
-    trap_exit_if(fn, CC_NE);
-    reload_mem(fn);
-    return true;
-  }
+  case VM_OP_CALL: call_op(fn, w[1], w[2]); return true;
   case VM_OP_CALL_INDIRECT:
     mov_mr(b, 1, M(ST, OFF_TICK), TICK);
+    mov_rm(b, 0, RCX, S(4));
     mov_rr(b, 1, RDI, ST);
     mov_rr(b, 1, RSI, INST);
     mov_ri(b, RDX, (uint64_t)w[2] << 32 | w[1]);
-    mov_rm(b, 0, RCX, S(4));
     lea(b, R8, SLOT(w[3]));
     lea(b, R9, SLOT(c->nslots));
     call_abs(b, (jit_fn)jit_call_indirect);
     mov_rm(b, 1, TICK, M(ST, OFF_TICK));
     op_r(b, 0, 0, 0x85, 1, RAX, RAX);
     trap_exit_if(fn, CC_NE);
-    reload_mem(fn);
+    after_call(fn, true);
     return true;
 
   /* ---- data movement ---------------------------------------------------- */
@@ -770,33 +1132,35 @@ bool jit_target_op(jit_func *fn, uint32_t pc) {
   case VM_OP_MOV3:
   case VM_OP_MOV4: {
     uint32_t n = op == VM_OP_MOV ? 1 : op == VM_OP_MOV2 ? 2 : op == VM_OP_MOV3 ? 3 : 4;
-    for (uint32_t i = 0; i < n; i++) {
-      mov_rm(b, 1, RAX, S(2 + 2 * i));
-      mov_mr(b, 1, S(1 + 2 * i), RAX);
-    }
+    for (uint32_t i = 0; i < n; i++)
+      move_slot(fn, w[1 + 2 * i], w[2 + 2 * i]);
     return true;
   }
   case VM_OP_ADD2:
-    mov_rm(b, 0, RAX, S(5));
-    alu_rm(b, 0, ALU_ADD, RAX, S(6));
-    mov_mr(b, 1, S(4), RAX);
-    mov_rm(b, 0, RAX, S(2));
-    alu_rm(b, 0, ALU_ADD, RAX, S(3));
-    mov_mr(b, 1, S(1), RAX);
+    iload(fn, 0, RAX, w[5]);
+    ialu(fn, 0, ALU_ADD, RAX, w[6]);
+    iput(fn, w[4], RAX);
+    iload(fn, 0, RAX, w[2]);
+    ialu(fn, 0, ALU_ADD, RAX, w[3]);
+    iput(fn, w[1], RAX);
     return true;
-  case VM_OP_CONST32: mov_mi64(b, S(1), w[2]); return true;
-  case VM_OP_CONST64: mov_mi64(b, S(1), (uint64_t)w[2] | (uint64_t)w[3] << 32); return true;
+  case VM_OP_CONST32:
+  case VM_OP_CONST64:
+    mov_ri(b, RAX, op == VM_OP_CONST32 ? w[2] : (uint64_t)w[2] | (uint64_t)w[3] << 32);
+    iput(fn, w[1], RAX);
+    return true;
   case VM_OP_SELECT:
     mov_rm(b, 1, RAX, S(2));
-    alu_mi(b, 0, ALU_CMP, S(4), 0);
-    op_m(b, 0, 1, 0x0F44, 2, RAX, S(3)); /* cmove rax, b */
-    mov_mr(b, 1, S(1), RAX);
+    mov_rm(b, 1, RCX, S(3));
+    itest(fn, 0, w[4]);
+    op_r(b, 0, 1, 0x0F44, 2, RAX, RCX); /* cmove rax, rcx */
+    iput(fn, w[1], RAX);
     return true;
   case VM_OP_GLOBAL_GET:
     mov_rm(b, 1, RAX, M(INST, OFF_I_GLOBALS));
     mov_rm(b, 1, RAX, M(RAX, (int32_t)(w[2] * 8)));
     mov_rm(b, 1, RAX, M(RAX, OFF_G_VALUE));
-    mov_mr(b, 1, S(1), RAX);
+    iput(fn, w[1], RAX);
     return w[2] < (1u << 27);
   case VM_OP_GLOBAL_SET:
     mov_rm(b, 1, RAX, M(INST, OFF_I_GLOBALS));
@@ -806,24 +1170,27 @@ bool jit_target_op(jit_func *fn, uint32_t pc) {
     return w[2] < (1u << 27);
 
   /* ---- references ------------------------------------------------------ */
-  case VM_OP_REF_NULL: mov_mi64(b, S(1), 0); return true;
+  case VM_OP_REF_NULL:
+    alu_rr(b, 0, ALU_XOR, RAX, RAX);
+    iput(fn, w[1], RAX);
+    return true;
   case VM_OP_REF_IS_NULL:
     alu_rr(b, 0, ALU_XOR, RAX, RAX);
     alu_mi(b, 1, ALU_CMP, S(2), 0);
     setcc(b, CC_E, RAX);
-    mov_mr(b, 1, S(1), RAX);
+    iput(fn, w[1], RAX);
     return true;
   case VM_OP_REF_FUNC:
     mov_rm(b, 1, RAX, M(INST, OFF_I_FUNCS));
     mov_rm(b, 1, RAX, M(RAX, (int32_t)(w[2] * 8)));
-    mov_mr(b, 1, S(1), RAX);
+    iput(fn, w[1], RAX);
     return w[2] < (1u << 27);
 
   /* ---- memory and tables ------------------------------------------------ */
   case VM_OP_MEMORY_SIZE:
     mov_rm(b, 1, RAX, M(INST, OFF_I_MEMORY));
     mov_rm(b, 0, RAX, M(RAX, OFF_M_PAGES));
-    mov_mr(b, 1, S(1), RAX);
+    iput(fn, w[1], RAX);
     return true;
   case VM_OP_MEMORY_GROW:
   case VM_OP_MEMORY_FILL:
@@ -845,19 +1212,19 @@ bool jit_target_op(jit_func *fn, uint32_t pc) {
     call_abs(b, (jit_fn)jit_op);
     op_r(b, 0, 0, 0x85, 1, RAX, RAX);
     trap_exit_if(fn, CC_NE);
-    if (op == VM_OP_MEMORY_GROW) reload_mem(fn);
+    after_call(fn, op == VM_OP_MEMORY_GROW);
     return true;
 
   /* ---- comparisons ------------------------------------------------------ */
   case VM_OP_I32_EQZ:
   case VM_OP_I64_EQZ:
     alu_rr(b, 0, ALU_XOR, RAX, RAX);
-    alu_mi(b, op == VM_OP_I64_EQZ, ALU_CMP, S(2), 0);
+    itest(fn, op == VM_OP_I64_EQZ, w[2]);
     setcc(b, CC_E, RAX);
-    mov_mr(b, 1, S(1), RAX);
+    iput(fn, w[1], RAX);
     return true;
 #define ICMP(W, name, cc)                                                                                    \
-  case VM_OP_##name: cmp_set(b, W, cc, w[1], w[2], w[3]); return true;
+  case VM_OP_##name: cmp_set(fn, W, cc, w[1], w[2], w[3]); return true;
     ICMP(0, I32_EQ, CC_E)
     ICMP(0, I32_NE, CC_NE)
     ICMP(0, I32_LT_S, CC_L)
@@ -880,7 +1247,7 @@ bool jit_target_op(jit_func *fn, uint32_t pc) {
     ICMP(1, I64_GE_U, CC_AE)
 #undef ICMP
 #define FCMP(D, name, k)                                                                                     \
-  case VM_OP_##name: fcmp(b, D, k, w[1], w[2], w[3]); return true;
+  case VM_OP_##name: fcmp(fn, D, k, w[1], w[2], w[3]); return true;
     FCMP(false, F32_EQ, FC_EQ)
     FCMP(false, F32_NE, FC_NE)
     FCMP(false, F32_LT, FC_LT)
@@ -897,24 +1264,26 @@ bool jit_target_op(jit_func *fn, uint32_t pc) {
 
   /* ---- integer arithmetic ---------------------------------------------- */
   case VM_OP_I32_CLZ:
+    iload(fn, 0, RDX, w[2]);
     mov_ri(b, RCX, 0xFFFFFFFFu);
-    op_m(b, 0, 0, 0x0FBD, 2, RAX, S(2)); /* bsr eax, a */
-    op_r(b, 0, 0, 0x0F44, 2, RAX, RCX);  /* cmovz eax, ecx */
-    op_r(b, 0, 0, 0xF7, 1, 3, RAX);      /* neg eax */
+    op_r(b, 0, 0, 0x0FBD, 2, RAX, RDX); /* bsr eax, edx */
+    op_r(b, 0, 0, 0x0F44, 2, RAX, RCX); /* cmovz eax, ecx */
+    op_r(b, 0, 0, 0xF7, 1, 3, RAX);     /* neg eax */
     alu_ri(b, 0, ALU_ADD, RAX, 31);
-    mov_mr(b, 1, S(1), RAX);
+    iput(fn, w[1], RAX);
     return true;
   case VM_OP_I32_CTZ:
+    iload(fn, 0, RDX, w[2]);
     mov_ri(b, RCX, 32);
-    op_m(b, 0, 0, 0x0FBC, 2, RAX, S(2)); /* bsf eax, a */
-    op_r(b, 0, 0, 0x0F44, 2, RAX, RCX);  /* cmovz eax, ecx */
-    mov_mr(b, 1, S(1), RAX);
+    op_r(b, 0, 0, 0x0FBC, 2, RAX, RDX); /* bsf eax, edx */
+    op_r(b, 0, 0, 0x0F44, 2, RAX, RCX); /* cmovz eax, ecx */
+    iput(fn, w[1], RAX);
     return true;
 #define IBIN(W, name, k)                                                                                     \
   case VM_OP_##name:                                                                                         \
-    mov_rm(b, W, RAX, S(2));                                                                                 \
-    bin_acc(b, W, k, w[3]);                                                                                  \
-    mov_mr(b, 1, S(1), RAX);                                                                                 \
+    iload(fn, W, RAX, w[2]);                                                                                 \
+    bin_acc(fn, W, k, w[3]);                                                                                 \
+    iput(fn, w[1], RAX);                                                                                     \
     return true;
     IBIN(0, I32_ADD, BIN_ADD)
     IBIN(0, I32_SUB, BIN_SUB)
@@ -949,60 +1318,60 @@ bool jit_target_op(jit_func *fn, uint32_t pc) {
   case VM_OP_I64_REM_U: divrem(fn, 1, false, true, w[1], w[2], w[3]); return true;
 #define FUSED(A, B)                                                                                          \
   case VM_OP_F_##A##_##B:                                                                                    \
-    mov_rm(b, 0, RAX, S(2));                                                                                 \
-    bin_acc(b, 0, BIN_##A, w[3]);                                                                            \
-    bin_acc(b, 0, BIN_##B, w[4]);                                                                            \
-    mov_mr(b, 1, S(1), RAX);                                                                                 \
+    iload(fn, 0, RAX, w[2]);                                                                                 \
+    bin_acc(fn, 0, BIN_##A, w[3]);                                                                           \
+    bin_acc(fn, 0, BIN_##B, w[4]);                                                                           \
+    iput(fn, w[1], RAX);                                                                                     \
     return true;
     VM_I32_FUSED(FUSED)
 #undef FUSED
 
   /* ---- float arithmetic ---------------------------------------------------- */
   case VM_OP_F32_ABS:
-    mov_rm(b, 0, RAX, S(2));
-    alu_ri(b, 0, ALU_AND, RAX, 0x7FFFFFFF);
-    mov_mr(b, 1, S(1), RAX);
-    return true;
   case VM_OP_F32_NEG:
     mov_rm(b, 0, RAX, S(2));
-    alu_ri(b, 0, ALU_XOR, RAX, INT32_MIN);
-    mov_mr(b, 1, S(1), RAX);
+    if (op == VM_OP_F32_ABS)
+      alu_ri(b, 0, ALU_AND, RAX, 0x7FFFFFFF);
+    else
+      alu_ri(b, 0, ALU_XOR, RAX, INT32_MIN);
+    iput(fn, w[1], RAX);
     return true;
   case VM_OP_F64_ABS:
   case VM_OP_F64_NEG:
     mov_rm(b, 1, RAX, S(2));
     op_r(b, 0, 1, 0x0FBA, 2, op == VM_OP_F64_ABS ? 6 : 7, RAX); /* btr / btc rax, 63 */
     jit_u8(b, 63);
-    mov_mr(b, 1, S(1), RAX);
+    iput(fn, w[1], RAX);
     return true;
 #define FARITH(D, name, opc)                                                                                 \
   case VM_OP_##name:                                                                                         \
-    fload(b, D, XMM0, S(2));                                                                                 \
-    fbin(b, D, opc, XMM0, S(3));                                                                             \
-    fstore(b, D, w[1]);                                                                                      \
+    fload(fn, D, XMM0, w[2]);                                                                                \
+    fop(fn, D, opc, XMM0, w[3]);                                                                             \
+    fput(fn, D, w[1], XMM0);                                                                                 \
     return true;
-    FARITH(false, F32_ADD, 0x58)
-    FARITH(false, F32_SUB, 0x5C)
-    FARITH(false, F32_MUL, 0x59)
-    FARITH(false, F32_DIV, 0x5E)
-    FARITH(true, F64_ADD, 0x58)
-    FARITH(true, F64_SUB, 0x5C)
-    FARITH(true, F64_MUL, 0x59)
-    FARITH(true, F64_DIV, 0x5E)
+    FARITH(false, F32_ADD, FOP_ADD)
+    FARITH(false, F32_SUB, FOP_SUB)
+    FARITH(false, F32_MUL, FOP_MUL)
+    FARITH(false, F32_DIV, FOP_DIV)
+    FARITH(true, F64_ADD, FOP_ADD)
+    FARITH(true, F64_SUB, FOP_SUB)
+    FARITH(true, F64_MUL, FOP_MUL)
+    FARITH(true, F64_DIV, FOP_DIV)
 #undef FARITH
   case VM_OP_F32_SQRT:
   case VM_OP_F64_SQRT: {
     bool d = op == VM_OP_F64_SQRT;
-    fbin(b, d, 0x51, XMM0, S(2)); /* sqrtsd / sqrtss xmm0, a */
-    fstore(b, d, w[1]);
+    sse_r(b, 0, 0, 0x57, XMM0, XMM0); /* xorps: no false dependency */
+    fop(fn, d, 0x51, XMM0, w[2]);     /* sqrtsd / sqrtss xmm0, a */
+    fput(fn, d, w[1], XMM0);
     return true;
   }
 #define FDUSED(A, B)                                                                                         \
   case VM_OP_FD_##A##_##B:                                                                                   \
-    fload(b, true, XMM0, S(2));                                                                              \
-    fbin(b, true, FOP_##A, XMM0, S(3));                                                                      \
-    fbin(b, true, FOP_##B, XMM0, S(4));                                                                      \
-    fstore(b, true, w[1]);                                                                                   \
+    fload(fn, true, XMM0, w[2]);                                                                             \
+    fop(fn, true, FOP_##A, XMM0, w[3]);                                                                      \
+    fop(fn, true, FOP_##B, XMM0, w[4]);                                                                      \
+    fput(fn, true, w[1], XMM0);                                                                              \
     return true;
     VM_F64_FUSED(FDUSED)
 #undef FDUSED
@@ -1010,34 +1379,35 @@ bool jit_target_op(jit_func *fn, uint32_t pc) {
   case VM_OP_##name: {                                                                                       \
     mem_t m_ = KIND == 0 ? ea(fn, 0, w[3], 0, 0, w[4], 8) : ea(fn, 1, w[3], w[4], 0, w[5], 8);               \
     if (LEFT) {                                                                                              \
-      fload(b, true, XMM0, m_);                                                                              \
-      fbin(b, true, opc, XMM0, S(2));                                                                        \
+      sse_m(b, 0xF2, 0, 0x10, XMM0, m_);                                                                     \
+      fop(fn, true, opc, XMM0, w[2]);                                                                        \
     } else {                                                                                                 \
-      fload(b, true, XMM0, S(2));                                                                            \
-      fbin(b, true, opc, XMM0, m_);                                                                          \
+      fload(fn, true, XMM0, w[2]);                                                                           \
+      sse_m(b, 0xF2, 0, opc, XMM0, m_);                                                                      \
     }                                                                                                        \
-    fstore(b, true, w[1]);                                                                                   \
+    fput(fn, true, w[1], XMM0);                                                                              \
     return true;                                                                                             \
   }
-    FLD(FLD_ADD, 0x58, 0, 0)
-    FLD(FLD_SUB, 0x5C, 0, 0)
-    FLD(FLD_MUL, 0x59, 0, 0)
-    FLD(FLD_DIV, 0x5E, 0, 0)
-    FLD(FLDR_SUB, 0x5C, 1, 0)
-    FLD(FLDR_DIV, 0x5E, 1, 0)
-    FLD(FLX_ADD, 0x58, 0, 1)
-    FLD(FLX_SUB, 0x5C, 0, 1)
-    FLD(FLX_MUL, 0x59, 0, 1)
-    FLD(FLX_DIV, 0x5E, 0, 1)
-    FLD(FLXR_SUB, 0x5C, 1, 1)
-    FLD(FLXR_DIV, 0x5E, 1, 1)
+    FLD(FLD_ADD, FOP_ADD, 0, 0)
+    FLD(FLD_SUB, FOP_SUB, 0, 0)
+    FLD(FLD_MUL, FOP_MUL, 0, 0)
+    FLD(FLD_DIV, FOP_DIV, 0, 0)
+    FLD(FLDR_SUB, FOP_SUB, 1, 0)
+    FLD(FLDR_DIV, FOP_DIV, 1, 0)
+    FLD(FLX_ADD, FOP_ADD, 0, 1)
+    FLD(FLX_SUB, FOP_SUB, 0, 1)
+    FLD(FLX_MUL, FOP_MUL, 0, 1)
+    FLD(FLX_DIV, FOP_DIV, 0, 1)
+    FLD(FLXR_SUB, FOP_SUB, 1, 1)
+    FLD(FLXR_DIV, FOP_DIV, 1, 1)
 #undef FLD
   case VM_OP_ILD_ADD:
   case VM_OP_ILX_ADD: {
     mem_t m = op == VM_OP_ILD_ADD ? ea(fn, 0, w[3], 0, 0, w[4], 4) : ea(fn, 1, w[3], w[4], 0, w[5], 4);
-    mov_rm(b, 0, RCX, S(2));
-    alu_rm(b, 0, ALU_ADD, RCX, m);
-    mov_mr(b, 1, S(1), RCX);
+    op_m(b, 0, 0, 0x8B, 1, RDX, m); /* mov edx, [m] */
+    iload(fn, 0, RAX, w[2]);
+    alu_rr(b, 0, ALU_ADD, RAX, RDX);
+    iput(fn, w[1], RAX);
     return true;
   }
 
@@ -1046,62 +1416,62 @@ bool jit_target_op(jit_func *fn, uint32_t pc) {
   case VM_OP_I64_EXTEND_I32_U:
   case VM_OP_I32_REINTERPRET_F32:
   case VM_OP_F32_REINTERPRET_I32:
-    mov_rm(b, 0, RAX, S(2));
-    mov_mr(b, 1, S(1), RAX);
+    if (op == VM_OP_I32_REINTERPRET_F32)
+      mov_rm(b, 0, RAX, S(2));
+    else
+      iload(fn, 0, RAX, w[2]);
+    iput(fn, w[1], RAX);
     return true;
   case VM_OP_I64_REINTERPRET_F64:
   case VM_OP_F64_REINTERPRET_I64:
-    mov_rm(b, 1, RAX, S(2));
-    mov_mr(b, 1, S(1), RAX);
+    if (op == VM_OP_I64_REINTERPRET_F64)
+      mov_rm(b, 1, RAX, S(2));
+    else
+      iload(fn, 1, RAX, w[2]);
+    iput(fn, w[1], RAX);
     return true;
   case VM_OP_I64_EXTEND_I32_S:
   case VM_OP_I64_EXTEND32_S:
-    op_m(b, 0, 1, 0x63, 1, RAX, S(2));
-    mov_mr(b, 1, S(1), RAX);
+    iload(fn, 0, RAX, w[2]);
+    op_r(b, 0, 1, 0x63, 1, RAX, RAX); /* movsxd rax, eax */
+    iput(fn, w[1], RAX);
     return true;
   case VM_OP_I32_EXTEND8_S:
-    op_m(b, 0, 0, 0x0FBE, 2, RAX, S(2));
-    mov_mr(b, 1, S(1), RAX);
-    return true;
   case VM_OP_I32_EXTEND16_S:
-    op_m(b, 0, 0, 0x0FBF, 2, RAX, S(2));
-    mov_mr(b, 1, S(1), RAX);
-    return true;
   case VM_OP_I64_EXTEND8_S:
-    op_m(b, 0, 1, 0x0FBE, 2, RAX, S(2));
-    mov_mr(b, 1, S(1), RAX);
+  case VM_OP_I64_EXTEND16_S: {
+    bool w64 = op == VM_OP_I64_EXTEND8_S || op == VM_OP_I64_EXTEND16_S;
+    bool byte = op == VM_OP_I32_EXTEND8_S || op == VM_OP_I64_EXTEND8_S;
+    iload(fn, 0, RAX, w[2]);
+    op_r(b, 0, w64, byte ? 0x0FBE : 0x0FBF, 2, RAX, RAX); /* movsx eax/rax, al/ax */
+    iput(fn, w[1], RAX);
     return true;
-  case VM_OP_I64_EXTEND16_S:
-    op_m(b, 0, 1, 0x0FBF, 2, RAX, S(2));
-    mov_mr(b, 1, S(1), RAX);
-    return true;
+  }
   case VM_OP_F64_CONVERT_I32_S:
   case VM_OP_F64_CONVERT_I64_S:
   case VM_OP_F32_CONVERT_I32_S:
-  case VM_OP_F32_CONVERT_I64_S: {
-    bool d = op == VM_OP_F64_CONVERT_I32_S || op == VM_OP_F64_CONVERT_I64_S;
-    bool w64 = op == VM_OP_F64_CONVERT_I64_S || op == VM_OP_F32_CONVERT_I64_S;
-    sse_r(b, 0, 0, 0x57, XMM0, XMM0); /* xorps: no false dependency */
-    sse_m(b, d ? 0xF2 : 0xF3, w64, 0x2A, XMM0, S(2));
-    fstore(b, d, w[1]);
-    return true;
-  }
+  case VM_OP_F32_CONVERT_I64_S:
   case VM_OP_F64_CONVERT_I32_U:
   case VM_OP_F32_CONVERT_I32_U: {
-    bool d = op == VM_OP_F64_CONVERT_I32_U;
-    mov_rm(b, 0, RAX, S(2)); /* zero-extended: exact as a signed 64-bit integer */
-    sse_r(b, 0, 0, 0x57, XMM0, XMM0);
-    sse_r(b, d ? 0xF2 : 0xF3, 1, 0x2A, XMM0, RAX);
-    fstore(b, d, w[1]);
+    bool d = op == VM_OP_F64_CONVERT_I32_S || op == VM_OP_F64_CONVERT_I64_S || op == VM_OP_F64_CONVERT_I32_U;
+    bool w64 = op == VM_OP_F64_CONVERT_I64_S || op == VM_OP_F32_CONVERT_I64_S;
+    bool u32 = op == VM_OP_F64_CONVERT_I32_U || op == VM_OP_F32_CONVERT_I32_U;
+    iload(fn, w64, RAX, w[2]);
+    if (!w64 && !u32) op_r(b, 0, 1, 0x63, 1, RAX, RAX); /* sign-extend: convert as 64-bit */
+    sse_r(b, 0, 0, 0x57, XMM0, XMM0);                   /* xorps: no false dependency */
+    sse_r(b, d ? 0xF2 : 0xF3, 1, 0x2A, XMM0, RAX);      /* cvtsi2sd/ss xmm0, rax */
+    fput(fn, d, w[1], XMM0);
     return true;
   }
   case VM_OP_F64_PROMOTE_F32:
+    sse_r(b, 0, 0, 0x57, XMM0, XMM0);
     sse_m(b, 0xF3, 0, 0x5A, XMM0, S(2));
-    fstore(b, true, w[1]);
+    fput(fn, true, w[1], XMM0);
     return true;
   case VM_OP_F32_DEMOTE_F64:
+    sse_r(b, 0, 0, 0x57, XMM0, XMM0);
     sse_m(b, 0xF2, 0, 0x5A, XMM0, S(2));
-    fstore(b, false, w[1]);
+    fput(fn, false, w[1], XMM0);
     return true;
 
   /* ---- fused branches ------------------------------------------------------ */
@@ -1115,7 +1485,7 @@ bool jit_target_op(jit_func *fn, uint32_t pc) {
       op_m(b, 0, 0, 0x0FB6, 2, RAX, m);
     else
       mov_rm(b, 0, RAX, m);
-    mov_mr(b, 1, S(1), RAX);
+    iput(fn, w[1], RAX);
     op_r(b, 0, 0, 0x85, 1, RAX, RAX);
     branch(fn, op == VM_OP_LD8U_BR_IF || op == VM_OP_LD32_BR_IF ? CC_NE : CC_E, w[4], pc);
     return true;
@@ -1125,19 +1495,19 @@ bool jit_target_op(jit_func *fn, uint32_t pc) {
   case VM_OP_SUB_BR_IF:
   case VM_OP_SUB_BR_UNLESS: {
     bool add = op == VM_OP_ADD_BR_IF || op == VM_OP_ADD_BR_UNLESS;
-    mov_rm(b, 0, RAX, S(2));
-    alu_rm(b, 0, add ? ALU_ADD : ALU_SUB, RAX, S(3));
-    mov_mr(b, 1, S(1), RAX);
+    iload(fn, 0, RAX, w[2]);
+    ialu(fn, 0, add ? ALU_ADD : ALU_SUB, RAX, w[3]);
+    iput(fn, w[1], RAX);
     op_r(b, 0, 0, 0x85, 1, RAX, RAX);
     branch(fn, op == VM_OP_ADD_BR_IF || op == VM_OP_SUB_BR_IF ? CC_NE : CC_E, w[4], pc);
     return true;
   }
 #define ARITH_BRCMP(AOP, name, cc)                                                                           \
   case VM_OP_##AOP##_BR_I32_##name:                                                                          \
-    mov_rm(b, 0, RAX, S(2));                                                                                 \
-    alu_rm(b, 0, ALU_##AOP, RAX, S(3));                                                                      \
-    mov_mr(b, 1, S(1), RAX);                                                                                 \
-    alu_rm(b, 0, ALU_CMP, RAX, S(4));                                                                        \
+    iload(fn, 0, RAX, w[2]);                                                                                 \
+    ialu(fn, 0, ALU_##AOP, RAX, w[3]);                                                                       \
+    iput(fn, w[1], RAX);                                                                                     \
+    ialu(fn, 0, ALU_CMP, RAX, w[4]);                                                                         \
     branch(fn, cc, w[5], pc);                                                                                \
     return true;
 #define ARITH_BRCMPS(AOP)                                                                                    \
