@@ -55,7 +55,7 @@ fi
 say "== building kernels (gcc -O2 native, clang -O2 wasm32-wasi and plain exports)"
 crt1=$SYSROOT/lib/wasm32-wasi/crt1-command.o
 [ -e "$crt1" ] || crt1=$SYSROOT/lib/wasm32-wasi/crt1.o
-for k in fib sieve matmul sha256 crc32 qsort nbody bytevm; do
+for k in fib sieve matmul sha256 crc32 qsort nbody bytevm lists; do
   ks=$src/kernels/$k.c
   deps="$ks $src/kernels/kernel.h"
   # shellcheck disable=SC2086

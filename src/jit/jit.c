@@ -25,6 +25,7 @@ struct vm_jit_code {
   jit_entry_fn entry;
   uint32_t ndefined;
   uint32_t *offsets; /* per defined function: its code's offset in mem, UINT32_MAX when interpreted */
+  uint32_t *entries; /* per defined function: its entry's offset (after its body) */
   uint32_t compiled, fallbacks;
   const char *status;
 };
@@ -62,22 +63,22 @@ static void find_labels(const vm_code *c, uint8_t *is_label) {
   const vm_op_info *info = vm_op_infos();
   for (uint32_t pc = 0; pc < c->ncode;) {
     vm_op op = (vm_op)c->code[pc];
-    vm_format f = vm_op_format(op);
     const vm_word *w = c->code + pc;
-    if (f == FMT_BRTABLE) {
+    if (!info[op].words) {
       for (uint32_t i = 0; i <= w[2]; i++)
         if (w[3 + i] < c->ncode) is_label[w[3 + i]] = 1;
-    } else {
-      const char *ops = vm_format_operands(f);
-      for (uint32_t i = 0; ops[i]; i++)
-        if (ops[i] == 't' && w[1 + i] < c->ncode) is_label[w[1 + i]] = 1;
+      pc += 4 + w[2];
+      continue;
     }
-    pc += info[op].words ? info[op].words : 4 + w[2];
+    for (uint32_t i = 1, m = info[op].tmask; m; i++, m >>= 1)
+      if ((m & 1) && w[i] < c->ncode) is_label[w[i]] = 1;
+    pc += info[op].words;
   }
 }
 
-/* One function into b; false when the target gives up or memory runs out. */
-static bool compile_function(jit_func *fn, uint32_t *pc_off, uint8_t *is_label) {
+/* One function into b: its body, then its entry (at *entry); false when the target gives up or
+ * memory runs out. */
+static bool compile_function(jit_func *fn, uint32_t *pc_off, uint8_t *is_label, uint32_t *entry) {
   const vm_code *c = fn->code;
   const vm_op_info *info = vm_op_infos();
   fn->labels->n = 0;
@@ -90,13 +91,14 @@ static bool compile_function(jit_func *fn, uint32_t *pc_off, uint8_t *is_label) 
     return false;
   }
   bool ok = true;
-  jit_target_prologue(fn);
   for (uint32_t pc = 0; pc < c->ncode && ok;) {
     pc_off[pc] = (uint32_t)fn->b->len;
     ok = jit_target_op(fn, pc) && !fn->b->failed && fn->b->len - start <= JIT_MAX_FUNCTION_BYTES;
     vm_op op = (vm_op)c->code[pc];
     pc += info[op].words ? info[op].words : 4 + c->code[pc + 2];
   }
+  *entry = (uint32_t)fn->b->len;
+  if (ok) jit_target_prologue(fn, (uint32_t)start);
   jit_target_end(fn);
   if (!ok || fn->labels->failed) return false;
   for (uint32_t i = 0; i < fn->labels->n; i++) {
@@ -143,6 +145,7 @@ void vm_jit_compile_module(vm_module *m) {
     return;
   }
   j->offsets = mem_malloc((size_t)(ndef ? ndef : 1) * sizeof *j->offsets);
+  j->entries = mem_malloc((size_t)(ndef ? ndef : 1) * sizeof *j->entries);
   uint8_t *native = mem_calloc(ndef ? ndef : 1, 1);
   uint32_t max_code = 0;
   for (uint32_t i = 0; i < ndef; i++)
@@ -150,9 +153,16 @@ void vm_jit_compile_module(vm_module *m) {
   uint32_t *pc_off = mem_malloc(((size_t)max_code + 1) * sizeof *pc_off);
   uint8_t *is_label = mem_malloc((size_t)max_code + 1);
   jit_buf b = {0};
+  /* Code is written where it will run: a reservation of 16 bytes per internal code word (about
+   * 2.5 times what it takes) whose untouched pages cost nothing. */
+  uint64_t words = 0;
+  for (uint32_t i = 0; i < ndef; i++)
+    words += m->codes[i].ncode;
+  if (words * 16 + ((uint64_t)1 << 20) < ((uint64_t)1 << 40))
+    jit_buf_map(&b, (size_t)(words * 16 + (1u << 20)));
   jit_fixes labels = {0}, calls = {0};
   jit_stubs stubs;
-  bool ok = j->offsets && native && pc_off && is_label;
+  bool ok = j->offsets && j->entries && native && pc_off && is_label;
   if (ok) {
     /* WAPC_TIER=mixed (tests): every other function stays interpreted, so calls cross the tiers
      * both ways everywhere. */
@@ -173,7 +183,7 @@ void vm_jit_compile_module(vm_module *m) {
         fn.code = &m->codes[i];
         fn.defined = i;
         j->offsets[i] = (uint32_t)b.len;
-        if (!compile_function(&fn, pc_off, is_label)) {
+        if (!compile_function(&fn, pc_off, is_label, &j->entries[i])) {
           if (b.failed || labels.failed) {
             ok = false;
           } else {
@@ -190,17 +200,18 @@ void vm_jit_compile_module(vm_module *m) {
   }
   if (ok) {
     for (uint32_t i = 0; i < calls.n; i++)
-      jit_target_patch(&b, calls.v[i].at, j->offsets[calls.v[i].target]);
-    j->mem = jit_exec_map(b.p, b.len, &j->mapped);
+      jit_target_patch(&b, calls.v[i].at, j->entries[calls.v[i].target]);
+    size_t len = b.len;
+    j->mem = b.mapped ? jit_exec_seal(&b, &j->mapped) : jit_exec_map(b.p, b.len, &j->mapped);
     if (j->mem) {
-      j->size = b.len;
+      j->size = len;
       j->entry = (jit_entry_fn)(uintptr_t)(j->mem + stubs.entry);
       for (uint32_t i = 0; i < ndef; i++) {
         if (j->offsets[i] == UINT32_MAX) {
           j->fallbacks++;
           continue;
         }
-        m->codes[i].native = j->mem + j->offsets[i];
+        m->codes[i].native = j->mem + j->entries[i];
         j->compiled++;
       }
       j->status = "";
@@ -229,6 +240,7 @@ void vm_jit_release(vm_module *m) {
   if (!j) return;
   jit_exec_unmap(j->mem, j->mapped);
   mem_free(j->offsets);
+  mem_free(j->entries);
   mem_free(j);
   m->jit = NULL;
 }

@@ -59,8 +59,9 @@ bool jit_target_supports(vm_op op);
  * memory) and its release. */
 bool jit_target_begin(jit_func *fn);
 void jit_target_end(jit_func *fn);
-/* The function's entry sequence (exec.h). */
-void jit_target_prologue(jit_func *fn);
+/* The function's entry sequence (exec.h), emitted after its body (so that it knows which constants
+ * the body reads from their slots), ending with a jump to the body at offset `body`. */
+void jit_target_prologue(jit_func *fn, uint32_t body);
 /* The internal instruction at code index `pc`; false: not translated (the function is interpreted). */
 bool jit_target_op(jit_func *fn, uint32_t pc);
 /* Patch a rel32 field at `at` to reach `to` (buffer offsets). */

@@ -87,6 +87,7 @@ static void build_op_infos(void) {
     for (unsigned i = 0; ops[i]; i++) {
       if (ops[i] == 'd') in->dmask |= (uint8_t)(1u << i);
       if (ops[i] == 's') in->smask |= (uint8_t)(1u << i);
+      if (ops[i] == 't') in->tmask |= (uint8_t)(1u << i);
     }
   }
 }

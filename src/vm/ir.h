@@ -185,11 +185,13 @@ vm_format vm_op_format(vm_op op);
  * immediates ("" for FMT_BRTABLE, whose first operand is a source slot). */
 const char *vm_format_operands(vm_format f);
 /* Per-op facts for passes over compiled code: words (0 for FMT_BRTABLE:
- * 4 + its n), and bit i set in dmask/smask when operand word 1 + i is a
- * destination/source slot (FMT_BRTABLE: smask 1, its index). */
+ * 4 + its n), and bit i set in dmask/smask/tmask when operand word 1 + i is
+ * a destination slot/source slot/branch target (FMT_BRTABLE: smask 1, its
+ * index). */
 typedef struct vm_op_info {
   uint8_t words;
   uint8_t dmask, smask;
+  uint8_t tmask; /* branch targets (FMT_BRTABLE: 0, its targets are the words after n) */
 } vm_op_info;
 const vm_op_info *vm_op_infos(void); /* VM_OP_COUNT entries, built once */
 

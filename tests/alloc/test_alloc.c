@@ -507,6 +507,37 @@ static void run_passes(const char *name, scenario_fn fn, bool io) {
   }
 }
 
+/* A module whose machine code cannot be mapped executable runs in the interpreter and says so. */
+static bool saw_refused, saw_compiled;
+static void jit_scenario(uint64_t n) {
+  wapc_module *m = NULL;
+  char msg[256] = "";
+  wapc_builtin_options o;
+  wapc_builtin_options_init(&o);
+  o.tier = WAPC_TIER_COMPILER; /* whatever WAPC_TIER says */
+  arm(n);
+  wapc_status st = wapc_module_compile(&o, echo_wasm.data, echo_wasm.len, &m, msg, sizeof msg);
+  run_hit = disarm();
+  if (!ok_or_nomem(st, msg, "wapc_module_compile")) return;
+  wapc_host *h = NULL;
+  if (wapc_host_new_builtin_module(NULL, m, NULL, NULL, &h, msg, sizeof msg) == WAPC_OK) {
+    CHECK(call_ok(h, "e", U8("hi"), 2, U8("hi"), 2));
+    const char *d = wapc_host_debug(h);
+    if (strstr(d, "executable memory refused")) saw_refused = true;
+    if (!strstr(d, "compiled functions: 0 of")) saw_compiled = true;
+    wapc_host_free(h);
+  }
+  wapc_module_free(m);
+}
+
+TEST_IMPL(jit_refused) {
+#if WAPC_JIT
+  run_passes("machine code refused", jit_scenario, false);
+  CHECK(saw_refused);
+  CHECK(saw_compiled);
+#endif
+}
+
 TEST_IMPL(compile) {
   run_passes("compile", compile_scenario, false);
 }
@@ -565,6 +596,7 @@ static void teardown(void) {
 
 TEST_LIST_BEGIN
 TEST_ENTRY(compile)
+TEST_ENTRY(jit_refused)
 TEST_ENTRY(module_host)
 TEST_ENTRY(load_and_call)
 TEST_ENTRY(hot_swap)

@@ -96,12 +96,16 @@ static mem_t SLOT(uint32_t s) {
   return M(FP, (int32_t)(s * 8u));
 }
 
-static void opcode(jit_buf *b, uint32_t opc, int len) {
-  for (int i = len - 1; i >= 0; i--)
-    jit_u8(b, (uint8_t)(opc >> (8 * i)));
+/* The encoders below check for room once (the longest x86-64 instruction is 15 bytes) and then
+ * write through a local cursor (a byte store through the buffer's pointer would make the compiler
+ * reload the buffer's fields after every byte). */
+static uint8_t *put_opcode(uint8_t *p, uint32_t opc, int len) {
+  if (len == 2) *p++ = (uint8_t)(opc >> 8);
+  *p++ = (uint8_t)opc;
+  return p;
 }
 
-static void modrm_mem(jit_buf *b, int reg, mem_t m) {
+static uint8_t *put_modrm_mem(uint8_t *p, int reg, mem_t m) {
   int base = m.base & 7, mod;
   if (m.disp == 0 && base != 5)
     mod = 0;
@@ -110,35 +114,48 @@ static void modrm_mem(jit_buf *b, int reg, mem_t m) {
   else
     mod = 2;
   if (m.index >= 0 || base == 4) {
-    jit_u8(b, (uint8_t)(mod << 6 | (reg & 7) << 3 | 4));
+    *p++ = (uint8_t)(mod << 6 | (reg & 7) << 3 | 4);
     int idx = m.index >= 0 ? (m.index & 7) : 4;
-    jit_u8(b, (uint8_t)(m.scale << 6 | idx << 3 | base));
+    *p++ = (uint8_t)(m.scale << 6 | idx << 3 | base);
   } else {
-    jit_u8(b, (uint8_t)(mod << 6 | (reg & 7) << 3 | base));
+    *p++ = (uint8_t)(mod << 6 | (reg & 7) << 3 | base);
   }
-  if (mod == 1)
-    jit_u8(b, (uint8_t)m.disp);
-  else if (mod == 2)
-    jit_u32(b, (uint32_t)m.disp);
+  if (mod == 1) {
+    *p++ = (uint8_t)m.disp;
+  } else if (mod == 2) {
+    uint32_t d = (uint32_t)m.disp;
+    p[0] = (uint8_t)d;
+    p[1] = (uint8_t)(d >> 8);
+    p[2] = (uint8_t)(d >> 16);
+    p[3] = (uint8_t)(d >> 24);
+    p += 4;
+  }
+  return p;
 }
 
-/* [prefix] [REX] opcode modrm(reg, m) */
+/* [prefix] [REX] opcode modrm(reg, m) (opcodes of 1 or 2 bytes) */
 static void op_m(jit_buf *b, int pfx, int w, uint32_t opc, int len, int reg, mem_t m) {
-  if (pfx) jit_u8(b, (uint8_t)pfx);
+  if (!jit_room(b, 16)) return;
+  uint8_t *p = b->p + b->len, *p0 = p;
+  if (pfx) *p++ = (uint8_t)pfx;
   int rex = 0x40 | (w ? 8 : 0) | ((reg >> 3) & 1) << 2 | (m.index >= 0 ? ((m.index >> 3) & 1) << 1 : 0) |
             ((m.base >> 3) & 1);
-  if (rex != 0x40) jit_u8(b, (uint8_t)rex);
-  opcode(b, opc, len);
-  modrm_mem(b, reg, m);
+  if (rex != 0x40) *p++ = (uint8_t)rex;
+  p = put_opcode(p, opc, len);
+  p = put_modrm_mem(p, reg, m);
+  b->len += (size_t)(p - p0);
 }
 
 /* [prefix] [REX] opcode modrm(reg, rm register) */
 static void op_r(jit_buf *b, int pfx, int w, uint32_t opc, int len, int reg, int rm) {
-  if (pfx) jit_u8(b, (uint8_t)pfx);
+  if (!jit_room(b, 16)) return;
+  uint8_t *p = b->p + b->len, *p0 = p;
+  if (pfx) *p++ = (uint8_t)pfx;
   int rex = 0x40 | (w ? 8 : 0) | ((reg >> 3) & 1) << 2 | ((rm >> 3) & 1);
-  if (rex != 0x40) jit_u8(b, (uint8_t)rex);
-  opcode(b, opc, len);
-  jit_u8(b, (uint8_t)(0xC0 | (reg & 7) << 3 | (rm & 7)));
+  if (rex != 0x40) *p++ = (uint8_t)rex;
+  p = put_opcode(p, opc, len);
+  *p++ = (uint8_t)(0xC0 | (reg & 7) << 3 | (rm & 7));
+  b->len += (size_t)(p - p0);
 }
 
 static void mov_rm(jit_buf *b, int w, int r, mem_t m) {
@@ -351,8 +368,12 @@ typedef struct x64_state {
   int8_t *where; /* per local slot: -1, or its register */
   uint32_t ncached;
   uint32_t cached[NGPR_CACHE + NXMM_CACHE];
-  uint32_t fwd; /* the forwarded slot, NONE */
-  bool fwd_xmm; /* in xmm15 (else r10) */
+  uint32_t fwd;                           /* the forwarded slot, NONE */
+  bool fwd_xmm;                           /* in xmm15 (else r10) */
+  uint8_t need_const[VM_MAX_CONST_SLOTS]; /* constants read from their slots (the rest are immediates) */
+  uint32_t next_src[8]; /* the source slots of the next instruction (forwarding is for them only) */
+  uint32_t nnext;
+  const vm_op_info *info;
 } x64_state;
 
 /* The evidence an operand gives of its slot's class: 'i' integer, 'f' float, 0 none. */
@@ -420,60 +441,67 @@ bool jit_target_begin(jit_func *fn) {
   bool ok = st && where && score && cls && depth;
   if (ok) {
     memset(where, -1, n ? n : 1);
-    /* loop depth per instruction, from the back edges */
     const vm_op_info *info = vm_op_infos();
+    /* loop depth per instruction, from the back edges */
+    bool loops = false;
     for (uint32_t pc = 0; pc < c->ncode;) {
       const vm_word *w = c->code + pc;
-      vm_op op = (vm_op)w[0];
-      vm_format f = vm_op_format(op);
-      uint32_t words = info[op].words ? info[op].words : 4 + w[2];
-      const char *ops = vm_format_operands(f);
-      for (uint32_t i = 0; f != FMT_BRTABLE && ops[i]; i++)
-        if (ops[i] == 't' && w[1 + i] <= pc) {
-          depth[w[1 + i]]++;
+      const vm_op_info *in = &info[w[0]];
+      if (!in->words) {
+        pc += 4 + w[2];
+        continue;
+      }
+      for (uint32_t i = 1, m = in->tmask; m; i++, m >>= 1)
+        if ((m & 1) && w[i] <= pc) {
+          depth[w[i]]++;
           depth[pc + 1]--;
+          loops = true;
         }
-      pc += words;
+      pc += in->words;
     }
-    for (uint32_t pc = 1; pc <= c->ncode; pc++)
+    for (uint32_t pc = 1; loops && pc <= c->ncode; pc++)
       depth[pc] += depth[pc - 1];
     /* uses of each local, weighted by loop depth, and their classes */
     for (uint32_t pc = 0; pc < c->ncode;) {
       const vm_word *w = c->code + pc;
       vm_op op = (vm_op)w[0];
-      vm_format f = vm_op_format(op);
-      uint32_t words = info[op].words ? info[op].words : 4 + w[2];
+      const vm_op_info *in = &info[op];
       uint32_t weight = 1u << (depth[pc] < 4 ? 3 * depth[pc] : 12);
-      uint32_t nops = f == FMT_BRTABLE ? 1 : (uint32_t)strlen(vm_format_operands(f));
-      const char *ops = vm_format_operands(f);
-      for (uint32_t i = 0; i < nops; i++) {
-        if (f != FMT_BRTABLE && ops[i] != 'd' && ops[i] != 's') continue;
-        uint32_t s = w[1 + i];
-        if (s >= n) continue;
-        char k = operand_class(op, f, 1 + i);
-        if (k && cls[s] != k) cls[s] = cls[s] ? 'x' : (uint8_t)k;
-        score[s] += weight;
+      vm_format f = vm_op_format(op);
+      for (uint32_t i = 1, m = in->dmask | in->smask; m; i++, m >>= 1) {
+        if (!(m & 1) || w[i] >= n) continue;
+        uint32_t sl = w[i];
+        char k = operand_class(op, f, i);
+        if (k && cls[sl] != k) cls[sl] = cls[sl] ? 'x' : (uint8_t)k;
+        score[sl] += weight;
       }
-      pc += words;
+      pc += in->words ? in->words : 4 + w[2];
     }
-    /* the best candidates of each class */
-    for (int pass = 0; pass < 2; pass++) {
-      char k = pass == 0 ? 'i' : 'f';
-      uint32_t room = pass == 0 ? NGPR_CACHE : NXMM_CACHE;
-      for (uint32_t r = 0; r < room; r++) {
-        uint32_t best = NONE, best_score = 8;
-        for (uint32_t s = 0; s < n; s++)
-          if (cls[s] == k && where[s] < 0 && score[s] > best_score) {
-            best = s;
-            best_score = score[s];
-          }
-        if (best == NONE) break;
-        where[best] = (int8_t)(pass == 0 ? gpr_cache[r] : XMM_TAG + 2 + (int)r);
-        st->cached[st->ncached++] = best;
+    /* the best candidates of each class (a local used fewer than 8 weighted times is not worth
+     * reloading after every call) */
+    uint32_t ngpr = 0, nxmm = 0, ncand = 0;
+    uint32_t *cand = (uint32_t *)depth; /* reused: ncode + 1 entries (more locals than that: none cached) */
+    bool room = c->ncode + 1 >= n;
+    for (uint32_t sl = 0; room && sl < n; sl++)
+      if (score[sl] > 8 && (cls[sl] == 'i' || cls[sl] == 'f')) cand[ncand++] = sl;
+    for (uint32_t r = 0; r < NGPR_CACHE + NXMM_CACHE && room; r++) {
+      uint32_t best = NONE, best_score = 8;
+      for (uint32_t ci = 0; ci < ncand; ci++) {
+        uint32_t sl = cand[ci];
+        if (score[sl] <= best_score || where[sl] >= 0) continue;
+        if ((cls[sl] == 'i' && ngpr < NGPR_CACHE) || (cls[sl] == 'f' && nxmm < NXMM_CACHE)) {
+          best = sl;
+          best_score = score[sl];
+        }
       }
+      if (best == NONE) break;
+      where[best] = (int8_t)(cls[best] == 'i' ? gpr_cache[ngpr++] : XMM_TAG + 2 + (int)nxmm++);
+      st->cached[st->ncached++] = best;
+      score[best] = 0;
     }
     st->where = where;
     st->fwd = NONE;
+    st->info = info;
   }
   free(score);
   free(cls);
@@ -531,6 +559,15 @@ static bool imm_of(jit_func *fn, int w, uint32_t s, int32_t *imm) {
   return true;
 }
 
+/* Slot s as a memory operand that is read: a constant read this way is copied into its slot on
+ * entry (the others are only ever immediates). */
+static mem_t RSLOT(jit_func *fn, uint32_t s) {
+  const vm_code *c = fn->code;
+  if (s >= c->const_base && s - c->const_base < c->nconsts)
+    ((x64_state *)fn->state)->need_const[s - c->const_base] = 1;
+  return SLOT(s);
+}
+
 /* Every cached local back into its register (after a call: they are caller-saved). */
 static void reload_cache(jit_func *fn) {
   x64_state *st = fn->state;
@@ -566,7 +603,7 @@ static void ialu(jit_func *fn, int w, int alu, int r, uint32_t s) {
   else if (imm_of(fn, w, s, &imm))
     alu_ri(fn->b, w, alu, r, imm);
   else
-    alu_rm(fn->b, w, alu, r, SLOT(s));
+    alu_rm(fn->b, w, alu, r, RSLOT(fn, s));
 }
 /* r = r * slot s */
 static void imul(jit_func *fn, int w, int r, uint32_t s) {
@@ -578,7 +615,7 @@ static void imul(jit_func *fn, int w, int r, uint32_t s) {
     op_r(fn->b, 0, w, 0x69, 1, r, r);
     jit_u32(fn->b, (uint32_t)imm);
   } else {
-    op_m(fn->b, 0, w, 0x0FAF, 2, r, SLOT(s));
+    op_m(fn->b, 0, w, 0x0FAF, 2, r, RSLOT(fn, s));
   }
 }
 /* flags from slot s compared with zero */
@@ -587,8 +624,14 @@ static void itest(jit_func *fn, int w, uint32_t s) {
   if (c >= 0)
     op_r(fn->b, 0, w, 0x85, 1, c, c);
   else
-    alu_mi(fn->b, w, ALU_CMP, SLOT(s), 0);
+    alu_mi(fn->b, w, ALU_CMP, RSLOT(fn, s), 0);
 }
+static bool next_reads(const x64_state *st, uint32_t s) {
+  for (uint32_t i = 0; i < st->nnext; i++)
+    if (st->next_src[i] == s) return true;
+  return false;
+}
+
 /* slot d = r (r holds a zero-extended 32-bit or a 64-bit value); r is not changed */
 static void iput(jit_func *fn, uint32_t d, int r) {
   x64_state *st = fn->state;
@@ -599,6 +642,10 @@ static void iput(jit_func *fn, uint32_t d, int r) {
   } else if (c >= 0) {
     if (c != r) mov_rr(fn->b, 1, c, r);
   } else {
+    if (!next_reads(st, d)) {
+      if (st->fwd == d) st->fwd = NONE;
+      return;
+    }
     if (r != FWD_GPR) mov_rr(fn->b, 1, FWD_GPR, r);
     st->fwd = d;
     st->fwd_xmm = false;
@@ -612,7 +659,7 @@ static void fload(jit_func *fn, bool dbl, int x, uint32_t s) {
   if (c >= 0) {
     if (c != x) sse_r(fn->b, 0, 0, 0x28, x, c); /* movaps */
   } else {
-    sse_m(fn->b, dbl ? 0xF2 : 0xF3, 0, 0x10, x, SLOT(s));
+    sse_m(fn->b, dbl ? 0xF2 : 0xF3, 0, 0x10, x, RSLOT(fn, s));
   }
 }
 /* x = x OP slot s (SSE arithmetic opcode) */
@@ -621,7 +668,7 @@ static void fop(jit_func *fn, bool dbl, uint8_t opc, int x, uint32_t s) {
   if (c >= 0)
     sse_r(fn->b, dbl ? 0xF2 : 0xF3, 0, opc, x, c);
   else
-    sse_m(fn->b, dbl ? 0xF2 : 0xF3, 0, opc, x, SLOT(s));
+    sse_m(fn->b, dbl ? 0xF2 : 0xF3, 0, opc, x, RSLOT(fn, s));
 }
 /* ucomisd / ucomiss x, slot s */
 static void fcmp_slot(jit_func *fn, bool dbl, int x, uint32_t s) {
@@ -629,7 +676,7 @@ static void fcmp_slot(jit_func *fn, bool dbl, int x, uint32_t s) {
   if (c >= 0)
     op_r(fn->b, dbl ? 0x66 : 0, 0, 0x0F2E, 2, x, c);
   else
-    op_m(fn->b, dbl ? 0x66 : 0, 0, 0x0F2E, 2, x, SLOT(s));
+    op_m(fn->b, dbl ? 0x66 : 0, 0, 0x0F2E, 2, x, RSLOT(fn, s));
 }
 /* slot d = x (f32: the slot's upper half zero); uses rax for f32 */
 static void fput(jit_func *fn, bool dbl, uint32_t d, int x) {
@@ -646,6 +693,10 @@ static void fput(jit_func *fn, bool dbl, uint32_t d, int x) {
   } else if (c >= 0) {
     mov_rm(fn->b, 1, c, SLOT(d));
   } else {
+    if (!next_reads(st, d)) {
+      if (st->fwd == d) st->fwd = NONE;
+      return;
+    }
     if (x != FWD_XMM) sse_r(fn->b, 0, 0, 0x28, FWD_XMM, x);
     st->fwd = d;
     st->fwd_xmm = true;
@@ -909,8 +960,8 @@ static void fcmp(jit_func *fn, bool dbl, fcmp_kind k, uint32_t d, uint32_t x, ui
 /* A call of a numeric helper (helpers.h). */
 static void numeric_helper(jit_func *fn, jit_helper h, vm_format f, const vm_word *w) {
   jit_buf *b = fn->b;
-  mov_rm(b, 1, RDI, SLOT(w[2]));
-  if (f == FMT_DSS) mov_rm(b, 1, RSI, SLOT(w[3]));
+  mov_rm(b, 1, RDI, RSLOT(fn, w[2]));
+  if (f == FMT_DSS) mov_rm(b, 1, RSI, RSLOT(fn, w[3]));
   if (h.kind == JIT_HELPER_TRAP) {
     lea(b, RDX, SLOT(w[1]));
     call_abs(b, h.fn);
@@ -926,7 +977,7 @@ static void numeric_helper(jit_func *fn, jit_helper h, vm_format f, const vm_wor
 
 /* ---- the translation ---------------------------------------------------- */
 
-void jit_target_prologue(jit_func *fn) {
+void jit_target_prologue(jit_func *fn, uint32_t body) {
   jit_buf *b = fn->b;
   const vm_code *c = fn->code;
   alu_ri(b, 1, ALU_SUB, RSP, 8); /* align the stack for calls */
@@ -955,16 +1006,19 @@ void jit_target_prologue(jit_func *fn) {
     for (uint32_t i = c->nparams; i < c->nlocals; i++)
       mov_mr(b, 1, SLOT(i), RAX);
   }
-  for (uint32_t k = 0; k < c->nconsts; k++) {
+  const x64_state *st = fn->state;
+  for (uint32_t k = 0; k < c->nconsts && k < VM_MAX_CONST_SLOTS; k++) {
+    if (!st->need_const[k]) continue;
     uint64_t v = k < c->nconsts32 ? c->consts32[k] : c->consts64[k - c->nconsts32];
     mov_mi64(b, SLOT(c->const_base + k), v);
   }
   reload_cache(fn);
-  /* the entry's interruption point */
+  /* the entry's interruption point, then the body */
   op_r(b, 0, 1, 0xFF, 1, 1, TICK); /* dec r15 */
   jit_u8(b, 0x79);                 /* jns +5 */
   jit_u8(b, 5);
   jit_target_patch(b, call32(b), fn->stubs->poll);
+  jit_target_patch(b, jmp32(b), body);
 }
 
 bool jit_target_supports(vm_op op) {
@@ -995,7 +1049,7 @@ static void call_op(jit_func *fn, uint32_t f, uint32_t base) {
   after_call(fn, true);
 }
 
-#define S(k) SLOT(w[k])
+#define S(k) RSLOT(fn, w[k]) /* operand word k, read from memory */
 
 bool jit_target_op(jit_func *fn, uint32_t pc) {
   jit_buf *b = fn->b;
@@ -1007,6 +1061,17 @@ bool jit_target_op(jit_func *fn, uint32_t pc) {
 
   /* a branch may arrive here: nothing forwarded */
   if (fn->is_label[pc]) st->fwd = NONE;
+  /* what the next instruction reads, unless a branch may arrive there */
+  {
+    const vm_op_info *info = st->info;
+    uint32_t next = pc + (info[op].words ? info[op].words : 4 + w[2]);
+    st->nnext = 0;
+    if (next < c->ncode && !fn->is_label[next]) {
+      const vm_word *nw = c->code + next;
+      for (uint32_t i = 1, m = info[nw[0]].smask; m && st->nnext < 8; i++, m >>= 1)
+        if (m & 1) st->next_src[st->nnext++] = nw[i];
+    }
+  }
 
   /* loads and stores, all address forms */
   if (access_of(op, &acc)) {
@@ -1205,6 +1270,8 @@ bool jit_target_op(jit_func *fn, uint32_t pc) {
   case VM_OP_TABLE_COPY:
   case VM_OP_TABLE_INIT:
   case VM_OP_ELEM_DROP:
+    for (uint32_t i = 1, m = vm_op_infos()[op].smask; m; i++, m >>= 1)
+      if (m & 1) (void)RSLOT(fn, w[i]); /* the helper reads its operands from the frame */
     mov_rr(b, 1, RDI, INST);
     mov_rr(b, 1, RSI, FP);
     mov_ri(b, RDX, (uint64_t)(uintptr_t)w);
