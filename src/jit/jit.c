@@ -108,6 +108,29 @@ static bool compile_function(jit_func *fn, uint32_t *pc_off, uint8_t *is_label, 
   return !fn->b->failed;
 }
 
+/* The end of function i's code (body and entry): the next compiled function's start. */
+static uint32_t code_end(const struct vm_jit_code *j, uint32_t i) {
+  for (uint32_t k = i + 1; k < j->ndefined; k++)
+    if (j->offsets[k] != UINT32_MAX) return j->offsets[k];
+  return (uint32_t)j->size;
+}
+
+/* Development: WAPC_JIT_DUMP=DIR writes each compiled function's machine code to DIR/fN.bin (N its
+ * index in the module), for `objdump -D -b binary -mi386:x86-64 DIR/fN.bin`. */
+static void dump_dir(const vm_module *m, const struct vm_jit_code *j) {
+  const char *dir = getenv("WAPC_JIT_DUMP");
+  if (!dir || !*dir) return;
+  for (uint32_t i = 0; i < j->ndefined; i++) {
+    if (j->offsets[i] == UINT32_MAX) continue;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/f%" PRIu32 ".bin", dir, m->nimported_funcs + i);
+    FILE *f = fopen(path, "wb");
+    if (!f) return;
+    fwrite(j->mem + j->offsets[i], 1, code_end(j, i) - j->offsets[i], f);
+    fclose(f);
+  }
+}
+
 static void perf_map(const vm_module *m, const struct vm_jit_code *j) {
   const char *on = getenv("WAPC_PERF_MAP");
   if (!on || !*on || strcmp(on, "0") == 0) return;
@@ -117,12 +140,7 @@ static void perf_map(const vm_module *m, const struct vm_jit_code *j) {
   if (!f) return;
   for (uint32_t i = 0; i < j->ndefined; i++) {
     if (j->offsets[i] == UINT32_MAX) continue;
-    uint32_t end = (uint32_t)j->size;
-    for (uint32_t k = i + 1; k < j->ndefined; k++)
-      if (j->offsets[k] != UINT32_MAX) {
-        end = j->offsets[k];
-        break;
-      }
+    uint32_t end = code_end(j, i);
     fprintf(f, "%" PRIxPTR " %" PRIx32 " wasm[%p]::f%" PRIu32 "\n", (uintptr_t)(j->mem + j->offsets[i]),
             end - j->offsets[i], (const void *)m, m->nimported_funcs + i);
   }
@@ -216,6 +234,7 @@ void vm_jit_compile_module(vm_module *m) {
       }
       j->status = "";
       perf_map(m, j);
+      dump_dir(m, j);
     } else {
       j->status = "executable memory refused";
     }
@@ -305,12 +324,7 @@ void vm_jit_dump(const vm_module *m, uint32_t index, FILE *out) {
     fprintf(out, "; f%" PRIu32 ": interpreted\n", index);
     return;
   }
-  uint32_t end = (uint32_t)j->size;
-  for (uint32_t k = i + 1; k < j->ndefined; k++)
-    if (j->offsets[k] != UINT32_MAX) {
-      end = j->offsets[k];
-      break;
-    }
+  uint32_t end = code_end(j, i);
   fprintf(out, "; f%" PRIu32 ": %" PRIu32 " bytes at %p\n", index, end - j->offsets[i],
           (const void *)(j->mem + j->offsets[i]));
   for (uint32_t o = j->offsets[i]; o < end; o += 16) {
