@@ -78,6 +78,13 @@ enum { SH_ROL = 0, SH_ROR = 1, SH_SHL = 4, SH_SHR = 5, SH_SAR = 7 };
 #define OFF_M_SIZE ((int32_t)offsetof(vm_memory, size))
 #define OFF_M_PAGES ((int32_t)offsetof(vm_memory, pages))
 #define OFF_G_VALUE ((int32_t)offsetof(vm_global, value))
+#define OFF_I_TABLES ((int32_t)offsetof(vm_instance, tables))
+#define OFF_T_SIZE ((int32_t)offsetof(vm_table, size))
+#define OFF_T_ELEMS ((int32_t)offsetof(vm_table, elems))
+#define OFF_F_TYPE ((int32_t)offsetof(vm_func, type))
+#define OFF_F_INST ((int32_t)offsetof(vm_func, inst))
+#define OFF_F_CODE ((int32_t)offsetof(vm_func, code))
+#define OFF_C_NATIVE ((int32_t)offsetof(vm_code, native))
 
 /* ---- encoding ---------------------------------------------------------- */
 
@@ -1176,7 +1183,39 @@ bool jit_target_op(jit_func *fn, uint32_t pc) {
     jit_u8(b, 0xC3);
     return true;
   case VM_OP_CALL: call_op(fn, w[1], w[2]); return true;
-  case VM_OP_CALL_INDIRECT:
+  case VM_OP_CALL_INDIRECT: {
+    /* Fast path, inline: an element in range, not null, of exactly this type (the same type entry
+     * of this module), a function of this instance with machine code: a direct call.  Anything else
+     * (and every trap) takes the helper, which checks as the interpreter does. */
+    const vm_functype *want = &fn->m->types[w[1]];
+    uint32_t slow[6];
+    int ns = 0;
+    mov_rm(b, 0, RCX, S(4));
+    mov_rm(b, 1, RAX, M(INST, OFF_I_TABLES));
+    mov_rm(b, 1, RAX, M(RAX, (int32_t)(w[2] * 8)));
+    alu_rm(b, 0, ALU_CMP, RCX, M(RAX, OFF_T_SIZE));
+    slow[ns++] = jcc32(b, CC_AE);
+    mov_rm(b, 1, RAX, M(RAX, OFF_T_ELEMS));
+    mov_rm(b, 1, RDX, MX(RAX, RCX, 3, 0));
+    op_r(b, 0, 1, 0x85, 1, RDX, RDX);
+    slow[ns++] = jcc32(b, CC_E);
+    mov_ri(b, RAX, (uint64_t)(uintptr_t)want);
+    alu_rm(b, 1, ALU_CMP, RAX, M(RDX, OFF_F_TYPE));
+    slow[ns++] = jcc32(b, CC_NE);
+    alu_rm(b, 1, ALU_CMP, INST, M(RDX, OFF_F_INST));
+    slow[ns++] = jcc32(b, CC_NE);
+    mov_rm(b, 1, RAX, M(RDX, OFF_F_CODE));
+    op_r(b, 0, 1, 0x85, 1, RAX, RAX);
+    slow[ns++] = jcc32(b, CC_E);
+    mov_rm(b, 1, RAX, M(RAX, OFF_C_NATIVE));
+    op_r(b, 0, 1, 0x85, 1, RAX, RAX);
+    slow[ns++] = jcc32(b, CC_E);
+    if (w[3]) alu_ri(b, 1, ALU_ADD, FP, (int32_t)(w[3] * 8));
+    call_reg(b, RAX);
+    if (w[3]) alu_ri(b, 1, ALU_SUB, FP, (int32_t)(w[3] * 8));
+    uint32_t done = jmp32(b);
+    for (int k = 0; k < ns; k++)
+      patch_here(b, slow[k]);
     mov_mr(b, 1, M(ST, OFF_TICK), TICK);
     mov_rm(b, 0, RCX, S(4));
     mov_rr(b, 1, RDI, ST);
@@ -1188,8 +1227,10 @@ bool jit_target_op(jit_func *fn, uint32_t pc) {
     mov_rm(b, 1, TICK, M(ST, OFF_TICK));
     op_r(b, 0, 0, 0x85, 1, RAX, RAX);
     trap_exit_if(fn, CC_NE);
+    patch_here(b, done);
     after_call(fn, true);
     return true;
+  }
 
   /* ---- data movement ---------------------------------------------------- */
   case VM_OP_MOV:
