@@ -517,6 +517,65 @@ WAPC_API wapc_status wapc_module_custom_section(const wapc_module *module, size_
                                                 size_t *name_len, const uint8_t **data, size_t *len);
 
 /**
+ * Decode, validate and compile `bytes` like wapc_module_compile() but check
+ * no export and link no import, for a module that is only looked at (`wapc
+ * inspect`): its imports, exports, custom sections and facts.  No host can be
+ * made from it (wapc_host_new_builtin_module gives WAPC_ERR_MISUSE).  Free it
+ * with wapc_module_free().
+ */
+WAPC_API wapc_status wapc_module_inspect(const wapc_builtin_options *options, const uint8_t *bytes,
+                                         size_t len, wapc_module **out, char *message, size_t message_len);
+
+/** Kinds of a module's imports and exports. */
+typedef enum wapc_extern_kind {
+  WAPC_EXTERN_FUNCTION = 0,
+  WAPC_EXTERN_TABLE = 1,
+  WAPC_EXTERN_MEMORY = 2,
+  WAPC_EXTERN_GLOBAL = 3
+} wapc_extern_kind;
+
+/** One import or export of a compiled module.  The strings point into the module (valid as long as the
+ * caller's reference) and are not NUL-terminated, except `signature`. */
+typedef struct wapc_module_item {
+  const char *module;  /**< imports: the module imported from ("wapc", "wasi_snapshot_preview1", ...);
+                            exports: "" */
+  size_t module_len;   /**< the length of `module` in bytes */
+  const char *name;    /**< the import's or export's name */
+  size_t name_len;     /**< the length of `name` in bytes */
+  uint32_t kind;       /**< a wapc_extern_kind */
+  uint32_t params;     /**< functions: the number of parameters */
+  uint32_t results;    /**< functions: the number of results */
+  uint64_t min;        /**< memories (64 KiB pages) and tables (elements): the minimum */
+  uint64_t max;        /**< the same: the maximum, when has_max */
+  uint32_t has_max;    /**< 1 when `max` is declared */
+  uint32_t mutable_;   /**< globals: 1 when mutable */
+  char signature[128]; /**< functions "(i32, i32) -> (i32)", tables their element type, globals
+                            "[mut ]i32"; "" for memories; NUL-terminated, cut to fit */
+} wapc_module_item;
+
+/** The number of imports of `module` (0 for NULL).  Any thread. */
+WAPC_API size_t wapc_module_import_count(const wapc_module *module);
+/** The number of exports of `module` (0 for NULL).  Any thread. */
+WAPC_API size_t wapc_module_export_count(const wapc_module *module);
+/** The `index`-th import in the binary's order into `*out`: WAPC_OK, or WAPC_ERR_MISUSE for a NULL
+ * argument or an index past the last.  Any thread. */
+WAPC_API wapc_status wapc_module_import(const wapc_module *module, size_t index, wapc_module_item *out);
+/** The `index`-th export, as wapc_module_import() (`module` is "").  Any thread. */
+WAPC_API wapc_status wapc_module_export(const wapc_module *module, size_t index, wapc_module_item *out);
+
+/** Facts about a compiled module. */
+typedef struct wapc_module_info {
+  uint32_t functions;              /**< in the function index space, imports included */
+  uint32_t imported_functions;     /**< of which imported */
+  uint32_t compiled_functions;     /**< defined functions with machine code (the compiler tier) */
+  size_t code_bytes;               /**< the code section's function bodies */
+  size_t machine_code_bytes;       /**< their machine code */
+  const char *machine_code_status; /**< "" or why there is none (static string) */
+} wapc_module_info;
+/** Fill `*out` (zeroes for NULL `module`).  Any thread. */
+WAPC_API void wapc_module_info_get(const wapc_module *module, wapc_module_info *out);
+
+/**
  * A new host on the built-in engine (`options` as for wapc_host_new_builtin,
  * NULL: defaults) whose guest is a fresh instance of the compiled `module`,
  * already loaded: linked and initialised (start section, `_start`,

@@ -139,13 +139,15 @@ static wapc_status load_error(const vm_error *e, char *msg, size_t msglen) {
  * WASI command) needs, and resolve its imports: everything about a module
  * that does not depend on an instance.
  */
-wapc_status builtin_module_compile(const vm_config *cfg, bool command, const uint8_t *bytes, size_t len,
+wapc_status builtin_module_compile(const vm_config *cfg, module_kind kind, const uint8_t *bytes, size_t len,
                                    wapc_module **out, char *msg, size_t msglen) {
   *out = NULL;
   wapc_module *m = mem_calloc(1, sizeof *m);
   if (!m) return report_msg(msg, msglen, WAPC_ERR_NOMEM, "out of memory");
   atomic_init(&m->refs, 1);
+  bool command = kind == MODULE_COMMAND;
   m->command = command;
+  m->inspect = kind == MODULE_INSPECT;
   vm_error err;
   vm_error_clear(&err);
   m->vm = vm_module_load(bytes, len, cfg, &err);
@@ -155,6 +157,8 @@ wapc_status builtin_module_compile(const vm_config *cfg, bool command, const uin
     st = report_msg(msg, msglen, WAPC_ERR_NOMEM, "out of memory");
   } else if (!m->vm) {
     st = load_error(&err, msg, msglen);
+  } else if (m->inspect) {
+    /* nothing to check: the module only answers questions */
   } else if (command) {
     if (!module_exports(m->vm, "_start", VM_EXTERN_FUNC))
       st = report_msg(msg, msglen, WAPC_ERR_LINK, "module does not export function \"_start\"");
@@ -164,7 +168,7 @@ wapc_status builtin_module_compile(const vm_config *cfg, bool command, const uin
     if (st == WAPC_OK && !module_exports(m->vm, "memory", VM_EXTERN_MEMORY))
       st = report_msg(msg, msglen, WAPC_ERR_LINK, "module does not export memory \"memory\"");
   }
-  if (st == WAPC_OK) st = resolve_imports(m, msg, msglen);
+  if (st == WAPC_OK && !m->inspect) st = resolve_imports(m, msg, msglen);
   if (st != WAPC_OK) {
     builtin_module_release(m);
     return st;
@@ -192,4 +196,118 @@ wapc_status wapc_module_custom_section(const wapc_module *m, size_t index, const
   *data = c.data;
   *len = c.len;
   return WAPC_OK;
+}
+
+/* ---- introspection -------------------------------------------------------------------- */
+
+static void signature(const vm_functype *t, char *buf, size_t len) {
+  static const char *const names[] = {"i32", "i64", "f32", "f64", "v128", "funcref", "externref"};
+  size_t n = 0;
+  buf[0] = '\0';
+  for (uint32_t part = 0; part < 2 && t; part++) {
+    uint32_t from = part ? t->nparams : 0, to = part ? t->nparams + t->nresults : t->nparams;
+    n += (size_t)snprintf(buf + (n < len ? n : len), n < len ? len - n : 0, "%s(", part ? " -> " : "");
+    for (uint32_t i = from; i < to; i++) {
+      uint8_t ty = t->types[i];
+      const char *name = ty == VM_I32         ? names[0]
+                         : ty == VM_I64       ? names[1]
+                         : ty == VM_F32       ? names[2]
+                         : ty == VM_F64       ? names[3]
+                         : ty == VM_FUNCREF   ? names[5]
+                         : ty == VM_EXTERNREF ? names[6]
+                                              : names[4];
+      n += (size_t)snprintf(buf + (n < len ? n : len), n < len ? len - n : 0, "%s%s", i > from ? ", " : "",
+                            name);
+    }
+    n += (size_t)snprintf(buf + (n < len ? n : len), n < len ? len - n : 0, ")");
+  }
+}
+
+/* *out from an import's or export's kind and type (only the member of that kind is read). */
+static void item_of(const char *module, uint32_t module_len, const char *name, uint32_t name_len,
+                    uint8_t kind, const vm_functype *const *func, const vm_tabletype *tablep,
+                    const vm_limits *memoryp, const vm_globaltype *globalp, wapc_module_item *out) {
+  memset(out, 0, sizeof *out);
+  out->module = module;
+  out->module_len = module_len;
+  out->name = name;
+  out->name_len = name_len;
+  out->kind = kind == VM_EXTERN_FUNC     ? WAPC_EXTERN_FUNCTION
+              : kind == VM_EXTERN_TABLE  ? WAPC_EXTERN_TABLE
+              : kind == VM_EXTERN_MEMORY ? WAPC_EXTERN_MEMORY
+                                         : WAPC_EXTERN_GLOBAL;
+  switch (kind) {
+  case VM_EXTERN_FUNC:
+    if (*func) {
+      out->params = (*func)->nparams;
+      out->results = (*func)->nresults;
+    }
+    signature(*func, out->signature, sizeof out->signature);
+    break;
+  case VM_EXTERN_TABLE: {
+    vm_tabletype table = *tablep;
+    out->min = table.limits.min;
+    out->max = table.limits.max;
+    out->has_max = table.limits.has_max;
+    snprintf(out->signature, sizeof out->signature, "%s",
+             table.elemtype == VM_FUNCREF ? "funcref" : "externref");
+    break;
+  }
+  case VM_EXTERN_MEMORY:
+    out->min = memoryp->min;
+    out->max = memoryp->max;
+    out->has_max = memoryp->has_max;
+    break;
+  default: {
+    vm_globaltype global = *globalp;
+    out->mutable_ = global.mutable_;
+    snprintf(out->signature, sizeof out->signature, "%s%s", global.mutable_ ? "mut " : "",
+             global.type == VM_I32   ? "i32"
+             : global.type == VM_I64 ? "i64"
+             : global.type == VM_F32 ? "f32"
+             : global.type == VM_F64 ? "f64"
+                                     : "ref");
+    break;
+  }
+  }
+}
+
+size_t wapc_module_import_count(const wapc_module *m) {
+  return m ? vm_module_num_imports(m->vm) : 0;
+}
+
+wapc_status wapc_module_import(const wapc_module *m, size_t index, wapc_module_item *out) {
+  if (!m || !out || index >= vm_module_num_imports(m->vm)) return WAPC_ERR_MISUSE;
+  vm_import_desc d;
+  vm_module_import(m->vm, (uint32_t)index, &d);
+  item_of(d.module, d.module_len, d.name, d.name_len, d.kind, &d.type.func, &d.type.table, &d.type.memory,
+          &d.type.global, out);
+  return WAPC_OK;
+}
+
+size_t wapc_module_export_count(const wapc_module *m) {
+  return m ? vm_module_num_exports(m->vm) : 0;
+}
+
+wapc_status wapc_module_export(const wapc_module *m, size_t index, wapc_module_item *out) {
+  if (!m || !out || index >= vm_module_num_exports(m->vm)) return WAPC_ERR_MISUSE;
+  vm_export_desc d;
+  vm_module_export(m->vm, (uint32_t)index, &d);
+  item_of("", 0, d.name, d.name_len, d.kind, &d.type.func, &d.type.table, &d.type.memory, &d.type.global,
+          out);
+  return WAPC_OK;
+}
+
+void wapc_module_info_get(const wapc_module *m, wapc_module_info *out) {
+  if (!out) return;
+  memset(out, 0, sizeof *out);
+  if (!m) return;
+  vm_module_info in;
+  vm_module_get_info(m->vm, &in);
+  out->functions = in.num_funcs;
+  out->imported_functions = in.num_imported_funcs;
+  out->compiled_functions = in.native_funcs;
+  out->code_bytes = in.code_bytes;
+  out->machine_code_bytes = in.native_bytes;
+  out->machine_code_status = in.native_status;
 }

@@ -30,6 +30,7 @@ struct wapc_module {
   atomic_size_t refs;
   vm_module *vm;
   bool command; /* compiled for wapc_wasi_run: WASI imports only */
+  bool inspect; /* compiled for wapc_module_inspect: nothing checked or linked, no hosts */
   uint32_t nimports;
   link_entry *links; /* nimports entries */
   vm_pool *pool;     /* stacks and memories its freed instances leave to the next ones */
@@ -39,14 +40,17 @@ struct wapc_module {
 wapc_module *builtin_module_retain(wapc_module *m);
 /* Drop a reference (NULL: nothing); the last one frees the module, after every store made from it. */
 void builtin_module_release(wapc_module *m);
+/* What a module is compiled for. */
+typedef enum { MODULE_WAPC, MODULE_COMMAND, MODULE_INSPECT } module_kind;
 /*
  * Decode, validate and compile `bytes` with the limits of `cfg`, check the
- * exports (`command`: a WASI command's `_start`; otherwise `__guest_call` of
- * type (i32, i32) -> i32 and memory "memory") and resolve the imports
- * (`command`: WASI only).  *out: one reference; on failure NULL and the
- * status, with a message in msg.
+ * exports (MODULE_COMMAND: a WASI command's `_start`; MODULE_WAPC:
+ * `__guest_call` of type (i32, i32) -> i32 and memory "memory") and resolve
+ * the imports (MODULE_COMMAND: WASI only); MODULE_INSPECT checks and links
+ * nothing.  *out: one reference; on failure NULL and the status, with a
+ * message in msg.
  */
-wapc_status builtin_module_compile(const vm_config *cfg, bool command, const uint8_t *bytes, size_t len,
+wapc_status builtin_module_compile(const vm_config *cfg, module_kind kind, const uint8_t *bytes, size_t len,
                                    wapc_module **out, char *msg, size_t msglen);
 
 #endif

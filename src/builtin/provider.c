@@ -276,7 +276,8 @@ static wapc_status load_guest(builtin *b, const uint8_t *bytes, size_t len, gues
   memset(g, 0, sizeof *g);
   char msg[512];
   wapc_module *m;
-  wapc_status st = builtin_module_compile(&b->cfg, b->command, bytes, len, &m, msg, sizeof msg);
+  wapc_status st = builtin_module_compile(&b->cfg, b->command ? MODULE_COMMAND : MODULE_WAPC, bytes, len, &m,
+                                          msg, sizeof msg);
   if (st != WAPC_OK) return fail(b, st, "%s", msg);
   st = guest_from_module(b, m, g);
   builtin_module_release(m); /* g holds its own reference */
@@ -569,8 +570,9 @@ wapc_status wapc_host_new_builtin(const wapc_builtin_options *options, wapc_host
 
 /* ---- the compiled-module API ------------------------------------------------------------ */
 
-wapc_status wapc_module_compile(const wapc_builtin_options *options, const uint8_t *bytes, size_t len,
-                                wapc_module **out, char *message, size_t message_len) {
+/* wapc_module_compile and wapc_module_inspect: the same but for what is checked and linked. */
+static wapc_status module_compile(const wapc_builtin_options *options, module_kind kind, const uint8_t *bytes,
+                                  size_t len, wapc_module **out, char *message, size_t message_len) {
   message_len = report_buffer(message, message_len);
   if (out) *out = NULL;
   if (!out) return report_msg(message, message_len, WAPC_ERR_MISUSE, "out is NULL");
@@ -579,7 +581,17 @@ wapc_status wapc_module_compile(const wapc_builtin_options *options, const uint8
   vm_config cfg;
   wapc_status st = options_resolve(options, &opts, &cfg, message, message_len);
   if (st != WAPC_OK) return st;
-  return builtin_module_compile(&cfg, false, bytes ? bytes : empty_module, len, out, message, message_len);
+  return builtin_module_compile(&cfg, kind, bytes ? bytes : empty_module, len, out, message, message_len);
+}
+
+wapc_status wapc_module_compile(const wapc_builtin_options *options, const uint8_t *bytes, size_t len,
+                                wapc_module **out, char *message, size_t message_len) {
+  return module_compile(options, MODULE_WAPC, bytes, len, out, message, message_len);
+}
+
+wapc_status wapc_module_inspect(const wapc_builtin_options *options, const uint8_t *bytes, size_t len,
+                                wapc_module **out, char *message, size_t message_len) {
+  return module_compile(options, MODULE_INSPECT, bytes, len, out, message, message_len);
 }
 
 void wapc_module_free(wapc_module *module) {
@@ -593,6 +605,8 @@ wapc_status wapc_host_new_builtin_module(const wapc_builtin_options *options, wa
   if (out) *out = NULL;
   if (!out || !module)
     return report_msg(message, message_len, WAPC_ERR_MISUSE, "%s is NULL", out ? "module" : "out");
+  if (module->inspect)
+    return report_msg(message, message_len, WAPC_ERR_MISUSE, "module compiled for inspection only");
   builtin *b;
   wapc_status st = builtin_new(options, &b, message, message_len);
   if (st != WAPC_OK) return st;

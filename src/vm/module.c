@@ -295,6 +295,18 @@ void vm_module_export(const vm_module *m, uint32_t i, vm_export_desc *out) {
   out->name_len = ex->name_len;
   out->kind = ex->kind;
   out->index = ex->index;
+  switch (ex->kind) {
+  case VM_EXTERN_FUNC: out->type.func = vm_module_func_type(m, ex->index); break;
+  case VM_EXTERN_TABLE:
+    if (ex->index < m->ntables) out->type.table = m->tables[ex->index];
+    break;
+  case VM_EXTERN_MEMORY:
+    if (ex->index < m->nmemories) out->type.memory = m->memories[ex->index];
+    break;
+  default:
+    if (ex->index < m->nglobals) out->type.global = m->global_types[ex->index];
+    break;
+  }
 }
 
 const vm_functype *vm_module_func_type(const vm_module *m, uint32_t funcidx) {

@@ -193,6 +193,12 @@ typedef struct vm_export_desc {
   uint32_t name_len;
   uint8_t kind;
   uint32_t index; /* in the module's index space of that kind */
+  union {         /* the exported item's type, as for imports */
+    const vm_functype *func;
+    vm_tabletype table;
+    vm_limits memory;
+    vm_globaltype global;
+  } type;
 } vm_export_desc;
 
 uint32_t vm_module_num_exports(const vm_module *m);

@@ -413,6 +413,86 @@ TEST_IMPL(custom_sections) {
   wapc_module_free(m);
 }
 
+/* Imports, exports and facts of a compiled module; a module compiled for inspection only. */
+TEST_IMPL(introspection) {
+  wapc_module *m = NULL;
+  CHECK_OR_RETURN(wapc_module_compile(NULL, echo_wasm.data, echo_wasm.len, &m, NULL, 0) == WAPC_OK);
+  size_t ni = wapc_module_import_count(m), ne = wapc_module_export_count(m);
+  CHECK(ni >= 2);
+  CHECK(ne >= 2);
+  bool saw_request = false, saw_call = false, saw_memory = false;
+  for (size_t i = 0; i < ni; i++) {
+    wapc_module_item it;
+    CHECK_OR_RETURN(wapc_module_import(m, i, &it) == WAPC_OK);
+    CHECK_BYTES(it.module, it.module_len, "wapc");
+    if (it.name_len == 15 && memcmp(it.name, "__guest_request", 15) == 0) {
+      saw_request = true;
+      CHECK(it.kind == WAPC_EXTERN_FUNCTION && it.params == 2 && it.results == 0);
+      CHECK_STR(it.signature, "(i32, i32) -> ()");
+    }
+  }
+  for (size_t i = 0; i < ne; i++) {
+    wapc_module_item it;
+    CHECK_OR_RETURN(wapc_module_export(m, i, &it) == WAPC_OK);
+    CHECK(it.module_len == 0);
+    if (it.name_len == 12 && memcmp(it.name, "__guest_call", 12) == 0) {
+      saw_call = true;
+      CHECK_STR(it.signature, "(i32, i32) -> (i32)");
+    }
+    if (it.kind == WAPC_EXTERN_MEMORY) saw_memory = it.min >= 1;
+  }
+  CHECK(saw_request && saw_call && saw_memory);
+  wapc_module_item it;
+  CHECK(wapc_module_import(m, ni, &it) == WAPC_ERR_MISUSE);
+  CHECK(wapc_module_export(NULL, 0, &it) == WAPC_ERR_MISUSE);
+  CHECK(wapc_module_export(m, 0, NULL) == WAPC_ERR_MISUSE);
+  CHECK_INT(wapc_module_import_count(NULL), 0);
+  wapc_module_info info;
+  wapc_module_info_get(m, &info);
+  CHECK(info.functions > info.imported_functions && info.code_bytes > 0);
+  CHECK(info.compiled_functions == 0 || info.machine_code_bytes > 0);
+  wapc_module_free(m);
+
+  /* For inspection only: no export needed, no import resolved, no host. */
+  static const uint8_t odd[] = {0,
+                                'a',
+                                's',
+                                'm',
+                                1,
+                                0,
+                                0,
+                                0,
+                                /* type () -> () */ 1,
+                                4,
+                                1,
+                                0x60,
+                                0,
+                                0,
+                                /* import "env" "f" func 0 */ 2,
+                                9,
+                                1,
+                                3,
+                                'e',
+                                'n',
+                                'v',
+                                1,
+                                'f',
+                                0,
+                                0};
+  CHECK(wapc_module_compile(NULL, odd, sizeof odd, &m, NULL, 0) != WAPC_OK);
+  char msg[128];
+  CHECK_OR_RETURN(wapc_module_inspect(NULL, odd, sizeof odd, &m, msg, sizeof msg) == WAPC_OK);
+  CHECK_INT(wapc_module_import_count(m), 1);
+  CHECK(wapc_module_import(m, 0, &it) == WAPC_OK);
+  CHECK_BYTES(it.module, it.module_len, "env");
+  CHECK_STR(it.signature, "() -> ()");
+  wapc_host *h = NULL;
+  CHECK(wapc_host_new_builtin_module(NULL, m, NULL, NULL, &h, msg, sizeof msg) == WAPC_ERR_MISUSE);
+  CHECK_STR(msg, "module compiled for inspection only");
+  CHECK(h == NULL);
+  wapc_module_free(m);
+}
+
 TEST_IMPL(guardrails) {
   wapc_builtin_options o;
   wapc_builtin_options_init(&o);
@@ -480,6 +560,7 @@ TEST_ENTRY(threads)
 TEST_ENTRY(hot_swap)
 TEST_ENTRY(guardrails)
 TEST_ENTRY(custom_sections)
+TEST_ENTRY(introspection)
 TEST_LIST_END
 
 int main(int argc, char **argv) {

@@ -151,4 +151,25 @@ for ((n = 0; n < size; n++)); do
 done
 if [ $bad = 0 ]; then PASS=$((PASS + 1)); else FAIL=$((FAIL + 1)); fi
 
+# ---- inspect -------------------------------------------------------------------------------------------
+printf '%s\n' "module: $HELLO (367 bytes)" \
+  "functions: 5 (3 imported); code: 172 bytes; machine code: none (interpreter selected)" \
+  "imports: 3" \
+  "  wapc.__guest_request func (i32, i32) -> ()" \
+  "  wapc.__guest_response func (i32, i32) -> ()" \
+  "  wapc.__guest_error func (i32, i32) -> ()" \
+  "exports: 2" \
+  "  memory memory 1.. pages" \
+  "  __guest_call func (i32, i32) -> (i32)" \
+  "custom sections: 0" \
+  "waPC: exports __guest_call; imports __guest_request, __guest_response, __guest_error" >"$TMPD/inspect_want"
+expect "inspect hello" 0 "@$TMPD/inspect_want" "" -- inspect --tier interpreter "$HELLO"
+expect "inspect: machine code" 0 "~machine code:" "" -- inspect "$HELLO"
+expect "wapc help inspect" 0 "~Usage: wapc inspect [OPTIONS] MODULE" "" -- help inspect
+expect "inspect without module" 64 "" "~missing MODULE" -- inspect
+expect "inspect missing file" 4 "" "~cannot read module" -- inspect "$TMPD/nonexistent.wasm"
+printf 'not wasm' >"$TMPD/garbage.wasm"
+expect "inspect garbage" 4 "" "~magic header" -- inspect "$TMPD/garbage.wasm"
+expect "inspect bad tier" 64 "" "~bad tier" -- inspect --tier fast "$HELLO"
+
 finish

@@ -12,6 +12,7 @@
  * instead of calls.  Public API only.
  */
 #include "bench.h"
+#include "file.h"
 #include "options.h"
 
 #include "wapc.h"
@@ -54,39 +55,6 @@ static const char usage_bench[] =
 
 static int usage_error(const char *what, const char *arg) {
   return cli_usage_error("bench", what, arg);
-}
-
-static uint8_t *load_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  uint8_t *data = NULL;
-  size_t cap = 0, n = 0;
-  for (;;) {
-    if (n == cap) {
-      if (cap > SIZE_MAX / 2) break;
-      cap = cap ? cap * 2 : 65536;
-      uint8_t *p = realloc(data, cap);
-      if (!p) {
-        free(data);
-        fclose(f);
-        errno = ENOMEM;
-        return NULL;
-      }
-      data = p;
-    }
-    size_t got = fread(data + n, 1, cap - n, f);
-    if (got == 0) break;
-    n += got;
-  }
-  bool bad = ferror(f);
-  fclose(f);
-  if (bad) {
-    free(data);
-    errno = EIO;
-    return NULL;
-  }
-  *len = n;
-  return data;
 }
 
 static void echo_host(void *user, uint64_t host_id, wapc_str binding, wapc_str ns, wapc_str operation,
@@ -320,7 +288,7 @@ int wapc_bench_main(int argc, char **argv) {
   wapc_module *module = NULL;
   char msg[512] = "";
   size_t mod_len = 0;
-  uint8_t *mod = load_file(pos[0], &mod_len);
+  uint8_t *mod = cli_read_file(pos[0], &mod_len);
   if (!mod) {
     fprintf(stderr, "wapc: %s: cannot read module: %s\n", pos[0], strerror(errno));
     rc = B_EXIT_MODULE;

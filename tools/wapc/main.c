@@ -25,6 +25,7 @@
  * [COMMAND]` prints the help of the tool or of COMMAND.
  */
 #include "bench.h"
+#include "inspect.h"
 #include "options.h"
 #include "wapc.h"
 
@@ -58,6 +59,7 @@ static const char usage_main[] = "Usage: wapc <COMMAND> [OPTIONS]\n"
                                  "  call     call an operation of a waPC guest module\n"
                                  "  run      run a WASI command module\n"
                                  "  bench    time in-process calls of an operation\n"
+                                 "  inspect  print a module's imports, exports and sections\n"
                                  "  help     print this help, or the help of a command\n"
                                  "\n"
                                  "Options:\n"
@@ -720,6 +722,7 @@ int main(int argc, char **argv) {
     }
     if (strcmp(topic, "call") == 0) return fputs(usage_call, stdout) < 0 ? EXIT_IO : 0;
     if (strcmp(topic, "run") == 0) return fputs(usage_run, stdout) < 0 ? EXIT_IO : 0;
+    if (strcmp(topic, "inspect") == 0) return fputs(wapc_inspect_usage, stdout) < 0 ? EXIT_IO : 0;
     if (strcmp(topic, "bench") == 0) {
       static char help_opt[] = "--help";
       char *help_argv[] = {help_opt, NULL};
@@ -741,6 +744,7 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "call") == 0) return cmd_call(argc - 2, argv + 2);
   if (strcmp(cmd, "run") == 0) return cmd_run(argc - 2, argv + 2);
   if (strcmp(cmd, "bench") == 0) return wapc_bench_main(argc - 2, argv + 2);
+  if (strcmp(cmd, "inspect") == 0) return wapc_inspect_main(argc - 2, argv + 2);
   fprintf(stderr, "wapc: unknown command '%s' (see 'wapc --help')\n", cmd);
   return EXIT_USAGE;
 }

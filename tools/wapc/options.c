@@ -13,7 +13,7 @@
 
 /* 0 would mean "default" in wapc_builtin_options: every guardrail value is at least 1. */
 static const cli_option options[] = {
-    {"--help", "-h", OPT_HELP, CLI_CALL | CLI_RUN | CLI_BENCH, CLI_NO_VALUE, 0, 0},
+    {"--help", "-h", OPT_HELP, CLI_CALL | CLI_RUN | CLI_BENCH | CLI_INSPECT, CLI_NO_VALUE, 0, 0},
     {"--host", NULL, OPT_HOST, CLI_CALL, CLI_STRING, 0, 0},
     {"--dir", NULL, OPT_DIR, WASI, CLI_STRING, 0, 0},
     {"--dir-ro", NULL, OPT_DIR_RO, WASI, CLI_STRING, 0, 0},
@@ -30,7 +30,7 @@ static const cli_option options[] = {
     {"--host-echo", NULL, OPT_HOST_ECHO, CLI_BENCH, CLI_NO_VALUE, 0, 0},
     {"--threads", NULL, OPT_THREADS, CLI_BENCH, CLI_NUMBER, 1, 256},
     {"--new-host", NULL, OPT_NEW_HOST, CLI_BENCH, CLI_NO_VALUE, 0, 0},
-    {"--tier", NULL, OPT_TIER, CLI_CALL | CLI_RUN | CLI_BENCH, CLI_STRING, 0, 0},
+    {"--tier", NULL, OPT_TIER, CLI_CALL | CLI_RUN | CLI_BENCH | CLI_INSPECT, CLI_STRING, 0, 0},
 };
 
 int cli_parse_tier(const char *name) {

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 /* The commands, as a bit set: which commands take an option. */
-enum { CLI_CALL = 1u, CLI_RUN = 2u, CLI_BENCH = 4u };
+enum { CLI_CALL = 1u, CLI_RUN = 2u, CLI_BENCH = 4u, CLI_INSPECT = 8u };
 
 typedef enum cli_opt_id {
   OPT_HELP,
