@@ -135,8 +135,8 @@ static const char *met_str(const metric *m) {
 
 /* ---- compute ----------------------------------------------------------------- */
 
-static const char *const kernel_names[] = {"fib",   "sieve", "matmul", "sha256",
-                                           "crc32", "qsort", "nbody",  "bytevm", "lists"};
+static const char *const kernel_names[] = {"fib",   "sieve", "matmul", "sha256", "crc32",
+                                           "qsort", "nbody", "bytevm", "lists"};
 #define NKERNELS (int)(sizeof kernel_names / sizeof kernel_names[0])
 
 typedef struct kernel_result {

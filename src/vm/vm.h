@@ -212,10 +212,10 @@ const vm_functype *vm_module_func_type(const vm_module *m, uint32_t funcidx);
 typedef struct vm_module_info {
   uint32_t num_types, num_funcs, num_imported_funcs, num_tables, num_memories, num_globals;
   uint32_t num_exports, num_elems, num_datas;
-  size_t code_bytes;     /* size of the code section bodies in the binary */
-  size_t compiled_bytes; /* size of the compiled internal code */
-  uint32_t native_funcs; /* functions compiled to machine code (the compiler tier) */
-  size_t native_bytes;   /* their machine code */
+  size_t code_bytes;         /* size of the code section bodies in the binary */
+  size_t compiled_bytes;     /* size of the compiled internal code */
+  uint32_t native_funcs;     /* functions compiled to machine code (the compiler tier) */
+  size_t native_bytes;       /* their machine code */
   const char *native_status; /* "" or why there is no machine code (a static string) */
 } vm_module_info;
 void vm_module_get_info(const vm_module *m, vm_module_info *out);
