@@ -5,8 +5,6 @@
  */
 #include "jit/helpers.h"
 
-#include <string.h>
-
 #include "vm/numeric.h"
 
 uint32_t jit_call(vm_store *s, vm_instance *inst, uint32_t func, uint64_t *fp, uint64_t *frame_end) {
@@ -37,18 +35,8 @@ uint32_t jit_op(vm_instance *inst, uint64_t *fp, const vm_word *ip, uint32_t op)
   vm_memory *mem = inst->memory;
   switch ((vm_op)op) {
   case VM_OP_MEMORY_GROW: fp[ip[1]] = vm_memory_grow(mem, R32(2)); return VM_TRAP_NONE;
-  case VM_OP_MEMORY_FILL: {
-    uint32_t d = R32(1), n = R32(3);
-    if ((uint64_t)d + n > mem->size) return VM_TRAP_MEMORY_OOB;
-    if (n) memset(mem->data + d, (int)(R32(2) & 0xFF), n);
-    return VM_TRAP_NONE;
-  }
-  case VM_OP_MEMORY_COPY: {
-    uint32_t d = R32(1), sa = R32(2), n = R32(3);
-    if ((uint64_t)d + n > mem->size || (uint64_t)sa + n > mem->size) return VM_TRAP_MEMORY_OOB;
-    if (n) memmove(mem->data + d, mem->data + sa, n);
-    return VM_TRAP_NONE;
-  }
+  case VM_OP_MEMORY_FILL: return vm_memory_fill_op(mem, R32(1), R32(2), R32(3));
+  case VM_OP_MEMORY_COPY: return vm_memory_copy_op(mem, R32(1), R32(2), R32(3));
   case VM_OP_MEMORY_INIT: return vm_memory_init_op(inst, ip[1], R32(2), R32(3), R32(4));
   case VM_OP_DATA_DROP: inst->data_dropped[ip[1]] = 1; return VM_TRAP_NONE;
   case VM_OP_TABLE_GET: {
@@ -69,23 +57,10 @@ uint32_t jit_op(vm_instance *inst, uint64_t *fp, const vm_word *ip, uint32_t op)
   case VM_OP_TABLE_GROW:
     fp[ip[1]] = vm_table_grow(inst->tables[ip[4]], R32(3), (void *)(uintptr_t)fp[ip[2]]);
     return VM_TRAP_NONE;
-  case VM_OP_TABLE_FILL: {
-    vm_table *t = inst->tables[ip[4]];
-    uint32_t i = R32(1), n = R32(3);
-    void *v = (void *)(uintptr_t)fp[ip[2]];
-    if ((uint64_t)i + n > t->size) return VM_TRAP_TABLE_OOB;
-    for (uint32_t k = 0; k < n; k++)
-      t->elems[i + k] = v;
-    return VM_TRAP_NONE;
-  }
-  case VM_OP_TABLE_COPY: {
-    vm_table *td = inst->tables[ip[4]];
-    const vm_table *ts = inst->tables[ip[5]];
-    uint32_t d = R32(1), sa = R32(2), n = R32(3);
-    if ((uint64_t)d + n > td->size || (uint64_t)sa + n > ts->size) return VM_TRAP_TABLE_OOB;
-    if (n) memmove(td->elems + d, ts->elems + sa, (size_t)n * sizeof(void *));
-    return VM_TRAP_NONE;
-  }
+  case VM_OP_TABLE_FILL:
+    return vm_table_fill_op(inst->tables[ip[4]], R32(1), (void *)(uintptr_t)fp[ip[2]], R32(3));
+  case VM_OP_TABLE_COPY:
+    return vm_table_copy_op(inst->tables[ip[4]], inst->tables[ip[5]], R32(1), R32(2), R32(3));
   case VM_OP_TABLE_INIT: return vm_table_init_op(inst, ip[4], ip[5], R32(1), R32(2), R32(3));
   case VM_OP_ELEM_DROP: inst->elem_dropped[ip[1]] = 1; return VM_TRAP_NONE;
   default: return VM_TRAP_UNREACHABLE;

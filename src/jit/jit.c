@@ -3,13 +3,14 @@
  * jit.c - the compiler tier's front end (jit.h): which functions get machine
  * code, the layout of a module's code (stubs, then functions), branch and
  * call fixups, the executable mapping, entering compiled code from C, and
- * the tooling (debug facts, perf map, dumps).  Everything that depends on
+ * the tooling (debug facts, perf map, WAPC_JIT_DUMP).  Everything that depends on
  * the instruction set is behind target.h.
  */
 #include "jit/jit.h"
 
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -45,17 +46,10 @@ void jit_fixes_add(jit_fixes *f, uint32_t at, uint32_t target) {
   f->v[f->n++] = (jit_fix){at, target};
 }
 
-/* Whether the target translates every instruction of `c`. */
-static bool translatable(const vm_code *c) {
-  if (c->nslots >= (1u << 26)) return false; /* slot displacements stay far below 2^31 */
-  const vm_op_info *info = vm_op_infos();
-  for (uint32_t pc = 0; pc < c->ncode;) {
-    vm_op op = (vm_op)c->code[pc];
-    if (op >= VM_OP_COUNT || !jit_target_supports(op)) return false;
-    uint32_t n = info[op].words ? info[op].words : 4 + c->code[pc + 2];
-    pc += n;
-  }
-  return true;
+/* Whether `c` may be compiled at all (slot displacements stay far below 2^31); an instruction the
+ * target does not translate is found while compiling (the function is then left to the interpreter). */
+static bool compilable(const vm_code *c) {
+  return c->nslots < (1u << 26);
 }
 
 /* Marks every branch target of `c` in is_label (c->ncode entries, zeroed). */
@@ -186,7 +180,7 @@ void vm_jit_compile_module(vm_module *m) {
      * both ways everywhere. */
     bool mixed = m->cfg.tier == VM_TIER_AUTO && env && strcmp(env, "mixed") == 0;
     for (uint32_t i = 0; i < ndef; i++)
-      native[i] = translatable(&m->codes[i]) && (!mixed || i % 2 == 1);
+      native[i] = compilable(&m->codes[i]) && (!mixed || i % 2 == 1);
     /* A function the target turns down after all is left to the interpreter, and the module's
      * code is laid out again (earlier functions may call it directly). */
     for (;;) {
@@ -314,23 +308,4 @@ void vm_jit_module_info(const vm_module *m, vm_jit_info *out) {
   out->fallbacks = j->fallbacks;
   out->code_bytes = j->size;
   out->status = j->status;
-}
-
-void vm_jit_dump(const vm_module *m, uint32_t index, FILE *out) {
-  const struct vm_jit_code *j = m ? m->jit : NULL;
-  if (!j || index < m->nimported_funcs || index - m->nimported_funcs >= j->ndefined) return;
-  uint32_t i = index - m->nimported_funcs;
-  if (j->offsets[i] == UINT32_MAX || !j->mem) {
-    fprintf(out, "; f%" PRIu32 ": interpreted\n", index);
-    return;
-  }
-  uint32_t end = code_end(j, i);
-  fprintf(out, "; f%" PRIu32 ": %" PRIu32 " bytes at %p\n", index, end - j->offsets[i],
-          (const void *)(j->mem + j->offsets[i]));
-  for (uint32_t o = j->offsets[i]; o < end; o += 16) {
-    fprintf(out, "%08" PRIx32 ":", o - j->offsets[i]);
-    for (uint32_t k = o; k < end && k < o + 16; k++)
-      fprintf(out, " %02x", j->mem[k]);
-    fputc('\n', out);
-  }
 }

@@ -17,8 +17,6 @@
 #ifndef WAPC_JIT_JIT_H
 #define WAPC_JIT_JIT_H
 
-#include <stdio.h>
-
 #include "vm/runtime.h"
 
 /* Compile the module's functions (those it can) to machine code, setting
@@ -42,9 +40,5 @@ typedef struct vm_jit_info {
   const char *status; /* why nothing was compiled ("" when something was) */
 } vm_jit_info;
 void vm_jit_module_info(const vm_module *m, vm_jit_info *out);
-
-/* Development: print function `index` (defined functions only)'s machine code as bytes, one line per
- * wasm-level instruction. */
-void vm_jit_dump(const vm_module *m, uint32_t index, FILE *out);
 
 #endif

@@ -53,8 +53,6 @@ typedef struct jit_func {
 /* Target interface. */
 /* Emit the module stubs at the start of the buffer. */
 void jit_target_stubs(jit_buf *b, jit_stubs *st);
-/* Whether the target translates internal op `op` (a function with any other op is interpreted). */
-bool jit_target_supports(vm_op op);
 /* Before and after one function (fn->state): the target's per-function analysis (false: out of
  * memory) and its release. */
 bool jit_target_begin(jit_func *fn);
@@ -62,7 +60,8 @@ void jit_target_end(jit_func *fn);
 /* The function's entry sequence (exec.h), emitted after its body (so that it knows which constants
  * the body reads from their slots), ending with a jump to the body at offset `body`. */
 void jit_target_prologue(jit_func *fn, uint32_t body);
-/* The internal instruction at code index `pc`; false: not translated (the function is interpreted). */
+/* The internal instruction at code index `pc`; false: not translated (the function is interpreted, and
+ * the module's code laid out again without it). */
 bool jit_target_op(jit_func *fn, uint32_t pc);
 /* Patch a rel32 field at `at` to reach `to` (buffer offsets). */
 void jit_target_patch(jit_buf *b, uint32_t at, uint32_t to);

@@ -697,16 +697,14 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
         vmbreak;
       }
       vmcase(MEMORY_FILL) {
-        uint32_t d = R32(1), n = R32(3);
-        if (VM_UNLIKELY((uint64_t)d + n > ms)) goto oob;
-        if (n) memset(mb + d, (int)(R32(2) & 0xFF), n);
+        vm_trap t_ = vm_memory_fill_op(inst->memory, R32(1), R32(2), R32(3));
+        if (VM_UNLIKELY(t_ != VM_TRAP_NONE)) TRAP(t_);
         ip += VM_OP_WORDS_MEMORY_FILL;
         vmbreak;
       }
       vmcase(MEMORY_COPY) {
-        uint32_t d = R32(1), sa = R32(2), n = R32(3);
-        if (VM_UNLIKELY((uint64_t)d + n > ms || (uint64_t)sa + n > ms)) goto oob;
-        if (n) memmove(mb + d, mb + sa, n);
+        vm_trap t_ = vm_memory_copy_op(inst->memory, R32(1), R32(2), R32(3));
+        if (VM_UNLIKELY(t_ != VM_TRAP_NONE)) TRAP(t_);
         ip += VM_OP_WORDS_MEMORY_COPY;
         vmbreak;
       }
@@ -751,21 +749,14 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
         vmbreak;
       }
       vmcase(TABLE_FILL) {
-        vm_table *t = inst->tables[ip[4]];
-        uint32_t i = R32(1), n = R32(3);
-        void *v = (void *)(uintptr_t)fp[ip[2]];
-        if (VM_UNLIKELY((uint64_t)i + n > t->size)) TRAP(VM_TRAP_TABLE_OOB);
-        for (uint32_t k = 0; k < n; k++)
-          t->elems[i + k] = v;
+        vm_trap t_ = vm_table_fill_op(inst->tables[ip[4]], R32(1), (void *)(uintptr_t)fp[ip[2]], R32(3));
+        if (VM_UNLIKELY(t_ != VM_TRAP_NONE)) TRAP(t_);
         ip += VM_OP_WORDS_TABLE_FILL;
         vmbreak;
       }
       vmcase(TABLE_COPY) {
-        vm_table *td = inst->tables[ip[4]];
-        const vm_table *ts = inst->tables[ip[5]];
-        uint32_t d = R32(1), sa = R32(2), n = R32(3);
-        if (VM_UNLIKELY((uint64_t)d + n > td->size || (uint64_t)sa + n > ts->size)) TRAP(VM_TRAP_TABLE_OOB);
-        if (n) memmove(td->elems + d, ts->elems + sa, (size_t)n * sizeof(void *));
+        vm_trap t_ = vm_table_copy_op(inst->tables[ip[4]], inst->tables[ip[5]], R32(1), R32(2), R32(3));
+        if (VM_UNLIKELY(t_ != VM_TRAP_NONE)) TRAP(t_);
         ip += VM_OP_WORDS_TABLE_COPY;
         vmbreak;
       }

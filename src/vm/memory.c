@@ -134,3 +134,15 @@ uint64_t vm_memory_size(const vm_memory *m) {
 bool vm_memory_check(const vm_memory *m, uint64_t ptr, uint64_t len) {
   return ptr <= m->size && len <= m->size - ptr;
 }
+
+vm_trap vm_memory_fill_op(vm_memory *m, uint32_t d, uint32_t val, uint32_t n) {
+  if ((uint64_t)d + n > m->size) return VM_TRAP_MEMORY_OOB;
+  if (n) memset(m->data + d, (int)(val & 0xFF), n);
+  return VM_TRAP_NONE;
+}
+
+vm_trap vm_memory_copy_op(vm_memory *m, uint32_t d, uint32_t s, uint32_t n) {
+  if ((uint64_t)d + n > m->size || (uint64_t)s + n > m->size) return VM_TRAP_MEMORY_OOB;
+  if (n) memmove(m->data + d, m->data + s, n);
+  return VM_TRAP_NONE;
+}

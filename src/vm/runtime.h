@@ -80,6 +80,12 @@ void vm_guard_arm(vm_store *s);
 uint32_t vm_memory_grow(vm_memory *m, uint32_t delta);
 /* table.grow: returns old size, or 0xFFFFFFFF. */
 uint32_t vm_table_grow(vm_table *t, uint32_t delta, void *init);
+/* memory.fill / memory.copy and table.fill / table.copy with the spec's bounds rules, for every
+ * tier: VM_TRAP_NONE, or the out-of-bounds trap (nothing written then). */
+vm_trap vm_memory_fill_op(vm_memory *m, uint32_t d, uint32_t val, uint32_t n);
+vm_trap vm_memory_copy_op(vm_memory *m, uint32_t d, uint32_t s, uint32_t n);
+vm_trap vm_table_fill_op(vm_table *t, uint32_t i, void *v, uint32_t n);
+vm_trap vm_table_copy_op(vm_table *td, const vm_table *ts, uint32_t d, uint32_t s, uint32_t n);
 /* table.init / memory.init with the spec's bounds rules (used by instantiation
  * for active segments and by the interpreter).  Return VM_TRAP_NONE or the trap. */
 vm_trap vm_table_init_op(vm_instance *inst, uint32_t table, uint32_t seg, uint32_t d, uint32_t s, uint32_t n);

@@ -7,6 +7,7 @@
  */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "util/mem.h"
 #include "vm/store.h"
@@ -88,4 +89,17 @@ uint32_t vm_table_grow(vm_table *t, uint32_t delta, void *init) {
   t->size = size;
   t->type.limits.min = size;
   return old;
+}
+
+vm_trap vm_table_fill_op(vm_table *t, uint32_t i, void *v, uint32_t n) {
+  if ((uint64_t)i + n > t->size) return VM_TRAP_TABLE_OOB;
+  for (uint32_t k = 0; k < n; k++)
+    t->elems[i + k] = v;
+  return VM_TRAP_NONE;
+}
+
+vm_trap vm_table_copy_op(vm_table *td, const vm_table *ts, uint32_t d, uint32_t s, uint32_t n) {
+  if ((uint64_t)d + n > td->size || (uint64_t)s + n > ts->size) return VM_TRAP_TABLE_OOB;
+  if (n) memmove(td->elems + d, ts->elems + s, (size_t)n * sizeof(void *));
+  return VM_TRAP_NONE;
 }

@@ -1028,10 +1028,6 @@ void jit_target_prologue(jit_func *fn, uint32_t body) {
   jit_target_patch(b, jmp32(b), body);
 }
 
-bool jit_target_supports(vm_op op) {
-  return op < VM_OP_COUNT;
-}
-
 /* The direct or helper call of CALL [op, f, base]. */
 static void call_op(jit_func *fn, uint32_t f, uint32_t base) {
   jit_buf *b = fn->b;
