@@ -23,9 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   vm_module *m = vm_module_load(data, size, &cfg, NULL);
   if (!m) return 0;
   /* Interesting argument values: 0, -1, small, large, and input-derived. */
-  uint64_t h = 1469598103934665603u;
-  for (size_t i = 0; i < size; i++)
-    h = (h ^ data[i]) * 1099511628211u;
+  uint64_t h = vmx_mix(1469598103934665603u, data, size);
   uint64_t args[6] = {0, UINT64_MAX, 1, 0x80000000u, h, h >> 17};
   uint64_t interp = 0, compiled = 0;
   vmx_run_module_traced(m, &cfg, args, 6, &interp);

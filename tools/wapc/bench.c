@@ -237,12 +237,7 @@ int wapc_bench_main(int argc, char **argv) {
         break;
       case OPT_THREADS: threads = (unsigned)p.number; break;
       case OPT_NEW_HOST: new_host = true; break;
-      case OPT_TIER: {
-        int t = cli_parse_tier(p.text);
-        if (t < 0) return usage_error("bad tier (auto, interpreter or compiler)", p.text);
-        options.tier = (uint32_t)t;
-        break;
-      }
+      case OPT_TIER: options.tier = (uint32_t)p.number; break;
       default: host_echo = true; break;
       }
       continue;

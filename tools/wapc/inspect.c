@@ -64,9 +64,7 @@ int wapc_inspect_main(int argc, char **argv) {
     if (r < 0) return 64;
     if (r > 0) {
       if (p.opt->id == OPT_HELP) return fputs(wapc_inspect_usage, stdout) < 0 ? 74 : 0;
-      int t = cli_parse_tier(p.text);
-      if (t < 0) return cli_usage_error("inspect", "bad tier (auto, interpreter or compiler)", p.text);
-      options.tier = (uint32_t)t;
+      options.tier = (uint32_t)p.number; /* OPT_TIER */
       continue;
     }
     if (strcmp(argv[i], "--") == 0 && i + 1 < argc && !path) {

@@ -493,12 +493,7 @@ static int apply_option(const cli_parsed *p, wapc_builtin_options *o, wasi_opts 
   case OPT_DIR_RO:
   case OPT_ENV:
   case OPT_ARG: return wasi_opt(w, p, cmd);
-  case OPT_TIER: {
-    int t = cli_parse_tier(p->text);
-    if (t < 0) return cli_usage_error(cmd, "bad tier (auto, interpreter or compiler)", p->text), -1;
-    o->tier = (uint32_t)t;
-    return 1;
-  }
+  case OPT_TIER: o->tier = (uint32_t)p->number; return 1;
   default: guard_opt(o, p); return 1;
   }
 }

@@ -30,10 +30,11 @@ static const cli_option options[] = {
     {"--host-echo", NULL, OPT_HOST_ECHO, CLI_BENCH, CLI_NO_VALUE, 0, 0},
     {"--threads", NULL, OPT_THREADS, CLI_BENCH, CLI_NUMBER, 1, 256},
     {"--new-host", NULL, OPT_NEW_HOST, CLI_BENCH, CLI_NO_VALUE, 0, 0},
-    {"--tier", NULL, OPT_TIER, CLI_CALL | CLI_RUN | CLI_BENCH | CLI_INSPECT, CLI_STRING, 0, 0},
+    {"--tier", NULL, OPT_TIER, CLI_CALL | CLI_RUN | CLI_BENCH | CLI_INSPECT, CLI_TIER, 0, 0},
 };
 
-int cli_parse_tier(const char *name) {
+/* The --tier value NAME as a wapc_tier: 0 auto, 1 interpreter, 2 compiler; -1 for anything else. */
+static int cli_parse_tier(const char *name) {
   static const char *const names[] = {"auto", "interpreter", "compiler"};
   for (int i = 0; i < 3; i++)
     if (strcmp(name, names[i]) == 0) return i;
@@ -87,6 +88,14 @@ int cli_option_next(unsigned command, const char *name, int argc, char **argv, i
     if (o->value == CLI_NUMBER && !cli_parse_number(val, o->min, o->max, &out->number)) {
       cli_usage_error(name, "bad number", val);
       return -1;
+    }
+    if (o->value == CLI_TIER) {
+      int t = cli_parse_tier(val);
+      if (t < 0) {
+        cli_usage_error(name, "bad tier (auto, interpreter or compiler)", val);
+        return -1;
+      }
+      out->number = (uint64_t)t;
     }
     return 1;
   }

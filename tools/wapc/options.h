@@ -36,7 +36,8 @@ typedef enum cli_opt_id {
   OPT_TIER,     /* auto, interpreter or compiler (wapc_builtin_options.tier) */
 } cli_opt_id;
 
-typedef enum cli_value { CLI_NO_VALUE, CLI_STRING, CLI_NUMBER } cli_value;
+/* CLI_TIER: auto, interpreter or compiler, as a wapc_tier in `number`. */
+typedef enum cli_value { CLI_NO_VALUE, CLI_STRING, CLI_NUMBER, CLI_TIER } cli_value;
 
 typedef struct cli_option {
   const char *name;  /* "--timeout" (also accepted as "--timeout=VALUE") */
@@ -47,7 +48,7 @@ typedef struct cli_option {
   uint64_t min, max; /* CLI_NUMBER: the accepted range */
 } cli_option;
 
-/* One parsed option: which, and its value (string as given; number when CLI_NUMBER). */
+/* One parsed option: which, and its value (string as given; number when CLI_NUMBER or CLI_TIER). */
 typedef struct cli_parsed {
   const cli_option *opt;
   const char *text;
@@ -66,9 +67,6 @@ int cli_option_next(unsigned command, const char *name, int argc, char **argv, i
 
 /* A decimal number in [min, max]; false for anything else (signs, spaces, overflow). */
 bool cli_parse_number(const char *s, uint64_t min, uint64_t max, uint64_t *out);
-
-/* The --tier value NAME as a wapc_tier: 0 auto, 1 interpreter, 2 compiler; -1 for anything else. */
-int cli_parse_tier(const char *name);
 
 /* Print "wapc: WHAT 'ARG' (see 'wapc NAME --help')" (ARG may be NULL); returns 64. */
 int cli_usage_error(const char *name, const char *what, const char *arg);
