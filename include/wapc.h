@@ -414,6 +414,29 @@ typedef struct wapc_builtin_options {
    * interpreter (for tests and comparisons).
    */
   uint32_t tier;
+
+  /**
+   * 1: pre-initialised instances.  The first host made from a compiled
+   * module (wapc_host_new_builtin_module; or, for wapc_host_new_builtin,
+   * from the bytes it loads) runs the initialisation (start section,
+   * `_start`, `_initialize`, `wapc_init`) as usual, then the module keeps an
+   * image of the instance's linear memory, globals and tables; every later
+   * host made with this option from the same compiled module, and every
+   * reset after a trap, starts from that image instead of running the
+   * initialisation again: one copy-on-write mapping of the memory (a memory
+   * file, so a host touches only the pages it writes), in microseconds
+   * whatever the initialisation costs.  The guest cannot tell the
+   * difference, provided its initialisation gives the same state every time:
+   * it must not depend on the time, on random numbers, on host calls
+   * (__host_call) or on WASI state (arguments, environment, files it opens:
+   * a later host has its own fresh WASI state, without those files), and
+   * what it printed or logged is printed once, by the first host.  Hosts
+   * with different options may share the image: a host whose memory or
+   * table caps are below the image's size fails to start (WAPC_ERR_LIMIT).
+   * wapc_host_debug says whether a host started from an image ("pre-init:").
+   * 0: every host runs the whole initialisation (default).
+   */
+  uint32_t pre_init;
 } wapc_builtin_options;
 
 /** Values of wapc_builtin_options.tier. */

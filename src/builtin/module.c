@@ -23,6 +23,7 @@ wapc_module *builtin_module_retain(wapc_module *m) {
 
 void builtin_module_release(wapc_module *m) {
   if (!m || atomic_fetch_sub_explicit(&m->refs, 1, memory_order_acq_rel) != 1) return;
+  vm_image_free(m->image);
   vm_module_free(m->vm);
   vm_pool_free(m->pool); /* after every store: each store holds a module reference */
   mem_free(m->links);
@@ -145,6 +146,7 @@ wapc_status builtin_module_compile(const vm_config *cfg, module_kind kind, const
   wapc_module *m = mem_calloc(1, sizeof *m);
   if (!m) return report_msg(msg, msglen, WAPC_ERR_NOMEM, "out of memory");
   atomic_init(&m->refs, 1);
+  atomic_init(&m->image_state, IMAGE_NONE);
   bool command = kind == MODULE_COMMAND;
   m->command = command;
   m->inspect = kind == MODULE_INSPECT;

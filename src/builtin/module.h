@@ -34,7 +34,18 @@ struct wapc_module {
   uint32_t nimports;
   link_entry *links; /* nimports entries */
   vm_pool *pool;     /* stacks and memories its freed instances leave to the next ones */
+
+  /* The pre-initialised image (provider.c), taken once by the first host made
+   * with the pre_init option whose initialisation succeeds: image_state goes
+   * from IMAGE_NONE to IMAGE_TAKING (one host wins), then to IMAGE_READY
+   * (`image` set before, published by the state's release store) or
+   * IMAGE_REFUSED (`image_note` says why).  Freed with the module. */
+  atomic_int image_state;
+  vm_image *image;
+  char image_note[sizeof(((vm_error *)0)->message)];
 };
+
+enum { IMAGE_NONE, IMAGE_TAKING, IMAGE_READY, IMAGE_REFUSED };
 
 /* One more reference; returns m. */
 wapc_module *builtin_module_retain(wapc_module *m);

@@ -201,7 +201,36 @@ static wapc_status run_init_export(builtin *b, guest *g, const char *name, uint6
   return WAPC_OK;
 }
 
-/* Instantiate g->mod in a new store and initialise it; on failure g->store is freed. */
+/* The module's pre-initialised image for this host, or NULL (pre_init off, none yet, refused). */
+static const vm_image *usable_image(const builtin *b, const wapc_module *m) {
+  if (!b->opts.pre_init || m->command) return NULL;
+  if (atomic_load_explicit(&((wapc_module *)m)->image_state, memory_order_acquire) != IMAGE_READY)
+    return NULL;
+  return m->image;
+}
+
+/* After g's initialisation succeeded: make it the module's image unless
+ * another host has (or is) taking one. */
+static void take_image(guest *g) {
+  wapc_module *m = g->mod;
+  int none = IMAGE_NONE;
+  if (!atomic_compare_exchange_strong_explicit(&m->image_state, &none, IMAGE_TAKING, memory_order_acq_rel,
+                                               memory_order_acquire))
+    return;
+  vm_error err;
+  m->image = vm_image_capture(g->inst, &err);
+  if (!m->image) {
+    snprintf(m->image_note, sizeof m->image_note, "%s", error_text(&err));
+    /* Out of memory may pass: a later host tries again. */
+    atomic_store_explicit(&m->image_state, err.result == VM_ERR_NOMEM ? IMAGE_NONE : IMAGE_REFUSED,
+                          memory_order_release);
+    return;
+  }
+  atomic_store_explicit(&m->image_state, IMAGE_READY, memory_order_release);
+}
+
+/* Instantiate g->mod in a new store and initialise it (or start it from the
+ * module's pre-initialised image); on failure g->store is freed. */
 static wapc_status instantiate(builtin *b, guest *g) {
   uint64_t deadline = 0;
   if (b->init_timeout_ns) {
@@ -227,7 +256,10 @@ static wapc_status instantiate(builtin *b, guest *g) {
     vm_error err;
     vm_error_clear(&err);
     init_budget(g, deadline); /* just computed: cannot have run out */
-    g->inst = vm_instantiate(g->store, g->mod->vm, ext, n, &err);
+    const vm_image *img = usable_image(b, g->mod);
+    g->from_image = img != NULL;
+    g->inst = img ? vm_instantiate_image(g->store, g->mod->vm, ext, n, img, &err)
+                  : vm_instantiate(g->store, g->mod->vm, ext, n, &err);
     uint32_t code;
     if (!g->inst && err.result == VM_ERR_TRAP && err.trap == VM_TRAP_EXIT && wasi_exited(g->wasi, &code))
       st = fail(b, WAPC_ERR_INIT, "start function exited with code %" PRIu32, code);
@@ -243,10 +275,11 @@ static wapc_status instantiate(builtin *b, guest *g) {
     else
       st = fail(b, WAPC_ERR_PROVIDER, "instance lost its \"__guest_call\" export");
   }
-  if (!g->mod->command) {
+  if (!g->mod->command && !g->from_image) {
     if (st == WAPC_OK) st = run_init_export(b, g, "_start", deadline);
     if (st == WAPC_OK) st = run_init_export(b, g, "_initialize", deadline);
     if (st == WAPC_OK) st = run_init_export(b, g, "wapc_init", deadline);
+    if (st == WAPC_OK && b->opts.pre_init) take_image(g);
   }
   run_ended(b);
   /* Calls run under the call timeout. */
@@ -391,6 +424,24 @@ static void builtin_destroy(void *self) {
   if (self) builtin_free(self);
 }
 
+/* The debug line's "pre-init:" part. */
+static const char *pre_init_text(const builtin *b, char *buf, size_t len) {
+  const wapc_module *m = b->cur.mod;
+  if (!b->opts.pre_init || m->command) return "off";
+  switch (atomic_load_explicit(&((wapc_module *)m)->image_state, memory_order_acquire)) {
+  case IMAGE_READY: {
+    vm_image_info ii;
+    vm_image_get_info(m->image, &ii);
+    snprintf(buf, len, "%s image of %" PRIu64 " bytes of memory (%" PRIu64 " stored, %s)",
+             b->cur.from_image ? "started from the" : "initialised, then took the", ii.memory_bytes,
+             ii.stored_bytes, ii.copy_on_write ? "copy-on-write" : "copied");
+    return buf;
+  }
+  case IMAGE_REFUSED: snprintf(buf, len, "refused (%s)", m->image_note); return buf;
+  default: return "initialised (no image yet)";
+  }
+}
+
 static void builtin_describe(void *self, char *buf, size_t len) {
   builtin *b = self;
   if (!b->cur.mod) {
@@ -400,16 +451,18 @@ static void builtin_describe(void *self, char *buf, size_t len) {
   vm_module_info in;
   vm_module_get_info(b->cur.mod->vm, &in);
   vm_memory *m = b->cur.inst ? vm_instance_memory(b->cur.inst) : NULL;
-  snprintf(buf, len,
-           "types: %" PRIu32 ", funcs: %" PRIu32 ", imported funcs: %" PRIu32 ", tables: %" PRIu32
-           ", memories: %" PRIu32 ", globals: %" PRIu32 ", exports: %" PRIu32
-           ", code bytes: %zu, compiled bytes: "
-           "%zu, compiled functions: %" PRIu32 " of %" PRIu32
-           " (%s%s%zu bytes of machine code), memory bytes: %" PRIu64 ", log lines truncated: %" PRIu64,
-           in.num_types, in.num_funcs, in.num_imported_funcs, in.num_tables, in.num_memories, in.num_globals,
-           in.num_exports, in.code_bytes, in.compiled_bytes, in.native_funcs,
-           in.num_funcs - in.num_imported_funcs, in.native_status, in.native_status[0] ? "; " : "",
-           in.native_bytes, m ? vm_memory_size(m) : (uint64_t)0, b->log_truncated);
+  char pre[sizeof(((vm_error *)0)->message) + 128];
+  snprintf(
+      buf, len,
+      "types: %" PRIu32 ", funcs: %" PRIu32 ", imported funcs: %" PRIu32 ", tables: %" PRIu32
+      ", memories: %" PRIu32 ", globals: %" PRIu32 ", exports: %" PRIu32 ", code bytes: %zu, compiled bytes: "
+      "%zu, compiled functions: %" PRIu32 " of %" PRIu32
+      " (%s%s%zu bytes of machine code), memory bytes: %" PRIu64 ", log lines truncated: %" PRIu64
+      ", pre-init: %s",
+      in.num_types, in.num_funcs, in.num_imported_funcs, in.num_tables, in.num_memories, in.num_globals,
+      in.num_exports, in.code_bytes, in.compiled_bytes, in.native_funcs, in.num_funcs - in.num_imported_funcs,
+      in.native_status, in.native_status[0] ? "; " : "", in.native_bytes, m ? vm_memory_size(m) : (uint64_t)0,
+      b->log_truncated, pre_init_text(b, pre, sizeof pre));
 }
 
 /* ---- public constructors ---------------------------------------------------------------- */

@@ -22,7 +22,8 @@ typedef struct guest {
   vm_store *store;
   vm_instance *inst;
   vm_func *guest_call;
-  wasi_ctx *wasi; /* this instance's WASI state */
+  wasi_ctx *wasi;  /* this instance's WASI state */
+  bool from_image; /* started from the module's pre-initialised image */
 } guest;
 
 typedef struct builtin {

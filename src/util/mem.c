@@ -121,6 +121,30 @@ int mem_protect(void *addr, size_t len, int prot) {
   return mprotect(addr, len, prot);
 }
 
+int mem_memfd(const char *name) {
+  if (hit(&alloc_fault)) {
+    errno = ENOMEM;
+    return -1;
+  }
+  int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (fd >= 0) atomic_fetch_add(&live, 1);
+  return fd;
+}
+
+void mem_memfd_close(int fd) {
+  atomic_fetch_sub(&live, 1);
+  close(fd);
+}
+
+int mem_map_over(void *addr, size_t len, int fd) {
+  if (hit(&alloc_fault)) {
+    errno = ENOMEM;
+    return -1;
+  }
+  void *p = mmap(addr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, 0);
+  return p == MAP_FAILED ? -1 : 0;
+}
+
 bool mem_io_fault(void) {
   return hit(&io_fault);
 }

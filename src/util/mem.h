@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mem.h - every allocation the library makes goes through here: heap blocks
- * (mem_malloc, mem_calloc, mem_realloc, mem_strdup, mem_free) and anonymous
- * mappings (mem_map, mem_protect, mem_unmap).  In a normal build
+ * (mem_malloc, mem_calloc, mem_realloc, mem_strdup, mem_free), anonymous
+ * mappings (mem_map, mem_protect, mem_unmap) and the memory files of
+ * pre-initialised images (mem_memfd, mem_memfd_close, mem_map_over).  In a normal build
  * these are the libc calls, inlined.  A build with WAPC_FAULT_INJECTION
  * defined (the allocation-failure tests link one: tests/alloc) counts them
  * in one process-wide counter and can make the Nth fail, as SQLite's and
@@ -22,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #ifdef WAPC_FAULT_INJECTION
 
@@ -35,6 +37,12 @@ void *mem_map(size_t len, int prot);
 int mem_protect(void *addr, size_t len, int prot);
 void mem_free(void *p);
 void mem_unmap(void *addr, size_t len);
+/* An anonymous memory file (memfd_create, close-on-exec, sealable), or -1 (errno set). */
+int mem_memfd(const char *name);
+void mem_memfd_close(int fd);
+/* Map the first `len` bytes of file `fd` read-write, private (copy-on-write),
+ * over [addr, addr+len) of an existing mapping; 0, or -1 (errno set). */
+int mem_map_over(void *addr, size_t len, int fd);
 /* True when the WASI layer's next file system call must fail (with EIO). */
 bool mem_io_fault(void);
 
@@ -76,6 +84,16 @@ static inline void *mem_map(size_t len, int prot) {
 }
 static inline int mem_protect(void *addr, size_t len, int prot) {
   return mprotect(addr, len, prot);
+}
+static inline int mem_memfd(const char *name) {
+  return memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+}
+static inline void mem_memfd_close(int fd) {
+  close(fd);
+}
+static inline int mem_map_over(void *addr, size_t len, int fd) {
+  void *p = mmap(addr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, 0);
+  return p == MAP_FAILED ? -1 : 0;
 }
 static inline bool mem_io_fault(void) {
   return false;

@@ -142,8 +142,10 @@ static vm_instance *instance_alloc(vm_store *s, const vm_module *m) {
   return inst;
 }
 
-/* Fill the index spaces: imports first, then the module's own objects. */
-static vm_result instance_build(vm_store *s, vm_instance *inst, const vm_extern *imports, vm_error *err) {
+/* Fill the index spaces: imports first, then the module's own objects (with
+ * an image, globals are left for vm_image_apply). */
+static vm_result instance_build(vm_store *s, vm_instance *inst, const vm_extern *imports, const vm_image *img,
+                                vm_error *err) {
   const vm_module *m = inst->module;
   uint32_t nf = 0, nt = 0, nm = 0, ng = 0;
   for (uint32_t i = 0; i < m->nimports; i++) {
@@ -190,7 +192,7 @@ static vm_result instance_build(vm_store *s, vm_instance *inst, const vm_extern 
     for (uint32_t i = ng; i < m->nglobals; i++) {
       vm_global *g = &gs[i - ng];
       g->type = m->globals[i - ng].type;
-      g->value = vm_const_eval(inst, &m->globals[i - ng].init);
+      g->value = img ? 0 : vm_const_eval(inst, &m->globals[i - ng].init);
       inst->globals[i] = g;
     }
   }
@@ -242,8 +244,9 @@ static vm_result instance_init(vm_store *s, vm_instance *inst, vm_error *err) {
   return VM_OK;
 }
 
-vm_instance *vm_instantiate(vm_store *s, const vm_module *m, const vm_extern *imports, uint32_t nimports,
-                            vm_error *err) {
+/* vm_instantiate, or with `img` vm_instantiate_image. */
+static vm_instance *instantiate(vm_store *s, const vm_module *m, const vm_extern *imports, uint32_t nimports,
+                                const vm_image *img, vm_error *err) {
   vm_error local;
   if (!err) err = &local;
   vm_error_clear(err);
@@ -258,13 +261,30 @@ vm_instance *vm_instantiate(vm_store *s, const vm_module *m, const vm_extern *im
     vm_error_set(err, VM_ERR_NOMEM, -1, -1, "out of memory");
     goto fail;
   }
-  if (instance_build(s, inst, imports, err) != VM_OK) goto fail;
-  if (instance_init(s, inst, err) != VM_OK) goto fail;
+  if (instance_build(s, inst, imports, img, err) != VM_OK) goto fail;
+  if ((img ? vm_image_apply(img, inst, err) : instance_init(s, inst, err)) != VM_OK) goto fail;
   return inst;
 
 fail:
   s->error = *err;
   return NULL;
+}
+
+vm_instance *vm_instantiate(vm_store *s, const vm_module *m, const vm_extern *imports, uint32_t nimports,
+                            vm_error *err) {
+  return instantiate(s, m, imports, nimports, NULL, err);
+}
+
+vm_instance *vm_instantiate_image(vm_store *s, const vm_module *m, const vm_extern *imports,
+                                  uint32_t nimports, const vm_image *img, vm_error *err) {
+  if (!img) {
+    vm_error local;
+    if (!err) err = &local;
+    vm_error_set(err, VM_ERR_ARG, -1, -1, "no image");
+    if (s) s->error = *err;
+    return NULL;
+  }
+  return instantiate(s, m, imports, nimports, img, err);
 }
 
 /* ---- exports ------------------------------------------------------------------ */

@@ -8,7 +8,11 @@
  * initial size is above it is refused.  The reservation is returned when the
  * store is freed: to the store's pool (store.c) when it has one and the
  * memory committed at most VM_POOL_MEMORY_MAX bytes (the pool zeroes it
- * before the next instance gets it), otherwise to the system.
+ * before the next instance gets it), otherwise to the system.  A memory
+ * started from a pre-initialised image (image.c) maps the image's file
+ * copy-on-write over its first bytes; when it is released, its read-write part
+ * is replaced by fresh zero pages in one mmap, so it goes back to the pool
+ * whatever its size, with nothing for the pool to clear.
  */
 #include <stdint.h>
 #include <string.h>
@@ -20,9 +24,21 @@
 
 #define MAX_PAGES 65536u /* 4 GiB: the most a 32-bit memory can address */
 
+/* Fresh zero pages, read-write, over [data, data+len). */
+static bool zero_pages(uint8_t *data, size_t len) {
+  return mmap(data, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1,
+              0) != MAP_FAILED;
+}
+
 static void memory_release(void *obj) {
   vm_memory *m = obj;
   if (!m->data) return;
+  if (m->image_len) {
+    if (m->pool && zero_pages(m->data, m->rw) && vm_pool_put_memory(m->pool, m->data, m->reserved, m->rw, 0))
+      return;
+    mem_unmap(m->data, m->reserved);
+    return;
+  }
   /* Only [0, size) was ever accessible; the rest of the read-write part is still zero. */
   if (m->pool && m->rw <= VM_POOL_MEMORY_MAX &&
       vm_pool_put_memory(m->pool, m->data, m->reserved, m->rw, (size_t)m->size))
@@ -121,6 +137,15 @@ uint32_t vm_memory_grow(vm_memory *m, uint32_t delta) {
   m->pages = old + delta;
   m->size = (uint64_t)m->pages * VM_PAGE_SIZE;
   return old;
+}
+
+int vm_memory_map_image(vm_memory *m, int fd, size_t len) {
+  if (len > m->rw) return -1;
+  /* From here on the release remaps (or unmaps) the range, never pools it as it is. */
+  m->image_len = len;
+  if (mem_map_over(m->data, len, fd) == 0) return 1;
+  /* A failed MAP_FIXED may already have removed the old pages. */
+  return zero_pages(m->data, len) ? 0 : -1;
 }
 
 uint8_t *vm_memory_data(vm_memory *m) {

@@ -31,6 +31,7 @@ struct vm_memory {
   size_t reserved;    /* bytes of address space reserved */
   size_t rw;          /* bytes mapped read-write from data (>= size; more when reused from a pool) */
   vm_pool *pool;      /* the store's pool, which takes the reservation back; NULL: none */
+  size_t image_len;   /* bytes from data mapped copy-on-write from a pre-initialised image (image.c) */
 };
 
 struct vm_table {
@@ -78,6 +79,11 @@ void vm_guard_arm(vm_store *s);
 /* instance.c helpers the interpreter uses for the heavier operations. */
 /* memory.grow: returns old page count, or -1 (as uint32_t 0xFFFFFFFF). */
 uint32_t vm_memory_grow(vm_memory *m, uint32_t delta);
+/* image.c: make the first `len` bytes of m (read-write already) a private
+ * copy-on-write mapping of file `fd`: 1 done; 0 refused by the system, the
+ * range is zero pages again (copy the image instead); -1 refused and the
+ * range could not be restored (fail the instantiation). */
+int vm_memory_map_image(vm_memory *m, int fd, size_t len);
 /* table.grow: returns old size, or 0xFFFFFFFF. */
 uint32_t vm_table_grow(vm_table *t, uint32_t delta, void *init);
 /* memory.fill / memory.copy and table.fill / table.copy with the spec's bounds rules, for every
@@ -90,6 +96,9 @@ vm_trap vm_table_copy_op(vm_table *td, const vm_table *ts, uint32_t d, uint32_t 
  * for active segments and by the interpreter).  Return VM_TRAP_NONE or the trap. */
 vm_trap vm_table_init_op(vm_instance *inst, uint32_t table, uint32_t seg, uint32_t d, uint32_t s, uint32_t n);
 vm_trap vm_memory_init_op(vm_instance *inst, uint32_t seg, uint32_t d, uint32_t s, uint32_t n);
+/* image.c, for vm_instantiate_image: give a just-built instance of the
+ * image's module the image's memory, globals, tables and dropped segments. */
+vm_result vm_image_apply(const vm_image *img, vm_instance *inst, vm_error *err);
 /* Value of a constant expression in an instance (ref.func -> the vm_func pointer). */
 uint64_t vm_const_eval(vm_instance *inst, const vm_const_expr *e);
 

@@ -402,6 +402,32 @@ const vm_error *vm_store_error(const vm_store *s);
 vm_instance *vm_instantiate(vm_store *s, const vm_module *m, const vm_extern *imports, uint32_t nimports,
                             vm_error *err);
 
+/*
+ * Pre-initialised images (image.c): the state of an instance after its
+ * initialisation, from which later instances of the same module start.
+ * vm_image_capture records `inst`'s memory (in a sealed memory file mapped
+ * copy-on-write by each new instance, or a heap copy where the system has
+ * none), globals, tables and dropped segments; NULL and `err` when the
+ * instance cannot be captured (it imports a table, memory or global, or
+ * holds an external reference) or on out of memory.  An image is immutable:
+ * any thread may instantiate from it; free it after every instance made
+ * from it is gone (their memories map its file, which the kernel keeps).
+ * vm_instantiate_image is vm_instantiate, but the state comes from `img` (of
+ * the same module): no segment and no start function runs.  The image's
+ * memory or tables larger than the store's caps fail with VM_ERR_LIMIT.
+ */
+typedef struct vm_image vm_image;
+typedef struct vm_image_info {
+  uint64_t memory_bytes; /* the memory's size */
+  uint64_t stored_bytes; /* of it, the bytes stored (chunks that are not all zero) */
+  bool copy_on_write;    /* mapped by each instance (else copied) */
+} vm_image_info;
+vm_image *vm_image_capture(vm_instance *inst, vm_error *err);
+void vm_image_free(vm_image *img); /* NULL is a no-op */
+void vm_image_get_info(const vm_image *img, vm_image_info *out);
+vm_instance *vm_instantiate_image(vm_store *s, const vm_module *m, const vm_extern *imports,
+                                  uint32_t nimports, const vm_image *img, vm_error *err);
+
 /* Look up an export by name.  Returns false when there is none. */
 bool vm_instance_export(vm_instance *inst, const char *name, size_t name_len, vm_extern *out);
 /* The instance's memory 0, or NULL. */

@@ -39,7 +39,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static bytes echo_wasm, guard_wasm, hostcall_wasm, reactor_wasm, libc_wasm, fs_wasm;
+static bytes echo_wasm, guard_wasm, hostcall_wasm, reactor_wasm, libc_wasm, fs_wasm, pre_init_wasm;
 static bool persistent; /* the current pass fails every allocation (or call) from the Nth on */
 static bool io_pass;    /* the current pass fails file system calls, not allocations */
 static char data_dir[256];
@@ -507,6 +507,64 @@ static void run_passes(const char *name, scenario_fn fn, bool io) {
   }
 }
 
+/* Pre-initialised hosts: the image taken (or not) under failures, hosts from it, a reset from it; the
+ * memory file or its mapping refused falls back to copying, and every answer stays the same. */
+static uint8_t pre_init_state[64];
+static bool init_out_of_bounds(wapc_status st, const char *msg) {
+  if (st != WAPC_ERR_INIT || !strstr(msg, "trap: out of bounds")) return false;
+  check_passed++;
+  return true;
+}
+
+static bool saw_cow, saw_copied;
+static void pre_init_scenario(uint64_t n) {
+  wapc_module *m = NULL;
+  char msg[256] = "";
+  if (wapc_module_compile(NULL, pre_init_wasm.data, pre_init_wasm.len, &m, msg, sizeof msg) != WAPC_OK)
+    exit(2);
+  wapc_builtin_options o;
+  wapc_builtin_options_init(&o);
+  o.pre_init = 1;
+  wapc_host *hs[3] = {NULL, NULL, NULL};
+  arm(n);
+  for (int i = 0; i < 3; i++) {
+    wapc_status st = wapc_host_new_builtin_module(&o, m, NULL, NULL, &hs[i], msg, sizeof msg);
+    /* wapc_init's memory.grow and table.grow answer -1 when they cannot allocate; what follows traps. */
+    if (init_out_of_bounds(st, msg)) continue;
+    if (!ok_or_nomem(st, msg, "wapc_host_new_builtin_module (pre-init)")) continue;
+    const char *d = wapc_host_debug(hs[i]);
+    if (strstr(d, "started from the image") && strstr(d, "copy-on-write")) saw_cow = true;
+    if (strstr(d, "started from the image") && strstr(d, "copied)")) saw_copied = true;
+    if (!call_ok(hs[i], "state", U8(""), 0, pre_init_state, 64)) continue;
+    CHECK(wapc_host_call(hs[i], "trap", 4, U8(""), 0, NULL, NULL) == WAPC_ERR_TRAP);
+    /* The reset may fail: out of memory, or (without an image) the initialisation as above. */
+    if (!init_out_of_bounds(wapc_host_call(hs[i], "state", 5, U8(""), 0, NULL, NULL),
+                            wapc_host_last_error(hs[i])))
+      call_ok(hs[i], "state", U8(""), 0, pre_init_state, 64);
+  }
+  run_hit = disarm();
+  for (int i = 0; i < 3; i++)
+    wapc_host_free(hs[i]);
+  wapc_module_free(m);
+}
+
+TEST_IMPL(pre_init) {
+  /* The answer of a host that initialised itself, without failures. */
+  wapc_module *m = NULL;
+  wapc_host *h = NULL;
+  const uint8_t *r = NULL;
+  size_t rl = 0;
+  CHECK_OR_RETURN(wapc_module_compile(NULL, pre_init_wasm.data, pre_init_wasm.len, &m, NULL, 0) == WAPC_OK);
+  CHECK_OR_RETURN(wapc_host_new_builtin_module(NULL, m, NULL, NULL, &h, NULL, 0) == WAPC_OK);
+  CHECK_OR_RETURN(wapc_host_call(h, "state", 5, U8(""), 0, &r, &rl) == WAPC_OK && rl == 64);
+  memcpy(pre_init_state, r, 64);
+  wapc_host_free(h);
+  wapc_module_free(m);
+  run_passes("pre-initialised hosts", pre_init_scenario, false);
+  CHECK(saw_cow);
+  CHECK(saw_copied);
+}
+
 /* A module whose machine code cannot be mapped executable runs in the interpreter and says so. */
 static bool saw_refused, saw_compiled;
 static void jit_scenario(uint64_t n) {
@@ -581,6 +639,7 @@ static void setup(void) {
   reactor_wasm = load_file("wasi/libc_reactor.wasm");
   libc_wasm = load_file("c/libc.wasm");
   fs_wasm = load_file("wasi/fs.wasm");
+  pre_init_wasm = load_file("wat/pre_init.wasm");
   make_data_dir();
 }
 
@@ -592,11 +651,13 @@ static void teardown(void) {
   free(reactor_wasm.data);
   free(libc_wasm.data);
   free(fs_wasm.data);
+  free(pre_init_wasm.data);
 }
 
 TEST_LIST_BEGIN
 TEST_ENTRY(compile)
 TEST_ENTRY(jit_refused)
+TEST_ENTRY(pre_init)
 TEST_ENTRY(module_host)
 TEST_ENTRY(load_and_call)
 TEST_ENTRY(hot_swap)

@@ -48,6 +48,8 @@ static const char usage_bench[] =
     "  --tier NAME   how guest code runs: auto (default), interpreter, compiler\n"
     "  --new-host    time making (and freeing) a host from the compiled module\n"
     "                instead of calls; OPERATION is still called once to check it\n"
+    "  --pre-init    hosts start from a pre-initialised image of the module (made\n"
+    "                by the first host's initialisation)\n"
     "  -h, --help    print this help\n"
     "\n"
     "Every call must succeed: a failed call stops the run with the exit status of\n"
@@ -99,6 +101,7 @@ static uint64_t clock_overhead(void) {
 
 /* What a timed run needs; each mode fills samples[0, calls). */
 typedef struct bench_run {
+  const wapc_builtin_options *options; /* of every host */
   wapc_host *host;
   wapc_module *module;
   wapc_host_callback callback;
@@ -136,7 +139,7 @@ static wapc_status time_new_hosts(bench_run *r, char *msg, size_t msglen) {
   for (uint64_t i = 0; i < r->calls; i++) {
     wapc_host *h;
     uint64_t t0 = mono_ns();
-    wapc_status st = wapc_host_new_builtin_module(NULL, r->module, r->callback, NULL, &h, msg, msglen);
+    wapc_status st = wapc_host_new_builtin_module(r->options, r->module, r->callback, NULL, &h, msg, msglen);
     wapc_host_free(h);
     r->samples[i] = sample(r, t0);
     if (st != WAPC_OK) return st;
@@ -172,7 +175,7 @@ static wapc_status time_pool_calls(bench_run *r, unsigned threads, char *msg, si
   po.min_hosts = po.max_hosts = threads;
   po.wait_ms = 60000;
   wapc_pool *pool = NULL;
-  wapc_status st = wapc_pool_new(&po, NULL, r->module, r->callback, NULL, &pool, msg, msglen);
+  wapc_status st = wapc_pool_new(&po, r->options, r->module, r->callback, NULL, &pool, msg, msglen);
   if (st != WAPC_OK) return st;
   pool_worker *w = calloc(threads, sizeof *w);
   if (!w) {
@@ -238,6 +241,7 @@ int wapc_bench_main(int argc, char **argv) {
       case OPT_THREADS: threads = (unsigned)p.number; break;
       case OPT_NEW_HOST: new_host = true; break;
       case OPT_TIER: options.tier = (uint32_t)p.number; break;
+      case OPT_PRE_INIT: options.pre_init = 1; break;
       default: host_echo = true; break;
       }
       continue;
@@ -292,7 +296,7 @@ int wapc_bench_main(int argc, char **argv) {
   wapc_host_callback cb = host_echo ? echo_host : NULL;
   wapc_status st = wapc_module_compile(&options, mod, mod_len, &module, msg, sizeof msg);
   free(mod);
-  if (st == WAPC_OK) st = wapc_host_new_builtin_module(NULL, module, cb, NULL, &host, msg, sizeof msg);
+  if (st == WAPC_OK) st = wapc_host_new_builtin_module(&options, module, cb, NULL, &host, msg, sizeof msg);
   if (st != WAPC_OK) {
     fprintf(stderr, "wapc: %s: %s\n", pos[0], msg);
     rc = st == WAPC_ERR_NOMEM || st == WAPC_ERR_LIMIT ? B_EXIT_LIMIT : B_EXIT_MODULE;
@@ -305,7 +309,8 @@ int wapc_bench_main(int argc, char **argv) {
     goto done;
   }
 
-  bench_run run = {host, module, cb, pos[1], strlen(pos[1]), payload, payload_len, samples, calls, 0, 0, 0};
+  bench_run run = {&options, host,  module, cb, pos[1], strlen(pos[1]), payload, payload_len,
+                   samples,  calls, 0,      0,  0};
   size_t resp_len = 0;
   for (uint64_t i = 0; i < warmup + 1; i++) {
     st = wapc_host_call(host, run.op, run.op_len, payload, payload_len, NULL, &resp_len);

@@ -33,6 +33,7 @@ typedef enum cli_opt_id {
   OPT_HOST_ECHO,
   OPT_THREADS,  /* bench: calls through a pool from N threads */
   OPT_NEW_HOST, /* bench: time new hosts instead of calls */
+  OPT_PRE_INIT, /* call, bench: start hosts from a pre-initialised image (wapc_builtin_options.pre_init) */
   OPT_TIER,     /* auto, interpreter or compiler (wapc_builtin_options.tier) */
 } cli_opt_id;
 
