@@ -11,7 +11,7 @@
 # load benchmark, then runs bench_suite, which prints the tables and writes
 # $BENCH_BUILD/bench/results.json.  --quick: one run per kernel at a third of
 # the size (a smoke run, ratios are noisier).  Other options go to bench_suite
-# (--runs N, --scale F, --only compute|calls|load|guard, --json FILE).
+# (--runs N, --scale F, --only compute|calls|load|guard|serve, --json FILE).
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -80,6 +80,11 @@ g=$root/tests/guests/c
 if stale "$out/guests/c_bench.wasm" "$src/guests/c_bench.c" "$g/guest.c" "$g/guest.h"; then
   $CLANG --target=wasm32 -O2 -nostdlib -ffreestanding -fno-builtin -Wno-unused-parameter -Wl,--no-entry \
     -I"$g" "$g/guest.c" "$src/guests/c_bench.c" -o "$out/guests/c_bench.wasm"
+fi
+# shaped like a TinyGo program: a WASI command whose _start builds its data (pre-initialisation benchmark)
+if stale "$out/guests/heavy_init.wasm" "$src/guests/heavy_init.c"; then
+  $CLANG --target=wasm32-wasi --sysroot="$SYSROOT" -O2 -nostdlib "$crt1" "$src/guests/heavy_init.c" -lc \
+    -o "$out/guests/heavy_init.wasm"
 fi
 as=$root/tests/guests/as
 if [ -e "$as/node_modules/assemblyscript/bin/asc.js" ] && [ -e "$as/node_modules/@wapc/as-guest" ]; then

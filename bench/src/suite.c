@@ -39,8 +39,8 @@ static struct {
   int runs;         /* compute runs per kernel and path (median) */
   double scale;     /* kernel size factor */
   bool all_paths;   /* run every engine path `runs` times, not only the primary one */
-  bool compute, calls, load, guard;
-} opt = {NULL, NULL, NULL, 3, 1.0, false, true, true, true, true};
+  bool compute, calls, load, guard, serve;
+} opt = {NULL, NULL, NULL, 3, 1.0, false, true, true, true, true, true};
 
 static double now_ns(clockid_t clk) {
   struct timespec ts;
@@ -114,7 +114,7 @@ typedef struct metric {
   char note[160];
 } metric;
 
-static metric metrics[64];
+static metric metrics[96];
 static int nmetrics;
 
 static metric *add_metric(const char *section, const char *name, double value, const char *unit,
@@ -822,6 +822,209 @@ static void bench_guard(void) {
 
 /* ---- output ---------------------------------------------------------------------- */
 
+/* ---- serving: pre-initialised hosts, pools ---------------------------------------- */
+
+static wapc_module *compile_guest(const char *file, bool quiet) {
+  size_t len;
+  uint8_t *wasm = read_file(path_of(file, "", ""), &len);
+  if (!wasm) {
+    if (!quiet) fprintf(stderr, "  cannot read %s\n", file);
+    return NULL;
+  }
+  wapc_module *m = NULL;
+  char msg[256];
+  if (wapc_module_compile(NULL, wasm, len, &m, msg, sizeof msg) != WAPC_OK)
+    fprintf(stderr, "  %s: %s\n", file, msg);
+  free(wasm);
+  return m;
+}
+
+static wapc_host *host_of(wapc_module *m, bool pre_init) {
+  wapc_builtin_options o;
+  wapc_builtin_options_init(&o);
+  o.pre_init = pre_init;
+  wapc_host *h = NULL;
+  char msg[256];
+  if (wapc_host_new_builtin_module(&o, m, NULL, NULL, &h, msg, sizeof msg) != WAPC_OK) {
+    fprintf(stderr, "  new host: %s\n", msg);
+    return NULL;
+  }
+  return h;
+}
+
+/* Median over `rounds` rounds of the CPU time per host of making `per` hosts (and, when `op`, making
+ * one call on each) and freeing them; NAN on failure. */
+static double time_new_hosts(wapc_module *m, bool pre_init, const char *op, int per, int rounds) {
+  double v[32];
+  if (rounds > 32) rounds = 32;
+  for (int r = 0; r < rounds; r++) {
+    double t0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+    for (int i = 0; i < per; i++) {
+      wapc_host *h = host_of(m, pre_init);
+      if (!h) return NAN;
+      if (op && wapc_host_call(h, op, strlen(op), (const uint8_t *)"12345", 5, NULL, NULL) != WAPC_OK) {
+        fprintf(stderr, "  %s: %s\n", op, wapc_host_last_error(h));
+        wapc_host_free(h);
+        return NAN;
+      }
+      wapc_host_free(h);
+    }
+    v[r] = (now_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / per;
+  }
+  return median(v, rounds);
+}
+
+/* CPU time per pair of calls on `h`: "trap" then "get" (the reset runs at the start of "get") when
+ * `trap`, else "get" twice; NAN on an unexpected answer. */
+static double time_reset_pairs(wapc_host *h, bool trap, int per, int rounds) {
+  double v[32];
+  if (rounds > 32) rounds = 32;
+  for (int r = 0; r < rounds; r++) {
+    double t0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+    for (int i = 0; i < per; i++) {
+      wapc_status a =
+          wapc_host_call(h, trap ? "trap" : "get", trap ? 4 : 3, (const uint8_t *)"7", 1, NULL, NULL);
+      wapc_status b = wapc_host_call(h, "get", 3, (const uint8_t *)"7", 1, NULL, NULL);
+      if (a != (trap ? WAPC_ERR_TRAP : WAPC_OK) || b != WAPC_OK) {
+        fprintf(stderr, "  reset: %s\n", wapc_host_last_error(h));
+        return NAN;
+      }
+    }
+    v[r] = (now_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / per;
+  }
+  return median(v, rounds);
+}
+
+static void bench_pre_init(void) {
+  wapc_module *m = compile_guest("guests/heavy_init.wasm", false);
+  if (!m) {
+    add_metric("serve", "heavy-init guest: new host from its pre-initialised image", NAN, "us", "<=", 50);
+    return;
+  }
+  /* The first host with the option runs the initialisation and leaves the image. */
+  wapc_host *taker = host_of(m, true);
+  wapc_host_free(taker);
+  double init = time_new_hosts(m, false, NULL, 3, 5);
+  double pre = time_new_hosts(m, true, NULL, 200, 15);
+  double pre_call = time_new_hosts(m, true, "get", 200, 15);
+  metric *x = add_metric("serve", "heavy-init guest: new host, running its initialisation", init / 1e3, "us",
+                         NULL, 0);
+  snprintf(x->note, sizeof x->note, "WASI command, _start builds ~6 MB (4 MiB table, 60,000 map entries)");
+  x = add_metric("serve", "heavy-init guest: new host from its pre-initialised image", pre / 1e3, "us",
+                 "<=", 50);
+  snprintf(x->note, sizeof x->note, "wapc_host_new_builtin_module + wapc_host_free, pre_init = 1");
+  x = add_metric("serve", "heavy-init guest: initialisation / pre-initialised new host", init / pre, "x",
+                 ">=", 20);
+  x = add_metric("serve", "heavy-init guest: pre-initialised new host + first call", pre_call / 1e3, "us",
+                 NULL, 0);
+  snprintf(x->note, sizeof x->note, "the call's page faults (copy-on-write) included");
+
+  wapc_host *h = host_of(m, true);
+  if (h) {
+    double normal = time_reset_pairs(h, false, 200, 15), trapped = time_reset_pairs(h, true, 200, 15);
+    x = add_metric("serve", "heavy-init guest: reset after a trap, from the image", (trapped - normal) / 1e3,
+                   "us", "<=", 50);
+    snprintf(x->note, sizeof x->note, "(trap + call) - (call + call): %.2f - %.2f us", trapped / 1e3,
+             normal / 1e3);
+    wapc_host_free(h);
+  }
+  h = host_of(m, false);
+  if (h) {
+    double normal = time_reset_pairs(h, false, 3, 5), trapped = time_reset_pairs(h, true, 3, 5);
+    add_metric("serve", "heavy-init guest: reset after a trap, initialising again", (trapped - normal) / 1e3,
+               "us", NULL, 0);
+    wapc_host_free(h);
+  }
+  wapc_module_free(m);
+}
+
+typedef struct caller {
+  wapc_pool *pool;
+  uint64_t calls;
+  bool failed;
+  pthread_t thread;
+} caller;
+
+static void *caller_main(void *arg) {
+  caller *c = arg;
+  for (uint64_t i = 0; i < c->calls && !c->failed; i++) {
+    wapc_bytes resp = {NULL, 0};
+    if (wapc_pool_call(c->pool, NULL, "echo", 4, (const uint8_t *)"0123456789abcdef", 16, &resp, NULL, 0) !=
+            WAPC_OK ||
+        resp.len != 16)
+      c->failed = true;
+    wapc_bytes_free(&resp);
+  }
+  return NULL;
+}
+
+/* Echo 16 B calls through one pool of `hosts` hosts from `callers` threads: calls per second (wall
+ * clock, median of `rounds`), and the mean wait for a host per call (ns). */
+static double pool_throughput(wapc_module *m, unsigned hosts, unsigned callers, uint64_t total, int rounds,
+                              double *wait_per_call) {
+  wapc_pool_options po;
+  wapc_pool_options_init(&po);
+  po.min_hosts = po.max_hosts = hosts;
+  po.wait_ms = 60000;
+  wapc_pool *pool = NULL;
+  char msg[256];
+  if (wapc_pool_new(&po, NULL, m, NULL, NULL, &pool, msg, sizeof msg) != WAPC_OK) {
+    fprintf(stderr, "  wapc_pool_new: %s\n", msg);
+    return NAN;
+  }
+  double v[16];
+  if (rounds > 16) rounds = 16;
+  caller cs[16];
+  bool ok = callers <= 16;
+  wapc_pool_stats s0, s1;
+  wapc_pool_stats_get(pool, &s0);
+  for (int r = 0; r < rounds && ok; r++) {
+    double t0 = now_ns(CLOCK_MONOTONIC);
+    for (unsigned t = 0; t < callers; t++) {
+      cs[t] = (caller){pool, total / callers, false, 0};
+      if (pthread_create(&cs[t].thread, NULL, caller_main, &cs[t]) != 0) exit(2);
+    }
+    for (unsigned t = 0; t < callers; t++) {
+      pthread_join(cs[t].thread, NULL);
+      ok = ok && !cs[t].failed;
+    }
+    v[r] = (double)(total / callers * callers) * 1e9 / (now_ns(CLOCK_MONOTONIC) - t0);
+  }
+  wapc_pool_stats_get(pool, &s1);
+  *wait_per_call =
+      (double)(s1.wait_ns - s0.wait_ns) / (double)(s1.calls - s0.calls ? s1.calls - s0.calls : 1);
+  wapc_pool_free(pool);
+  return ok ? median(v, rounds) : NAN;
+}
+
+static void bench_pool(void) {
+  wapc_module *m = compile_guest("guests/c_bench.wasm", false);
+  if (!m) return;
+  long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+  unsigned hosts = ncpu > 0 && ncpu < 16 ? (unsigned)ncpu : 2;
+  static const unsigned callers[] = {1, 2, 4, 8};
+  double tput[4];
+  for (int i = 0; i < 4; i++) {
+    double wait;
+    tput[i] = pool_throughput(m, hosts, callers[i], 400000, 5, &wait);
+    static char names[4][96]; /* metrics keep the pointer */
+    snprintf(names[i], sizeof names[i], "pool of %u hosts, echo 16 B, %u caller%s: throughput", hosts,
+             callers[i], callers[i] > 1 ? "s" : "");
+    metric *x = add_metric("serve", names[i], tput[i], "calls/s", NULL, 0);
+    snprintf(x->note, sizeof x->note, "wapc_pool_call; mean wait for a host %.3f us per call", wait / 1e3);
+  }
+  metric *x = add_metric("serve", "pool throughput, 2 callers / 1 caller", tput[1] / tput[0], "x", ">=", 1.8);
+  snprintf(x->note, sizeof x->note, "%ld CPUs", ncpu);
+  wapc_module_free(m);
+}
+
+static void bench_serve(void) {
+  printf("== serving: pre-initialised hosts, a pool called from threads ==\n");
+  fflush(stdout);
+  bench_pre_init();
+  bench_pool();
+}
+
 static void print_tables(void) {
   if (opt.compute) {
     printf("\nCompute kernels (CPU time in s; native and %s: median of %d runs%s; ratio = %s / native "
@@ -966,7 +1169,7 @@ static void write_json(void) {
 
 static void usage(FILE *f) {
   fprintf(f, "Usage: bench_suite --dir BUILD_DIR [--wapc PATH] [--json FILE] [--runs N] [--scale F]\n"
-             "                   [--all-paths] [--only compute|calls|load|guard]\n"
+             "                   [--all-paths] [--only compute|calls|load|guard|serve]\n"
              "Normally run through bench/run.sh, which builds BUILD_DIR's contents first.\n");
 }
 
@@ -993,6 +1196,7 @@ int main(int argc, char **argv) {
       opt.calls = strcmp(v, "calls") == 0;
       opt.load = strcmp(v, "load") == 0;
       opt.guard = strcmp(v, "guard") == 0;
+      opt.serve = strcmp(v, "serve") == 0;
       i++;
     } else {
       usage(stderr);
@@ -1012,6 +1216,7 @@ int main(int argc, char **argv) {
   if (opt.calls) bench_calls();
   if (opt.load) bench_load();
   if (opt.guard) bench_guard();
+  if (opt.serve) bench_serve();
   print_tables();
   write_json();
   return 0;
