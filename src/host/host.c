@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* A growable byte buffer, always NUL-terminated when data != NULL. */
 typedef struct hbuf {
@@ -54,6 +55,7 @@ struct wapc_host {
   void *callback_user;
   void *call_context; /* the running call's context (wapc_host_call_with_context), for wapc_result_context */
   wapc_host_stats stats;
+  bool timing; /* wapc_host_set_timing: measure guest_ns and host_call_ns */
   wapc_log_hook log;
   void *log_user;
 
@@ -318,6 +320,19 @@ static void prefix_trap(wapc_host *h) {
   h->message.len = mlen + plen;
 }
 
+/* Monotonic nanoseconds, for the timing counters. */
+static uint64_t mono_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+wapc_status wapc_host_set_timing(wapc_host *h, int enabled) {
+  if (!h) return WAPC_ERR_MISUSE;
+  h->timing = enabled != 0;
+  return WAPC_OK;
+}
+
 static void count_outcome(wapc_host_stats *s, wapc_status st) {
   switch (st) {
   case WAPC_OK: break;
@@ -394,7 +409,14 @@ static inline wapc_status call_impl(wapc_host *h, void *context, const char *op,
   h->busy = true;
   h->call_context = context;
   int32_t ret = 0;
+  uint64_t t0 = 0, in_host = h->stats.host_call_ns;
+  if (h->timing) t0 = mono_ns();
   wapc_status st = h->prov.call(h->prov.self, (uint32_t)op_len, (uint32_t)len, &ret);
+  if (h->timing) {
+    /* The call's time less what its host calls spent in the callback. */
+    uint64_t spent = mono_ns() - t0, host = h->stats.host_call_ns - in_host;
+    h->stats.guest_ns += spent > host ? spent - host : 0;
+  }
   h->call_context = NULL;
   h->stats.calls++;
   if (leave(h)) return st == WAPC_OK ? WAPC_ERR_MISUSE : st;
@@ -550,8 +572,10 @@ wapc_status wapc_engine_host_call(wapc_engine_host *e, const uint8_t *binding, s
   h->result.active = true;
   h->result.failed = false;
   h->result.nomem = false;
+  uint64_t t0 = h->timing ? mono_ns() : 0;
   h->callback(h->callback_user, h->id, bd, nsp, opn, payload_len ? payload : empty_bytes, payload_len,
               &h->result);
+  if (h->timing) h->stats.host_call_ns += mono_ns() - t0;
   h->result.active = false;
   h->stats.host_calls++;
   if (h->result.nomem || h->result.failed) h->stats.host_call_failures++;

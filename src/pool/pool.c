@@ -38,6 +38,11 @@
 
 enum { SLOT_EMPTY, SLOT_CREATING, SLOT_IDLE, SLOT_BUSY };
 
+/* wapc_host_stats is all uint64_t counters: summed word by word. */
+#define HOST_STATS_WORDS (sizeof(wapc_host_stats) / sizeof(uint64_t))
+_Static_assert(sizeof(wapc_host_stats) % sizeof(uint64_t) == 0,
+               "wapc_host_stats holds uint64_t counters only");
+
 /* One host place, on its own cache line: callers on different cores touch different slots. */
 typedef struct slot {
   alignas(64) atomic_int state;
@@ -46,6 +51,10 @@ typedef struct slot {
   wapc_host *_Atomic host;        /* changes only under the mutex; read anywhere */
   /* Counted here, not in the pool: a line every caller writes would serialise them. */
   atomic_uint_least64_t calls, acquisitions;
+  /* The counters of every host this slot has held, summed: written only by the thread that has the
+   * slot BUSY (when it gives it back), read by wapc_pool_stats_get. */
+  atomic_uint_least64_t totals[HOST_STATS_WORDS];
+  uint64_t seen[HOST_STATS_WORDS]; /* the current host's counters when last summed (the owner's) */
 } slot;
 
 /* Counters as atomics: the fast path takes no lock. */
@@ -185,7 +194,23 @@ static wapc_status copy_host_options(wapc_pool *p, const wapc_builtin_options *o
 /* ---- hosts ----------------------------------------------------------------------------------------- */
 
 static wapc_status make_host(wapc_pool *p, wapc_host **out, char *message, size_t message_len) {
-  return wapc_host_new_builtin_module(&p->hopts, p->module, p->callback, p->user, out, message, message_len);
+  wapc_status st =
+      wapc_host_new_builtin_module(&p->hopts, p->module, p->callback, p->user, out, message, message_len);
+  if (st == WAPC_OK && p->opts.time_guest) wapc_host_set_timing(*out, 1);
+  return st;
+}
+
+/* Add what slot s's host has done since the last sum to the slot's totals (by the thread that has s BUSY). */
+static void sum_host_stats(slot *s) {
+  wapc_host_stats hs;
+  uint64_t now[HOST_STATS_WORDS];
+  if (wapc_host_stats_get(atomic_load(&s->host), &hs) != WAPC_OK) return;
+  memcpy(now, &hs, sizeof now);
+  for (size_t k = 0; k < HOST_STATS_WORDS; k++) {
+    uint64_t t = atomic_load_explicit(&s->totals[k], memory_order_relaxed);
+    atomic_store_explicit(&s->totals[k], t + (now[k] - s->seen[k]), memory_order_relaxed);
+    s->seen[k] = now[k];
+  }
 }
 
 static uint32_t count_state(wapc_pool *p, int state) {
@@ -293,6 +318,7 @@ static wapc_status fill_slot(wapc_pool *p, uint32_t i, wapc_host **out, char *me
     return st;
   }
   atomic_store(&p->slots[i].host, h);
+  memset(p->slots[i].seen, 0, sizeof p->slots[i].seen); /* a new host counts from zero */
   /* An interrupt that came while the host was being made is for the call about to run on it. */
   if (atomic_load(&p->slots[i].interrupted)) wapc_host_interrupt(h);
   atomic_store(&p->slots[i].state, SLOT_BUSY);
@@ -398,6 +424,7 @@ static void trim_idle(wapc_pool *p, uint64_t now) {
 /* Give back busy slot s (its host found once by the caller). */
 static void give_back(wapc_pool *p, slot *s) {
   uint64_t now = now_ns();
+  sum_host_stats(s);
   if (atomic_load(&s->interrupted)) {
     pthread_mutex_lock(&p->lock);
     wapc_host *drop = empty_slot(p, (uint32_t)(s - p->slots));
@@ -484,10 +511,14 @@ wapc_status wapc_pool_stats_get(wapc_pool *p, wapc_pool_stats *out) {
   pthread_mutex_lock(&p->lock);
   out->hosts = count_hosts(p);
   out->busy = count_state(p, SLOT_BUSY) + count_state(p, SLOT_CREATING);
+  uint64_t totals[HOST_STATS_WORDS] = {0};
   for (uint32_t i = 0; i < p->nslots; i++) {
     out->calls += atomic_load(&p->slots[i].calls);
     out->acquisitions += atomic_load(&p->slots[i].acquisitions);
+    for (size_t k = 0; k < HOST_STATS_WORDS; k++)
+      totals[k] += atomic_load_explicit(&p->slots[i].totals[k], memory_order_relaxed);
   }
+  memcpy(&out->host_totals, totals, sizeof totals);
   out->waits = atomic_load(&p->n.waits);
   out->timeouts = atomic_load(&p->n.timeouts);
   out->hosts_created = atomic_load(&p->n.created);
@@ -641,6 +672,7 @@ wapc_status wapc_pool_new(const wapc_pool_options *pool_options, const wapc_buil
     if (given.idle_ms) o.idle_ms = given.idle_ms;
     if (given.wait_ms) o.wait_ms = given.wait_ms;
     o.min_hosts = given.min_hosts;
+    o.time_guest = given.time_guest;
   }
   if (o.min_hosts > o.max_hosts || o.max_hosts > 65536)
     return report_msg(message, message_len, WAPC_ERR_MISUSE,

@@ -327,6 +327,78 @@ TEST_IMPL(callback_host_id) {
   wapc_pool_free(p);
 }
 
+/* A callback that takes 2 ms, answering with the payload. */
+static void slow_echo(void *user, uint64_t id, wapc_str binding, wapc_str ns, wapc_str op,
+                      const uint8_t *payload, size_t len, wapc_result *result) {
+  (void)user, (void)id, (void)binding, (void)ns, (void)op;
+  sleep_ms(2);
+  wapc_result_set_bytes(result, payload, len);
+}
+
+/* Per-host counters with timing, and the pool's sums of them (freed hosts included). */
+TEST_IMPL(metrics) {
+  /* One host: timing off counts no time; on, the callback's 2 ms are host-call time, not guest time. */
+  wapc_host *h = NULL;
+  CHECK_OR_RETURN(wapc_host_new_builtin_module(NULL, hostcall_module, slow_echo, NULL, &h, NULL, 0) ==
+                  WAPC_OK);
+  wapc_host_stats hs;
+  CHECK_STATUS(wapc_host_call(h, "call", 4, (const uint8_t *)"a", 1, NULL, NULL), WAPC_OK, h);
+  CHECK(wapc_host_stats_get(h, &hs) == WAPC_OK);
+  CHECK(hs.guest_ns == 0 && hs.host_call_ns == 0 && hs.host_calls == 1);
+  CHECK(wapc_host_set_timing(h, 1) == WAPC_OK);
+  CHECK_STATUS(wapc_host_call(h, "call", 4, (const uint8_t *)"a", 1, NULL, NULL), WAPC_OK, h);
+  CHECK(wapc_host_stats_get(h, &hs) == WAPC_OK);
+  CHECK(hs.host_call_ns >= 2000000);
+  CHECK(hs.guest_ns > 0 && hs.guest_ns < 2000000);
+  CHECK(wapc_host_set_timing(h, 0) == WAPC_OK);
+  uint64_t before = hs.guest_ns;
+  CHECK_STATUS(wapc_host_call(h, "call", 4, (const uint8_t *)"a", 1, NULL, NULL), WAPC_OK, h);
+  CHECK(wapc_host_stats_get(h, &hs) == WAPC_OK);
+  CHECK(hs.guest_ns == before && hs.calls == 3 && hs.host_calls == 3);
+  CHECK(wapc_host_set_timing(NULL, 1) == WAPC_ERR_MISUSE);
+  wapc_host_free(h);
+
+  /* A pool with time_guest: calls, errors, traps and time summed over its hosts, freed ones included. */
+  wapc_pool_options po;
+  wapc_pool_options_init(&po);
+  po.max_hosts = 2;
+  po.time_guest = 1;
+  wapc_pool *p = NULL;
+  CHECK_OR_RETURN(wapc_pool_new(&po, NULL, guard_module, NULL, NULL, &p, NULL, 0) == WAPC_OK);
+  uint8_t n[4] = {5, 0, 0, 0};
+  for (int i = 0; i < 3; i++)
+    CHECK(wapc_pool_call(p, NULL, "c", 1, NULL, 0, NULL, NULL, 0) == WAPC_OK);
+  CHECK(wapc_pool_call(p, NULL, "E", 1, n, 4, NULL, NULL, 0) == WAPC_ERR_GUEST);
+  CHECK(wapc_pool_call(p, NULL, "u", 1, NULL, 0, NULL, NULL, 0) == WAPC_ERR_TRAP);
+  /* An acquired host's own calls count too, once it is given back. */
+  CHECK_OR_RETURN(wapc_pool_acquire(p, 100, &h, NULL, 0) == WAPC_OK);
+  CHECK(wapc_host_call(h, "u", 1, NULL, 0, NULL, NULL) == WAPC_ERR_TRAP);
+  wapc_pool_release(p, h);
+  wapc_pool_stats s = stats_of(p);
+  CHECK_INT(s.host_totals.calls, 6);
+  CHECK_INT(s.host_totals.guest_errors, 1);
+  CHECK_INT(s.host_totals.traps, 2);
+  CHECK(s.host_totals.guest_ns > 0);
+  CHECK_INT(s.calls, 5);
+  wapc_pool_free(p);
+
+  /* Without time_guest: counted, not timed; a host freed while the pool lives (interrupted) still counts. */
+  wapc_pool_options_init(&po);
+  po.max_hosts = 1;
+  CHECK_OR_RETURN(wapc_pool_new(&po, NULL, guard_module, NULL, NULL, &p, NULL, 0) == WAPC_OK);
+  CHECK(wapc_pool_call(p, NULL, "c", 1, NULL, 0, NULL, NULL, 0) == WAPC_OK);
+  CHECK_OR_RETURN(wapc_pool_acquire(p, 100, &h, NULL, 0) == WAPC_OK);
+  CHECK(wapc_host_call(h, "c", 1, NULL, 0, NULL, NULL) == WAPC_OK);
+  CHECK(wapc_pool_interrupt(p) == WAPC_OK);
+  wapc_pool_release(p, h); /* interrupted while acquired: freed */
+  CHECK(wapc_pool_call(p, NULL, "c", 1, NULL, 0, NULL, NULL, 0) == WAPC_OK);
+  s = stats_of(p);
+  CHECK_INT(s.host_totals.calls, 3);
+  CHECK(s.host_totals.guest_ns == 0);
+  CHECK_INT(s.hosts_freed, 1);
+  wapc_pool_free(p);
+}
+
 TEST_IMPL(wasi_options_copied) {
   char dir[256];
   snprintf(dir, sizeof dir, "%s/wapc-pool.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
@@ -469,6 +541,7 @@ TEST_ENTRY(interrupt)
 TEST_ENTRY(shutdown)
 TEST_ENTRY(idle_trim)
 TEST_ENTRY(callback_host_id)
+TEST_ENTRY(metrics)
 TEST_ENTRY(wasi_options_copied)
 TEST_ENTRY(submit)
 TEST_ENTRY(submit_shutdown)

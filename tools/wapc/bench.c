@@ -50,6 +50,8 @@ static const char usage_bench[] =
     "                instead of calls; OPERATION is still called once to check it\n"
     "  --pre-init    hosts start from a pre-initialised image of the module (made\n"
     "                by the first host's initialisation)\n"
+    "  --time-guest  also measure the time in the guest and in host callbacks (two\n"
+    "                clock reads per call, included in the times) and print it\n"
     "  -h, --help    print this help\n"
     "\n"
     "Every call must succeed: a failed call stops the run with the exit status of\n"
@@ -112,7 +114,8 @@ typedef struct bench_run {
   uint64_t *samples;
   uint64_t calls;
   uint64_t overhead; /* clock read cost, subtracted from every sample */
-  uint64_t waits, wait_ns;
+  bool time_guest;
+  wapc_pool_stats pool; /* after time_pool_calls */
 } bench_run;
 
 static uint64_t sample(const bench_run *r, uint64_t t0) {
@@ -174,6 +177,7 @@ static wapc_status time_pool_calls(bench_run *r, unsigned threads, char *msg, si
   wapc_pool_options_init(&po);
   po.min_hosts = po.max_hosts = threads;
   po.wait_ms = 60000;
+  po.time_guest = r->time_guest;
   wapc_pool *pool = NULL;
   wapc_status st = wapc_pool_new(&po, r->options, r->module, r->callback, NULL, &pool, msg, msglen);
   if (st != WAPC_OK) return st;
@@ -203,21 +207,34 @@ static wapc_status time_pool_calls(bench_run *r, unsigned threads, char *msg, si
       snprintf(msg, msglen, "%s", w[t].msg);
     }
   }
-  wapc_pool_stats ps;
-  if (wapc_pool_stats_get(pool, &ps) == WAPC_OK) {
-    r->waits = ps.waits;
-    r->wait_ns = ps.wait_ns;
-  }
+  wapc_pool_stats_get(pool, &r->pool);
   free(w);
   wapc_pool_free(pool);
   return st;
+}
+
+static void print_host_stats(const char *who, const wapc_host_stats *s) {
+  printf("%s: %llu calls, %llu guest errors, %llu traps, %llu deadlines, %llu host calls (%llu failed)\n",
+         who, (unsigned long long)s->calls, (unsigned long long)s->guest_errors, (unsigned long long)s->traps,
+         (unsigned long long)s->deadlines, (unsigned long long)s->host_calls,
+         (unsigned long long)s->host_call_failures);
+}
+
+/* The time in the guest (and in host callbacks) of `calls` timed calls that took `wall` ns of threads' time.
+ */
+static void print_guest_time(const wapc_host_stats *s, uint64_t calls, uint64_t wall) {
+  if (!calls) calls = 1;
+  printf("time in guest: %.0f ns/call (%.1f%% of the run), in host callbacks: %.0f ns/call\n",
+         (double)s->guest_ns / (double)calls, wall ? 100.0 * (double)s->guest_ns / (double)wall : 0.0,
+         (double)s->host_call_ns / (double)calls);
 }
 
 int wapc_bench_main(int argc, char **argv) {
   const char *pos[3] = {NULL, NULL, NULL};
   int npos = 0;
   uint64_t calls = 10000, warmup = 0, size = 0;
-  bool have_warmup = false, have_size = false, host_echo = false, only_pos = false, new_host = false;
+  bool have_warmup = false, have_size = false, host_echo = false, only_pos = false, new_host = false,
+       time_guest = false;
   unsigned threads = 0;
   wapc_builtin_options options;
   wapc_builtin_options_init(&options);
@@ -242,6 +259,7 @@ int wapc_bench_main(int argc, char **argv) {
       case OPT_NEW_HOST: new_host = true; break;
       case OPT_TIER: options.tier = (uint32_t)p.number; break;
       case OPT_PRE_INIT: options.pre_init = 1; break;
+      case OPT_TIME_GUEST: time_guest = true; break;
       default: host_echo = true; break;
       }
       continue;
@@ -309,8 +327,17 @@ int wapc_bench_main(int argc, char **argv) {
     goto done;
   }
 
-  bench_run run = {&options, host,  module, cb, pos[1], strlen(pos[1]), payload, payload_len,
-                   samples,  calls, 0,      0,  0};
+  bench_run run = {.options = &options,
+                   .host = host,
+                   .module = module,
+                   .callback = cb,
+                   .op = pos[1],
+                   .op_len = strlen(pos[1]),
+                   .payload = payload,
+                   .payload_len = payload_len,
+                   .samples = samples,
+                   .calls = calls,
+                   .time_guest = time_guest};
   size_t resp_len = 0;
   for (uint64_t i = 0; i < warmup + 1; i++) {
     st = wapc_host_call(host, run.op, run.op_len, payload, payload_len, NULL, &resp_len);
@@ -321,6 +348,9 @@ int wapc_bench_main(int argc, char **argv) {
     }
   }
   run.overhead = clock_overhead();
+  wapc_host_stats before;
+  wapc_host_stats_get(host, &before);
+  if (time_guest) wapc_host_set_timing(host, 1);
   uint64_t total0 = mono_ns();
   if (new_host)
     st = time_new_hosts(&run, msg, sizeof msg);
@@ -352,13 +382,15 @@ int wapc_bench_main(int argc, char **argv) {
          (unsigned long long)samples[n * 9 / 10], (unsigned long long)samples[n * 99 / 100],
          (unsigned long long)samples[n - 1]);
   wapc_host_stats hs;
-  if (!threads && !new_host && wapc_host_stats_get(host, &hs) == WAPC_OK)
-    printf("host: %llu calls, %llu guest errors, %llu traps, %llu host calls (%llu failed)\n",
-           (unsigned long long)hs.calls, (unsigned long long)hs.guest_errors, (unsigned long long)hs.traps,
-           (unsigned long long)hs.host_calls, (unsigned long long)hs.host_call_failures);
+  if (!threads && !new_host && wapc_host_stats_get(host, &hs) == WAPC_OK) {
+    print_host_stats("host", &hs);
+    if (time_guest) print_guest_time(&hs, hs.calls - before.calls, total);
+  }
   if (threads) {
+    print_host_stats("pool hosts", &run.pool.host_totals);
+    if (time_guest) print_guest_time(&run.pool.host_totals, run.pool.host_totals.calls, total * threads);
     printf("threads %u, pool of %u hosts: %llu waits for a host, %.3f ms waited in all\n", threads, threads,
-           (unsigned long long)run.waits, (double)run.wait_ns / 1e6);
+           (unsigned long long)run.pool.waits, (double)run.pool.wait_ns / 1e6);
     printf("throughput: %.0f calls/s\n", (double)calls * 1e9 / (double)total);
   }
   printf("ns/call median=%.0f mean=%.0f\n", med, sum / (double)n);

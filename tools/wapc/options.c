@@ -30,6 +30,7 @@ static const cli_option options[] = {
     {"--host-echo", NULL, OPT_HOST_ECHO, CLI_BENCH, CLI_NO_VALUE, 0, 0},
     {"--threads", NULL, OPT_THREADS, CLI_BENCH, CLI_NUMBER, 1, 256},
     {"--new-host", NULL, OPT_NEW_HOST, CLI_BENCH, CLI_NO_VALUE, 0, 0},
+    {"--time-guest", NULL, OPT_TIME_GUEST, CLI_BENCH, CLI_NO_VALUE, 0, 0},
     {"--pre-init", NULL, OPT_PRE_INIT, CLI_CALL | CLI_BENCH, CLI_NO_VALUE, 0, 0},
     {"--tier", NULL, OPT_TIER, CLI_CALL | CLI_RUN | CLI_BENCH | CLI_INSPECT, CLI_TIER, 0, 0},
 };

@@ -31,10 +31,11 @@ typedef enum cli_opt_id {
   OPT_WARMUP,
   OPT_SIZE,
   OPT_HOST_ECHO,
-  OPT_THREADS,  /* bench: calls through a pool from N threads */
-  OPT_NEW_HOST, /* bench: time new hosts instead of calls */
-  OPT_PRE_INIT, /* call, bench: start hosts from a pre-initialised image (wapc_builtin_options.pre_init) */
-  OPT_TIER,     /* auto, interpreter or compiler (wapc_builtin_options.tier) */
+  OPT_THREADS,    /* bench: calls through a pool from N threads */
+  OPT_NEW_HOST,   /* bench: time new hosts instead of calls */
+  OPT_TIME_GUEST, /* bench: measure the time in the guest (wapc_host_set_timing) */
+  OPT_PRE_INIT,   /* call, bench: start hosts from a pre-initialised image (wapc_builtin_options.pre_init) */
+  OPT_TIER,       /* auto, interpreter or compiler (wapc_builtin_options.tier) */
 } cli_opt_id;
 
 /* CLI_TIER: auto, interpreter or compiler, as a wapc_tier in `number`. */
