@@ -91,4 +91,22 @@ IN=/dev/null
 expect "wasmbus imports: a call" 0 "hello World" "" -- call "$W/wasmbus.wasm" greet World
 expect "wasmbus imports: a host call" 0 "host:<abc>" "" -- call --host 'printf "<%s>" "$(cat)"' "$W/wasmbus.wasm" call abc
 
+# ---- pre-initialised instances ------------------------------------------------------------------------------
+expect "call --pre-init: the one host runs the initialisation" 0 "Ssiw" "" -- \
+  call --pre-init "$W/init_order.wasm" op x
+expect "call --pre-init: a failing initialisation fails the same" 4 "" \
+  "wapc: $W/init_trap.wasm: wapc_init failed: trap: unreachable" -- call --pre-init "$W/init_trap.wasm" op x
+
+# ---- bench (the figures vary: only the lines' presence is checked) ------------------------------------------
+expect "bench: calls" 0 "~ns/call median=" "" -- bench "$W/echo.wasm" e 0123456789abcdef --calls 200
+expect "bench --time-guest" 0 "~time in guest: " "" -- bench --time-guest "$W/echo.wasm" e x --calls 200
+expect "bench --threads: throughput" 0 "~throughput: " "" -- bench --threads 2 "$W/echo.wasm" e x --calls 400
+expect "bench --threads --time-guest: the pool's hosts" 0 "~pool hosts: 400 calls, 0 guest errors" "" -- \
+  bench --threads 2 --time-guest "$W/echo.wasm" e x --calls 400
+expect "bench --new-host" 0 "~measured new hosts" "" -- bench --new-host "$W/init_order.wasm" op x --calls 20
+expect "bench --new-host --pre-init" 0 "~measured new hosts" "" -- \
+  bench --new-host --pre-init "$W/init_order.wasm" op x --calls 20
+expect "bench: a failing call stops the run" 2 "" "wapc: $W/guard.wasm: trap: unreachable" -- \
+  bench "$W/guard.wasm" u x --calls 20
+
 finish
