@@ -57,7 +57,10 @@ typedef struct cx {
   bool scanning;         /* decode-only rescan after a validation error */
   uint8_t *scan_bits;
   uint8_t *st; /* operand types */
-  uint32_t h, st_cap, max_h;
+  uint32_t h, st_cap;
+  /* Where entry k starts, in slots above the stack's base: sp[k]; sp[h] is the
+   * first free slot.  A value takes one slot, a v128 two (vm_type_slots). */
+  uint32_t *sp, sp_cap, max_sp;
   /* Where each operand-stack entry's value lives: its own slot, or (a
    * "virtual" entry left by local.get) the local's slot.  Only the top
    * VWIN entries may be virtual, so the scans below stay short. */
@@ -75,9 +78,11 @@ typedef struct cx {
   uint32_t nctl, ctl_cap;
   vm_word *code;
   uint32_t pc, code_cap, code_max;
-  uint8_t *ltypes;
-  uint32_t ltypes_cap;
-  uint32_t nlocals;
+  uint8_t *ltypes;      /* by local index */
+  uint32_t *lslot;      /* by local index: its first slot */
+  uint32_t ltypes_cap;  /* of ltypes and lslot */
+  uint32_t nlocal_vars; /* locals (parameters included) */
+  uint32_t nlocals;     /* the slots they take: the frame's first nlocals slots */
   const vm_functype *ft;
   uint32_t gen;
   /* Constant slots nlocals .. nlocals+nconsts-1: the body's first distinct
@@ -217,7 +222,20 @@ static bool live(cx *c) {
   return !top(c)->dead;
 }
 static uint32_t slot(cx *c, uint32_t h) {
-  return c->nlocals + VM_MAX_CONST_SLOTS + h;
+  return c->nlocals + VM_MAX_CONST_SLOTS + c->sp[h];
+}
+
+/* The slots of entry k's value (1, or 2 for a v128). */
+static uint32_t width(cx *c, uint32_t k) {
+  return vm_type_slots(c->st[k]);
+}
+
+/* The slots `n` values of types `ts` take. */
+static uint32_t slots_of(uint32_t n, const uint8_t *ts) {
+  uint32_t w = 0;
+  for (uint32_t i = 0; i < n; i++)
+    w += vm_type_slots(ts[i]);
+  return w;
 }
 
 #define VWIN 16u
@@ -250,7 +268,9 @@ static void emit_mov(cx *c, uint32_t d, uint32_t s) {
 static void materialise(cx *c, uint32_t k) {
   uint32_t own = slot(c, k);
   if (c->vs[k] == own) return;
-  if (!top(c)->dead) emit_mov(c, own, c->vs[k]);
+  if (!top(c)->dead)
+    for (uint32_t i = 0; i < width(c, k); i++)
+      emit_mov(c, own + i, c->vs[k] + i);
   c->vs[k] = own;
 }
 
@@ -287,13 +307,17 @@ static void push(cx *c, uint8_t t) {
   if (c->h >= c->vs_cap)
     c->vs = grow(c, c->vs, &c->vs_cap, (uint64_t)c->h + 1, sizeof(uint32_t), MAX_FRAME_SLOTS,
                  "function frame too large");
+  if (c->h + 1 >= c->sp_cap)
+    c->sp = grow(c, c->sp, &c->sp_cap, (uint64_t)c->h + 2, sizeof(uint32_t), MAX_FRAME_SLOTS + 1,
+                 "function frame too large");
   /* Keep virtual entries within the top VWIN. */
   if (c->h >= VWIN) materialise(c, c->h - VWIN);
   c->vs[c->h] = slot(c, c->h);
+  c->sp[c->h + 1] = c->sp[c->h] + vm_type_slots(t);
   c->st[c->h++] = t;
-  if (c->h > c->max_h) {
-    c->max_h = c->h;
-    if ((uint64_t)c->nlocals + VM_MAX_CONST_SLOTS + c->max_h > MAX_FRAME_SLOTS)
+  if (c->sp[c->h] > c->max_sp) {
+    c->max_sp = c->sp[c->h];
+    if ((uint64_t)c->nlocals + VM_MAX_CONST_SLOTS + c->max_sp > MAX_FRAME_SLOTS)
       fail(c, VM_ERR_LIMIT, c->ipos, "function frame too large");
   }
 }
@@ -378,6 +402,10 @@ static uint32_t label_n(const ctl *f) {
 static const uint8_t *label_t(const ctl *f) {
   return f->kind == CTL_LOOP ? f->params : f->results;
 }
+/* ... and the slots they take. */
+static uint32_t label_slots(const ctl *f) {
+  return slots_of(label_n(f), label_t(f));
+}
 
 static ctl *label(cx *c, uint32_t l) {
   if (l >= c->nctl) INVALID(c, "unknown label");
@@ -396,8 +424,8 @@ static void emit_moves(cx *c, uint32_t dst, uint32_t src, uint32_t n) {
 static bool can_retarget(cx *c, uint32_t d);
 static bool is_temp(cx *c, uint32_t x);
 
-/* Return n results found from slot src.  A single result just computed is
- * computed straight into slot 0 instead of moved there. */
+/* Return results taking n slots from slot src.  A single one-slot result
+ * just computed is computed straight into slot 0 instead of moved there. */
 static void emit_return(cx *c, uint32_t src, uint32_t n) {
   if (n == 1 && src != 0 && can_retarget(c, src) && is_temp(c, src))
     c->code[c->last_pc + 1] = 0;
@@ -423,7 +451,7 @@ static bool direct(cx *c, const ctl *f, uint32_t src) {
 
 /* Unconditional branch to `f`, its values starting at slot `src`. */
 static void emit_branch(cx *c, ctl *f, uint32_t src) {
-  uint32_t n = label_n(f);
+  uint32_t n = label_slots(f);
   if (f->kind == CTL_FUNC) {
     emit_return(c, src, n);
     return;
@@ -507,9 +535,15 @@ static void rd_locals(cx *c) {
   total += ft->nparams;
   if (total > c->m->cfg.max_locals || total > MAX_FRAME_SLOTS)
     fail(c, VM_ERR_LIMIT, start, "too many locals");
-  c->nlocals = (uint32_t)total;
-  if (total > c->ltypes_cap || !c->ltypes)
-    c->ltypes = grow(c, c->ltypes, &c->ltypes_cap, total ? total : 1, 1, MAX_FRAME_SLOTS, "too many locals");
+  c->nlocal_vars = (uint32_t)total;
+  if (total > c->ltypes_cap || !c->ltypes || !c->lslot) {
+    uint32_t cap = c->ltypes_cap;
+    c->ltypes = grow(c, c->ltypes, &cap, total ? total : 1, 1, MAX_FRAME_SLOTS, "too many locals");
+    cap = c->ltypes_cap;
+    c->lslot =
+        grow(c, c->lslot, &cap, total ? total : 1, sizeof(uint32_t), MAX_FRAME_SLOTS, "too many locals");
+    c->ltypes_cap = cap;
+  }
   if (ft->nparams) memcpy(c->ltypes, ft->types, ft->nparams);
   /* Second pass over the (already checked) groups to fill in the types. */
   const uint8_t *end = c->r.pos;
@@ -523,6 +557,14 @@ static void rd_locals(cx *c) {
     n += k;
   }
   c->r.pos = end;
+  /* Each local's first slot: a v128 takes two. */
+  uint64_t at = 0;
+  for (uint32_t x = 0; x < c->nlocal_vars; x++) {
+    c->lslot[x] = (uint32_t)at;
+    at += vm_type_slots(c->ltypes[x]);
+  }
+  if (at > MAX_FRAME_SLOTS) fail(c, VM_ERR_LIMIT, start, "too many locals");
+  c->nlocals = (uint32_t)at;
 }
 
 /* ---- the simple operators (numops.def) ----------------------------------- */
@@ -959,7 +1001,7 @@ static void op_end(cx *c) {
   }
   if (f->kind == CTL_FUNC) {
     if (!f->dead) {
-      emit_return(c, slot(c, 0), f->nresults);
+      emit_return(c, slot(c, 0), slots_of(f->nresults, f->results));
     }
     c->nctl--;
     if (c->r.pos != c->r.end) MALFORMED(c, c->r.pos, "section size mismatch");
@@ -1397,7 +1439,7 @@ static void compile_body(cx *c) {
       materialise_top(c, c->ft->nresults);
       pop_types(c, c->ft->nresults, c->ft->types + c->ft->nparams);
       if (live(c)) {
-        emit_return(c, slot(c, c->h), c->ft->nresults);
+        emit_return(c, slot(c, c->h), slots_of(c->ft->nresults, c->ft->types + c->ft->nparams));
       }
       set_unreachable(c);
       break;
@@ -1450,8 +1492,9 @@ static void compile_body(cx *c) {
     case VM_WASM_LOCAL_SET:
     case VM_WASM_LOCAL_TEE:
       x = rd_u32(c);
-      if (x >= c->nlocals) INVALID(c, "unknown local %u", x);
+      if (x >= c->nlocal_vars) INVALID(c, "unknown local %u", x);
       t = c->ltypes[x];
+      x = c->lslot[x]; /* from here on, the local's (first) slot */
       if (op == VM_WASM_LOCAL_GET) {
         /* No code: the entry reads the local's slot until it must move. */
         push(c, t);
@@ -1470,7 +1513,9 @@ static void compile_body(cx *c) {
           v = x;
         } else {
           materialise_local(c, x);
-          if (v != x) emit_mov(c, x, v);
+          if (v != x)
+            for (uint32_t i = 0; i < vm_type_slots(t); i++)
+              emit_mov(c, x + i, v + i);
         }
         if (op == VM_WASM_LOCAL_TEE) {
           push(c, t);
@@ -1625,6 +1670,9 @@ static vm_result run(cx *c, vm_code *code) {
     return c->err->result;
   }
   rd_locals(c);
+  if (!c->sp)
+    c->sp = grow(c, c->sp, &c->sp_cap, 1, sizeof(uint32_t), MAX_FRAME_SLOTS + 1, "function too large");
+  c->sp[0] = 0;
   c->instrs = c->r.pos;
   /* About three words per body byte is typical: one allocation for most bodies. */
   uint64_t len = (uint64_t)(c->r.end - c->r.pos);
@@ -1651,15 +1699,15 @@ static vm_result run(cx *c, vm_code *code) {
   if (n64) memcpy(c64, c->consts + c->nconsts32, (size_t)n64 * sizeof(uint64_t));
   code->code = w;
   code->ncode = c->pc;
-  code->nparams = c->ft->nparams;
-  code->nresults = c->ft->nresults;
+  code->nparams = slots_of(c->ft->nparams, c->ft->types);
+  code->nresults = slots_of(c->ft->nresults, c->ft->types + c->ft->nparams);
   code->nlocals = c->nlocals;
   code->const_base = const_base;
   code->nconsts = c->nconsts;
   code->nconsts32 = c->nconsts32;
   code->consts32 = w + c->pc;
   code->consts64 = c64;
-  code->nslots = c->nlocals + c->nconsts + c->max_h;
+  code->nslots = c->nlocals + c->nconsts + c->max_sp;
   c->m->compiled_bytes += bytes;
   c->code = NULL;
   return VM_OK;
@@ -1677,7 +1725,10 @@ vm_result vm_compile_functions(vm_module *m, vm_error *err) {
     cx keep = *c;
     memset(c, 0, sizeof *c);
     c->ltypes = keep.ltypes;
+    c->lslot = keep.lslot;
     c->ltypes_cap = keep.ltypes_cap;
+    c->sp = keep.sp;
+    c->sp_cap = keep.sp_cap;
     c->st = keep.st;
     c->st_cap = keep.st_cap;
     c->vs = keep.vs;
@@ -1693,6 +1744,8 @@ vm_result vm_compile_functions(vm_module *m, vm_error *err) {
     r = run(c, code);
   }
   mem_free(c->ltypes);
+  mem_free(c->lslot);
+  mem_free(c->sp);
   mem_free(c->st);
   mem_free(c->ctls);
   mem_free(c->vs);

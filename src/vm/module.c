@@ -35,6 +35,16 @@ void vm_config_default(vm_config *cfg) {
   cfg->timeout_ns = 0;
 }
 
+void vm_functype_slots(const vm_functype *t, uint32_t *params, uint32_t *results) {
+  uint32_t p = 0, r = 0;
+  for (uint32_t i = 0; i < t->nparams; i++)
+    p += vm_type_slots(t->types[i]);
+  for (uint32_t i = 0; i < t->nresults; i++)
+    r += vm_type_slots(t->types[t->nparams + i]);
+  *params = p;
+  *results = r;
+}
+
 bool vm_functype_equal(const vm_functype *a, const vm_functype *b) {
   if (a == b) return true;
   if (!a || !b) return false;

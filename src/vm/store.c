@@ -525,7 +525,9 @@ vm_result vm_call_host(vm_store *s, vm_func *f, vm_instance *caller, uint64_t *a
    * sit on the value stack; slots above them are dead for the caller. */
   if (in_stack(ex, args_results)) {
     size_t room = (size_t)(ex->stack_end - args_results);
-    size_t k = max_u32(t->nparams, t->nresults);
+    uint32_t np, nr;
+    vm_functype_slots(t, &np, &nr);
+    size_t k = max_u32(np, nr);
     uint64_t *top = args_results + (k < room ? k : room);
     if ((uintptr_t)top > (uintptr_t)ex->sp) ex->sp = top;
   }

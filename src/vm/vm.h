@@ -35,6 +35,15 @@ enum {
   VM_EXTERNREF = 0x6F,
 };
 
+/* The 64-bit frame slots a value of type t takes: two for a v128, one for anything else. */
+static inline uint32_t vm_type_slots(uint8_t t) {
+  return t == VM_V128 ? 2u : 1u;
+}
+
+/* The slots of a signature's parameters and of its results (see vm_type_slots). */
+struct vm_functype;
+void vm_functype_slots(const struct vm_functype *t, uint32_t *params, uint32_t *results);
+
 /* External kinds, encoded as in the binary format. */
 enum { VM_EXTERN_FUNC = 0, VM_EXTERN_TABLE = 1, VM_EXTERN_MEMORY = 2, VM_EXTERN_GLOBAL = 3 };
 
@@ -250,11 +259,11 @@ typedef struct vm_extern {
 } vm_extern;
 
 /*
- * A host function.  `args_results` holds the arguments on entry (one slot
- * each) and receives the results (it has room for max(nparams, nresults)
- * slots).  `caller` is the instance whose code made the call (NULL when
- * invoked directly by the embedder).  Return VM_OK, or a trap set with
- * vm_store_trap() / vm_store_trap_msg().
+ * A host function.  `args_results` holds the arguments on entry (one 64-bit
+ * slot each, two for a v128: low half first) and receives the results the
+ * same way (it has room for the larger of the two, in slots).  `caller` is the instance whose code made the
+ * call (NULL when invoked directly by the embedder).  Return VM_OK, or a trap set with vm_store_trap() /
+ * vm_store_trap_msg().
  */
 typedef vm_result (*vm_host_fn)(vm_store *s, vm_instance *caller, void *user, uint64_t *args_results);
 
@@ -439,8 +448,9 @@ uint8_t *vm_instance_memory_range(vm_instance *inst, uint64_t ptr, uint64_t len)
 const vm_module *vm_instance_module(const vm_instance *inst);
 
 /*
- * Call `f`.  `args_results` holds nparams arguments on entry and receives
- * nresults results; it must have room for max(nparams, nresults) slots.
+ * Call `f`.  `args_results` holds the arguments on entry and receives the
+ * results, one 64-bit slot each (two for a v128, low half first); it must
+ * have room for the larger of the two (vm_functype_slots).
  * Returns VM_OK, or VM_ERR_TRAP with the details in vm_store_error(s).
  */
 vm_result vm_invoke(vm_store *s, vm_func *f, uint64_t *args_results);
