@@ -161,7 +161,8 @@ static void rd_zero(cx *c) {
 }
 
 static bool is_valtype(uint8_t b) {
-  return b == VM_I32 || b == VM_I64 || b == VM_F32 || b == VM_F64 || b == VM_FUNCREF || b == VM_EXTERNREF;
+  return b == VM_I32 || b == VM_I64 || b == VM_F32 || b == VM_F64 || b == VM_V128 || b == VM_FUNCREF ||
+         b == VM_EXTERNREF;
 }
 
 static uint8_t rd_valtype(cx *c) {
@@ -171,7 +172,7 @@ static uint8_t rd_valtype(cx *c) {
 }
 
 /* Single value types, for block types that name one (stable storage). */
-static const uint8_t one_type[] = {VM_I32, VM_I64, VM_F32, VM_F64, VM_FUNCREF, VM_EXTERNREF};
+static const uint8_t one_type[] = {VM_I32, VM_I64, VM_F32, VM_F64, VM_V128, VM_FUNCREF, VM_EXTERNREF};
 
 static const uint8_t *single(uint8_t t) {
   for (unsigned i = 0; i < sizeof one_type; i++)
@@ -634,12 +635,14 @@ static const numop_info numops[] = {
  * instructions (0 is UNREACHABLE, never a simple operator). */
 static const uint16_t wasm_numops[sizeof vm_wasm_imm] = {
 #define VM_WASM_SPECIAL(name, prefix, code)
+#define VM_WASM_SIMD(name, prefix, code)
 #define VM_WASM_NUMOP(name, prefix, code) [VM_WASM_INDEX(prefix, code)] = VM_OP_##name,
 #define VM_WASM(name, prefix, code, imm, feature, kind) VM_WASM_##kind(name, prefix, code)
 #include "vm/opcodes.def"
 #undef VM_WASM
 #undef VM_WASM_NUMOP
 #undef VM_WASM_SPECIAL
+#undef VM_WASM_SIMD
 };
 _Static_assert(VM_OP_UNREACHABLE == 0 && FIRST_NUMOP > 0, "0 is no simple operator");
 
@@ -653,15 +656,18 @@ enum {
 };
 enum {
 #define VM_WASM_SPECIAL(name, prefix, code)
+#define VM_WASM_SIMD(name, prefix, code)
 #define VM_WASM_NUMOP(name, prefix, code) WASM_NUMOP_##name,
 #define VM_WASM(name, prefix, code, imm, feature, kind) VM_WASM_##kind(name, prefix, code)
 #include "vm/opcodes.def"
 #undef VM_WASM
 #undef VM_WASM_NUMOP
 #undef VM_WASM_SPECIAL
+#undef VM_WASM_SIMD
   WASM_NUMOP_COUNT
 };
 #define VM_WASM_SPECIAL(name, imm)
+#define VM_WASM_SIMD(name, imm)
 #define VM_WASM_NUMOP(name, imm)                                                                             \
   _Static_assert((int)VM_OP_##name >= (int)FIRST_NUMOP &&                                                    \
                      (VM_IMM_##imm == VM_IMM_MEMARG) == (NUMOP_SIZE_##name != 0),                            \
@@ -671,6 +677,7 @@ enum {
 #undef VM_WASM
 #undef VM_WASM_NUMOP
 #undef VM_WASM_SPECIAL
+#undef VM_WASM_SIMD
 #define VM_NUMOP(name, fmt, in1, in2, out, size)                                                             \
   _Static_assert(WASM_NUMOP_##name >= 0, "numops.def: " #name " has no NUMOP row in opcodes.def");
 #include "vm/numops.def"
@@ -1135,6 +1142,208 @@ static void op_call(cx *c, const vm_functype *ft, const vm_word *head, uint32_t 
   push_types(c, ft->nresults, ft->types + ft->nparams);
 }
 
+/* ---- SIMD (0xFD prefix) ------------------------------------------------- */
+
+/* The operand and result types of each SIMD instruction, from simdops.def. */
+enum {
+  SIMD_NONE, /* no such instruction */
+  SIMD_LOAD,
+  SIMD_STORE,
+  SIMD_LOAD_LANE,
+  SIMD_STORE_LANE,
+  SIMD_CONST,
+  SIMD_SHUFFLE,
+  SIMD_SPLAT_I32,
+  SIMD_SPLAT_I64,
+  SIMD_SPLAT_F32,
+  SIMD_SPLAT_F64,
+  SIMD_EXTRACT_I32,
+  SIMD_EXTRACT_I64,
+  SIMD_EXTRACT_F32,
+  SIMD_EXTRACT_F64,
+  SIMD_REPLACE_I32,
+  SIMD_REPLACE_I64,
+  SIMD_REPLACE_F32,
+  SIMD_REPLACE_F64,
+  SIMD_UN,
+  SIMD_BIN,
+  SIMD_TER,
+  SIMD_TEST,
+  SIMD_SHIFT,
+};
+
+typedef struct simd_info {
+  uint8_t shape, arg; /* arg: bytes accessed (memory) or lane count (lanes) */
+} simd_info;
+
+static const simd_info simd_infos[VM_WASM_NFD] = {
+#define VM_SIMDOP(name, code, imm, shape, arg) [code] = {SIMD_##shape, arg},
+#include "vm/simdops.def"
+#undef VM_SIMDOP
+};
+
+/* The scalar type of a SPLAT/EXTRACT/REPLACE shape. */
+static uint8_t lane_scalar(uint8_t shape) {
+  static const uint8_t t[4] = {VM_I32, VM_I64, VM_F32, VM_F64};
+  if (shape >= SIMD_REPLACE_I32) return t[shape - SIMD_REPLACE_I32];
+  if (shape >= SIMD_EXTRACT_I32) return t[shape - SIMD_EXTRACT_I32];
+  return t[shape - SIMD_SPLAT_I32];
+}
+
+/* A memarg whose alignment may be at most `bytes`; the offset. */
+static uint32_t rd_memarg(cx *c, uint32_t bytes) {
+  uint32_t align = rd_u32(c);
+  uint32_t offset = rd_u32(c);
+  need_memory(c);
+  if (align >= 32 || (1u << align) > bytes) INVALID(c, "alignment must not be larger than natural");
+  return offset;
+}
+
+static uint32_t rd_lane(cx *c, uint32_t lanes) {
+  uint8_t lane = rd_u8(c);
+  if (lane >= lanes) INVALID(c, "invalid lane index");
+  return lane;
+}
+
+static void op_simd(cx *c) {
+  uint32_t code = rd_u32(c);
+  const simd_info *si = code < VM_WASM_NFD ? &simd_infos[code] : NULL;
+  if (!si || si->shape == SIMD_NONE) MALFORMED(c, c->ipos, "illegal opcode fd %02x", code);
+  uint32_t d, a, b = 0, x, offset = 0, lane = 0;
+  uint32_t at = c->pc;
+  switch (si->shape) {
+  case SIMD_LOAD:
+    offset = rd_memarg(c, si->arg);
+    pop(c, VM_I32);
+    a = src_of(c, c->h);
+    d = slot(c, c->h);
+    push(c, VM_V128);
+    if (!live(c)) return;
+    EMIT(c, VM_OP_V128_LOAD, d, a, offset, code);
+    break;
+  case SIMD_STORE:
+    offset = rd_memarg(c, si->arg);
+    pop(c, VM_V128);
+    pop(c, VM_I32);
+    if (live(c)) EMIT(c, VM_OP_V128_STORE, src_of(c, c->h), src_of(c, c->h + 1), offset);
+    return;
+  case SIMD_LOAD_LANE:
+  case SIMD_STORE_LANE:
+    offset = rd_memarg(c, si->arg);
+    lane = rd_lane(c, 16 / si->arg);
+    pop(c, VM_V128);
+    pop(c, VM_I32);
+    a = src_of(c, c->h);
+    b = src_of(c, c->h + 1);
+    if (si->shape == SIMD_STORE_LANE) {
+      if (live(c)) EMIT(c, VM_OP_V128_STORE_LANE, a, b, offset, code, lane);
+      return;
+    }
+    d = slot(c, c->h);
+    push(c, VM_V128);
+    if (!live(c)) return;
+    EMIT(c, VM_OP_V128_LOAD_LANE, d, a, b, offset, code, lane);
+    break;
+  case SIMD_CONST: {
+    uint32_t w[4];
+    for (int i = 0; i < 4; i++) {
+      w[i] = 0;
+      for (int k = 0; k < 4; k++)
+        w[i] |= (uint32_t)rd_u8(c) << (8 * k);
+    }
+    d = slot(c, c->h);
+    push(c, VM_V128);
+    if (!live(c)) return;
+    EMIT(c, VM_OP_V128_CONST, d, w[0], w[1], w[2], w[3]);
+    break;
+  }
+  case SIMD_SHUFFLE: {
+    uint32_t w[4] = {0, 0, 0, 0};
+    for (int i = 0; i < 16; i++)
+      w[i / 4] |= rd_lane(c, 32) << (8 * (i % 4));
+    pop(c, VM_V128);
+    pop(c, VM_V128);
+    a = src_of(c, c->h);
+    b = src_of(c, c->h + 1);
+    d = slot(c, c->h);
+    push(c, VM_V128);
+    if (!live(c)) return;
+    EMIT(c, VM_OP_V128_SHUFFLE, d, a, b, w[0], w[1], w[2], w[3]);
+    break;
+  }
+  case SIMD_SPLAT_I32:
+  case SIMD_SPLAT_I64:
+  case SIMD_SPLAT_F32:
+  case SIMD_SPLAT_F64:
+    pop(c, lane_scalar(si->shape));
+    a = src_of(c, c->h);
+    d = slot(c, c->h);
+    push(c, VM_V128);
+    if (!live(c)) return;
+    EMIT(c, VM_OP_V128_SPLAT, d, a, code);
+    break;
+  case SIMD_EXTRACT_I32:
+  case SIMD_EXTRACT_I64:
+  case SIMD_EXTRACT_F32:
+  case SIMD_EXTRACT_F64:
+    lane = rd_lane(c, si->arg);
+    pop(c, VM_V128);
+    a = src_of(c, c->h);
+    d = slot(c, c->h);
+    push(c, lane_scalar(si->shape));
+    if (!live(c)) return;
+    EMIT(c, VM_OP_V128_EXTRACT, d, a, code, lane);
+    break;
+  case SIMD_REPLACE_I32:
+  case SIMD_REPLACE_I64:
+  case SIMD_REPLACE_F32:
+  case SIMD_REPLACE_F64:
+    lane = rd_lane(c, si->arg);
+    pop(c, lane_scalar(si->shape));
+    pop(c, VM_V128);
+    a = src_of(c, c->h);
+    x = src_of(c, c->h + 1);
+    d = slot(c, c->h);
+    push(c, VM_V128);
+    if (!live(c)) return;
+    EMIT(c, VM_OP_V128_REPLACE, d, a, x, code, lane);
+    break;
+  case SIMD_UN:
+  case SIMD_TEST:
+    pop(c, VM_V128);
+    a = src_of(c, c->h);
+    d = slot(c, c->h);
+    push(c, si->shape == SIMD_TEST ? VM_I32 : VM_V128);
+    if (!live(c)) return;
+    EMIT(c, si->shape == SIMD_TEST ? VM_OP_V128_TEST : VM_OP_V128_UN, d, a, code);
+    break;
+  case SIMD_BIN:
+  case SIMD_SHIFT:
+    pop(c, si->shape == SIMD_SHIFT ? VM_I32 : VM_V128);
+    pop(c, VM_V128);
+    a = src_of(c, c->h);
+    b = src_of(c, c->h + 1);
+    d = slot(c, c->h);
+    push(c, VM_V128);
+    if (!live(c)) return;
+    EMIT(c, si->shape == SIMD_SHIFT ? VM_OP_V128_SHIFT : VM_OP_V128_BIN, d, a, b, code);
+    break;
+  default: /* SIMD_TER: v128.bitselect */
+    pop(c, VM_V128);
+    pop(c, VM_V128);
+    pop(c, VM_V128);
+    a = src_of(c, c->h);
+    b = src_of(c, c->h + 1);
+    x = src_of(c, c->h + 2);
+    d = slot(c, c->h);
+    push(c, VM_V128);
+    if (!live(c)) return;
+    EMIT(c, VM_OP_V128_BITSELECT, d, a, b, x);
+    break;
+  }
+  set_last(c, at);
+}
+
 /* The 0xFC-prefixed instructions. */
 static void op_prefixed(cx *c) {
   vm_module *m = c->m;
@@ -1304,6 +1513,11 @@ static void scan_body(cx *c) {
       index = fc_index(n);
       if (index >= sizeof vm_wasm_imm || vm_wasm_imm[index] == VM_IMM_ILLEGAL)
         MALFORMED(c, c->ipos, "illegal opcode fc %02x", n);
+    } else if (op == VM_WASM_PREFIX_FD) {
+      n = rd_u32(c);
+      index = n < VM_WASM_NFD ? VM_WASM_INDEX(0xFD, n) : (uint32_t)sizeof vm_wasm_imm;
+      if (index >= sizeof vm_wasm_imm || vm_wasm_imm[index] == VM_IMM_ILLEGAL)
+        MALFORMED(c, c->ipos, "illegal opcode fd %02x", n);
     }
     switch ((vm_imm)vm_wasm_imm[index]) {
     case VM_IMM_ILLEGAL: MALFORMED(c, c->ipos, "illegal opcode %02x", op);
@@ -1382,6 +1596,17 @@ static void scan_body(cx *c) {
       if (t != VM_FUNCREF && t != VM_EXTERNREF) MALFORMED(c, c->r.pos - 1, "malformed reference type");
       break;
     }
+    case VM_IMM_V128:
+    case VM_IMM_SHUFFLE:
+      for (int i = 0; i < 16; i++)
+        rd_u8(c);
+      break;
+    case VM_IMM_LANE: rd_u8(c); break;
+    case VM_IMM_MEMARG_LANE:
+      rd_u32(c);
+      rd_u32(c);
+      rd_u8(c);
+      break;
     }
   }
   if (c->r.pos != c->r.end) MALFORMED(c, c->r.pos, "section size mismatch");
@@ -1473,7 +1698,7 @@ static void compile_body(cx *c) {
         pop(c, VM_I32);
         t = pop_any(c);
         t2 = pop_any(c);
-        if (!is_num(t) || !is_num(t2)) type_mismatch(c);
+        if ((!is_num(t) && t != VM_V128) || (!is_num(t2) && t2 != VM_V128)) type_mismatch(c);
         if (t != t2 && t != T_UNKNOWN && t2 != T_UNKNOWN) type_mismatch(c);
         if (t == T_UNKNOWN) t = t2;
       }
@@ -1483,7 +1708,7 @@ static void compile_body(cx *c) {
         push(c, t);
         if (live(c)) {
           uint32_t at = c->pc;
-          EMIT(c, VM_OP_SELECT, h, a, b, s);
+          EMIT(c, t == VM_V128 ? VM_OP_V128_SELECT : VM_OP_SELECT, h, a, b, s);
           set_last(c, at);
         }
       }
@@ -1530,7 +1755,7 @@ static void compile_body(cx *c) {
       push(c, m->global_types[x].type);
       if (live(c)) {
         uint32_t at = c->pc;
-        EMIT(c, VM_OP_GLOBAL_GET, h, x);
+        EMIT(c, m->global_types[x].type == VM_V128 ? VM_OP_V128_GLOBAL_GET : VM_OP_GLOBAL_GET, h, x);
         set_last(c, at);
       }
       break;
@@ -1539,7 +1764,9 @@ static void compile_body(cx *c) {
       if (x >= m->nglobals) INVALID(c, "unknown global %u", x);
       if (!m->global_types[x].mutable_) INVALID(c, "global is immutable");
       pop(c, m->global_types[x].type);
-      if (live(c)) EMIT(c, VM_OP_GLOBAL_SET, src_of(c, c->h), x);
+      if (live(c))
+        EMIT(c, m->global_types[x].type == VM_V128 ? VM_OP_V128_GLOBAL_SET : VM_OP_GLOBAL_SET,
+             src_of(c, c->h), x);
       break;
     case VM_WASM_TABLE_GET:
       materialise_top(c, 1);
@@ -1609,6 +1836,7 @@ static void compile_body(cx *c) {
       if (live(c)) EMIT(c, VM_OP_REF_FUNC, h, x);
       break;
     case VM_WASM_PREFIX_FC: op_prefixed(c); break;
+    case VM_WASM_PREFIX_FD: op_simd(c); break;
     default: {
       int irop = numop_of(op);
       if (irop < 0) MALFORMED(c, c->ipos, "illegal opcode %02x", op);

@@ -117,6 +117,7 @@ static bool read_valtype(vm_reader *r, uint8_t *t) {
   case VM_I64:
   case VM_F32:
   case VM_F64:
+  case VM_V128:
   case VM_FUNCREF:
   case VM_EXTERNREF: *t = b; return true;
   default: return vm_reader_fail(r, at, "malformed value type");
@@ -329,6 +330,31 @@ static bool read_const(decoder *d, vm_reader *r, vm_const_expr *e, uint8_t expec
       if (!read_reftype(r, &cur.type)) return false;
       cur.kind = VM_CONST_REF_NULL;
       break;
+    case VM_WASM_PREFIX_FD: {
+      /* v128.const is constant; any other SIMD instruction is not, and its
+       * immediates cannot be skipped here (as for the other prefixed ones). */
+      uint32_t sub;
+      if (!vm_read_u32(r, &sub)) return false;
+      if (sub == VM_WASM_V128_CONST) {
+        uint8_t b[16];
+        for (int i = 0; i < 16; i++)
+          if (!vm_read_u8(r, &b[i])) return false;
+        memcpy(&cur.value, b, 8);
+        memcpy(&cur.hi, b + 8, 8);
+        cur.kind = VM_CONST_V128;
+        cur.type = VM_V128;
+        break;
+      }
+      if (sub >= VM_WASM_NFD || vm_wasm_imm[VM_WASM_INDEX(0xFD, sub)] == VM_IMM_ILLEGAL)
+        return vm_reader_fail(r, at, "illegal opcode");
+      if (!const_err[0]) {
+        snprintf(const_err, sizeof const_err, "constant expression required");
+        const_at = off(r, at);
+      }
+      invalid(d, rank, const_at, "%s", const_err);
+      d->fatal = true;
+      return false;
+    }
     case VM_WASM_REF_FUNC:
       if (!vm_read_u32(r, &cur.index)) return false;
       cur.kind = VM_CONST_REF_FUNC;

@@ -42,7 +42,7 @@ struct vm_image {
   uint64_t nonzero;  /* bytes in chunks that are not all zero */
   int fd;            /* memory file, or -1 */
   uint8_t *copy;     /* without a file: the memory's bytes */
-  uint64_t *globals; /* module->nglobals values (refs as indices) */
+  uint64_t *globals; /* module->nglobals pairs: value (refs as indices), a v128's high half */
   uint32_t ntables;
   image_table *tables; /* ntables (the module's) */
   uint8_t *elem_dropped;
@@ -143,7 +143,7 @@ vm_image *vm_image_capture(vm_instance *inst, vm_error *err) {
   img->module = m;
   img->fd = -1;
   size_t ng = m->nglobals ? m->nglobals : 1, nt = m->ntables ? m->ntables : 1;
-  img->globals = mem_calloc(ng, sizeof *img->globals);
+  img->globals = mem_calloc(2 * ng, sizeof *img->globals);
   img->tables = mem_calloc(nt, sizeof *img->tables);
   img->ntables = img->tables ? m->ntables : 0;
   img->elem_dropped = mem_calloc(m->nelems ? m->nelems : 1, 1);
@@ -164,7 +164,8 @@ vm_image *vm_image_capture(vm_instance *inst, vm_error *err) {
         return refuse(img, err, VM_ERR_ARG, "a global holds a function of another instance");
       v = k;
     }
-    img->globals[i] = v;
+    img->globals[2 * i] = v;
+    img->globals[2 * i + 1] = g->hi;
   }
   for (uint32_t i = 0; i < m->ntables; i++) {
     const vm_table *t = inst->tables[i];
@@ -230,8 +231,9 @@ vm_result vm_image_apply(const vm_image *img, vm_instance *inst, vm_error *err) 
   if (img->module != m) return vm_error_set(err, VM_ERR_ARG, -1, -1, "the image is of another module");
   for (uint32_t i = 0; i < m->nglobals; i++) {
     vm_global *g = inst->globals[i];
-    g->value =
-        g->type.type == VM_FUNCREF ? (uint64_t)(uintptr_t)ref_of(inst, img->globals[i]) : img->globals[i];
+    uint64_t v = img->globals[2 * i];
+    g->value = g->type.type == VM_FUNCREF ? (uint64_t)(uintptr_t)ref_of(inst, v) : v;
+    g->hi = img->globals[2 * i + 1];
   }
   for (uint32_t i = 0; i < m->ntables; i++) {
     vm_table *t = inst->tables[i];

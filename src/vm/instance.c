@@ -37,7 +37,8 @@ uint64_t vm_const_eval(vm_instance *inst, const vm_const_expr *e) {
   case VM_CONST_I32:
   case VM_CONST_F32: return (uint32_t)e->value;
   case VM_CONST_I64:
-  case VM_CONST_F64: return e->value;
+  case VM_CONST_F64:
+  case VM_CONST_V128: return e->value;
   case VM_CONST_GLOBAL_GET:
     /* Validation allows only globals defined before this point; the checks
      * keep a partly built instance safe anyway. */
@@ -192,7 +193,12 @@ static vm_result instance_build(vm_store *s, vm_instance *inst, const vm_extern 
     for (uint32_t i = ng; i < m->nglobals; i++) {
       vm_global *g = &gs[i - ng];
       g->type = m->globals[i - ng].type;
-      g->value = img ? 0 : vm_const_eval(inst, &m->globals[i - ng].init);
+      const vm_const_expr *e = &m->globals[i - ng].init;
+      g->value = img ? 0 : vm_const_eval(inst, e);
+      /* A v128's high half: from v128.const, or from the imported global it reads. */
+      if (!img && e->kind == VM_CONST_V128) g->hi = e->hi;
+      if (!img && e->kind == VM_CONST_GLOBAL_GET && e->index < m->nglobals && inst->globals[e->index])
+        g->hi = inst->globals[e->index]->hi;
       inst->globals[i] = g;
     }
   }

@@ -97,7 +97,14 @@ typedef uint32_t vm_word;
   X(FMT_DSST, "dsst")         /* [op, d, a, b, t]      fp[d] = fp[a] + fp[b], then branch on fp[d] */        \
   X(FMT_DSSST, "dssst")   /* [op, d, a, b, c, t]   fp[d] = fp[a] + fp[b], then branch on fp[d] CMP fp[c] */  \
   X(FMT_DSOT, "dsot")     /* [op, d, a, offset, t] a load into fp[d], then a branch on it */                 \
-  X(FMT_DSSDSS, "dssdss") /* [op, d, a, b, d', a', b'] */
+  X(FMT_DSSDSS, "dssdss") /* [op, d, a, b, d', a', b'] */                                                    \
+  X(FMT_DIIII, "diiii")   /* [op, d, i, i, i, i] */                                                          \
+  X(FMT_DSII, "dsii")     /* [op, d, s, i, i] */                                                             \
+  X(FMT_DSSII, "dssii")   /* [op, d, s, s, i, i] */                                                          \
+  X(FMT_DSSIIII, "dssiiii") /* [op, d, s, s, i, i, i, i] */                                                  \
+  X(FMT_DSOI, "dsoi")       /* [op, d, addr, offset, i] */                                                   \
+  X(FMT_DSSOII, "dssoii")   /* [op, d, addr, s, offset, i, i] */                                             \
+  X(FMT_SSOII, "ssoii")     /* [op, addr, s, offset, i, i] */
 
 typedef enum {
 #define VM_FORMAT_ENUM(name, operands) name,

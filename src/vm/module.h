@@ -22,6 +22,7 @@ typedef enum {
   VM_CONST_GLOBAL_GET, /* index: a global (imported, in 2.0) */
   VM_CONST_REF_NULL,   /* value type in `type` */
   VM_CONST_REF_FUNC,   /* index: a function */
+  VM_CONST_V128,       /* value: the low half, hi: the high half */
 } vm_const_kind;
 
 typedef struct vm_const_expr {
@@ -29,6 +30,7 @@ typedef struct vm_const_expr {
   uint8_t type; /* the expression's value type */
   uint32_t index;
   uint64_t value;
+  uint64_t hi; /* VM_CONST_V128 */
 } vm_const_expr;
 
 typedef struct vm_import {

@@ -37,15 +37,20 @@ typedef enum {
   VM_IMM_ELEM_TABLE,    /* u32 element segment, u32 table index */
   VM_IMM_ELEM,          /* u32 element segment */
   VM_IMM_TABLE_TABLE,   /* u32 destination table, u32 source table */
+  VM_IMM_V128,          /* 16 bytes: a v128 constant */
+  VM_IMM_SHUFFLE,       /* 16 bytes: lane indices, each below 32 */
+  VM_IMM_LANE,          /* a byte: lane index */
+  VM_IMM_MEMARG_LANE,   /* u32 alignment, u32 offset, a byte: lane index */
 } vm_imm;
 
-/* The proposals beyond the MVP that the engine implements (Wasm 2.0 without SIMD). */
+/* The proposals beyond the MVP that the engine implements (Wasm 2.0). */
 typedef enum {
   VM_FEAT_MVP,
   VM_FEAT_SIGN_EXT,  /* sign-extension operators */
   VM_FEAT_SAT_TRUNC, /* non-trapping float-to-int conversions */
   VM_FEAT_BULK,      /* bulk memory operations */
   VM_FEAT_REF,       /* reference types */
+  VM_FEAT_SIMD,      /* fixed-width SIMD (v128) */
 } vm_feature;
 
 /* The opcode of each instruction: VM_WASM_NAME is its byte, or its sub-opcode
@@ -56,9 +61,15 @@ enum {
 #undef VM_WASM
 };
 
-/* One index space for both kinds of opcode: a byte, or 256 + the sub-opcode
- * of a 0xFC-prefixed instruction. */
-#define VM_WASM_INDEX(prefix, code) ((prefix) ? 256u + (uint32_t)(code) : (uint32_t)(code))
+/* One index space for every opcode: a byte; 256 + the sub-opcode of a
+ * 0xFC-prefixed instruction (fewer than VM_WASM_NFC of them); 256 +
+ * VM_WASM_NFC + the sub-opcode of a 0xFD-prefixed (SIMD) one. */
+#define VM_WASM_NFC 32u
+#define VM_WASM_NFD 256u
+#define VM_WASM_INDEX(prefix, code)                                                                          \
+  ((prefix) == 0xFD ? 256u + VM_WASM_NFC + (uint32_t)(code)                                                  \
+   : (prefix) != 0  ? 256u + (uint32_t)(code)                                                                \
+                    : (uint32_t)(code))
 
 /* The immediate shape of each index (VM_IMM_ILLEGAL where no instruction is). */
 static const uint8_t vm_wasm_imm[] = {
@@ -67,7 +78,7 @@ static const uint8_t vm_wasm_imm[] = {
 #undef VM_WASM
 };
 
-/* How many 0xFC sub-opcodes there are: every index past 255 is one. */
-#define VM_WASM_NFC ((uint32_t)(sizeof vm_wasm_imm - 256u))
+_Static_assert(sizeof vm_wasm_imm == 256u + VM_WASM_NFC + VM_WASM_NFD,
+               "0xFC sub-opcodes fit below VM_WASM_NFC");
 
 #endif

@@ -45,6 +45,7 @@ struct vm_table {
 struct vm_global {
   vm_globaltype type;
   uint64_t value;
+  uint64_t hi; /* a v128's high half (value is its low half); 0 otherwise */
 };
 
 struct vm_instance {

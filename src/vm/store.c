@@ -244,6 +244,10 @@ vm_global *vm_global_new(vm_store *s, vm_globaltype type, uint64_t value) {
 uint64_t vm_global_get(const vm_global *g) {
   return g->value;
 }
+uint64_t vm_global_get_hi(const vm_global *g) {
+  return g->hi;
+}
+
 void vm_global_set(vm_global *g, uint64_t value) {
   g->value = value;
 }

@@ -285,6 +285,8 @@ uint64_t vm_memory_size(const vm_memory *m); /* in bytes */
 bool vm_memory_check(const vm_memory *m, uint64_t ptr, uint64_t len);
 
 uint64_t vm_global_get(const vm_global *g);
+/* A v128 global's high half (vm_global_get gives its low half). */
+uint64_t vm_global_get_hi(const vm_global *g);
 void vm_global_set(vm_global *g, uint64_t value);
 vm_globaltype vm_global_type(const vm_global *g);
 

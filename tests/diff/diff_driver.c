@@ -16,8 +16,11 @@
 
 #include "vm/vm.h"
 
-static void print_value(uint8_t type, uint64_t v) {
+/* The value in `slots` (two for a v128, low half first). */
+static void print_value(uint8_t type, const uint64_t *slots) {
+  uint64_t v = slots[0];
   switch (type) {
+  case VM_V128: printf("v128:0x%016" PRIx64 "%016" PRIx64, slots[1], v); break;
   case VM_I32: printf("i32:%" PRIu32, (uint32_t)v); break;
   case VM_I64: printf("i64:%" PRIu64, v); break;
   case VM_F32: {
@@ -46,15 +49,18 @@ static vm_result logger(vm_store *s, vm_instance *caller, void *user, uint64_t *
   const import_info *im = user;
   (void)s, (void)caller;
   printf("called host %s(", im->name);
-  for (uint32_t i = 0; i < im->type->nparams; i++) {
+  static const uint64_t zero[2] = {0, 0};
+  for (uint32_t i = 0, at = 0; i < im->type->nparams; at += vm_type_slots(im->type->types[i]), i++) {
     if (i) printf(", ");
-    print_value(im->type->types[i], ar[i]);
+    print_value(im->type->types[i], ar + at);
   }
   printf(") =>");
-  for (uint32_t i = 0; i < im->type->nresults; i++) {
+  for (uint32_t i = 0, at = 0; i < im->type->nresults; i++) {
+    uint8_t t = im->type->types[im->type->nparams + i];
     printf(i ? ", " : " ");
-    print_value(im->type->types[im->type->nparams + i], 0);
-    ar[i] = 0;
+    print_value(t, zero);
+    for (uint32_t k = 0; k < vm_type_slots(t); k++)
+      ar[at++] = 0;
   }
   printf("\n");
   return VM_OK;
@@ -111,9 +117,11 @@ int main(int argc, char **argv) {
     vm_module_export(m, i, &d);
     if (d.kind != VM_EXTERN_FUNC || !vm_instance_export(inst, d.name, d.name_len, &e)) continue;
     const vm_functype *t = vm_func_type(e.u.func);
+    uint32_t pslots, rslots;
+    vm_functype_slots(t, &pslots, &rslots);
     if (t->nparams) continue;
     uint64_t slots[64] = {0};
-    if (t->nresults > 64) continue;
+    if (rslots > 64) continue;
     fflush(stdout);
     vm_result r = vm_invoke(s, e.u.func, slots);
     printf("%.*s() =>", (int)d.name_len, d.name);
@@ -121,9 +129,9 @@ int main(int argc, char **argv) {
       printf(" error: %s\n", vm_store_error(s)->message);
       continue;
     }
-    for (uint32_t k = 0; k < t->nresults; k++) {
+    for (uint32_t k = 0, at = 0; k < t->nresults; at += vm_type_slots(t->types[k]), k++) {
       printf(k ? ", " : " ");
-      print_value(t->types[k], slots[k]);
+      print_value(t->types[k], slots + at);
     }
     printf("\n");
   }

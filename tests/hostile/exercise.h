@@ -21,7 +21,9 @@ static vm_result vmx_stub(vm_store *s, vm_instance *caller, void *user, uint64_t
   const vm_functype *t = user;
   (void)s;
   (void)caller;
-  for (uint32_t i = 0; i < t->nresults; i++)
+  uint32_t np, nr;
+  vm_functype_slots(t, &np, &nr);
+  for (uint32_t i = 0; i < nr; i++)
     ar[i] = 0;
   return VM_OK;
 }
@@ -85,25 +87,30 @@ static int vmx_run_module_traced(const vm_module *m, const vm_config *cfg, const
       vm_module_export(m, i, &d);
       if (d.kind != VM_EXTERN_FUNC || !vm_instance_export(inst, d.name, d.name_len, &e)) continue;
       const vm_functype *t = vm_func_type(e.u.func);
-      uint32_t k = t->nparams > t->nresults ? t->nparams : t->nresults;
+      uint32_t pslots, rslots;
+      vm_functype_slots(t, &pslots, &rslots); /* a v128 takes two slots */
+      uint32_t k = pslots > rslots ? pslots : rslots;
       uint64_t *slots = calloc(k ? k : 1, sizeof *slots);
       if (!slots) break;
-      for (uint32_t j = 0; j < t->nparams; j++) {
+      for (uint32_t j = 0, at = 0; j < t->nparams; j++) {
         uint64_t v = args && nargs ? args[(i + j) % nargs] : 0;
         uint8_t ty = t->types[j];
         if (ty == VM_I32 || ty == VM_F32) v &= 0xFFFFFFFFu;
         if (ty == VM_FUNCREF || ty == VM_EXTERNREF) v = 0; /* only null is safe to forge */
-        slots[j] = v;
+        slots[at++] = v;
+        if (ty == VM_V128) slots[at++] = ~v;
       }
       vm_result r = vm_invoke(s, e.u.func, slots);
       if (r == VM_OK) ok++;
       if (trace) {
         *trace = vmx_mix(*trace, &r, sizeof r);
-        for (uint32_t j = 0; r == VM_OK && j < t->nresults; j++) {
+        for (uint32_t j = 0, at = 0; r == VM_OK && j < t->nresults; j++) {
           uint8_t ty = t->types[t->nparams + j];
           /* a reference is an address, different in every run: only null or not is compared */
-          uint64_t v = ty == VM_FUNCREF || ty == VM_EXTERNREF ? slots[j] != 0 : slots[j];
+          uint64_t v = ty == VM_FUNCREF || ty == VM_EXTERNREF ? slots[at] != 0 : slots[at];
           *trace = vmx_mix(*trace, &v, sizeof v);
+          if (ty == VM_V128) *trace = vmx_mix(*trace, &slots[at + 1], sizeof slots[at + 1]);
+          at += vm_type_slots(ty);
         }
         if (r != VM_OK)
           *trace = vmx_mix(*trace, vm_store_error(s)->message, strlen(vm_store_error(s)->message));
@@ -116,10 +123,11 @@ static int vmx_run_module_traced(const vm_module *m, const vm_config *cfg, const
         vm_extern e;
         vm_module_export(m, i, &d);
         if (d.kind != VM_EXTERN_GLOBAL || !vm_instance_export(inst, d.name, d.name_len, &e)) continue;
-        uint64_t v = vm_global_get(e.u.global);
+        uint64_t v = vm_global_get(e.u.global), hi = vm_global_get_hi(e.u.global);
         uint8_t gt = vm_global_type(e.u.global).type;
         if (gt == VM_FUNCREF || gt == VM_EXTERNREF) v = v != 0;
         *trace = vmx_mix(*trace, &v, sizeof v);
+        *trace = vmx_mix(*trace, &hi, sizeof hi);
       }
       vm_memory *mem = vm_instance_memory(inst);
       if (mem) *trace = vmx_mix(*trace, vm_memory_data(mem), (size_t)vm_memory_size(mem));

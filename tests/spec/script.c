@@ -57,6 +57,11 @@ typedef struct spec_value {
   uint8_t type;
   val_kind kind;
   uint64_t bits;
+  /* v128: the high half; the lanes' width in bits and each lane's kind (an f32 or f64 lane may be a NaN
+   * pattern) */
+  uint64_t hi;
+  uint8_t lane_bits;
+  uint8_t lane_kind[16];
 } spec_value;
 
 /* What an action produced. */
@@ -277,6 +282,57 @@ static bool parse_u64(const char *s, uint64_t max, uint64_t *out) {
   return true;
 }
 
+/* The bits of lane i of a v128 held as two 64-bit halves. */
+static uint64_t lane_get(uint64_t lo, uint64_t hi, unsigned bits, unsigned i) {
+  unsigned at = i * bits;
+  uint64_t half = at < 64 ? lo : hi;
+  uint64_t v = half >> (at % 64);
+  return bits == 64 ? v : v & ((UINT64_C(1) << bits) - 1);
+}
+
+/* {"type": "v128", "lane_type": "i8" .. "f64", "value": [lane strings]} (NaN patterns in expected float
+ * lanes). */
+static bool parse_v128(const cJSON *j, bool expected, spec_value *out, char *why, size_t whylen) {
+  const char *lt = json_str(j, "lane_type");
+  const cJSON *lanes = cJSON_GetObjectItemCaseSensitive(j, "value");
+  unsigned bits = 0;
+  bool isf = false;
+  if (lt && strcmp(lt, "i8") == 0) bits = 8;
+  if (lt && strcmp(lt, "i16") == 0) bits = 16;
+  if (lt && (strcmp(lt, "i32") == 0 || strcmp(lt, "f32") == 0)) bits = 32, isf = lt[0] == 'f';
+  if (lt && (strcmp(lt, "i64") == 0 || strcmp(lt, "f64") == 0)) bits = 64, isf = lt[0] == 'f';
+  if (!bits || !cJSON_IsArray(lanes) || cJSON_GetArraySize(lanes) != (int)(128 / bits)) {
+    snprintf(why, whylen, "bad v128 value (lane type %s)", lt ? lt : "(none)");
+    return false;
+  }
+  out->lane_bits = (uint8_t)bits;
+  unsigned i = 0;
+  const cJSON *l;
+  cJSON_ArrayForEach(l, lanes) {
+    const char *v = cJSON_IsString(l) ? l->valuestring : NULL;
+    uint64_t x = 0;
+    out->lane_kind[i] = VAL_EXACT;
+    if (expected && isf && v && strcmp(v, "nan:canonical") == 0) {
+      out->lane_kind[i] = VAL_NAN_CANONICAL;
+    } else if (expected && isf && v && strcmp(v, "nan:arithmetic") == 0) {
+      out->lane_kind[i] = VAL_NAN_ARITHMETIC;
+    } else if (v && v[0] == '-') {
+      x = (uint64_t)strtoll(v, NULL, 10);
+    } else if (!parse_u64(v, bits == 64 ? UINT64_MAX : (UINT64_C(1) << bits) - 1, &x)) {
+      snprintf(why, whylen, "bad v128 lane \"%s\"", v ? v : "(none)");
+      return false;
+    }
+    if (bits < 64) x &= (UINT64_C(1) << bits) - 1;
+    unsigned at = i * bits;
+    if (at < 64)
+      out->bits |= x << at;
+    else
+      out->hi |= x << (at - 64);
+    i++;
+  }
+  return true;
+}
+
 /* Parse {"type": T, "value": V}.  `expected` allows nan patterns and a missing ref value. */
 static bool parse_value(const cJSON *j, bool expected, spec_value *out, char *why, size_t whylen) {
   const char *ts = json_str(j, "type");
@@ -284,6 +340,8 @@ static bool parse_value(const cJSON *j, bool expected, spec_value *out, char *wh
   out->type = parse_type(ts);
   out->kind = VAL_EXACT;
   out->bits = 0;
+  out->hi = 0;
+  out->lane_bits = 0;
   switch (out->type) {
   case VM_I32:
   case VM_F32:
@@ -321,15 +379,17 @@ static bool parse_value(const cJSON *j, bool expected, spec_value *out, char *wh
       return true;
     }
     break;
-  case VM_V128: snprintf(why, whylen, "v128 values are not supported by this runner"); return false;
+  case VM_V128: return parse_v128(j, expected, out, why, whylen);
   default: break;
   }
   snprintf(why, whylen, "bad value {type %s, value %s}", ts ? ts : "(none)", vs ? vs : "(none)");
   return false;
 }
 
-static void format_bits(uint8_t type, uint64_t bits, char *buf, size_t len) {
+static void format_bits(uint8_t type, const uint64_t *slots, char *buf, size_t len) {
+  uint64_t bits = slots[0];
   switch (type) {
+  case VM_V128: snprintf(buf, len, "v128:0x%016" PRIx64 "%016" PRIx64, slots[1], bits); break;
   case VM_I32: snprintf(buf, len, "i32:%" PRIu32, (uint32_t)bits); break;
   case VM_I64: snprintf(buf, len, "i64:%" PRIu64, bits); break;
   case VM_F32: {
@@ -366,12 +426,37 @@ static void format_value(const spec_value *v, char *buf, size_t len) {
   case VAL_NAN_CANONICAL: snprintf(buf, len, "%s:nan:canonical", type_name(v->type)); break;
   case VAL_NAN_ARITHMETIC: snprintf(buf, len, "%s:nan:arithmetic", type_name(v->type)); break;
   case VAL_ANY_REF: snprintf(buf, len, "%s:non-null", type_name(v->type)); break;
-  case VAL_EXACT: format_bits(v->type, v->bits, buf, len); break;
+  case VAL_EXACT: {
+    uint64_t slots[2] = {v->bits, v->hi};
+    format_bits(v->type, slots, buf, len);
+    break;
+  }
   }
 }
 
-static bool value_matches(const spec_value *e, uint64_t got) {
+static bool float_bits_match(unsigned bits, val_kind kind, uint64_t want, uint64_t got) {
+  if (bits == 32) {
+    uint32_t g = (uint32_t)got;
+    if (kind == VAL_NAN_CANONICAL) return (g & 0x7fffffffu) == 0x7fc00000u;
+    if (kind == VAL_NAN_ARITHMETIC) return (g & 0x7fc00000u) == 0x7fc00000u;
+    return g == (uint32_t)want;
+  }
+  if (kind == VAL_NAN_CANONICAL) return (got & 0x7fffffffffffffffu) == 0x7ff8000000000000u;
+  if (kind == VAL_NAN_ARITHMETIC) return (got & 0x7ff8000000000000u) == 0x7ff8000000000000u;
+  return got == want;
+}
+
+/* Does the value in `slots` (two for a v128) match what is expected? */
+static bool value_matches(const spec_value *e, const uint64_t *slots) {
+  uint64_t got = slots[0];
   switch (e->type) {
+  case VM_V128:
+    for (unsigned i = 0; i < 128u / e->lane_bits; i++) {
+      uint64_t g = lane_get(slots[0], slots[1], e->lane_bits, i),
+               w = lane_get(e->bits, e->hi, e->lane_bits, i);
+      if (!float_bits_match(e->lane_bits, (val_kind)e->lane_kind[i], w, g)) return false;
+    }
+    return true;
   case VM_I32: return (uint32_t)got == (uint32_t)e->bits;
   case VM_I64: return got == e->bits;
   case VM_F32: {
@@ -525,12 +610,13 @@ static void run_action(script *sc, const cJSON *action, action_out *out) {
       runner_error(&out->err, VM_ERR_ARG, "runner: export \"%s\" is not a global", field);
       goto done;
     }
-    out->slots = malloc(sizeof *out->slots);
+    out->slots = calloc(2, sizeof *out->slots);
     if (!out->slots) {
       runner_error(&out->err, VM_ERR_NOMEM, "runner: out of memory");
       goto done;
     }
     out->slots[0] = vm_global_get(ext.u.global);
+    out->slots[1] = vm_global_get_hi(ext.u.global);
     out->gtype = vm_global_type(ext.u.global).type;
     out->rtypes = &out->gtype;
     out->nresults = 1;
@@ -553,13 +639,16 @@ static void run_action(script *sc, const cJSON *action, action_out *out) {
                  nargs, ft->nparams);
     goto done;
   }
-  size_t nslots = ft->nparams > ft->nresults ? ft->nparams : ft->nresults;
+  uint32_t pslots, rslots;
+  vm_functype_slots(ft, &pslots, &rslots);
+  size_t nslots = pslots > rslots ? pslots : rslots;
   out->slots = calloc(nslots ? nslots : 1, sizeof *out->slots);
   if (!out->slots) {
     runner_error(&out->err, VM_ERR_NOMEM, "runner: out of memory");
     goto done;
   }
   int i = 0;
+  uint32_t at = 0;
   const cJSON *a;
   cJSON_ArrayForEach(a, args) {
     spec_value v;
@@ -573,7 +662,9 @@ static void run_action(script *sc, const cJSON *action, action_out *out) {
                    type_name(v.type), type_name(ft->types[i]));
       goto done;
     }
-    out->slots[i++] = v.bits;
+    out->slots[at++] = v.bits;
+    if (v.type == VM_V128) out->slots[at++] = v.hi;
+    i++;
   }
   out->nresults = ft->nresults;
   out->rtypes = ft->types + ft->nparams;
@@ -640,9 +731,10 @@ static void cmd_register(script *sc, const cJSON *c) {
 static void show_results(const action_out *o, char *buf, size_t len) {
   size_t used = 0;
   buf[0] = '\0';
-  for (uint32_t i = 0; i < o->nresults && i < MAX_RESULTS_SHOWN && used + 1 < len; i++) {
+  for (uint32_t i = 0, at = 0; i < o->nresults && i < MAX_RESULTS_SHOWN && used + 1 < len;
+       at += vm_type_slots(o->rtypes[i]), i++) {
     char v[96];
-    format_bits(o->rtypes[i], o->slots[i], v, sizeof v);
+    format_bits(o->rtypes[i], o->slots + at, v, sizeof v);
     int n = snprintf(buf + used, len - used, "%s%s", i ? " " : "", v);
     if (n < 0) break;
     used += (size_t)n;
@@ -670,6 +762,7 @@ static void cmd_action(script *sc, const cJSON *c, bool check) {
     goto out;
   }
   int i = 0;
+  uint32_t at = 0;
   const cJSON *e;
   cJSON_ArrayForEach(e, expected) {
     spec_value v;
@@ -678,13 +771,14 @@ static void cmd_action(script *sc, const cJSON *c, bool check) {
       fail(sc, "%s: result %d: %s", o.desc, i, why);
       goto out;
     }
-    if (v.type != o.rtypes[i] || !value_matches(&v, o.slots[i])) {
+    if (v.type != o.rtypes[i] || !value_matches(&v, o.slots + at)) {
       char want[96], got[512];
       format_value(&v, want, sizeof want);
       show_results(&o, got, sizeof got);
       fail(sc, "%s: result %d: expected %s, got %s", o.desc, i, want, got);
       goto out;
     }
+    at += vm_type_slots(o.rtypes[i]);
     i++;
   }
   pass(sc);

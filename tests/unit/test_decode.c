@@ -447,7 +447,7 @@ static const bad_case bad_cases[] = {
     {"050301000 00b0401030000", VM_ERR_MALFORMED, "malformed data segment kind"},
     {"07050101610400", VM_ERR_MALFORMED, "malformed export kind"},
     {"010401610000", VM_ERR_MALFORMED, "malformed function type"},
-    {"0104016001 7b00", VM_ERR_MALFORMED, "malformed value type"},
+    {"0104016001 7a00", VM_ERR_MALFORMED, "malformed value type"},
     {"0605017f00060b", VM_ERR_MALFORMED, "illegal opcode"},
     {"0104016000000303020000", VM_ERR_MALFORMED, "function and code section have inconsistent lengths"},
     {"0a040102000b", VM_ERR_MALFORMED, "function and code section have inconsistent lengths"},
