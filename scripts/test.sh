@@ -20,7 +20,7 @@ export DEBIAN_FRONTEND=noninteractive
 say() { printf '\n==> %s\n' "$*"; }
 
 # ---- 1. dependencies -----------------------------------------------------------------------------------
-packages=(cmake ninja-build gcc clang lld wabt binaryen libcjson-dev libcmocka-dev wasi-libc valgrind
+packages=(cmake ninja-build gcc clang lld clang-19 lld-19 wabt binaryen libcjson-dev libcmocka-dev wasi-libc valgrind
   doxygen scdoc pkg-config man-db)
 # Node.js: Debian's packages unless a node and npm are already on the PATH (e.g. a newer install).
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
