@@ -1,30 +1,31 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
-# make_corpus.sh BUILD_DIR OUT_DIR [SPEC_DIR] - seed corpora for the fuzz targets:
+# make_corpus.sh BUILD_DIR OUT_DIR [SPEC_DIR...] - seed corpora for the fuzz targets:
 #   OUT_DIR/modules: every .wasm the build made (test guests, runtime and hostile
-#                    modules) and the binary modules of the spec suite (wast2json)
+#                    modules) and the binary modules of the spec suites (wast2json;
+#                    the core and the SIMD ones)
 #   OUT_DIR/wapc:    waPC call inputs (guest index, operation, reply mode, payload)
 set -eu
 build=$1
 out=$2
-spec=${3:-}
+shift 2
 mkdir -p "$out/modules" "$out/wapc"
 find "$build/guests" "$build/tests/runtime/wasm" "$build/tests/hostile/wasm" -name '*.wasm' \
   -size -2000k 2>/dev/null | while read -r f; do
   cp "$f" "$out/modules/$(echo "$f" | sed 's|/|_|g')"
 done
-if [ -n "$spec" ] && [ -d "$spec" ] && command -v wast2json >/dev/null 2>&1; then
+for spec in "$@"; do
+  [ -d "$spec" ] && command -v wast2json >/dev/null 2>&1 || continue
   tmp=$(mktemp -d)
   for w in "$spec"/*.wast; do
     n=$(basename "$w" .wast)
-    wast2json --disable-simd "$w" -o "$tmp/$n.json" >/dev/null 2>&1 || \
-      wast2json "$w" -o "$tmp/$n.json" >/dev/null 2>&1 || true
+    wast2json "$w" -o "$tmp/$n.json" >/dev/null 2>&1 || true
   done
   for f in "$tmp"/*.wasm; do
-    [ -f "$f" ] && cp "$f" "$out/modules/spec_$(basename "$f")"
+    [ -f "$f" ] && cp "$f" "$out/modules/spec_$(basename "$spec")_$(basename "$f")"
   done
   rm -rf "$tmp"
-fi
+done
 # waPC inputs: [guest index][op length][op][reply mode][payload]
 i=0
 for g in 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23; do

@@ -765,8 +765,10 @@ typedef struct wapc_pool_stats {
   uint64_t hosts_freed;        /**< hosts freed (idle, interrupted) */
   uint64_t wait_ns;            /**< total time callers waited for a host */
   wapc_host_stats host_totals; /**< the counters of every host the pool has had (freed ones included),
-                                    summed as each host is given back: calls, guest errors, traps,
-                                    deadlines, host calls, time in the guest (with time_guest) */
+                                    summed as each host is given back (wapc_pool_call before it
+                                    returns, wapc_pool_release, an asynchronous call after its
+                                    completion returns): calls, guest errors, traps, deadlines, host
+                                    calls, time in the guest (with time_guest) */
 } wapc_pool_stats;
 
 /** Fill `*stats` (a consistent snapshot).  Any thread.  WAPC_ERR_MISUSE for NULL. */

@@ -19,8 +19,8 @@ uint32_t jit_call(vm_store *s, vm_instance *inst, uint32_t func, uint64_t *fp, u
 uint32_t jit_call_indirect(vm_store *s, vm_instance *inst, uint64_t table_type, uint32_t elem, uint64_t *fp,
                            uint64_t *frame_end);
 /* Internal op `op` whose operand words are ip[1..] (ir.def), run against frame `fp`: the memory and
- * table instructions other than loads and stores (ip[0] is not read: it is rewritten for the
- * interpreter after compilation). */
+ * table instructions other than loads and stores, and the v128 ones (vm_simd_exec) (ip[0] is not read:
+ * it is rewritten for the interpreter after compilation). */
 uint32_t jit_op(vm_instance *inst, uint64_t *fp, const vm_word *ip, uint32_t op);
 
 /* A numeric operator as a C function of the slot values. */

@@ -668,124 +668,32 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
         vmbreak;
       }
 
-      /* ---- v128 (simd.c): two slots, d and d + 1 ----------------------------- */
-#define RV(k) vm_v128_get(fp + ip[k])
-#define WV(k, v)                                                                                             \
-  do {                                                                                                       \
-    vm_v128 v_ = (v);                                                                                        \
-    vm_v128_put(fp + ip[k], &v_);                                                                            \
-  } while (0)
-      vmcase(V128_CONST) {
-        vm_v128 v;
-        memcpy(&v, ip + 2, sizeof v);
-        WV(1, v);
-        ip += VM_OP_WORDS_V128_CONST;
-        vmbreak;
-      }
-      vmcase(V128_UN) {
-        WV(1, vm_simd_un(ip[3], RV(2)));
-        ip += VM_OP_WORDS_V128_UN;
-        vmbreak;
-      }
-      vmcase(V128_BIN) {
-        WV(1, vm_simd_bin(ip[4], RV(2), RV(3)));
-        ip += VM_OP_WORDS_V128_BIN;
-        vmbreak;
-      }
-      vmcase(V128_BITSELECT) {
-        vm_v128 a = RV(2), b = RV(3), m = RV(4), r;
-        r.u64[0] = (a.u64[0] & m.u64[0]) | (b.u64[0] & ~m.u64[0]);
-        r.u64[1] = (a.u64[1] & m.u64[1]) | (b.u64[1] & ~m.u64[1]);
-        WV(1, r);
-        ip += VM_OP_WORDS_V128_BITSELECT;
-        vmbreak;
-      }
-      vmcase(V128_TEST) {
-        W32(1, vm_simd_test(ip[3], RV(2)));
-        ip += VM_OP_WORDS_V128_TEST;
-        vmbreak;
-      }
-      vmcase(V128_SHIFT) {
-        WV(1, vm_simd_shift(ip[4], RV(2), R32(3)));
-        ip += VM_OP_WORDS_V128_SHIFT;
-        vmbreak;
-      }
-      vmcase(V128_SPLAT) {
-        WV(1, vm_simd_splat(ip[3], fp[ip[2]]));
-        ip += VM_OP_WORDS_V128_SPLAT;
-        vmbreak;
-      }
-      vmcase(V128_EXTRACT) {
-        fp[ip[1]] = vm_simd_extract(ip[3], RV(2), ip[4]);
-        ip += VM_OP_WORDS_V128_EXTRACT;
-        vmbreak;
-      }
-      vmcase(V128_REPLACE) {
-        WV(1, vm_simd_replace(ip[4], RV(2), fp[ip[3]], ip[5]));
-        ip += VM_OP_WORDS_V128_REPLACE;
-        vmbreak;
-      }
-      vmcase(V128_SHUFFLE) {
-        uint8_t lanes[16];
-        memcpy(lanes, ip + 4, sizeof lanes);
-        WV(1, vm_simd_shuffle(RV(2), RV(3), lanes));
-        ip += VM_OP_WORDS_V128_SHUFFLE;
-        vmbreak;
-      }
-      vmcase(V128_LOAD) {
-        uint64_t ea_ = EA(2, 3);
-        if (VM_UNLIKELY(ea_ + vm_simd_load_bytes(ip[4]) > ms)) goto oob;
-        WV(1, vm_simd_load(ip[4], mb + ea_));
-        ip += VM_OP_WORDS_V128_LOAD;
-        vmbreak;
-      }
-      vmcase(V128_STORE) {
-        uint64_t ea_ = EA(1, 3);
-        if (VM_UNLIKELY(ea_ + 16 > ms)) goto oob;
-        memcpy(mb + ea_, fp + ip[2], 16);
-        ip += VM_OP_WORDS_V128_STORE;
-        vmbreak;
-      }
-      vmcase(V128_LOAD_LANE) {
-        uint64_t ea_ = EA(2, 4);
-        uint32_t n_ = vm_simd_lane_bytes(ip[5]);
-        if (VM_UNLIKELY(ea_ + n_ > ms)) goto oob;
-        vm_v128 v = RV(3);
-        memcpy(v.u8 + ip[6] * n_, mb + ea_, n_);
-        WV(1, v);
-        ip += VM_OP_WORDS_V128_LOAD_LANE;
-        vmbreak;
-      }
-      vmcase(V128_STORE_LANE) {
-        uint64_t ea_ = EA(1, 3);
-        uint32_t n_ = vm_simd_lane_bytes(ip[4]);
-        if (VM_UNLIKELY(ea_ + n_ > ms)) goto oob;
-        vm_v128 v = RV(2);
-        memcpy(mb + ea_, v.u8 + ip[5] * n_, n_);
-        ip += VM_OP_WORDS_V128_STORE_LANE;
-        vmbreak;
-      }
-      vmcase(V128_SELECT) {
-        WV(1, R32(4) ? RV(2) : RV(3));
-        ip += VM_OP_WORDS_V128_SELECT;
-        vmbreak;
-      }
-      vmcase(V128_GLOBAL_GET) {
-        const vm_global *g = inst->globals[ip[2]];
-        fp[ip[1]] = g->value;
-        fp[ip[1] + 1] = g->hi;
-        ip += VM_OP_WORDS_V128_GLOBAL_GET;
-        vmbreak;
-      }
-      vmcase(V128_GLOBAL_SET) {
-        vm_global *g = inst->globals[ip[2]];
-        g->value = fp[ip[1]];
-        g->hi = fp[ip[1] + 1];
-        ip += VM_OP_WORDS_V128_GLOBAL_SET;
-        vmbreak;
-      }
-#undef RV
-#undef WV
+      /* ---- v128: simd.c runs every instruction (as for the compiled code) ---- */
+#define SIMD_CASE(name)                                                                                      \
+  vmcase(name) {                                                                                             \
+    vm_trap t_ = vm_simd_exec(VM_OP_##name, ip, fp, inst);                                                   \
+    if (VM_UNLIKELY(t_ != VM_TRAP_NONE)) TRAP(t_);                                                           \
+    ip += VM_OP_WORDS_##name;                                                                                \
+    vmbreak;                                                                                                 \
+  }
+      SIMD_CASE(V128_CONST)
+      SIMD_CASE(V128_UN)
+      SIMD_CASE(V128_BIN)
+      SIMD_CASE(V128_BITSELECT)
+      SIMD_CASE(V128_TEST)
+      SIMD_CASE(V128_SHIFT)
+      SIMD_CASE(V128_SPLAT)
+      SIMD_CASE(V128_EXTRACT)
+      SIMD_CASE(V128_REPLACE)
+      SIMD_CASE(V128_SHUFFLE)
+      SIMD_CASE(V128_LOAD)
+      SIMD_CASE(V128_STORE)
+      SIMD_CASE(V128_LOAD_LANE)
+      SIMD_CASE(V128_STORE_LANE)
+      SIMD_CASE(V128_SELECT)
+      SIMD_CASE(V128_GLOBAL_GET)
+      SIMD_CASE(V128_GLOBAL_SET)
+#undef SIMD_CASE
 
       /* ---- references -------------------------------------------------- */
       vmcase(REF_NULL) {

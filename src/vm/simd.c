@@ -13,6 +13,7 @@
 
 #include "vm/numeric.h"
 #include "vm/opcodes.h"
+#include "vm/runtime.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "the v128 lane views of simd.h need a little-endian host"
@@ -433,4 +434,95 @@ uint32_t vm_simd_lane_bytes(uint32_t code) {
   case VM_WASM_V128_STORE32_LANE: return 4;
   default: return 8;
   }
+}
+
+/* ---- one internal instruction ------------------------------------------------------------------ */
+
+uint32_t vm_simd_exec(uint32_t op, const uint32_t *ip, uint64_t *fp, vm_instance *inst) {
+#define RV(k) vm_v128_get(fp + ip[k])
+#define WV(k, v)                                                                                             \
+  do {                                                                                                       \
+    vm_v128 v_ = (v);                                                                                        \
+    vm_v128_put(fp + ip[k], &v_);                                                                            \
+  } while (0)
+/* The effective address of [fp[a] + offset, n bytes) in memory 0, or a trap. */
+#define ACCESS(p, a, o, n)                                                                                   \
+  uint8_t *p;                                                                                                \
+  do {                                                                                                       \
+    const vm_memory *m_ = inst->memory;                                                                      \
+    uint64_t ea_ = (uint64_t)(uint32_t)fp[ip[a]] + ip[o];                                                    \
+    if (!m_ || ea_ + (n) > m_->size) return VM_TRAP_MEMORY_OOB;                                              \
+    p = m_->data + ea_;                                                                                      \
+  } while (0)
+  switch ((vm_op)op) {
+  case VM_OP_V128_CONST: {
+    vm_v128 v;
+    memcpy(&v, ip + 2, sizeof v);
+    WV(1, v);
+    break;
+  }
+  case VM_OP_V128_UN: WV(1, vm_simd_un(ip[3], RV(2))); break;
+  case VM_OP_V128_BIN: WV(1, vm_simd_bin(ip[4], RV(2), RV(3))); break;
+  case VM_OP_V128_BITSELECT: {
+    vm_v128 a = RV(2), b = RV(3), m = RV(4), r;
+    r.u64[0] = (a.u64[0] & m.u64[0]) | (b.u64[0] & ~m.u64[0]);
+    r.u64[1] = (a.u64[1] & m.u64[1]) | (b.u64[1] & ~m.u64[1]);
+    WV(1, r);
+    break;
+  }
+  case VM_OP_V128_TEST: fp[ip[1]] = vm_simd_test(ip[3], RV(2)); break;
+  case VM_OP_V128_SHIFT: WV(1, vm_simd_shift(ip[4], RV(2), (uint32_t)fp[ip[3]])); break;
+  case VM_OP_V128_SPLAT: WV(1, vm_simd_splat(ip[3], fp[ip[2]])); break;
+  case VM_OP_V128_EXTRACT: fp[ip[1]] = vm_simd_extract(ip[3], RV(2), ip[4]); break;
+  case VM_OP_V128_REPLACE: WV(1, vm_simd_replace(ip[4], RV(2), fp[ip[3]], ip[5])); break;
+  case VM_OP_V128_SHUFFLE: {
+    uint8_t lanes[16];
+    memcpy(lanes, ip + 4, sizeof lanes);
+    WV(1, vm_simd_shuffle(RV(2), RV(3), lanes));
+    break;
+  }
+  case VM_OP_V128_LOAD: {
+    ACCESS(p, 2, 3, vm_simd_load_bytes(ip[4]));
+    WV(1, vm_simd_load(ip[4], p));
+    break;
+  }
+  case VM_OP_V128_STORE: {
+    ACCESS(p, 1, 3, 16);
+    memcpy(p, fp + ip[2], 16);
+    break;
+  }
+  case VM_OP_V128_LOAD_LANE: {
+    uint32_t n = vm_simd_lane_bytes(ip[5]);
+    ACCESS(p, 2, 4, n);
+    vm_v128 v = RV(3);
+    memcpy(v.u8 + ip[6] * n, p, n);
+    WV(1, v);
+    break;
+  }
+  case VM_OP_V128_STORE_LANE: {
+    uint32_t n = vm_simd_lane_bytes(ip[4]);
+    ACCESS(p, 1, 3, n);
+    vm_v128 v = RV(2);
+    memcpy(p, v.u8 + ip[5] * n, n);
+    break;
+  }
+  case VM_OP_V128_SELECT: WV(1, (uint32_t)fp[ip[4]] ? RV(2) : RV(3)); break;
+  case VM_OP_V128_GLOBAL_GET: {
+    const vm_global *g = inst->globals[ip[2]];
+    fp[ip[1]] = g->value;
+    fp[ip[1] + 1] = g->hi;
+    break;
+  }
+  case VM_OP_V128_GLOBAL_SET: {
+    vm_global *g = inst->globals[ip[2]];
+    g->value = fp[ip[1]];
+    g->hi = fp[ip[1] + 1];
+    break;
+  }
+  default: return VM_TRAP_UNREACHABLE;
+  }
+  return VM_TRAP_NONE;
+#undef RV
+#undef WV
+#undef ACCESS
 }

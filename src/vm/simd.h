@@ -59,4 +59,14 @@ vm_v128 vm_simd_load(uint32_t code, const uint8_t *p);
 /* v128.loadN_lane / storeN_lane: the lane's bytes. */
 uint32_t vm_simd_lane_bytes(uint32_t code);
 
+/*
+ * Run one v128 instruction of the internal code (the V128_* ops of ir.def,
+ * `op`; its operand words are ip[1..], ip[0] is not read) against frame `fp`
+ * of instance `inst`: every tier runs them through here.  Returns
+ * VM_TRAP_NONE, or VM_TRAP_MEMORY_OOB for an access outside memory 0 (nothing
+ * written then).
+ */
+struct vm_instance;
+uint32_t vm_simd_exec(uint32_t op, const uint32_t *ip, uint64_t *fp, struct vm_instance *inst);
+
 #endif

@@ -33,7 +33,27 @@ def norm_line(line):
             if key in msg:
                 return m.group(1) + " => trap:" + kind
         return m.group(1) + " => trap:?" + msg
-    return re.sub(r"(f32|f64):-?nan", r"\1:nan", line)
+    line = re.sub(r"(f32|f64):-?nan", r"\1:nan", line)
+    return re.sub(r"v128 i32x4:((?:0x[0-9a-f]{8} ?){4})", norm_v128, line)
+
+
+def is_nan32(w):
+    return (w & 0x7F800000) == 0x7F800000 and (w & 0x007FFFFF) != 0
+
+
+def norm_v128(m):
+    """A v128 whose lanes may be float NaNs: any NaN-looking 32-bit lane, and any
+    NaN-looking 64-bit half, becomes "nan" (whatever the lane type, on both sides)."""
+    w = [int(x, 16) for x in m.group(1).split()]
+    out = ["0x%08x" % x for x in w]
+    for k in (0, 2):
+        hi, lo = w[k + 1], w[k]
+        if (hi & 0x7FF00000) == 0x7FF00000 and ((hi & 0x000FFFFF) or lo):
+            out[k] = out[k + 1] = "nan"
+    for i in range(4):
+        if is_nan32(w[i]):
+            out[i] = "nan"
+    return "v128 i32x4:" + " ".join(out)
 
 
 def main():

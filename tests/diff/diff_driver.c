@@ -20,7 +20,10 @@
 static void print_value(uint8_t type, const uint64_t *slots) {
   uint64_t v = slots[0];
   switch (type) {
-  case VM_V128: printf("v128:0x%016" PRIx64 "%016" PRIx64, slots[1], v); break;
+  case VM_V128: /* as wasm-interp prints it */
+    printf("v128 i32x4:0x%08" PRIx32 " 0x%08" PRIx32 " 0x%08" PRIx32 " 0x%08" PRIx32, (uint32_t)v,
+           (uint32_t)(v >> 32), (uint32_t)slots[1], (uint32_t)(slots[1] >> 32));
+    break;
   case VM_I32: printf("i32:%" PRIu32, (uint32_t)v); break;
   case VM_I64: printf("i64:%" PRIu64, v); break;
   case VM_F32: {

@@ -31,6 +31,8 @@
 
 #include "jit/helpers.h"
 #include "jit/target.h"
+#include "vm/opcodes.h"
+#include "vm/simd.h"
 
 enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15 };
 enum { XMM0, XMM1 };
@@ -1054,6 +1056,335 @@ static void call_op(jit_func *fn, uint32_t f, uint32_t base) {
 
 #define S(k) RSLOT(fn, w[k]) /* operand word k, read from memory */
 
+/* ---- v128 inline -------------------------------------------------------------------------------
+ * A v128 lives in two frame slots; the common instructions are a few SSE2 instructions on xmm0/xmm1
+ * (each giving exactly the wasm result: integer lanes, bitwise ops, float arithmetic, conversions
+ * that round as C does), loading the operands from the frame and storing the result back.  Anything
+ * else goes to simd.c through jit_op (the helper case in jit_target_op). */
+
+enum { P66 = 0x66 };
+
+static void movdqu_load(jit_buf *b, int x, mem_t m) {
+  sse_m(b, 0xF3, 0, 0x6F, x, m);
+}
+static void movdqu_store(jit_buf *b, mem_t m, int x) {
+  sse_m(b, 0xF3, 0, 0x7F, x, m);
+}
+/* xmm op: 66 0F op /r with a register operand */
+static void sse66(jit_buf *b, uint8_t op, int x, int rm) {
+  sse_r(b, P66, 0, op, x, rm);
+}
+
+/* Slots d and d + 1 were written in memory: the registers caching them follow, nothing stays forwarded. */
+static void v128_wrote(jit_func *fn, uint32_t d) {
+  x64_state *st = fn->state;
+  for (uint32_t s = d; s < d + 2; s++) {
+    int c = where_of(fn, s);
+    if (c >= XMM_TAG)
+      sse_m(fn->b, 0xF2, 0, 0x10, c - XMM_TAG, SLOT(s));
+    else if (c >= 0)
+      mov_rm(fn->b, 1, c, SLOT(s));
+    if (st->fwd == s) st->fwd = NONE;
+  }
+}
+
+/* xmm x = the v128 in slots s, s + 1 */
+static void v128_get(jit_func *fn, int x, uint32_t s) {
+  movdqu_load(fn->b, x, RSLOT(fn, s));
+}
+static void v128_put(jit_func *fn, uint32_t d, int x) {
+  movdqu_store(fn->b, SLOT(d), x);
+  v128_wrote(fn, d);
+}
+
+/* The SSE2 instruction (66 0F op; 0F op when `ps`) computing a v128 binary op exactly, or 0. */
+static uint8_t v128_bin_sse(uint32_t code, bool *ps, bool *swap) {
+  *ps = false;
+  *swap = false;
+  switch (code) {
+  case VM_WASM_I8X16_ADD: return 0xFC;
+  case VM_WASM_I16X8_ADD: return 0xFD;
+  case VM_WASM_I32X4_ADD: return 0xFE;
+  case VM_WASM_I64X2_ADD: return 0xD4;
+  case VM_WASM_I8X16_SUB: return 0xF8;
+  case VM_WASM_I16X8_SUB: return 0xF9;
+  case VM_WASM_I32X4_SUB: return 0xFA;
+  case VM_WASM_I64X2_SUB: return 0xFB;
+  case VM_WASM_I16X8_MUL: return 0xD5;
+  case VM_WASM_I8X16_ADD_SAT_S: return 0xEC;
+  case VM_WASM_I8X16_ADD_SAT_U: return 0xDC;
+  case VM_WASM_I16X8_ADD_SAT_S: return 0xED;
+  case VM_WASM_I16X8_ADD_SAT_U: return 0xDD;
+  case VM_WASM_I8X16_SUB_SAT_S: return 0xE8;
+  case VM_WASM_I8X16_SUB_SAT_U: return 0xD8;
+  case VM_WASM_I16X8_SUB_SAT_S: return 0xE9;
+  case VM_WASM_I16X8_SUB_SAT_U: return 0xD9;
+  case VM_WASM_I8X16_MIN_U: return 0xDA;
+  case VM_WASM_I8X16_MAX_U: return 0xDE;
+  case VM_WASM_I16X8_MIN_S: return 0xEA;
+  case VM_WASM_I16X8_MAX_S: return 0xEE;
+  case VM_WASM_I8X16_AVGR_U: return 0xE0;
+  case VM_WASM_I16X8_AVGR_U: return 0xE3;
+  case VM_WASM_V128_AND: return 0xDB;
+  case VM_WASM_V128_OR: return 0xEB;
+  case VM_WASM_V128_XOR: return 0xEF;
+  case VM_WASM_V128_ANDNOT: *swap = true; return 0xDF; /* pandn: ~b & a */
+  case VM_WASM_I8X16_EQ: return 0x74;
+  case VM_WASM_I16X8_EQ: return 0x75;
+  case VM_WASM_I32X4_EQ: return 0x76;
+  case VM_WASM_I8X16_GT_S: return 0x64;
+  case VM_WASM_I16X8_GT_S: return 0x65;
+  case VM_WASM_I32X4_GT_S: return 0x66;
+  case VM_WASM_I8X16_LT_S: *swap = true; return 0x64;
+  case VM_WASM_I16X8_LT_S: *swap = true; return 0x65;
+  case VM_WASM_I32X4_LT_S: *swap = true; return 0x66;
+  case VM_WASM_F32X4_ADD: *ps = true; return 0x58;
+  case VM_WASM_F32X4_SUB: *ps = true; return 0x5C;
+  case VM_WASM_F32X4_MUL: *ps = true; return 0x59;
+  case VM_WASM_F32X4_DIV: *ps = true; return 0x5E;
+  case VM_WASM_F64X2_ADD: return 0x58;
+  case VM_WASM_F64X2_SUB: return 0x5C;
+  case VM_WASM_F64X2_MUL: return 0x59;
+  case VM_WASM_F64X2_DIV: return 0x5E;
+  default: return 0;
+  }
+}
+
+/* Float comparisons: cmpps/cmppd predicate (0 eq, 1 lt, 2 le, 4 neq: true when unordered), or -1. */
+static int v128_fcmp(uint32_t code, bool *dbl, bool *swap) {
+  *dbl = code >= VM_WASM_F64X2_EQ && code <= VM_WASM_F64X2_GE;
+  uint32_t k = code - (*dbl ? VM_WASM_F64X2_EQ : VM_WASM_F32X4_EQ);
+  if (!*dbl && (code < VM_WASM_F32X4_EQ || code > VM_WASM_F32X4_GE)) return -1;
+  static const int pred[6] = {0, 4, 1, 1, 2, 2}; /* eq ne lt gt le ge */
+  *swap = k == 3 || k == 5;                      /* gt, ge: lt, le with the operands swapped */
+  return pred[k];
+}
+
+static bool v128_inline(jit_func *fn, vm_op op, const vm_word *w) {
+  jit_buf *b = fn->b;
+  switch (op) {
+  case VM_OP_V128_CONST:
+    mov_ri(b, RAX, (uint64_t)w[2] | (uint64_t)w[3] << 32);
+    mov_mr(b, 1, SLOT(w[1]), RAX);
+    mov_ri(b, RAX, (uint64_t)w[4] | (uint64_t)w[5] << 32);
+    mov_mr(b, 1, SLOT(w[1] + 1), RAX);
+    v128_wrote(fn, w[1]);
+    return true;
+  case VM_OP_V128_SELECT: {
+    iload(fn, 0, RAX, w[4]);
+    op_r(b, 0, 0, 0x85, 1, RAX, RAX);
+    uint32_t other = jcc32(b, CC_E);
+    v128_get(fn, XMM0, w[2]);
+    uint32_t done = jmp32(b);
+    patch_here(b, other);
+    v128_get(fn, XMM0, w[3]);
+    patch_here(b, done);
+    v128_put(fn, w[1], XMM0);
+    return true;
+  }
+  case VM_OP_V128_BITSELECT: /* (a & c) | (b & ~c) = b ^ ((a ^ b) & c) */
+    v128_get(fn, XMM0, w[2]);
+    v128_get(fn, XMM1, w[3]);
+    sse66(b, 0xEF, XMM0, XMM1);
+    v128_get(fn, XMM1, w[4]);
+    sse66(b, 0xDB, XMM0, XMM1);
+    v128_get(fn, XMM1, w[3]);
+    sse66(b, 0xEF, XMM0, XMM1);
+    v128_put(fn, w[1], XMM0);
+    return true;
+  case VM_OP_V128_LOAD: {
+    uint32_t code = w[4];
+    if (code != VM_WASM_V128_LOAD && code != VM_WASM_V128_LOAD64_ZERO && code != VM_WASM_V128_LOAD32_ZERO &&
+        code != VM_WASM_V128_LOAD32_SPLAT && code != VM_WASM_V128_LOAD64_SPLAT)
+      return false;
+    mem_t m = ea(fn, 0, w[2], 0, 0, w[3], (int)vm_simd_load_bytes(code));
+    if (code == VM_WASM_V128_LOAD) {
+      movdqu_load(b, XMM0, m);
+    } else if (code == VM_WASM_V128_LOAD64_ZERO || code == VM_WASM_V128_LOAD64_SPLAT) {
+      sse_m(b, 0xF3, 0, 0x7E, XMM0, m);                                  /* movq: the upper half zero */
+      if (code == VM_WASM_V128_LOAD64_SPLAT) sse66(b, 0x6C, XMM0, XMM0); /* punpcklqdq */
+    } else {
+      sse_m(b, P66, 0, 0x6E, XMM0, m); /* movd: the rest zero */
+      if (code == VM_WASM_V128_LOAD32_SPLAT) {
+        sse66(b, 0x70, XMM0, XMM0); /* pshufd xmm0, xmm0, 0 */
+        jit_u8(b, 0);
+      }
+    }
+    v128_put(fn, w[1], XMM0);
+    return true;
+  }
+  case VM_OP_V128_STORE: {
+    mem_t m = ea(fn, 0, w[1], 0, 0, w[3], 16);
+    movdqu_load(b, XMM0, RSLOT(fn, w[2]));
+    movdqu_store(b, m, XMM0);
+    return true;
+  }
+  case VM_OP_V128_SPLAT:
+    switch (w[3]) {
+    case VM_WASM_I32X4_SPLAT:
+    case VM_WASM_F32X4_SPLAT:
+      iload(fn, 0, RAX, w[2]);
+      sse66(b, 0x6E, XMM0, RAX); /* movd xmm0, eax */
+      sse66(b, 0x70, XMM0, XMM0);
+      jit_u8(b, 0);
+      break;
+    case VM_WASM_I64X2_SPLAT:
+    case VM_WASM_F64X2_SPLAT:
+      iload(fn, 1, RAX, w[2]);
+      op_r(b, P66, 1, 0x0F6E, 2, XMM0, RAX); /* movq xmm0, rax */
+      sse66(b, 0x6C, XMM0, XMM0);
+      break;
+    default: return false;
+    }
+    v128_put(fn, w[1], XMM0);
+    return true;
+  case VM_OP_V128_EXTRACT: {
+    uint32_t code = w[3], lane = w[4];
+    mem_t m = RSLOT(fn, w[2]);
+    switch (code) {
+    case VM_WASM_I8X16_EXTRACT_LANE_S: m.disp += (int32_t)lane, op_m(b, 0, 0, 0x0FBE, 2, RAX, m); break;
+    case VM_WASM_I8X16_EXTRACT_LANE_U: m.disp += (int32_t)lane, op_m(b, 0, 0, 0x0FB6, 2, RAX, m); break;
+    case VM_WASM_I16X8_EXTRACT_LANE_S: m.disp += (int32_t)lane * 2, op_m(b, 0, 0, 0x0FBF, 2, RAX, m); break;
+    case VM_WASM_I16X8_EXTRACT_LANE_U: m.disp += (int32_t)lane * 2, op_m(b, 0, 0, 0x0FB7, 2, RAX, m); break;
+    case VM_WASM_I32X4_EXTRACT_LANE:
+    case VM_WASM_F32X4_EXTRACT_LANE: m.disp += (int32_t)lane * 4, mov_rm(b, 0, RAX, m); break;
+    default: m.disp += (int32_t)lane * 8, mov_rm(b, 1, RAX, m); break; /* i64x2, f64x2 */
+    }
+    iput(fn, w[1], RAX);
+    return true;
+  }
+  case VM_OP_V128_REPLACE: {
+    uint32_t code = w[4], lane = w[5];
+    bool wide = code == VM_WASM_I64X2_REPLACE_LANE || code == VM_WASM_F64X2_REPLACE_LANE;
+    iload(fn, wide, RCX, w[3]);
+    v128_get(fn, XMM0, w[2]);
+    movdqu_store(b, SLOT(w[1]), XMM0);
+    mem_t m = SLOT(w[1]);
+    switch (code) {
+    case VM_WASM_I8X16_REPLACE_LANE: m.disp += (int32_t)lane, op_m(b, 0, 0, 0x88, 1, RCX, m); break;
+    case VM_WASM_I16X8_REPLACE_LANE: m.disp += (int32_t)lane * 2, op_m(b, P66, 0, 0x89, 1, RCX, m); break;
+    case VM_WASM_I32X4_REPLACE_LANE:
+    case VM_WASM_F32X4_REPLACE_LANE: m.disp += (int32_t)lane * 4, mov_mr(b, 0, m, RCX); break;
+    default: m.disp += (int32_t)lane * 8, mov_mr(b, 1, m, RCX); break;
+    }
+    v128_wrote(fn, w[1]);
+    return true;
+  }
+  case VM_OP_V128_TEST:
+    if (w[3] != VM_WASM_V128_ANY_TRUE) return false;
+    mov_rm(b, 1, RAX, RSLOT(fn, w[2]));
+    op_m(b, 0, 1, 0x0B, 1, RAX, SLOT(w[2] + 1)); /* or rax, [hi] */
+    setcc(b, CC_NE, RAX);
+    movzx_r8(b, RAX, RAX);
+    iput(fn, w[1], RAX);
+    return true;
+  case VM_OP_V128_UN:
+    switch (w[3]) {
+    case VM_WASM_V128_NOT:
+      v128_get(fn, XMM0, w[2]);
+      sse66(b, 0x76, XMM1, XMM1); /* pcmpeqd: all ones */
+      sse66(b, 0xEF, XMM0, XMM1);
+      break;
+    case VM_WASM_F32X4_CONVERT_I32X4_S:
+      v128_get(fn, XMM0, w[2]);
+      sse_r(b, 0, 0, 0x5B, XMM0, XMM0); /* cvtdq2ps */
+      break;
+    case VM_WASM_F64X2_CONVERT_LOW_I32X4_S:
+      v128_get(fn, XMM0, w[2]);
+      sse_r(b, 0xF3, 0, 0xE6, XMM0, XMM0); /* cvtdq2pd */
+      break;
+    case VM_WASM_F64X2_PROMOTE_LOW_F32X4:
+      v128_get(fn, XMM0, w[2]);
+      sse_r(b, 0, 0, 0x5A, XMM0, XMM0); /* cvtps2pd */
+      break;
+    case VM_WASM_I16X8_EXTEND_LOW_I8X16_U:
+    case VM_WASM_I16X8_EXTEND_HIGH_I8X16_U:
+    case VM_WASM_I32X4_EXTEND_LOW_I16X8_U:
+    case VM_WASM_I32X4_EXTEND_HIGH_I16X8_U:
+    case VM_WASM_I64X2_EXTEND_LOW_I32X4_U:
+    case VM_WASM_I64X2_EXTEND_HIGH_I32X4_U: {
+      static const uint8_t lo[3] = {0x60, 0x61, 0x62}, hi[3] = {0x68, 0x69, 0x6A}; /* punpckl/h bw wd dq */
+      uint32_t code = w[3];
+      int k = code <= VM_WASM_I16X8_EXTEND_HIGH_I8X16_U   ? 0
+              : code <= VM_WASM_I32X4_EXTEND_HIGH_I16X8_U ? 1
+                                                          : 2;
+      bool high = code == VM_WASM_I16X8_EXTEND_HIGH_I8X16_U || code == VM_WASM_I32X4_EXTEND_HIGH_I16X8_U ||
+                  code == VM_WASM_I64X2_EXTEND_HIGH_I32X4_U;
+      v128_get(fn, XMM0, w[2]);
+      sse66(b, 0xEF, XMM1, XMM1); /* zero */
+      sse66(b, high ? hi[k] : lo[k], XMM0, XMM1);
+      break;
+    }
+    case VM_WASM_F32X4_ABS:
+    case VM_WASM_F32X4_NEG:
+    case VM_WASM_F64X2_ABS:
+    case VM_WASM_F64X2_NEG: {
+      uint32_t code = w[3];
+      bool dbl = code == VM_WASM_F64X2_ABS || code == VM_WASM_F64X2_NEG;
+      bool neg = code == VM_WASM_F32X4_NEG || code == VM_WASM_F64X2_NEG;
+      v128_get(fn, XMM0, w[2]);
+      sse66(b, 0x76, XMM1, XMM1);                     /* all ones; then the sign mask or its complement */
+      sse66(b, dbl ? 0x73 : 0x72, neg ? 6 : 2, XMM1); /* psllq/pslld (/6) or psrlq/psrld (/2) by imm */
+      jit_u8(b, (uint8_t)(neg ? (dbl ? 63 : 31) : 1));
+      sse66(b, neg ? 0xEF : 0xDB, XMM0, XMM1);
+      break;
+    }
+    default: return false;
+    }
+    v128_put(fn, w[1], XMM0);
+    return true;
+  case VM_OP_V128_SHIFT: {
+    /* psll/psrl/psra by xmm count: the count masked to the lane width first */
+    uint32_t code = w[4];
+    uint8_t opc;
+    int mask;
+    switch (code) {
+    case VM_WASM_I16X8_SHL: opc = 0xF1, mask = 15; break;
+    case VM_WASM_I16X8_SHR_U: opc = 0xD1, mask = 15; break;
+    case VM_WASM_I16X8_SHR_S: opc = 0xE1, mask = 15; break;
+    case VM_WASM_I32X4_SHL: opc = 0xF2, mask = 31; break;
+    case VM_WASM_I32X4_SHR_U: opc = 0xD2, mask = 31; break;
+    case VM_WASM_I32X4_SHR_S: opc = 0xE2, mask = 31; break;
+    case VM_WASM_I64X2_SHL: opc = 0xF3, mask = 63; break;
+    case VM_WASM_I64X2_SHR_U: opc = 0xD3, mask = 63; break;
+    default: return false;
+    }
+    iload(fn, 0, RAX, w[3]);
+    alu_ri(b, 0, ALU_AND, RAX, mask);
+    sse66(b, 0x6E, XMM1, RAX);
+    v128_get(fn, XMM0, w[2]);
+    sse66(b, opc, XMM0, XMM1);
+    v128_put(fn, w[1], XMM0);
+    return true;
+  }
+  case VM_OP_V128_BIN: {
+    uint32_t code = w[4];
+    bool ps, swap;
+    uint8_t opc = v128_bin_sse(code, &ps, &swap);
+    bool dbl;
+    int pred = opc ? -1 : v128_fcmp(code, &dbl, &swap);
+    bool ne = code == VM_WASM_I8X16_NE || code == VM_WASM_I16X8_NE || code == VM_WASM_I32X4_NE;
+    if (ne) opc = code == VM_WASM_I8X16_NE ? 0x74 : code == VM_WASM_I16X8_NE ? 0x75 : 0x76;
+    if (!opc && pred < 0) return false;
+    v128_get(fn, XMM0, swap ? w[3] : w[2]);
+    movdqu_load(b, XMM1, RSLOT(fn, swap ? w[2] : w[3]));
+    if (opc) {
+      sse_r(b, ps ? 0 : P66, 0, opc, XMM0, XMM1);
+    } else {
+      sse_r(b, dbl ? P66 : 0, 0, 0xC2, XMM0, XMM1); /* cmpps / cmppd */
+      jit_u8(b, (uint8_t)pred);
+    }
+    if (ne) {
+      sse66(b, 0x76, XMM1, XMM1);
+      sse66(b, 0xEF, XMM0, XMM1);
+    }
+    v128_put(fn, w[1], XMM0);
+    return true;
+  }
+  default: return false;
+  }
+}
+
 bool jit_target_op(jit_func *fn, uint32_t pc) {
   jit_buf *b = fn->b;
   const vm_code *c = fn->code;
@@ -1114,6 +1445,7 @@ bool jit_target_op(jit_func *fn, uint32_t pc) {
     numeric_helper(fn, h, vm_op_format(op), w);
     return true;
   }
+  if (v128_inline(fn, op, w)) return true;
 
   switch (op) {
   /* ---- control ------------------------------------------------------------ */
@@ -1307,6 +1639,24 @@ bool jit_target_op(jit_func *fn, uint32_t pc) {
   case VM_OP_TABLE_COPY:
   case VM_OP_TABLE_INIT:
   case VM_OP_ELEM_DROP:
+  /* v128: a value is two slots in the frame; simd.c runs the instruction */
+  case VM_OP_V128_CONST:
+  case VM_OP_V128_UN:
+  case VM_OP_V128_BIN:
+  case VM_OP_V128_BITSELECT:
+  case VM_OP_V128_TEST:
+  case VM_OP_V128_SHIFT:
+  case VM_OP_V128_SPLAT:
+  case VM_OP_V128_EXTRACT:
+  case VM_OP_V128_REPLACE:
+  case VM_OP_V128_SHUFFLE:
+  case VM_OP_V128_LOAD:
+  case VM_OP_V128_STORE:
+  case VM_OP_V128_LOAD_LANE:
+  case VM_OP_V128_STORE_LANE:
+  case VM_OP_V128_SELECT:
+  case VM_OP_V128_GLOBAL_GET:
+  case VM_OP_V128_GLOBAL_SET:
     for (uint32_t i = 1, m = vm_op_infos()[op].smask; m; i++, m >>= 1)
       if (m & 1) (void)RSLOT(fn, w[i]); /* the helper reads its operands from the frame */
     mov_rr(b, 1, RDI, INST);
