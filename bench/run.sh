@@ -20,6 +20,7 @@ out=$build/bench
 src=$root/bench
 CC_NATIVE=${CC_NATIVE:-gcc}
 CLANG=${CLANG:-clang}
+CLANG_SIMD=${CLANG_SIMD:-clang-19} # -msimd128 builds of the kernels (skipped without it)
 SYSROOT=${WASI_SYSROOT:-/usr}
 
 say() { printf '%s\n' "$*" >&2; }
@@ -41,7 +42,7 @@ say "== building libwapc (Release) in $build"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DWAPC_BUILD_TESTS=OFF >/dev/null
 ninja -C "$build" wapc wapc_internal_static >/dev/null
 
-mkdir -p "$out/kernels/native" "$out/kernels/wasi" "$out/kernels/export" "$out/guests"
+mkdir -p "$out/kernels/native" "$out/kernels/wasi" "$out/kernels/export" "$out/kernels/simd" "$out/guests"
 
 say "== building bench_suite"
 warn="-Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wold-style-definition \
@@ -67,6 +68,13 @@ for k in fib sieve matmul sha256 crc32 qsort nbody bytevm lists; do
     # -nostdlib -lc + crt1: Debian ships no wasm32 compiler-rt, and these kernels need none of it
     $CLANG --target=wasm32-wasi --sysroot="$SYSROOT" -O2 -nostdlib -I"$src/kernels" "$crt1" \
       "$src/kernels/harness_main.c" "$ks" -lc -o "$out/kernels/wasi/$k.wasm"
+  fi
+  # shellcheck disable=SC2086
+  if command -v "$CLANG_SIMD" >/dev/null 2>&1 && stale "$out/kernels/simd/$k.wasm" $deps "$src/kernels/harness_main.c"; then
+    $CLANG_SIMD --target=wasm32-wasi --sysroot="$SYSROOT" -O2 -msimd128 -nostdlib -I"$src/kernels" "$crt1" \
+      "$src/kernels/harness_main.c" "$ks" -lc -o "$out/kernels/simd/$k.wasm"
+    wasm-objdump -d "$out/kernels/simd/$k.wasm" | grep -cE ' (v128|i8x16|i16x8|i32x4|i64x2|f32x4|f64x2)\.' \
+      >"$out/kernels/simd/$k.ops" || true
   fi
   # shellcheck disable=SC2086
   if stale "$out/kernels/export/$k.wasm" $deps "$src/kernels/harness_export.c"; then

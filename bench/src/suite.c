@@ -150,6 +150,10 @@ typedef struct kernel_result {
   double interp_s, interp_ratio;
   uint32_t interp_sum;
   bool interp_ok;
+  /* `wapc run` of the -msimd128 build (kernels/simd/, clang-19), and how many SIMD instructions it has */
+  double simd_s;
+  uint32_t simd_sum, simd_ops;
+  bool simd_ok;
 } kernel_result;
 
 static kernel_result kernels[NKERNELS];
@@ -282,6 +286,18 @@ static void bench_compute(void) {
     memset(r, 0, sizeof *r);
     r->name = kernel_names[k];
     r->native_s = r->export_s = r->wasi_s = r->run_s = r->ratio = r->interp_s = r->interp_ratio = NAN;
+    r->simd_s = NAN;
+    bool have_simd = access(path_of("kernels/simd/", r->name, ".wasm"), R_OK) == 0;
+    if (have_simd) {
+      /* run.sh counted the build's SIMD instructions (wasm-objdump) */
+      size_t olen;
+      char *ops = (char *)read_file(path_of("kernels/simd/", r->name, ".ops"), &olen);
+      r->simd_ops = ops ? (uint32_t)strtoul(ops, NULL, 10) : 0;
+      free(ops);
+    }
+    double ts[16];
+    int nsimd = 0;
+    bool simd_bad = false;
     size_t elen = 0, wlen = 0;
     uint8_t *ewasm = read_file(path_of("kernels/export/", r->name, ".wasm"), &elen);
     uint8_t *wwasm = read_file(path_of("kernels/wasi/", r->name, ".wasm"), &wlen);
@@ -359,6 +375,16 @@ static void bench_compute(void) {
         } else {
           interp_bad = true;
         }
+        if (have_simd) {
+          char *sargv[] = {(char *)opt.wapc, run, path_of("kernels/simd/", r->name, ".wasm"), narg, NULL};
+          t = run_process(sargv, out, sizeof out);
+          if (t >= 0 && parse_checksum(out, &sum) && nsimd < 16) {
+            ts[nsimd++] = t;
+            r->simd_sum = sum;
+          } else {
+            simd_bad = true;
+          }
+        }
       }
     }
     r->native_s = median(tn, nn);
@@ -371,6 +397,8 @@ static void bench_compute(void) {
     r->interp_s = median(ti, ni);
     r->interp_ok = nn && ni && !interp_bad && r->interp_sum == r->native_sum;
     r->interp_ratio = r->interp_ok ? r->interp_s / r->native_s : NAN;
+    r->simd_s = median(ts, nsimd);
+    r->simd_ok = nn && nsimd && !simd_bad && r->simd_sum == r->native_sum;
     double eng = use_run ? r->run_s : use_wasi ? r->wasi_s : r->export_s;
     bool ok = use_run ? r->run_ok : use_wasi ? r->wasi_ok : r->export_ok;
     r->ratio = ok ? eng / r->native_s : NAN;
@@ -405,6 +433,23 @@ static void bench_compute(void) {
   snprintf(m->note, sizeof m->note, "%d/%d kernels ok; wasm3 11.9x, WAMR fast 13.1x", icounted, NKERNELS);
   m = add_metric("compute", "worst kernel slowdown (interpreter)", icounted == NKERNELS ? iworst : NAN, "x",
                  "<=", 20);
+  /* -msimd128 builds: the kernels clang vectorised (20 or more SIMD instructions) must not be slower */
+  double sworst = 0;
+  int sn = 0;
+  char which[64] = "";
+  for (int k = 0; k < NKERNELS; k++) {
+    const kernel_result *r = &kernels[k];
+    if (r->simd_ops < 20 || !r->simd_ok || !r->run_ok) continue;
+    double q = r->simd_s / r->run_s;
+    sn++;
+    if (q > sworst) {
+      sworst = q;
+      snprintf(which, sizeof which, "%s", r->name);
+    }
+  }
+  m = add_metric("compute", "-msimd128 build / scalar build, worst vectorised kernel (compiler)",
+                 sn ? sworst : NAN, "x", "<=", 1.0);
+  snprintf(m->note, sizeof m->note, "%d kernels with >= 20 SIMD instructions; worst: %s", sn, which);
 }
 
 /* ---- calls --------------------------------------------------------------------- */
@@ -1046,6 +1091,17 @@ static void print_tables(void) {
              : r->ratio <= 4.5 ? "met"
                                : "NOT MET",
              r->interp_s, r->interp_ratio, ok ? "equal" : "DIFFERENT");
+    }
+  }
+  if (opt.compute) {
+    printf("\n-msimd128 builds (clang-19, `wapc run`, default tier; the same median as the scalar build)\n");
+    printf("| kernel | SIMD instructions | scalar s | -msimd128 s | -msimd128 / scalar | checksum |\n");
+    printf("|---|---|---|---|---|---|\n");
+    for (int k = 0; k < NKERNELS; k++) {
+      const kernel_result *r = &kernels[k];
+      if (!r->name || isnan(r->simd_s)) continue;
+      printf("| %s | %u | %.3f | %.3f | %.2fx | %s |\n", r->name, r->simd_ops, r->run_s, r->simd_s,
+             r->simd_s / r->run_s, r->simd_ok ? "equal" : "DIFFERENT");
     }
   }
   printf("\n| section | figure | value | target | status | note |\n|---|---|---|---|---|---|\n");

@@ -237,26 +237,28 @@ static inline uint64_t vm_f64_copysign(uint64_t a, uint64_t b) {
 }
 
 /* ---- float min/max: NaN propagates, -0 < +0 ------------------------------
- * a + b with a NaN operand yields a quiet NaN carrying an input's payload
- * (an arithmetic NaN; canonical when the inputs were). */
+ * With a NaN operand the result is the positive canonical NaN: one
+ * deterministic choice among the NaNs the spec allows (the reference
+ * interpreter's), the same on every tier and for every lane, so that NaN bits
+ * reinterpreted as integers (SIMD code does it all the time) never differ. */
 
 static inline float vm_f32_min(float a, float b) {
-  if (a != a || b != b) return a + b;
+  if (a != a || b != b) return vm_f32_from_bits(0x7FC00000u);
   if (a == b) return vm_f32_from_bits(vm_f32_bits(a) | vm_f32_bits(b));
   return a < b ? a : b;
 }
 static inline float vm_f32_max(float a, float b) {
-  if (a != a || b != b) return a + b;
+  if (a != a || b != b) return vm_f32_from_bits(0x7FC00000u);
   if (a == b) return vm_f32_from_bits(vm_f32_bits(a) & vm_f32_bits(b));
   return a > b ? a : b;
 }
 static inline double vm_f64_min(double a, double b) {
-  if (a != a || b != b) return a + b;
+  if (a != a || b != b) return vm_f64_from_bits(0x7FF8000000000000u);
   if (a == b) return vm_f64_from_bits(vm_f64_bits(a) | vm_f64_bits(b));
   return a < b ? a : b;
 }
 static inline double vm_f64_max(double a, double b) {
-  if (a != a || b != b) return a + b;
+  if (a != a || b != b) return vm_f64_from_bits(0x7FF8000000000000u);
   if (a == b) return vm_f64_from_bits(vm_f64_bits(a) & vm_f64_bits(b));
   return a > b ? a : b;
 }

@@ -1097,6 +1097,47 @@ static void v128_put(jit_func *fn, uint32_t d, int x) {
   v128_wrote(fn, d);
 }
 
+/* Put the low `bytes` bytes of rcx into lane `lane` of xmm0 (SSE2: through 16-bit pinsrw, a byte merged
+ * into its word; 64-bit lanes through xmm1), so the vector never goes through memory in pieces. */
+static void insert_lane(jit_buf *b, int bytes, uint32_t lane) {
+  switch (bytes) {
+  case 1:
+    sse66(b, 0xC5, RAX, XMM0); /* pextrw eax, xmm0, lane / 2 */
+    jit_u8(b, (uint8_t)(lane / 2));
+    op_r(b, 0, 0, 0x0FB6, 2, RCX, RCX); /* movzx ecx, cl */
+    if (lane & 1) {
+      alu_ri(b, 0, ALU_AND, RAX, 0x00FF);
+      op_r(b, 0, 0, 0xC1, 1, 4, RCX); /* shl ecx, 8 */
+      jit_u8(b, 8);
+    } else {
+      alu_ri(b, 0, ALU_AND, RAX, 0xFF00);
+    }
+    alu_rr(b, 0, ALU_OR, RAX, RCX);
+    sse66(b, 0xC4, XMM0, RAX); /* pinsrw xmm0, eax, lane / 2 */
+    jit_u8(b, (uint8_t)(lane / 2));
+    break;
+  case 2:
+    sse66(b, 0xC4, XMM0, RCX);
+    jit_u8(b, (uint8_t)lane);
+    break;
+  case 4:
+    sse66(b, 0xC4, XMM0, RCX);
+    jit_u8(b, (uint8_t)(2 * lane));
+    op_r(b, 0, 0, 0xC1, 1, 5, RCX); /* shr ecx, 16 */
+    jit_u8(b, 16);
+    sse66(b, 0xC4, XMM0, RCX);
+    jit_u8(b, (uint8_t)(2 * lane + 1));
+    break;
+  default:
+    op_r(b, P66, 1, 0x0F6E, 2, XMM1, RCX); /* movq xmm1, rcx */
+    if (lane == 0)
+      sse_r(b, 0xF2, 0, 0x10, XMM0, XMM1); /* movsd xmm0, xmm1: the low half */
+    else
+      sse66(b, 0x6C, XMM0, XMM1); /* punpcklqdq: the high half */
+    break;
+  }
+}
+
 /* The SSE2 instruction (66 0F op; 0F op when `ps`) computing a v128 binary op exactly, or 0. */
 static uint8_t v128_bin_sse(uint32_t code, bool *ps, bool *swap) {
   *ps = false;
@@ -1163,12 +1204,13 @@ static int v128_fcmp(uint32_t code, bool *dbl, bool *swap) {
 static bool v128_inline(jit_func *fn, vm_op op, const vm_word *w) {
   jit_buf *b = fn->b;
   switch (op) {
-  case VM_OP_V128_CONST:
+  case VM_OP_V128_CONST: /* built in xmm0 and stored whole: a later 16-byte load then reads one store */
     mov_ri(b, RAX, (uint64_t)w[2] | (uint64_t)w[3] << 32);
-    mov_mr(b, 1, SLOT(w[1]), RAX);
+    op_r(b, P66, 1, 0x0F6E, 2, XMM0, RAX); /* movq xmm0, rax */
     mov_ri(b, RAX, (uint64_t)w[4] | (uint64_t)w[5] << 32);
-    mov_mr(b, 1, SLOT(w[1] + 1), RAX);
-    v128_wrote(fn, w[1]);
+    op_r(b, P66, 1, 0x0F6E, 2, XMM1, RAX);
+    sse66(b, 0x6C, XMM0, XMM1); /* punpcklqdq */
+    v128_put(fn, w[1], XMM0);
     return true;
   case VM_OP_V128_SELECT: {
     iload(fn, 0, RAX, w[4]);
@@ -1195,10 +1237,19 @@ static bool v128_inline(jit_func *fn, vm_op op, const vm_word *w) {
   case VM_OP_V128_LOAD: {
     uint32_t code = w[4];
     if (code != VM_WASM_V128_LOAD && code != VM_WASM_V128_LOAD64_ZERO && code != VM_WASM_V128_LOAD32_ZERO &&
-        code != VM_WASM_V128_LOAD32_SPLAT && code != VM_WASM_V128_LOAD64_SPLAT)
+        code != VM_WASM_V128_LOAD32_SPLAT && code != VM_WASM_V128_LOAD64_SPLAT &&
+        code != VM_WASM_V128_LOAD8_SPLAT && code != VM_WASM_V128_LOAD16_SPLAT)
       return false;
     mem_t m = ea(fn, 0, w[2], 0, 0, w[3], (int)vm_simd_load_bytes(code));
-    if (code == VM_WASM_V128_LOAD) {
+    if (code == VM_WASM_V128_LOAD8_SPLAT || code == VM_WASM_V128_LOAD16_SPLAT) {
+      bool b8 = code == VM_WASM_V128_LOAD8_SPLAT;
+      op_m(b, 0, 0, b8 ? 0x0FB6 : 0x0FB7, 2, RCX, m);
+      op_r(b, 0, 0, 0x69, 1, RCX, RCX); /* imul ecx, ecx, 0x01010101 / 0x00010001 */
+      jit_u32(b, b8 ? 0x01010101u : 0x00010001u);
+      sse66(b, 0x6E, XMM0, RCX);
+      sse66(b, 0x70, XMM0, XMM0);
+      jit_u8(b, 0);
+    } else if (code == VM_WASM_V128_LOAD) {
       movdqu_load(b, XMM0, m);
     } else if (code == VM_WASM_V128_LOAD64_ZERO || code == VM_WASM_V128_LOAD64_SPLAT) {
       sse_m(b, 0xF3, 0, 0x7E, XMM0, m);                                  /* movq: the upper half zero */
@@ -1254,20 +1305,29 @@ static bool v128_inline(jit_func *fn, vm_op op, const vm_word *w) {
     return true;
   }
   case VM_OP_V128_REPLACE: {
-    uint32_t code = w[4], lane = w[5];
-    bool wide = code == VM_WASM_I64X2_REPLACE_LANE || code == VM_WASM_F64X2_REPLACE_LANE;
-    iload(fn, wide, RCX, w[3]);
+    uint32_t code = w[4];
+    int bytes = code == VM_WASM_I8X16_REPLACE_LANE                                         ? 1
+                : code == VM_WASM_I16X8_REPLACE_LANE                                       ? 2
+                : code == VM_WASM_I32X4_REPLACE_LANE || code == VM_WASM_F32X4_REPLACE_LANE ? 4
+                                                                                           : 8;
+    iload(fn, bytes == 8, RCX, w[3]);
     v128_get(fn, XMM0, w[2]);
-    movdqu_store(b, SLOT(w[1]), XMM0);
-    mem_t m = SLOT(w[1]);
-    switch (code) {
-    case VM_WASM_I8X16_REPLACE_LANE: m.disp += (int32_t)lane, op_m(b, 0, 0, 0x88, 1, RCX, m); break;
-    case VM_WASM_I16X8_REPLACE_LANE: m.disp += (int32_t)lane * 2, op_m(b, P66, 0, 0x89, 1, RCX, m); break;
-    case VM_WASM_I32X4_REPLACE_LANE:
-    case VM_WASM_F32X4_REPLACE_LANE: m.disp += (int32_t)lane * 4, mov_mr(b, 0, m, RCX); break;
-    default: m.disp += (int32_t)lane * 8, mov_mr(b, 1, m, RCX); break;
-    }
-    v128_wrote(fn, w[1]);
+    insert_lane(b, bytes, w[5]);
+    v128_put(fn, w[1], XMM0);
+    return true;
+  }
+  case VM_OP_V128_LOAD_LANE: {
+    int bytes = (int)vm_simd_lane_bytes(w[5]);
+    mem_t m = ea(fn, 0, w[2], 0, 0, w[4], bytes);
+    if (bytes == 1)
+      op_m(b, 0, 0, 0x0FB6, 2, RCX, m);
+    else if (bytes == 2)
+      op_m(b, 0, 0, 0x0FB7, 2, RCX, m);
+    else
+      mov_rm(b, bytes == 8, RCX, m);
+    v128_get(fn, XMM0, w[3]);
+    insert_lane(b, bytes, w[6]);
+    v128_put(fn, w[1], XMM0);
     return true;
   }
   case VM_OP_V128_TEST:
