@@ -377,7 +377,11 @@ typedef struct x64_state {
   int8_t *where; /* per local slot: -1, or its register */
   uint32_t ncached;
   uint32_t cached[NGPR_CACHE + NXMM_CACHE];
-  uint32_t fwd;                           /* the forwarded slot, NONE */
+  uint32_t fwd; /* the forwarded slot, NONE */
+  /* A v128 just written to slots fwd128, fwd128 + 1 is in xmm15 too (then no scalar is forwarded
+   * there); only the next instruction may read it from there (avail128), and only when no branch
+   * arrives at it. */
+  uint32_t fwd128, avail128;
   bool fwd_xmm;                           /* in xmm15 (else r10) */
   uint8_t need_const[VM_MAX_CONST_SLOTS]; /* constants read from their slots (the rest are immediates) */
   uint32_t next_src[8]; /* the source slots of the next instruction (forwarding is for them only) */
@@ -510,6 +514,7 @@ bool jit_target_begin(jit_func *fn) {
     }
     st->where = where;
     st->fwd = NONE;
+    st->fwd128 = st->avail128 = NONE;
     st->info = info;
   }
   free(score);
@@ -1088,13 +1093,22 @@ static void v128_wrote(jit_func *fn, uint32_t d) {
   }
 }
 
-/* xmm x = the v128 in slots s, s + 1 */
+/* xmm x = the v128 in slots s, s + 1 (from xmm15 when the previous instruction left it there) */
 static void v128_get(jit_func *fn, int x, uint32_t s) {
-  movdqu_load(fn->b, x, RSLOT(fn, s));
+  const x64_state *st = fn->state;
+  if (st->avail128 == s)
+    sse_r(fn->b, P66, 0, 0x6F, x, FWD_XMM); /* movdqa x, xmm15 */
+  else
+    movdqu_load(fn->b, x, RSLOT(fn, s));
 }
+/* slots d, d + 1 = xmm x, kept in xmm15 for the next instruction */
 static void v128_put(jit_func *fn, uint32_t d, int x) {
+  x64_state *st = fn->state;
   movdqu_store(fn->b, SLOT(d), x);
   v128_wrote(fn, d);
+  if (st->fwd != NONE && st->fwd_xmm) st->fwd = NONE; /* xmm15 is about to change */
+  sse_r(fn->b, P66, 0, 0x6F, FWD_XMM, x);             /* movdqa xmm15, x */
+  st->fwd128 = d;
 }
 
 /* Put the low `bytes` bytes of rcx into lane `lane` of xmm0 (SSE2: through 16-bit pinsrw, a byte merged
@@ -1455,6 +1469,9 @@ bool jit_target_op(jit_func *fn, uint32_t pc) {
 
   /* a branch may arrive here: nothing forwarded */
   if (fn->is_label[pc]) st->fwd = NONE;
+  /* a v128 left in xmm15 by the previous instruction is for this one only */
+  st->avail128 = fn->is_label[pc] ? NONE : st->fwd128;
+  st->fwd128 = NONE;
   /* what the next instruction reads, unless a branch may arrive there */
   {
     const vm_op_info *info = st->info;
