@@ -84,7 +84,7 @@ build_and_test fuzz-smoke build-test-fuzz "-L fuzz" -DCMAKE_C_COMPILER=clang -DW
 
 # ---- 5. ThreadSanitizer, threaded tests only -------------------------------------------------------------
 tsan=-fsanitize=thread
-build_and_test tsan build-test-tsan "-R ^(api\.guard\..+|api\.module\..+|api\.wait\..+|api\.pool\..+|api\.preinit\..+|hostile\..+|soak)$" -DCMAKE_C_COMPILER=clang \
+build_and_test tsan build-test-tsan "-R ^(api\.guard\..+|api\.module\..+|api\.wait\..+|api\.pool\..+|api\.preinit\..+|hostile\.(fuel|deadline|interrupt|bombs|small_native_stack|huge_counts)|soak)$" -DCMAKE_C_COMPILER=clang \
   -DWAPC_SOAK_SECONDS=10 -DCMAKE_C_FLAGS="$tsan" -DCMAKE_EXE_LINKER_FLAGS="$tsan" \
   -DCMAKE_SHARED_LINKER_FLAGS="$tsan"
 
