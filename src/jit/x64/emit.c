@@ -1280,7 +1280,7 @@ static bool v128_inline(jit_func *fn, vm_op op, const vm_word *w) {
   }
   case VM_OP_V128_STORE: {
     mem_t m = ea(fn, 0, w[1], 0, 0, w[3], 16);
-    movdqu_load(b, XMM0, RSLOT(fn, w[2]));
+    v128_get(fn, XMM0, w[2]);
     movdqu_store(b, m, XMM0);
     return true;
   }
