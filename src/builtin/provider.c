@@ -526,7 +526,7 @@ static wapc_status options_resolve(const wapc_builtin_options *options, wapc_bui
 /* A provider state from `options` (NULL: defaults); the WASI configuration is copied and opened. */
 static wapc_status builtin_new(const wapc_builtin_options *options, builtin **out, char *msg, size_t msglen) {
   *out = NULL;
-  builtin *b = mem_calloc(1, sizeof *b);
+  builtin *b = mem_calloc_line(sizeof *b); /* written on every call (the interrupt flag) */
   if (!b) return report_msg(msg, msglen, WAPC_ERR_NOMEM, "out of memory");
   vm_interrupt_init(&b->interrupt);
   wapc_status st = options_resolve(options, &b->opts, &b->cfg, msg, msglen);

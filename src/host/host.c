@@ -91,8 +91,12 @@ static bool hbuf_reserve(hbuf *b, size_t len) {
   size_t cap = b->cap ? b->cap : 64;
   while (cap < len + 1)
     cap = cap > SIZE_MAX / 2 ? len + 1 : cap * 2;
-  uint8_t *p = mem_realloc(b->data, cap);
+  /* Whole cache lines: the host writes its buffers on every call, and a block of another thread's
+   * sharing a line with them would make two threads serving two hosts slow each other down. */
+  uint8_t *p = cap < SIZE_MAX - 64 ? mem_calloc_line(cap) : NULL;
   if (!p) return false;
+  if (b->data && b->len) memcpy(p, b->data, b->len + 1);
+  mem_free(b->data);
   b->data = p;
   b->cap = cap;
   return true;
@@ -182,7 +186,7 @@ wapc_status wapc_host_new(const wapc_engine_provider *provider, wapc_host_callba
                       "unusable engine provider (ABI version %u, or an entry missing)",
                       provider->abi_version);
   }
-  wapc_host *h = mem_calloc(1, sizeof *h);
+  wapc_host *h = mem_calloc_line(sizeof *h); /* written on every call: no line shared with another host */
   if (!h) {
     provider->destroy(provider->self);
     return report_msg(message, message_len, WAPC_ERR_NOMEM, "out of memory");

@@ -80,6 +80,14 @@ void *mem_calloc(size_t n, size_t size) {
   return hit(&alloc_fault) ? NULL : counted(calloc(n, size));
 }
 
+void *mem_calloc_line(size_t size) {
+  if (hit(&alloc_fault)) return NULL;
+  size_t n = (size + 63) & ~(size_t)63;
+  void *p = aligned_alloc(64, n ? n : 64);
+  if (p) memset(p, 0, n ? n : 64);
+  return counted(p);
+}
+
 void *mem_realloc(void *p, size_t size) {
   if (hit(&alloc_fault)) return NULL;
   void *q = realloc(p, size);

@@ -29,6 +29,9 @@
 
 void *mem_malloc(size_t size);
 void *mem_calloc(size_t n, size_t size);
+/* A zeroed block of whole cache lines (64-byte aligned, size rounded up), freed with mem_free: for the
+ * objects one thread writes on every call, which must share no line with another thread's. */
+void *mem_calloc_line(size_t size);
 void *mem_realloc(void *p, size_t size);
 char *mem_strdup(const char *s);
 /* An anonymous private mapping (MAP_NORESERVE), or MAP_FAILED. */
@@ -69,6 +72,12 @@ static inline void *mem_malloc(size_t size) {
 }
 static inline void *mem_calloc(size_t n, size_t size) {
   return calloc(n, size);
+}
+static inline void *mem_calloc_line(size_t size) {
+  size_t n = (size + 63) & ~(size_t)63;
+  void *p = aligned_alloc(64, n ? n : 64);
+  if (p) memset(p, 0, n ? n : 64);
+  return p;
 }
 static inline void *mem_realloc(void *p, size_t size) {
   return realloc(p, size);

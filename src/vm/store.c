@@ -152,7 +152,7 @@ vm_store *vm_store_new(const vm_config *cfg) {
 }
 
 vm_store *vm_store_new_pooled(const vm_config *cfg, vm_pool *pool) {
-  vm_store *s = mem_calloc(1, sizeof *s);
+  vm_store *s = mem_calloc_line(sizeof *s); /* the execution state, written on every call */
   if (!s) return NULL;
   if (cfg)
     s->cfg = *cfg;
