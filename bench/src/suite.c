@@ -992,12 +992,11 @@ typedef struct caller {
 
 static void *caller_main(void *arg) {
   caller *c = arg;
-  bool noresp = getenv("NORESP") != NULL;
   for (uint64_t i = 0; i < c->calls && !c->failed; i++) {
     wapc_bytes resp = {NULL, 0};
-    if (wapc_pool_call(c->pool, NULL, "echo", 4, (const uint8_t *)"0123456789abcdef", 16,
-                       noresp ? NULL : &resp, NULL, 0) != WAPC_OK ||
-        (!noresp && resp.len != 16))
+    if (wapc_pool_call(c->pool, NULL, "echo", 4, (const uint8_t *)"0123456789abcdef", 16, &resp, NULL, 0) !=
+            WAPC_OK ||
+        resp.len != 16)
       c->failed = true;
     wapc_bytes_free(&resp);
   }
