@@ -1522,7 +1522,8 @@ bool jit_target_op(jit_func *fn, uint32_t pc) {
     numeric_helper(fn, h, vm_op_format(op), w);
     return true;
   }
-  if (v128_inline(fn, op, w)) return true;
+  /* cmake -DWAPC_SIMD_SSE=OFF: every v128 instruction through simd.c (the portable form) */
+  if (WAPC_SIMD_SSE && v128_inline(fn, op, w)) return true;
 
   switch (op) {
   /* ---- control ------------------------------------------------------------ */
