@@ -1287,17 +1287,24 @@ static bool v128_inline(jit_func *fn, vm_op op, const vm_word *w) {
   case VM_OP_V128_SPLAT:
     switch (w[3]) {
     case VM_WASM_I32X4_SPLAT:
-    case VM_WASM_F32X4_SPLAT:
       iload(fn, 0, RAX, w[2]);
       sse66(b, 0x6E, XMM0, RAX); /* movd xmm0, eax */
       sse66(b, 0x70, XMM0, XMM0);
       jit_u8(b, 0);
       break;
     case VM_WASM_I64X2_SPLAT:
-    case VM_WASM_F64X2_SPLAT:
       iload(fn, 1, RAX, w[2]);
       op_r(b, P66, 1, 0x0F6E, 2, XMM0, RAX); /* movq xmm0, rax */
       sse66(b, 0x6C, XMM0, XMM0);
+      break;
+    case VM_WASM_F32X4_SPLAT: /* the float straight from its register when it has one */
+      fload(fn, false, XMM0, w[2]);
+      sse_r(b, 0, 0, 0xC6, XMM0, XMM0); /* shufps xmm0, xmm0, 0 */
+      jit_u8(b, 0);
+      break;
+    case VM_WASM_F64X2_SPLAT:
+      fload(fn, true, XMM0, w[2]);
+      sse66(b, 0x14, XMM0, XMM0); /* unpcklpd */
       break;
     default: return false;
     }
@@ -1311,9 +1318,15 @@ static bool v128_inline(jit_func *fn, vm_op op, const vm_word *w) {
     case VM_WASM_I8X16_EXTRACT_LANE_U: m.disp += (int32_t)lane, op_m(b, 0, 0, 0x0FB6, 2, RAX, m); break;
     case VM_WASM_I16X8_EXTRACT_LANE_S: m.disp += (int32_t)lane * 2, op_m(b, 0, 0, 0x0FBF, 2, RAX, m); break;
     case VM_WASM_I16X8_EXTRACT_LANE_U: m.disp += (int32_t)lane * 2, op_m(b, 0, 0, 0x0FB7, 2, RAX, m); break;
-    case VM_WASM_I32X4_EXTRACT_LANE:
-    case VM_WASM_F32X4_EXTRACT_LANE: m.disp += (int32_t)lane * 4, mov_rm(b, 0, RAX, m); break;
-    default: m.disp += (int32_t)lane * 8, mov_rm(b, 1, RAX, m); break; /* i64x2, f64x2 */
+    case VM_WASM_I32X4_EXTRACT_LANE: m.disp += (int32_t)lane * 4, mov_rm(b, 0, RAX, m); break;
+    case VM_WASM_I64X2_EXTRACT_LANE: m.disp += (int32_t)lane * 8, mov_rm(b, 1, RAX, m); break;
+    default: { /* a float lane goes to a float register (and on to a float instruction) */
+      bool dbl = code == VM_WASM_F64X2_EXTRACT_LANE;
+      m.disp += (int32_t)lane * (dbl ? 8 : 4);
+      sse_m(b, dbl ? 0xF2 : 0xF3, 0, 0x10, XMM0, m); /* movsd / movss */
+      fput(fn, dbl, w[1], XMM0);
+      return true;
+    }
     }
     iput(fn, w[1], RAX);
     return true;
