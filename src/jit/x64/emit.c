@@ -25,6 +25,8 @@
  * registers.  Bounds checks compare and branch to a trap stub: no signal
  * handler is involved.
  */
+#include <cpuid.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1111,9 +1113,40 @@ static void v128_put(jit_func *fn, uint32_t d, int x) {
   st->fwd128 = d;
 }
 
-/* Put the low `bytes` bytes of rcx into lane `lane` of xmm0 (SSE2: through 16-bit pinsrw, a byte merged
- * into its word; 64-bit lanes through xmm1), so the vector never goes through memory in pieces. */
+/* Does this CPU have SSE4.1 (pinsrb/d/q)?  Asked once; the SSE2 sequences are the fallback
+ * (WAPC_JIT_SSE2=1 in the environment selects them anyway, so that tests cover them). */
+static bool have_sse41(void) {
+  static atomic_int known; /* 0 unknown, 1 no, 2 yes */
+  int k = atomic_load_explicit(&known, memory_order_relaxed);
+  if (!k) {
+    unsigned a = 0, bx = 0, c = 0, d = 0;
+    const char *force = getenv("WAPC_JIT_SSE2");
+    k = !(force && force[0] == '1') && __get_cpuid(1, &a, &bx, &c, &d) && (c & bit_SSE4_1) ? 2 : 1;
+    atomic_store_explicit(&known, k, memory_order_relaxed);
+  }
+  return k == 2;
+}
+
+/* pinsrb / pinsrd / pinsrq xmm0, rcx, lane (66 [REX.W] 0F 3A op /r ib) */
+static void pinsr41(jit_buf *b, uint8_t op, bool w, uint32_t lane) {
+  if (!jit_room(b, 16)) return;
+  jit_u8(b, 0x66);
+  if (w) jit_u8(b, 0x48);
+  jit_u8(b, 0x0F);
+  jit_u8(b, 0x3A);
+  jit_u8(b, op);
+  jit_u8(b, (uint8_t)(0xC0 | XMM0 << 3 | RCX)); /* reg xmm0, rm rcx */
+  jit_u8(b, (uint8_t)lane);
+}
+
+/* Put the low `bytes` bytes of rcx into lane `lane` of xmm0 (SSE4.1 pinsrb/d/q when the CPU has it; else
+ * SSE2: through 16-bit pinsrw, a byte merged into its word, 64-bit lanes through xmm1), so the vector
+ * never goes through memory in pieces. */
 static void insert_lane(jit_buf *b, int bytes, uint32_t lane) {
+  if (bytes != 2 && have_sse41()) {
+    pinsr41(b, bytes == 1 ? 0x20 : 0x22, bytes == 8, lane);
+    return;
+  }
   switch (bytes) {
   case 1:
     sse66(b, 0xC5, RAX, XMM0); /* pextrw eax, xmm0, lane / 2 */
