@@ -289,7 +289,7 @@ TEST_IMPL(lanes) {
   CHECK(vm_simd_test(VM_WASM_V128_ANY_TRUE, t) == 1 && vm_simd_test(VM_WASM_V128_ANY_TRUE, zero()) == 0);
   CHECK(vm_simd_test(VM_WASM_I8X16_ALL_TRUE, t) == 0 && vm_simd_test(VM_WASM_I8X16_ALL_TRUE, i8s(1)) == 1);
   CHECK(vm_simd_test(VM_WASM_I16X8_ALL_TRUE, i16s(256)) == 1);
-  CHECK(vm_simd_test(VM_WASM_I32X4_ALL_TRUE, i32s(1 << 31)) == 1);
+  CHECK(vm_simd_test(VM_WASM_I32X4_ALL_TRUE, i32s(INT32_MIN)) == 1);
   t = i64s(1);
   t.u64[1] = 0;
   CHECK(vm_simd_test(VM_WASM_I64X2_ALL_TRUE, t) == 0);

@@ -78,7 +78,7 @@ int main(void) {
     s16r[i] = (int16_t)(s16a[i] * s16b[i]);
   REPORT("s16 mul", s16r);
   for (int i = 0; i < N; i++)
-    u16r[i] = (uint16_t)((uint16_t)s16a[i] >> 3 | (uint16_t)(s16b[i] << 5));
+    u16r[i] = (uint16_t)((uint16_t)s16a[i] >> 3 | (uint16_t)((uint16_t)s16b[i] << 5));
   REPORT("u16 shifts", u16r);
   for (int i = 0; i < N; i++)
     s32r[i] = (int32_t)((uint32_t)s32a[i] * 3u + (uint32_t)(s32a[i] >> 3)) ^ s32b[i];
