@@ -1486,8 +1486,17 @@ static bool v128_inline(jit_func *fn, vm_op op, const vm_word *w) {
     bool ne = code == VM_WASM_I8X16_NE || code == VM_WASM_I16X8_NE || code == VM_WASM_I32X4_NE;
     if (ne) opc = code == VM_WASM_I8X16_NE ? 0x74 : code == VM_WASM_I16X8_NE ? 0x75 : 0x76;
     if (!opc && pred < 0) return false;
+    /* An integer operation that commutes exactly (not the float ones: the NaN an x86 instruction
+     * passes on is its first operand's) takes a forwarded first operand as its second one. */
+    const x64_state *xs = fn->state;
+    bool commutes = !ps && opc && code != VM_WASM_F64X2_ADD && code != VM_WASM_F64X2_MUL &&
+                    (opc == 0xFC || opc == 0xFD || opc == 0xFE || opc == 0xD4 || opc == 0xD5 || opc == 0xEC ||
+                     opc == 0xDC || opc == 0xED || opc == 0xDD || opc == 0xDA || opc == 0xDE || opc == 0xEA ||
+                     opc == 0xEE || opc == 0xE0 || opc == 0xE3 || opc == 0xDB || opc == 0xEB || opc == 0xEF ||
+                     opc == 0x74 || opc == 0x75 || opc == 0x76);
+    if (commutes && !swap && xs->avail128 == w[2] && w[3] != w[2]) swap = true;
     v128_get(fn, XMM0, swap ? w[3] : w[2]);
-    movdqu_load(b, XMM1, RSLOT(fn, swap ? w[2] : w[3]));
+    v128_get(fn, XMM1, swap ? w[2] : w[3]);
     if (opc) {
       sse_r(b, ps ? 0 : P66, 0, opc, XMM0, XMM1);
     } else {
