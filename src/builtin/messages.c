@@ -6,7 +6,7 @@
 
 #include <stdio.h>
 
-static const char *valtype_name(uint8_t t) {
+const char *builtin_valtype_name(uint8_t t) {
   switch (t) {
   case VM_I32: return "i32";
   case VM_I64: return "i64";
@@ -33,14 +33,14 @@ void builtin_format_functype(const vm_functype *t, char *buf, size_t len) {
   } while (0)
   PUT("(");
   for (uint32_t i = 0; i < t->nparams; i++)
-    PUT("%s%s", i ? ", " : "", valtype_name(t->types[i]));
+    PUT("%s%s", i ? ", " : "", builtin_valtype_name(t->types[i]));
   PUT(") -> ");
   if (t->nresults == 1) {
-    PUT("%s", valtype_name(t->types[t->nparams]));
+    PUT("%s", builtin_valtype_name(t->types[t->nparams]));
   } else {
     PUT("(");
     for (uint32_t i = 0; i < t->nresults; i++)
-      PUT("%s%s", i ? ", " : "", valtype_name(t->types[t->nparams + i]));
+      PUT("%s%s", i ? ", " : "", builtin_valtype_name(t->types[t->nparams + i]));
     PUT(")");
   }
 #undef PUT

@@ -203,21 +203,13 @@ wapc_status wapc_module_custom_section(const wapc_module *m, size_t index, const
 /* ---- introspection -------------------------------------------------------------------- */
 
 static void signature(const vm_functype *t, char *buf, size_t len) {
-  static const char *const names[] = {"i32", "i64", "f32", "f64", "v128", "funcref", "externref"};
   size_t n = 0;
   buf[0] = '\0';
   for (uint32_t part = 0; part < 2 && t; part++) {
     uint32_t from = part ? t->nparams : 0, to = part ? t->nparams + t->nresults : t->nparams;
     n += (size_t)snprintf(buf + (n < len ? n : len), n < len ? len - n : 0, "%s(", part ? " -> " : "");
     for (uint32_t i = from; i < to; i++) {
-      uint8_t ty = t->types[i];
-      const char *name = ty == VM_I32         ? names[0]
-                         : ty == VM_I64       ? names[1]
-                         : ty == VM_F32       ? names[2]
-                         : ty == VM_F64       ? names[3]
-                         : ty == VM_FUNCREF   ? names[5]
-                         : ty == VM_EXTERNREF ? names[6]
-                                              : names[4];
+      const char *name = builtin_valtype_name(t->types[i]);
       n += (size_t)snprintf(buf + (n < len ? n : len), n < len ? len - n : 0, "%s%s", i > from ? ", " : "",
                             name);
     }
@@ -251,8 +243,7 @@ static void item_of(const char *module, uint32_t module_len, const char *name, u
     out->min = table.limits.min;
     out->max = table.limits.max;
     out->has_max = table.limits.has_max;
-    snprintf(out->signature, sizeof out->signature, "%s",
-             table.elemtype == VM_FUNCREF ? "funcref" : "externref");
+    snprintf(out->signature, sizeof out->signature, "%s", builtin_valtype_name(table.elemtype));
     break;
   }
   case VM_EXTERN_MEMORY:
@@ -264,11 +255,7 @@ static void item_of(const char *module, uint32_t module_len, const char *name, u
     vm_globaltype global = *globalp;
     out->mutable_ = global.mutable_;
     snprintf(out->signature, sizeof out->signature, "%s%s", global.mutable_ ? "mut " : "",
-             global.type == VM_I32   ? "i32"
-             : global.type == VM_I64 ? "i64"
-             : global.type == VM_F32 ? "f32"
-             : global.type == VM_F64 ? "f64"
-                                     : "ref");
+             builtin_valtype_name(global.type));
     break;
   }
   }
