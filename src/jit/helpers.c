@@ -65,24 +65,7 @@ uint32_t jit_op(vm_instance *inst, uint64_t *fp, const vm_word *ip, uint32_t op)
     return vm_table_copy_op(inst->tables[ip[4]], inst->tables[ip[5]], R32(1), R32(2), R32(3));
   case VM_OP_TABLE_INIT: return vm_table_init_op(inst, ip[4], ip[5], R32(1), R32(2), R32(3));
   case VM_OP_ELEM_DROP: inst->elem_dropped[ip[1]] = 1; return VM_TRAP_NONE;
-  case VM_OP_V128_CONST:
-  case VM_OP_V128_UN:
-  case VM_OP_V128_BIN:
-  case VM_OP_V128_BITSELECT:
-  case VM_OP_V128_TEST:
-  case VM_OP_V128_SHIFT:
-  case VM_OP_V128_SPLAT:
-  case VM_OP_V128_EXTRACT:
-  case VM_OP_V128_REPLACE:
-  case VM_OP_V128_SHUFFLE:
-  case VM_OP_V128_LOAD:
-  case VM_OP_V128_STORE:
-  case VM_OP_V128_LOAD_LANE:
-  case VM_OP_V128_STORE_LANE:
-  case VM_OP_V128_SELECT:
-  case VM_OP_V128_GLOBAL_GET:
-  case VM_OP_V128_GLOBAL_SET: return vm_simd_exec(op, ip, fp, inst);
-  default: return VM_TRAP_UNREACHABLE;
+  default: return vm_op_is_v128(op) ? vm_simd_exec(op, ip, fp, inst) : VM_TRAP_UNREACHABLE;
   }
 }
 

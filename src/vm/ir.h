@@ -162,6 +162,11 @@ typedef enum {
           VM_OP_COUNT
 } vm_op;
 
+/* The v128 ops (simd.c runs them) are one run in ir.def, V128_CONST .. V128_GLOBAL_SET. */
+static inline int vm_op_is_v128(vm_op op) {
+  return op >= VM_OP_V128_CONST && op <= VM_OP_V128_GLOBAL_SET;
+}
+
 /* The format of the fused pairs F_A_B and FD_A_B. */
 #define VM_FUSED_FORMAT FMT_DSSS
 #define VM_FORMAT_WORDS_OF(f) VM_FORMAT_WORDS_OF_(f)

@@ -445,15 +445,10 @@ uint32_t vm_simd_exec(uint32_t op, const uint32_t *ip, uint64_t *fp, vm_instance
     vm_v128 v_ = (v);                                                                                        \
     vm_v128_put(fp + ip[k], &v_);                                                                            \
   } while (0)
-/* The effective address of [fp[a] + offset, n bytes) in memory 0, or a trap. */
+/* The host address of [fp[a] + offset, n bytes) in memory 0, or a trap (vm_instance_memory_range). */
 #define ACCESS(p, a, o, n)                                                                                   \
-  uint8_t *p;                                                                                                \
-  do {                                                                                                       \
-    const vm_memory *m_ = inst->memory;                                                                      \
-    uint64_t ea_ = (uint64_t)(uint32_t)fp[ip[a]] + ip[o];                                                    \
-    if (!m_ || ea_ + (n) > m_->size) return VM_TRAP_MEMORY_OOB;                                              \
-    p = m_->data + ea_;                                                                                      \
-  } while (0)
+  uint8_t *p = vm_instance_memory_range(inst, (uint64_t)(uint32_t)fp[ip[a]] + ip[o], (n));                   \
+  if (!p) return VM_TRAP_MEMORY_OOB
   switch ((vm_op)op) {
   case VM_OP_V128_CONST: {
     vm_v128 v;

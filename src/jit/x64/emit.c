@@ -1063,6 +1063,23 @@ static void call_op(jit_func *fn, uint32_t f, uint32_t base) {
 
 #define S(k) RSLOT(fn, w[k]) /* operand word k, read from memory */
 
+/* The instruction run by the C helper jit_op (memory and table instructions, the v128 ones not expanded
+ * inline): it reads its operands from the frame and writes its results there. */
+static bool call_jit_op(jit_func *fn, vm_op op, const vm_word *w) {
+  jit_buf *b = fn->b;
+  for (uint32_t i = 1, m = vm_op_infos()[op].smask; m; i++, m >>= 1)
+    if (m & 1) (void)RSLOT(fn, w[i]);
+  mov_rr(b, 1, RDI, INST);
+  mov_rr(b, 1, RSI, FP);
+  mov_ri(b, RDX, (uint64_t)(uintptr_t)w);
+  mov_ri(b, RCX, (uint64_t)op);
+  call_abs(b, (jit_fn)jit_op);
+  op_r(b, 0, 0, 0x85, 1, RAX, RAX);
+  trap_exit_if(fn, CC_NE);
+  after_call(fn, op == VM_OP_MEMORY_GROW);
+  return true;
+}
+
 /* ---- v128 inline -------------------------------------------------------------------------------
  * A v128 lives in two frame slots; the common instructions are a few SSE2 instructions on xmm0/xmm1
  * (each giving exactly the wasm result: integer lanes, bitwise ops, float arithmetic, conversions
@@ -1579,6 +1596,7 @@ bool jit_target_op(jit_func *fn, uint32_t pc) {
   }
   /* cmake -DWAPC_SIMD_SSE=OFF: every v128 instruction through simd.c (the portable form) */
   if (WAPC_SIMD_SSE && v128_inline(fn, op, w)) return true;
+  if (vm_op_is_v128(op)) return call_jit_op(fn, op, w); /* a value is two slots; simd.c runs it */
 
   switch (op) {
   /* ---- control ------------------------------------------------------------ */
@@ -1771,36 +1789,7 @@ bool jit_target_op(jit_func *fn, uint32_t pc) {
   case VM_OP_TABLE_FILL:
   case VM_OP_TABLE_COPY:
   case VM_OP_TABLE_INIT:
-  case VM_OP_ELEM_DROP:
-  /* v128: a value is two slots in the frame; simd.c runs the instruction */
-  case VM_OP_V128_CONST:
-  case VM_OP_V128_UN:
-  case VM_OP_V128_BIN:
-  case VM_OP_V128_BITSELECT:
-  case VM_OP_V128_TEST:
-  case VM_OP_V128_SHIFT:
-  case VM_OP_V128_SPLAT:
-  case VM_OP_V128_EXTRACT:
-  case VM_OP_V128_REPLACE:
-  case VM_OP_V128_SHUFFLE:
-  case VM_OP_V128_LOAD:
-  case VM_OP_V128_STORE:
-  case VM_OP_V128_LOAD_LANE:
-  case VM_OP_V128_STORE_LANE:
-  case VM_OP_V128_SELECT:
-  case VM_OP_V128_GLOBAL_GET:
-  case VM_OP_V128_GLOBAL_SET:
-    for (uint32_t i = 1, m = vm_op_infos()[op].smask; m; i++, m >>= 1)
-      if (m & 1) (void)RSLOT(fn, w[i]); /* the helper reads its operands from the frame */
-    mov_rr(b, 1, RDI, INST);
-    mov_rr(b, 1, RSI, FP);
-    mov_ri(b, RDX, (uint64_t)(uintptr_t)w);
-    mov_ri(b, RCX, (uint64_t)op);
-    call_abs(b, (jit_fn)jit_op);
-    op_r(b, 0, 0, 0x85, 1, RAX, RAX);
-    trap_exit_if(fn, CC_NE);
-    after_call(fn, op == VM_OP_MEMORY_GROW);
-    return true;
+  case VM_OP_ELEM_DROP: return call_jit_op(fn, op, w);
 
   /* ---- comparisons ------------------------------------------------------ */
   case VM_OP_I32_EQZ:
