@@ -434,7 +434,9 @@ static void format_value(const spec_value *v, char *buf, size_t len) {
   }
 }
 
-static bool float_bits_match(unsigned bits, val_kind kind, uint64_t want, uint64_t got) {
+/* Does `got` match `want` as a value of `bits` bits (a float or a v128 lane): exactly, or as the NaN
+ * pattern `kind` (32 and 64 bits only)? */
+static bool bits_match(unsigned bits, val_kind kind, uint64_t want, uint64_t got) {
   if (bits == 32) {
     uint32_t g = (uint32_t)got;
     if (kind == VAL_NAN_CANONICAL) return (g & 0x7fffffffu) == 0x7fc00000u;
@@ -454,21 +456,13 @@ static bool value_matches(const spec_value *e, const uint64_t *slots) {
     for (unsigned i = 0; i < 128u / e->lane_bits; i++) {
       uint64_t g = lane_get(slots[0], slots[1], e->lane_bits, i),
                w = lane_get(e->bits, e->hi, e->lane_bits, i);
-      if (!float_bits_match(e->lane_bits, (val_kind)e->lane_kind[i], w, g)) return false;
+      if (!bits_match(e->lane_bits, (val_kind)e->lane_kind[i], w, g)) return false;
     }
     return true;
   case VM_I32: return (uint32_t)got == (uint32_t)e->bits;
   case VM_I64: return got == e->bits;
-  case VM_F32: {
-    uint32_t g = (uint32_t)got;
-    if (e->kind == VAL_NAN_CANONICAL) return (g & 0x7fffffffu) == 0x7fc00000u;
-    if (e->kind == VAL_NAN_ARITHMETIC) return (g & 0x7fc00000u) == 0x7fc00000u;
-    return g == (uint32_t)e->bits;
-  }
-  case VM_F64:
-    if (e->kind == VAL_NAN_CANONICAL) return (got & 0x7fffffffffffffffu) == 0x7ff8000000000000u;
-    if (e->kind == VAL_NAN_ARITHMETIC) return (got & 0x7ff8000000000000u) == 0x7ff8000000000000u;
-    return got == e->bits;
+  case VM_F32: return bits_match(32, e->kind, e->bits, got);
+  case VM_F64: return bits_match(64, e->kind, e->bits, got);
   case VM_FUNCREF:
   case VM_EXTERNREF:
     if (e->kind == VAL_ANY_REF) return got != 0;
