@@ -1205,143 +1205,108 @@ static uint32_t rd_lane(cx *c, uint32_t lanes) {
   return lane;
 }
 
+/* Pop operands of types ts[0..n) (ts[n-1] on top) into src[0..n) (the slots holding them) and push a
+ * result of type `out` (0: none); returns the result's slot. */
+static uint32_t operands(cx *c, uint32_t n, const uint8_t *ts, uint8_t out, uint32_t *src) {
+  pop_types(c, n, ts);
+  for (uint32_t i = 0; i < n; i++)
+    src[i] = src_of(c, c->h + i);
+  uint32_t d = slot(c, c->h);
+  if (out) push(c, out);
+  return d;
+}
+
+static const uint8_t T_V[] = {VM_V128}, T_VV[] = {VM_V128, VM_V128}, T_VVV[] = {VM_V128, VM_V128, VM_V128},
+                     T_A[] = {VM_I32}, T_AV[] = {VM_I32, VM_V128}, T_VI[] = {VM_V128, VM_I32};
+
 static void op_simd(cx *c) {
   uint32_t code = rd_u32(c);
   const simd_info *si = code < VM_WASM_NFD ? &simd_infos[code] : NULL;
   if (!si || si->shape == SIMD_NONE) MALFORMED(c, c->ipos, "illegal opcode fd %02x", code);
-  uint32_t d, a, b = 0, x, offset = 0, lane = 0;
+  uint32_t s[3], d, offset = 0, lane = 0, w[4] = {0, 0, 0, 0};
   uint32_t at = c->pc;
-  switch (si->shape) {
-  case SIMD_LOAD:
+  uint8_t shape = si->shape, scalar = 0;
+  if (shape >= SIMD_SPLAT_I32 && shape <= SIMD_REPLACE_F64) scalar = lane_scalar(shape);
+  /* immediates */
+  if (shape == SIMD_LOAD || shape == SIMD_STORE || shape == SIMD_LOAD_LANE || shape == SIMD_STORE_LANE)
     offset = rd_memarg(c, si->arg);
-    pop(c, VM_I32);
-    a = src_of(c, c->h);
-    d = slot(c, c->h);
-    push(c, VM_V128);
-    if (!live(c)) return;
-    EMIT(c, VM_OP_V128_LOAD, d, a, offset, code);
-    break;
-  case SIMD_STORE:
-    offset = rd_memarg(c, si->arg);
-    pop(c, VM_V128);
-    pop(c, VM_I32);
-    if (live(c)) EMIT(c, VM_OP_V128_STORE, src_of(c, c->h), src_of(c, c->h + 1), offset);
-    return;
-  case SIMD_LOAD_LANE:
-  case SIMD_STORE_LANE:
-    offset = rd_memarg(c, si->arg);
-    lane = rd_lane(c, 16 / si->arg);
-    pop(c, VM_V128);
-    pop(c, VM_I32);
-    a = src_of(c, c->h);
-    b = src_of(c, c->h + 1);
-    if (si->shape == SIMD_STORE_LANE) {
-      if (live(c)) EMIT(c, VM_OP_V128_STORE_LANE, a, b, offset, code, lane);
-      return;
-    }
-    d = slot(c, c->h);
-    push(c, VM_V128);
-    if (!live(c)) return;
-    EMIT(c, VM_OP_V128_LOAD_LANE, d, a, b, offset, code, lane);
-    break;
-  case SIMD_CONST: {
-    uint32_t w[4];
-    for (int i = 0; i < 4; i++) {
-      w[i] = 0;
-      for (int k = 0; k < 4; k++)
-        w[i] |= (uint32_t)rd_u8(c) << (8 * k);
-    }
-    d = slot(c, c->h);
-    push(c, VM_V128);
-    if (!live(c)) return;
-    EMIT(c, VM_OP_V128_CONST, d, w[0], w[1], w[2], w[3]);
-    break;
-  }
-  case SIMD_SHUFFLE: {
-    uint32_t w[4] = {0, 0, 0, 0};
+  if (shape == SIMD_LOAD_LANE || shape == SIMD_STORE_LANE) lane = rd_lane(c, 16 / si->arg);
+  if (shape >= SIMD_EXTRACT_I32 && shape <= SIMD_REPLACE_F64) lane = rd_lane(c, si->arg);
+  if (shape == SIMD_CONST)
+    for (int i = 0; i < 16; i++)
+      w[i / 4] |= (uint32_t)rd_u8(c) << (8 * (i % 4));
+  if (shape == SIMD_SHUFFLE)
     for (int i = 0; i < 16; i++)
       w[i / 4] |= rd_lane(c, 32) << (8 * (i % 4));
-    pop(c, VM_V128);
-    pop(c, VM_V128);
-    a = src_of(c, c->h);
-    b = src_of(c, c->h + 1);
-    d = slot(c, c->h);
-    push(c, VM_V128);
-    if (!live(c)) return;
-    EMIT(c, VM_OP_V128_SHUFFLE, d, a, b, w[0], w[1], w[2], w[3]);
+  /* operands, result, code */
+  switch (shape) {
+  case SIMD_LOAD:
+    d = operands(c, 1, T_A, VM_V128, s);
+    if (live(c)) EMIT(c, VM_OP_V128_LOAD, d, s[0], offset, code);
     break;
-  }
+  case SIMD_STORE:
+    operands(c, 2, T_AV, 0, s);
+    if (live(c)) EMIT(c, VM_OP_V128_STORE, s[0], s[1], offset);
+    return;
+  case SIMD_STORE_LANE:
+    operands(c, 2, T_AV, 0, s);
+    if (live(c)) EMIT(c, VM_OP_V128_STORE_LANE, s[0], s[1], offset, code, lane);
+    return;
+  case SIMD_LOAD_LANE:
+    d = operands(c, 2, T_AV, VM_V128, s);
+    if (live(c)) EMIT(c, VM_OP_V128_LOAD_LANE, d, s[0], s[1], offset, code, lane);
+    break;
+  case SIMD_CONST:
+    d = operands(c, 0, NULL, VM_V128, s);
+    if (live(c)) EMIT(c, VM_OP_V128_CONST, d, w[0], w[1], w[2], w[3]);
+    break;
+  case SIMD_SHUFFLE:
+    d = operands(c, 2, T_VV, VM_V128, s);
+    if (live(c)) EMIT(c, VM_OP_V128_SHUFFLE, d, s[0], s[1], w[0], w[1], w[2], w[3]);
+    break;
   case SIMD_SPLAT_I32:
   case SIMD_SPLAT_I64:
   case SIMD_SPLAT_F32:
   case SIMD_SPLAT_F64:
-    pop(c, lane_scalar(si->shape));
-    a = src_of(c, c->h);
-    d = slot(c, c->h);
-    push(c, VM_V128);
-    if (!live(c)) return;
-    EMIT(c, VM_OP_V128_SPLAT, d, a, code);
+    d = operands(c, 1, &scalar, VM_V128, s);
+    if (live(c)) EMIT(c, VM_OP_V128_SPLAT, d, s[0], code);
     break;
   case SIMD_EXTRACT_I32:
   case SIMD_EXTRACT_I64:
   case SIMD_EXTRACT_F32:
   case SIMD_EXTRACT_F64:
-    lane = rd_lane(c, si->arg);
-    pop(c, VM_V128);
-    a = src_of(c, c->h);
-    d = slot(c, c->h);
-    push(c, lane_scalar(si->shape));
-    if (!live(c)) return;
-    EMIT(c, VM_OP_V128_EXTRACT, d, a, code, lane);
+    d = operands(c, 1, T_V, scalar, s);
+    if (live(c)) EMIT(c, VM_OP_V128_EXTRACT, d, s[0], code, lane);
     break;
   case SIMD_REPLACE_I32:
   case SIMD_REPLACE_I64:
   case SIMD_REPLACE_F32:
   case SIMD_REPLACE_F64:
-    lane = rd_lane(c, si->arg);
-    pop(c, lane_scalar(si->shape));
-    pop(c, VM_V128);
-    a = src_of(c, c->h);
-    x = src_of(c, c->h + 1);
-    d = slot(c, c->h);
-    push(c, VM_V128);
-    if (!live(c)) return;
-    EMIT(c, VM_OP_V128_REPLACE, d, a, x, code, lane);
+    d = operands(c, 2, (const uint8_t[]){VM_V128, scalar}, VM_V128, s);
+    if (live(c)) EMIT(c, VM_OP_V128_REPLACE, d, s[0], s[1], code, lane);
     break;
   case SIMD_UN:
+    d = operands(c, 1, T_V, VM_V128, s);
+    if (live(c)) EMIT(c, VM_OP_V128_UN, d, s[0], code);
+    break;
   case SIMD_TEST:
-    pop(c, VM_V128);
-    a = src_of(c, c->h);
-    d = slot(c, c->h);
-    push(c, si->shape == SIMD_TEST ? VM_I32 : VM_V128);
-    if (!live(c)) return;
-    EMIT(c, si->shape == SIMD_TEST ? VM_OP_V128_TEST : VM_OP_V128_UN, d, a, code);
+    d = operands(c, 1, T_V, VM_I32, s);
+    if (live(c)) EMIT(c, VM_OP_V128_TEST, d, s[0], code);
     break;
   case SIMD_BIN:
+    d = operands(c, 2, T_VV, VM_V128, s);
+    if (live(c)) EMIT(c, VM_OP_V128_BIN, d, s[0], s[1], code);
+    break;
   case SIMD_SHIFT:
-    pop(c, si->shape == SIMD_SHIFT ? VM_I32 : VM_V128);
-    pop(c, VM_V128);
-    a = src_of(c, c->h);
-    b = src_of(c, c->h + 1);
-    d = slot(c, c->h);
-    push(c, VM_V128);
-    if (!live(c)) return;
-    EMIT(c, si->shape == SIMD_SHIFT ? VM_OP_V128_SHIFT : VM_OP_V128_BIN, d, a, b, code);
+    d = operands(c, 2, T_VI, VM_V128, s);
+    if (live(c)) EMIT(c, VM_OP_V128_SHIFT, d, s[0], s[1], code);
     break;
   default: /* SIMD_TER: v128.bitselect */
-    pop(c, VM_V128);
-    pop(c, VM_V128);
-    pop(c, VM_V128);
-    a = src_of(c, c->h);
-    b = src_of(c, c->h + 1);
-    x = src_of(c, c->h + 2);
-    d = slot(c, c->h);
-    push(c, VM_V128);
-    if (!live(c)) return;
-    EMIT(c, VM_OP_V128_BITSELECT, d, a, b, x);
+    d = operands(c, 3, T_VVV, VM_V128, s);
+    if (live(c)) EMIT(c, VM_OP_V128_BITSELECT, d, s[0], s[1], s[2]);
     break;
   }
-  set_last(c, at);
+  if (live(c)) set_last(c, at);
 }
 
 /* The 0xFC-prefixed instructions. */
