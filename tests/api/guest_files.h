@@ -2,7 +2,7 @@
 /*
  * guest_files.h - reading the API tests' guest modules: whole files from the
  * test's directory (test_dir of test.h).  A test that cannot read a required
- * guest stops with exit status 2.
+ * guest stops with exit status 2, as does one that cannot compile a guest it needs (compile_guest).
  */
 #ifndef WAPC_TESTS_API_GUEST_FILES_H
 #define WAPC_TESTS_API_GUEST_FILES_H
@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "test.h"
+#include "wapc.h"
 
 #define U8(s) ((const uint8_t *)(s))
 
@@ -44,6 +45,17 @@ static inline bytes load_guest(const char *name, bool required) {
 
 static inline bytes load_file(const char *name) {
   return load_guest(name, true);
+}
+
+/* A guest compiled with `options` (NULL: defaults); the test stops with exit status 2 when it fails. */
+static inline wapc_module *compile_guest(const wapc_builtin_options *options, bytes b) {
+  wapc_module *m = NULL;
+  char msg[256];
+  if (wapc_module_compile(options, b.data, b.len, &m, msg, sizeof msg) != WAPC_OK) {
+    fprintf(stderr, "compile: %s\n", msg);
+    exit(2);
+  }
+  return m;
 }
 
 static inline void sleep_ms(long ms) {

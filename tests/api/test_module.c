@@ -28,14 +28,8 @@ static bytes guard_wasm, echo_wasm;
 
 /* Compile a guest file; exits when that fails. */
 static wapc_module *compile(const wapc_builtin_options *o, bytes b) {
-  char msg[256];
-  wapc_module *m = NULL;
-  wapc_status st = wapc_module_compile(o, b.data, b.len, &m, msg, sizeof msg);
-  CHECK(st == WAPC_OK);
-  if (!m) {
-    fprintf(stderr, "compile: %s\n", msg);
-    exit(2);
-  }
+  wapc_module *m = compile_guest(o, b);
+  CHECK(m != NULL);
   return m;
 }
 

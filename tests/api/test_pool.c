@@ -25,12 +25,7 @@ static wapc_module *echo_module, *guard_module, *hostcall_module;
 
 static wapc_module *compile(const char *name) {
   bytes b = load_file(name);
-  wapc_module *m = NULL;
-  char msg[256];
-  if (wapc_module_compile(NULL, b.data, b.len, &m, msg, sizeof msg) != WAPC_OK) {
-    fprintf(stderr, "%s: %s\n", name, msg);
-    exit(2);
-  }
+  wapc_module *m = compile_guest(NULL, b);
   free(b.data);
   return m;
 }

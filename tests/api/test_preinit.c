@@ -33,16 +33,6 @@ static wapc_builtin_options opts(uint32_t pre_init) {
   return o;
 }
 
-static wapc_module *compile(bytes b) {
-  wapc_module *m = NULL;
-  char msg[256];
-  if (wapc_module_compile(NULL, b.data, b.len, &m, msg, sizeof msg) != WAPC_OK) {
-    fprintf(stderr, "compile: %s\n", msg);
-    exit(2);
-  }
-  return m;
-}
-
 static wapc_host *new_host(wapc_module *m, uint32_t pre_init) {
   wapc_builtin_options o = opts(pre_init);
   wapc_host *h = NULL;
@@ -101,7 +91,7 @@ static void check_record(const uint8_t *s) {
 
 /* A fresh host, the host that takes the image and a host from the image answer the same. */
 TEST_IMPL(same_state) {
-  wapc_module *m = compile(pre_init_wasm);
+  wapc_module *m = compile_guest(NULL, pre_init_wasm);
   uint8_t fresh[64], taker[64], from[64];
   wapc_host *a = new_host(m, 0), *b = new_host(m, 1), *c = new_host(m, 1);
   CHECK_OR_RETURN(a && b && c);
@@ -138,7 +128,7 @@ static int32_t bump(wapc_host *h, int32_t *global) {
 
 /* Hosts from one image write their own copies; later hosts still start from the image. */
 TEST_IMPL(isolation) {
-  wapc_module *m = compile(pre_init_wasm);
+  wapc_module *m = compile_guest(NULL, pre_init_wasm);
   wapc_host *taker = new_host(m, 1);
   wapc_host *hosts[4];
   for (int i = 0; i < 4; i++)
@@ -164,7 +154,7 @@ TEST_IMPL(isolation) {
 
 /* Dropped segments stay dropped: the same traps and messages as on a fresh host. */
 TEST_IMPL(dropped_segments) {
-  wapc_module *m = compile(pre_init_wasm);
+  wapc_module *m = compile_guest(NULL, pre_init_wasm);
   wapc_host *fresh = new_host(m, 0), *taker = new_host(m, 1), *from = new_host(m, 1);
   CHECK_OR_RETURN(fresh && taker && from);
   const char *ops[] = {"dropped", "elem"};
@@ -183,7 +173,7 @@ TEST_IMPL(dropped_segments) {
 
 /* A reset after a trap starts from the image (also on the host that took it). */
 TEST_IMPL(reset_after_trap) {
-  wapc_module *m = compile(pre_init_wasm);
+  wapc_module *m = compile_guest(NULL, pre_init_wasm);
   wapc_host *taker = new_host(m, 1), *from = new_host(m, 1);
   CHECK_OR_RETURN(taker && from);
   wapc_host *hs[2] = {taker, from};
@@ -206,7 +196,7 @@ TEST_IMPL(reset_after_trap) {
 
 /* A host whose memory cap is below the image's memory cannot start from it. */
 TEST_IMPL(limits) {
-  wapc_module *m = compile(pre_init_wasm);
+  wapc_module *m = compile_guest(NULL, pre_init_wasm);
   wapc_host *taker = new_host(m, 1);
   CHECK_OR_RETURN(taker != NULL);
   wapc_builtin_options o = opts(1);
@@ -268,7 +258,7 @@ static void *race(void *arg) {
 /* Threads that all make hosts from a module with no image yet: one takes it, every answer is the same. */
 TEST_IMPL(threads) {
   enum { T = 6 };
-  wapc_module *m = compile(pre_init_wasm);
+  wapc_module *m = compile_guest(NULL, pre_init_wasm);
   racer rs[T];
   pthread_t th[T];
   memset(rs, 0, sizeof rs);
@@ -306,7 +296,7 @@ TEST_IMPL(real_guests) {
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     bytes b = load_guest(cases[i].file, false);
     if (!b.data) continue;
-    wapc_module *m = compile(b);
+    wapc_module *m = compile_guest(NULL, b);
     free(b.data);
     wapc_host *fresh = new_host(m, 0), *taker = new_host(m, 1), *from = new_host(m, 1);
     CHECK_OR_RETURN(fresh && taker && from);
