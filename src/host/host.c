@@ -11,6 +11,7 @@
  * when a response or message is larger than any before it.
  */
 #include "wapc_engine.h"
+#include "util/clock.h"
 #include "util/mem.h"
 #include "util/lit.h"
 #include "util/report.h"
@@ -324,13 +325,6 @@ static void prefix_trap(wapc_host *h) {
   h->message.len = mlen + plen;
 }
 
-/* Monotonic nanoseconds, for the timing counters. */
-static uint64_t mono_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 wapc_status wapc_host_set_timing(wapc_host *h, int enabled) {
   if (!h) return WAPC_ERR_MISUSE;
   h->timing = enabled != 0;
@@ -414,11 +408,11 @@ static inline wapc_status call_impl(wapc_host *h, void *context, const char *op,
   h->call_context = context;
   int32_t ret = 0;
   uint64_t t0 = 0, in_host = h->stats.host_call_ns;
-  if (h->timing) t0 = mono_ns();
+  if (h->timing) t0 = clock_mono_ns();
   wapc_status st = h->prov.call(h->prov.self, (uint32_t)op_len, (uint32_t)len, &ret);
   if (h->timing) {
     /* The call's time less what its host calls spent in the callback. */
-    uint64_t spent = mono_ns() - t0, host = h->stats.host_call_ns - in_host;
+    uint64_t spent = clock_mono_ns() - t0, host = h->stats.host_call_ns - in_host;
     h->stats.guest_ns += spent > host ? spent - host : 0;
   }
   h->call_context = NULL;
@@ -576,10 +570,10 @@ wapc_status wapc_engine_host_call(wapc_engine_host *e, const uint8_t *binding, s
   h->result.active = true;
   h->result.failed = false;
   h->result.nomem = false;
-  uint64_t t0 = h->timing ? mono_ns() : 0;
+  uint64_t t0 = h->timing ? clock_mono_ns() : 0;
   h->callback(h->callback_user, h->id, bd, nsp, opn, payload_len ? payload : empty_bytes, payload_len,
               &h->result);
-  if (h->timing) h->stats.host_call_ns += mono_ns() - t0;
+  if (h->timing) h->stats.host_call_ns += clock_mono_ns() - t0;
   h->result.active = false;
   h->stats.host_calls++;
   if (h->result.nomem || h->result.failed) h->stats.host_call_failures++;

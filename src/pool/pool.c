@@ -33,6 +33,7 @@
 #include <time.h>
 
 #include "builtin/module.h"
+#include "util/clock.h"
 #include "util/mem.h"
 #include "util/report.h"
 
@@ -105,12 +106,6 @@ typedef struct job {
 
 /* The slot this thread took last: where its next search starts. */
 static _Thread_local uint32_t home_slot;
-
-static uint64_t now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 void wapc_pool_options_init(wapc_pool_options *o) {
   if (!o) return;
@@ -356,19 +351,19 @@ wapc_status wapc_pool_acquire(wapc_pool *p, uint32_t wait_ms, wapc_host **out, c
     if (i >= 0) {
       atomic_fetch_sub(&p->waiting, 1);
       pthread_mutex_unlock(&p->lock);
-      if (waited) atomic_fetch_add(&p->n.wait_ns, now_ns() - wait_start);
+      if (waited) atomic_fetch_add(&p->n.wait_ns, clock_mono_ns() - wait_start);
       return hand_out(p, (uint32_t)i, out, message, message_len);
     }
     i = reserve_empty(p);
     if (i >= 0) {
       atomic_fetch_sub(&p->waiting, 1);
       pthread_mutex_unlock(&p->lock);
-      if (waited) atomic_fetch_add(&p->n.wait_ns, now_ns() - wait_start);
+      if (waited) atomic_fetch_add(&p->n.wait_ns, clock_mono_ns() - wait_start);
       return fill_slot(p, (uint32_t)i, out, message, message_len);
     }
     if (!waited) {
       waited = true;
-      wait_start = now_ns();
+      wait_start = clock_mono_ns();
       atomic_fetch_add(&p->n.waits, 1);
       abs_deadline(&until, wait_ms);
     }
@@ -377,7 +372,7 @@ wapc_status wapc_pool_acquire(wapc_pool *p, uint32_t wait_ms, wapc_host **out, c
     if (atomic_load(&p->closing)) pthread_cond_broadcast(&p->drained);
     if (rc == ETIMEDOUT) {
       atomic_fetch_add(&p->n.timeouts, 1);
-      atomic_fetch_add(&p->n.wait_ns, now_ns() - wait_start);
+      atomic_fetch_add(&p->n.wait_ns, clock_mono_ns() - wait_start);
       pthread_mutex_unlock(&p->lock);
       return report_msg(message, message_len, WAPC_ERR_BUSY, "no free host within %u ms (all %u busy)",
                         wait_ms, p->opts.max_hosts);
@@ -423,7 +418,7 @@ static void trim_idle(wapc_pool *p, uint64_t now) {
 
 /* Give back busy slot s (its host found once by the caller). */
 static void give_back(wapc_pool *p, slot *s) {
-  uint64_t now = now_ns();
+  uint64_t now = clock_mono_ns();
   sum_host_stats(s);
   if (atomic_load(&s->interrupted)) {
     pthread_mutex_lock(&p->lock);
@@ -732,7 +727,7 @@ wapc_status wapc_pool_new(const wapc_pool_options *pool_options, const wapc_buil
       return st;
     }
     atomic_store(&p->slots[i].host, h);
-    atomic_store(&p->slots[i].idle_since_ns, now_ns());
+    atomic_store(&p->slots[i].idle_since_ns, clock_mono_ns());
     atomic_store(&p->slots[i].state, SLOT_IDLE);
     atomic_fetch_add(&p->n.created, 1);
   }

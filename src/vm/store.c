@@ -12,6 +12,7 @@
  * munmap or a first touch of a page costs microseconds each, more than
  * everything else an instantiation does.
  */
+#include "util/clock.h"
 #include "util/mem.h"
 #include "vm/store.h"
 #if WAPC_JIT
@@ -304,9 +305,7 @@ const vm_error *vm_store_error(const vm_store *s) {
 #define GUARD_SLICE ((uint64_t)1 << 16)
 
 uint64_t vm_monotonic_ns(void) {
-  struct timespec ts;
-  if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) return 0;
-  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+  return clock_mono_ns();
 }
 
 void vm_guard_arm(vm_store *s) {
