@@ -111,7 +111,8 @@ static mem_t SLOT(uint32_t s) {
  * write through a local cursor (a byte store through the buffer's pointer would make the compiler
  * reload the buffer's fields after every byte). */
 static uint8_t *put_opcode(uint8_t *p, uint32_t opc, int len) {
-  if (len == 2) *p++ = (uint8_t)(opc >> 8);
+  if (len == 3) *p++ = (uint8_t)(opc >> 16);
+  if (len >= 2) *p++ = (uint8_t)(opc >> 8);
   *p++ = (uint8_t)opc;
   return p;
 }
@@ -329,16 +330,16 @@ void jit_target_stubs(jit_buf *b, jit_stubs *st) {
     if (kept[i] >= 8) jit_u8(b, 0x41);
     jit_u8(b, (uint8_t)(0x50 + (kept[i] & 7)));
   }
-  alu_ri(b, 1, ALU_SUB, RSP, 8 * 15); /* xmm2..xmm15, and alignment */
+  alu_ri(b, 1, ALU_SUB, RSP, 16 * 14 + 8); /* xmm2..xmm15 whole (v128 locals live there too), alignment */
   for (int x = 2; x < 16; x++)
-    sse_m(b, 0xF2, 0, 0x11, x, M(RSP, 8 * (x - 2)));
+    sse_m(b, 0xF3, 0, 0x7F, x, M(RSP, 16 * (x - 2))); /* movdqu */
   mov_mr(b, 1, M(ST, OFF_TICK), TICK);
   mov_rr(b, 1, RDI, ST);
   call_abs(b, (jit_fn)(void (*)(void))vm_guard_poll);
   mov_rm(b, 1, TICK, M(ST, OFF_TICK));
   for (int x = 2; x < 16; x++)
-    sse_m(b, 0xF2, 0, 0x10, x, M(RSP, 8 * (x - 2)));
-  alu_ri(b, 1, ALU_ADD, RSP, 8 * 15);
+    sse_m(b, 0xF3, 0, 0x6F, x, M(RSP, 16 * (x - 2)));
+  alu_ri(b, 1, ALU_ADD, RSP, 16 * 14 + 8);
   for (int i = 5; i >= 0; i--) {
     if (kept[i] >= 8) jit_u8(b, 0x41);
     jit_u8(b, (uint8_t)(0x58 + (kept[i] & 7)));
@@ -376,7 +377,8 @@ static const int gpr_cache[NGPR_CACHE] = {RSI, RDI, R8, R9, R11};
 #define NONE UINT32_MAX
 
 typedef struct x64_state {
-  int8_t *where; /* per local slot: -1, or its register */
+  int8_t *where;    /* per local slot: -1, or its register */
+  int8_t *where128; /* per local slot: -1, or the xmm register holding the v128 local starting there */
   uint32_t ncached;
   uint32_t cached[NGPR_CACHE + NXMM_CACHE];
   uint32_t fwd; /* the forwarded slot, NONE */
@@ -384,7 +386,8 @@ typedef struct x64_state {
    * there); only the next instruction may read it from there (avail128), and only when no branch
    * arrives at it. */
   uint32_t fwd128, avail128;
-  bool fwd_xmm;                           /* in xmm15 (else r10) */
+  uint32_t put128; /* the cached v128 local this instruction wrote through its register, NONE */
+  bool fwd_xmm;    /* in xmm15 (else r10) */
   uint8_t need_const[VM_MAX_CONST_SLOTS]; /* constants read from their slots (the rest are immediates) */
   uint32_t next_src[8]; /* the source slots of the next instruction (forwarding is for them only) */
   uint32_t nnext;
@@ -400,7 +403,30 @@ static const uint8_t numop_types[VM_OP_COUNT][3] = {
 static char type_class(uint8_t t) {
   return t == VM_I32 || t == VM_I64 ? 'i' : t == VM_F32 || t == VM_F64 ? 'f' : 0;
 }
+/* Is operand word i (from 1) of a v128 instruction a v128 (else a scalar or an immediate)? */
+static bool v128_operand(vm_op op, uint32_t i) {
+  switch (op) {
+  case VM_OP_V128_CONST:
+  case VM_OP_V128_LOAD:
+  case VM_OP_V128_GLOBAL_GET:
+  case VM_OP_V128_GLOBAL_SET: return i == 1;
+  case VM_OP_V128_UN:
+  case VM_OP_V128_SHIFT:
+  case VM_OP_V128_REPLACE:
+  case VM_OP_V128_SHUFFLE: return i <= 2 || (op == VM_OP_V128_SHUFFLE && i == 3);
+  case VM_OP_V128_BIN: return i <= 3;
+  case VM_OP_V128_BITSELECT: return i <= 4;
+  case VM_OP_V128_SELECT: return i <= 3;
+  case VM_OP_V128_TEST:
+  case VM_OP_V128_EXTRACT:
+  case VM_OP_V128_STORE: return i == 2;
+  case VM_OP_V128_LOAD_LANE: return i == 1 || i == 3;
+  case VM_OP_V128_STORE_LANE: return i == 2;
+  default: return false;
+  }
+}
 static char operand_class(vm_op op, vm_format f, uint32_t i /* operand word, from 1 */) {
+  if (vm_op_is_v128(op)) return v128_operand(op, i) ? 'v' : 0;
   const uint8_t *t = numop_types[op];
   if (t[0] || t[2]) {
     switch (f) {
@@ -449,13 +475,14 @@ bool jit_target_begin(jit_func *fn) {
   const vm_code *c = fn->code;
   x64_state *st = calloc(1, sizeof *st);
   uint32_t n = c->nlocals;
-  int8_t *where = malloc(n ? n : 1);
+  int8_t *where = malloc(n ? n : 1), *where128 = malloc(n ? n : 1);
   uint32_t *score = calloc(n ? n : 1, sizeof *score);
   uint8_t *cls = calloc(n ? n : 1, 1); /* 'i', 'f', 'x' (both: never cached), 0 */
   int32_t *depth = calloc((size_t)c->ncode + 1, sizeof *depth);
-  bool ok = st && where && score && cls && depth;
+  bool ok = st && where && where128 && score && cls && depth;
   if (ok) {
     memset(where, -1, n ? n : 1);
+    memset(where128, -1, n ? n : 1);
     const vm_op_info *info = vm_op_infos();
     /* loop depth per instruction, from the back edges */
     bool loops = false;
@@ -498,23 +525,28 @@ bool jit_target_begin(jit_func *fn) {
     uint32_t *cand = (uint32_t *)depth; /* reused: ncode + 1 entries (more locals than that: none cached) */
     bool room = c->ncode + 1 >= n;
     for (uint32_t sl = 0; room && sl < n; sl++)
-      if (score[sl] > 8 && (cls[sl] == 'i' || cls[sl] == 'f')) cand[ncand++] = sl;
+      if (score[sl] > 8 && (cls[sl] == 'i' || cls[sl] == 'f' || (cls[sl] == 'v' && sl + 1 < n)))
+        cand[ncand++] = sl;
     for (uint32_t r = 0; r < NGPR_CACHE + NXMM_CACHE && room; r++) {
       uint32_t best = NONE, best_score = 8;
       for (uint32_t ci = 0; ci < ncand; ci++) {
         uint32_t sl = cand[ci];
         if (score[sl] <= best_score || where[sl] >= 0) continue;
-        if ((cls[sl] == 'i' && ngpr < NGPR_CACHE) || (cls[sl] == 'f' && nxmm < NXMM_CACHE)) {
+        if ((cls[sl] == 'i' && ngpr < NGPR_CACHE) || (cls[sl] != 'i' && nxmm < NXMM_CACHE)) {
           best = sl;
           best_score = score[sl];
         }
       }
       if (best == NONE) break;
-      where[best] = (int8_t)(cls[best] == 'i' ? gpr_cache[ngpr++] : XMM_TAG + 2 + (int)nxmm++);
+      if (cls[best] == 'v')
+        where128[best] = (int8_t)(2 + nxmm++);
+      else
+        where[best] = (int8_t)(cls[best] == 'i' ? gpr_cache[ngpr++] : XMM_TAG + 2 + (int)nxmm++);
       st->cached[st->ncached++] = best;
       score[best] = 0;
     }
     st->where = where;
+    st->where128 = where128;
     st->fwd = NONE;
     st->fwd128 = st->avail128 = NONE;
     st->info = info;
@@ -524,6 +556,7 @@ bool jit_target_begin(jit_func *fn) {
   free(depth);
   if (!ok) {
     free(where);
+    free(where128);
     free(st);
     return false;
   }
@@ -533,7 +566,7 @@ bool jit_target_begin(jit_func *fn) {
 
 void jit_target_end(jit_func *fn) {
   x64_state *st = fn->state;
-  if (st) free(st->where);
+  if (st) free(st->where), free(st->where128);
   free(st);
   fn->state = NULL;
 }
@@ -590,7 +623,9 @@ static void reload_cache(jit_func *fn) {
   for (uint32_t i = 0; i < st->ncached; i++) {
     uint32_t s = st->cached[i];
     int r = st->where[s];
-    if (r >= XMM_TAG)
+    if (st->where128[s] >= 0)
+      sse_m(fn->b, 0xF3, 0, 0x6F, st->where128[s], SLOT(s)); /* movdqu */
+    else if (r >= XMM_TAG)
       sse_m(fn->b, 0xF2, 0, 0x10, r - XMM_TAG, SLOT(s));
     else
       mov_rm(fn->b, 1, r, SLOT(s));
@@ -1112,22 +1147,70 @@ static void v128_wrote(jit_func *fn, uint32_t d) {
   }
 }
 
-/* xmm x = the v128 in slots s, s + 1 (from xmm15 when the previous instruction left it there) */
-static void v128_get(jit_func *fn, int x, uint32_t s) {
+/* The register caching the v128 local in slots s, s + 1, or -1. */
+static int v128_cached(jit_func *fn, uint32_t s) {
   const x64_state *st = fn->state;
-  if (st->avail128 == s)
-    sse_r(fn->b, P66, 0, 0x6F, x, FWD_XMM); /* movdqa x, xmm15 */
-  else
-    movdqu_load(fn->b, x, RSLOT(fn, s));
+  return s < fn->code->nlocals ? st->where128[s] : -1;
 }
-/* slots d, d + 1 = xmm x, kept in xmm15 for the next instruction */
+/* The register holding the v128 in slots s, s + 1 (its local's, or xmm15 when the previous
+ * instruction left it there), or -1. */
+static int v128_reg(jit_func *fn, uint32_t s) {
+  const x64_state *st = fn->state;
+  int r = v128_cached(fn, s);
+  return r >= 0 ? r : st->avail128 == s ? FWD_XMM : -1;
+}
+/* xmm x = the v128 in slots s, s + 1 */
+static void v128_get(jit_func *fn, int x, uint32_t s) {
+  int r = v128_reg(fn, s);
+  if (r >= 0) {
+    if (r != x) sse_r(fn->b, P66, 0, 0x6F, x, r); /* movdqa x, r */
+  } else {
+    movdqu_load(fn->b, x, RSLOT(fn, s));
+  }
+}
+/* The register to compute a result in from the v128 in slots s, s + 1: xmm15 itself when the previous
+ * instruction left s there (its other operands are read before it changes), else xmm0 loaded with it. */
+static int v128_work(jit_func *fn, uint32_t s) {
+  const x64_state *st = fn->state;
+  if (st->avail128 == s && v128_cached(fn, s) < 0) return FWD_XMM;
+  v128_get(fn, XMM0, s);
+  return XMM0;
+}
+/* A register holding the v128 in slots s, s + 1 to read as an operand: its own, or `tmp` loaded. */
+static int v128_src(jit_func *fn, uint32_t s, int tmp) {
+  int r = v128_reg(fn, s);
+  if (r >= 0) return r;
+  movdqu_load(fn->b, tmp, RSLOT(fn, s));
+  return tmp;
+}
+
+/* slots d, d + 1 = xmm x, and its local's register, or else xmm15 for the next instruction */
 static void v128_put(jit_func *fn, uint32_t d, int x) {
   x64_state *st = fn->state;
   movdqu_store(fn->b, SLOT(d), x);
+  int r = v128_cached(fn, d);
+  if (r >= 0) {
+    if (r != x) sse_r(fn->b, P66, 0, 0x6F, r, x);
+    st->put128 = d;
+    return;
+  }
   v128_wrote(fn, d);
-  if (st->fwd != NONE && st->fwd_xmm) st->fwd = NONE; /* xmm15 is about to change */
-  sse_r(fn->b, P66, 0, 0x6F, FWD_XMM, x);             /* movdqa xmm15, x */
+  if (st->fwd != NONE && st->fwd_xmm) st->fwd = NONE;       /* xmm15 is about to change */
+  if (x != FWD_XMM) sse_r(fn->b, P66, 0, 0x6F, FWD_XMM, x); /* movdqa xmm15, x */
   st->fwd128 = d;
+}
+/* After an instruction: a cached v128 local it wrote other than through v128_put (a slot move, a
+ * helper) is loaded into its register again. */
+static void v128_refresh(jit_func *fn, const vm_word *w) {
+  x64_state *st = fn->state;
+  uint32_t done = NONE;
+  for (uint32_t i = 1, m = st->info[w[0]].dmask; m; i++, m >>= 1) {
+    if (!(m & 1) || w[i] >= fn->code->nlocals) continue;
+    uint32_t lo = st->where128[w[i]] >= 0 ? w[i] : w[i] && st->where128[w[i] - 1] >= 0 ? w[i] - 1 : NONE;
+    if (lo == NONE || lo == st->put128 || lo == done) continue;
+    movdqu_load(fn->b, st->where128[lo], SLOT(lo));
+    done = lo;
+  }
 }
 
 /* Does this CPU have SSE4.1 (pinsrb/d/q)?  Asked once; the SSE2 sequences are the fallback
@@ -1144,29 +1227,18 @@ static bool have_sse41(void) {
   return k == 2;
 }
 
-/* pinsrb / pinsrd / pinsrq xmm0, rcx, lane (66 [REX.W] 0F 3A op /r ib) */
-static void pinsr41(jit_buf *b, uint8_t op, bool w, uint32_t lane) {
-  if (!jit_room(b, 16)) return;
-  jit_u8(b, 0x66);
-  if (w) jit_u8(b, 0x48);
-  jit_u8(b, 0x0F);
-  jit_u8(b, 0x3A);
-  jit_u8(b, op);
-  jit_u8(b, (uint8_t)(0xC0 | XMM0 << 3 | RCX)); /* reg xmm0, rm rcx */
-  jit_u8(b, (uint8_t)lane);
-}
-
-/* Put the low `bytes` bytes of rcx into lane `lane` of xmm0 (SSE4.1 pinsrb/d/q when the CPU has it; else
- * SSE2: through 16-bit pinsrw, a byte merged into its word, 64-bit lanes through xmm1), so the vector
- * never goes through memory in pieces. */
-static void insert_lane(jit_buf *b, int bytes, uint32_t lane) {
+/* Put the low `bytes` bytes of rcx into lane `lane` of xmm x (not xmm1; SSE4.1 pinsrb/d/q when the CPU
+ * has it; else SSE2: through 16-bit pinsrw, a byte merged into its word, 64-bit lanes through xmm1), so
+ * the vector never goes through memory in pieces. */
+static void insert_lane(jit_buf *b, int x, int bytes, uint32_t lane) {
   if (bytes != 2 && have_sse41()) {
-    pinsr41(b, bytes == 1 ? 0x20 : 0x22, bytes == 8, lane);
+    op_r(b, P66, bytes == 8, bytes == 1 ? 0x0F3A20 : 0x0F3A22, 3, x, RCX); /* pinsrb/d/q x, ecx/rcx, lane */
+    jit_u8(b, (uint8_t)lane);
     return;
   }
   switch (bytes) {
   case 1:
-    sse66(b, 0xC5, RAX, XMM0); /* pextrw eax, xmm0, lane / 2 */
+    sse66(b, 0xC5, RAX, x); /* pextrw eax, x, lane / 2 */
     jit_u8(b, (uint8_t)(lane / 2));
     op_r(b, 0, 0, 0x0FB6, 2, RCX, RCX); /* movzx ecx, cl */
     if (lane & 1) {
@@ -1177,29 +1249,83 @@ static void insert_lane(jit_buf *b, int bytes, uint32_t lane) {
       alu_ri(b, 0, ALU_AND, RAX, 0xFF00);
     }
     alu_rr(b, 0, ALU_OR, RAX, RCX);
-    sse66(b, 0xC4, XMM0, RAX); /* pinsrw xmm0, eax, lane / 2 */
+    sse66(b, 0xC4, x, RAX); /* pinsrw x, eax, lane / 2 */
     jit_u8(b, (uint8_t)(lane / 2));
     break;
   case 2:
-    sse66(b, 0xC4, XMM0, RCX);
+    sse66(b, 0xC4, x, RCX);
     jit_u8(b, (uint8_t)lane);
     break;
   case 4:
-    sse66(b, 0xC4, XMM0, RCX);
+    sse66(b, 0xC4, x, RCX);
     jit_u8(b, (uint8_t)(2 * lane));
     op_r(b, 0, 0, 0xC1, 1, 5, RCX); /* shr ecx, 16 */
     jit_u8(b, 16);
-    sse66(b, 0xC4, XMM0, RCX);
+    sse66(b, 0xC4, x, RCX);
     jit_u8(b, (uint8_t)(2 * lane + 1));
     break;
   default:
     op_r(b, P66, 1, 0x0F6E, 2, XMM1, RCX); /* movq xmm1, rcx */
     if (lane == 0)
-      sse_r(b, 0xF2, 0, 0x10, XMM0, XMM1); /* movsd xmm0, xmm1: the low half */
+      sse_r(b, 0xF2, 0, 0x10, x, XMM1); /* movsd x, xmm1: the low half */
     else
-      sse66(b, 0x6C, XMM0, XMM1); /* punpcklqdq: the high half */
+      sse66(b, 0x6C, x, XMM1); /* punpcklqdq: the high half */
     break;
   }
+}
+
+/* EXTRACT [op, d, a, code, lane] of the v128 in register x: SSE4.1 pextrb/d/q where the CPU has them,
+ * else SSE2 pextrw, or a pshufd of the lane to the bottom then movd/movq. */
+static void extract_lane(jit_func *fn, const vm_word *w, int x) {
+  jit_buf *b = fn->b;
+  uint32_t code = w[3], lane = w[4];
+  bool sse41 = have_sse41();
+  switch (code) {
+  case VM_WASM_I8X16_EXTRACT_LANE_S:
+  case VM_WASM_I8X16_EXTRACT_LANE_U:
+    if (sse41) {
+      op_r(b, P66, 0, 0x0F3A14, 3, x, RAX); /* pextrb eax, x, lane */
+      jit_u8(b, (uint8_t)lane);
+    } else {
+      op_r(b, P66, 0, 0x0FC5, 2, RAX, x); /* pextrw eax, x, lane / 2 */
+      jit_u8(b, (uint8_t)(lane / 2));
+      if (lane & 1) {
+        op_r(b, 0, 0, 0xC1, 1, 5, RAX); /* shr eax, 8 */
+        jit_u8(b, 8);
+      }
+    }
+    op_r(b, 0, 0, code == VM_WASM_I8X16_EXTRACT_LANE_S ? 0x0FBE : 0x0FB6, 2, RAX, RAX); /* movsx/movzx al */
+    break;
+  case VM_WASM_I16X8_EXTRACT_LANE_S:
+  case VM_WASM_I16X8_EXTRACT_LANE_U:
+    op_r(b, P66, 0, 0x0FC5, 2, RAX, x);
+    jit_u8(b, (uint8_t)lane);
+    if (code == VM_WASM_I16X8_EXTRACT_LANE_S) op_r(b, 0, 0, 0x0FBF, 2, RAX, RAX); /* movsx eax, ax */
+    break;
+  case VM_WASM_I32X4_EXTRACT_LANE:
+  case VM_WASM_I64X2_EXTRACT_LANE: {
+    bool q = code == VM_WASM_I64X2_EXTRACT_LANE;
+    if (lane == 0) {
+      op_r(b, P66, q, 0x0F7E, 2, x, RAX); /* movd eax / movq rax, x */
+    } else if (sse41) {
+      op_r(b, P66, q, 0x0F3A16, 3, x, RAX); /* pextrd eax / pextrq rax, x, lane */
+      jit_u8(b, (uint8_t)lane);
+    } else {
+      sse66(b, 0x70, XMM0, x); /* pshufd xmm0, x: the lane at the bottom */
+      jit_u8(b, (uint8_t)(q ? 0xEE : lane));
+      op_r(b, P66, q, 0x0F7E, 2, XMM0, RAX);
+    }
+    break;
+  }
+  default: { /* a float lane to the bottom of xmm0 (the bits above it are no slot's) */
+    bool dbl = code == VM_WASM_F64X2_EXTRACT_LANE;
+    sse66(b, 0x70, XMM0, x);
+    jit_u8(b, (uint8_t)(dbl ? (lane ? 0xEE : 0x44) : lane));
+    fput(fn, dbl, w[1], XMM0);
+    return;
+  }
+  }
+  iput(fn, w[1], RAX);
 }
 
 /* The SSE2 instruction (66 0F op; 0F op when `ps`) computing a v128 binary op exactly, or 0. */
@@ -1269,11 +1395,24 @@ static bool v128_inline(jit_func *fn, vm_op op, const vm_word *w) {
   jit_buf *b = fn->b;
   switch (op) {
   case VM_OP_V128_CONST: /* built in xmm0 and stored whole: a later 16-byte load then reads one store */
-    mov_ri(b, RAX, (uint64_t)w[2] | (uint64_t)w[3] << 32);
-    op_r(b, P66, 1, 0x0F6E, 2, XMM0, RAX); /* movq xmm0, rax */
-    mov_ri(b, RAX, (uint64_t)w[4] | (uint64_t)w[5] << 32);
-    op_r(b, P66, 1, 0x0F6E, 2, XMM1, RAX);
-    sse66(b, 0x6C, XMM0, XMM1); /* punpcklqdq */
+    if (!(w[2] | w[3] | w[4] | w[5])) {
+      sse66(b, 0xEF, XMM0, XMM0); /* pxor */
+    } else if (w[2] == w[3] && w[3] == w[4] && w[4] == w[5]) {
+      mov_ri(b, RAX, w[2]);
+      sse66(b, 0x6E, XMM0, RAX);  /* movd xmm0, eax */
+      sse66(b, 0x70, XMM0, XMM0); /* pshufd xmm0, xmm0, 0 */
+      jit_u8(b, 0);
+    } else {
+      mov_ri(b, RAX, (uint64_t)w[2] | (uint64_t)w[3] << 32);
+      op_r(b, P66, 1, 0x0F6E, 2, XMM0, RAX); /* movq xmm0, rax */
+      if (w[2] != w[4] || w[3] != w[5]) {
+        mov_ri(b, RAX, (uint64_t)w[4] | (uint64_t)w[5] << 32);
+        op_r(b, P66, 1, 0x0F6E, 2, XMM1, RAX);
+        sse66(b, 0x6C, XMM0, XMM1); /* punpcklqdq */
+      } else {
+        sse66(b, 0x6C, XMM0, XMM0);
+      }
+    }
     v128_put(fn, w[1], XMM0);
     return true;
   case VM_OP_V128_SELECT: {
@@ -1362,6 +1501,10 @@ static bool v128_inline(jit_func *fn, vm_op op, const vm_word *w) {
     return true;
   case VM_OP_V128_EXTRACT: {
     uint32_t code = w[3], lane = w[4];
+    if (v128_reg(fn, w[2]) >= 0) {
+      extract_lane(fn, w, v128_reg(fn, w[2]));
+      return true;
+    }
     mem_t m = RSLOT(fn, w[2]);
     switch (code) {
     case VM_WASM_I8X16_EXTRACT_LANE_S: m.disp += (int32_t)lane, op_m(b, 0, 0, 0x0FBE, 2, RAX, m); break;
@@ -1388,9 +1531,9 @@ static bool v128_inline(jit_func *fn, vm_op op, const vm_word *w) {
                 : code == VM_WASM_I32X4_REPLACE_LANE || code == VM_WASM_F32X4_REPLACE_LANE ? 4
                                                                                            : 8;
     iload(fn, bytes == 8, RCX, w[3]);
-    v128_get(fn, XMM0, w[2]);
-    insert_lane(b, bytes, w[5]);
-    v128_put(fn, w[1], XMM0);
+    int x = v128_work(fn, w[2]);
+    insert_lane(b, x, bytes, w[5]);
+    v128_put(fn, w[1], x);
     return true;
   }
   case VM_OP_V128_LOAD_LANE: {
@@ -1402,9 +1545,9 @@ static bool v128_inline(jit_func *fn, vm_op op, const vm_word *w) {
       op_m(b, 0, 0, 0x0FB7, 2, RCX, m);
     else
       mov_rm(b, bytes == 8, RCX, m);
-    v128_get(fn, XMM0, w[3]);
-    insert_lane(b, bytes, w[6]);
-    v128_put(fn, w[1], XMM0);
+    int x = v128_work(fn, w[3]);
+    insert_lane(b, x, bytes, w[6]);
+    v128_put(fn, w[1], x);
     return true;
   }
   case VM_OP_V128_TEST:
@@ -1415,24 +1558,25 @@ static bool v128_inline(jit_func *fn, vm_op op, const vm_word *w) {
     movzx_r8(b, RAX, RAX);
     iput(fn, w[1], RAX);
     return true;
-  case VM_OP_V128_UN:
+  case VM_OP_V128_UN: {
+    int x;
     switch (w[3]) {
     case VM_WASM_V128_NOT:
-      v128_get(fn, XMM0, w[2]);
+      x = v128_work(fn, w[2]);
       sse66(b, 0x76, XMM1, XMM1); /* pcmpeqd: all ones */
-      sse66(b, 0xEF, XMM0, XMM1);
+      sse66(b, 0xEF, x, XMM1);
       break;
     case VM_WASM_F32X4_CONVERT_I32X4_S:
-      v128_get(fn, XMM0, w[2]);
-      sse_r(b, 0, 0, 0x5B, XMM0, XMM0); /* cvtdq2ps */
+      x = v128_work(fn, w[2]);
+      sse_r(b, 0, 0, 0x5B, x, x); /* cvtdq2ps */
       break;
     case VM_WASM_F64X2_CONVERT_LOW_I32X4_S:
-      v128_get(fn, XMM0, w[2]);
-      sse_r(b, 0xF3, 0, 0xE6, XMM0, XMM0); /* cvtdq2pd */
+      x = v128_work(fn, w[2]);
+      sse_r(b, 0xF3, 0, 0xE6, x, x); /* cvtdq2pd */
       break;
     case VM_WASM_F64X2_PROMOTE_LOW_F32X4:
-      v128_get(fn, XMM0, w[2]);
-      sse_r(b, 0, 0, 0x5A, XMM0, XMM0); /* cvtps2pd */
+      x = v128_work(fn, w[2]);
+      sse_r(b, 0, 0, 0x5A, x, x); /* cvtps2pd */
       break;
     case VM_WASM_I16X8_EXTEND_LOW_I8X16_U:
     case VM_WASM_I16X8_EXTEND_HIGH_I8X16_U:
@@ -1447,9 +1591,9 @@ static bool v128_inline(jit_func *fn, vm_op op, const vm_word *w) {
                                                           : 2;
       bool high = code == VM_WASM_I16X8_EXTEND_HIGH_I8X16_U || code == VM_WASM_I32X4_EXTEND_HIGH_I16X8_U ||
                   code == VM_WASM_I64X2_EXTEND_HIGH_I32X4_U;
-      v128_get(fn, XMM0, w[2]);
+      x = v128_work(fn, w[2]);
       sse66(b, 0xEF, XMM1, XMM1); /* zero */
-      sse66(b, high ? hi[k] : lo[k], XMM0, XMM1);
+      sse66(b, high ? hi[k] : lo[k], x, XMM1);
       break;
     }
     case VM_WASM_F32X4_ABS:
@@ -1459,17 +1603,18 @@ static bool v128_inline(jit_func *fn, vm_op op, const vm_word *w) {
       uint32_t code = w[3];
       bool dbl = code == VM_WASM_F64X2_ABS || code == VM_WASM_F64X2_NEG;
       bool neg = code == VM_WASM_F32X4_NEG || code == VM_WASM_F64X2_NEG;
-      v128_get(fn, XMM0, w[2]);
+      x = v128_work(fn, w[2]);
       sse66(b, 0x76, XMM1, XMM1);                     /* all ones; then the sign mask or its complement */
       sse66(b, dbl ? 0x73 : 0x72, neg ? 6 : 2, XMM1); /* psllq/pslld (/6) or psrlq/psrld (/2) by imm */
       jit_u8(b, (uint8_t)(neg ? (dbl ? 63 : 31) : 1));
-      sse66(b, neg ? 0xEF : 0xDB, XMM0, XMM1);
+      sse66(b, neg ? 0xEF : 0xDB, x, XMM1);
       break;
     }
     default: return false;
     }
-    v128_put(fn, w[1], XMM0);
+    v128_put(fn, w[1], x);
     return true;
+  }
   case VM_OP_V128_SHIFT: {
     /* psll/psrl/psra by xmm count: the count masked to the lane width first */
     uint32_t code = w[4];
@@ -1486,12 +1631,21 @@ static bool v128_inline(jit_func *fn, vm_op op, const vm_word *w) {
     case VM_WASM_I64X2_SHR_U: opc = 0xD3, mask = 63; break;
     default: return false;
     }
+    int32_t imm;
+    if (imm_of(fn, 0, w[3], &imm)) { /* a constant count: the immediate form (66 0F 71/72/73 /6 /2 /4 ib) */
+      int x = v128_work(fn, w[2]);
+      int ext = (opc & 0xF0) == 0xF0 ? 6 : (opc & 0xF0) == 0xD0 ? 2 : 4;
+      sse66(b, (uint8_t)(0x70 + (opc & 0x0F)), ext, x);
+      jit_u8(b, (uint8_t)(imm & mask));
+      v128_put(fn, w[1], x);
+      return true;
+    }
     iload(fn, 0, RAX, w[3]);
     alu_ri(b, 0, ALU_AND, RAX, mask);
     sse66(b, 0x6E, XMM1, RAX);
-    v128_get(fn, XMM0, w[2]);
-    sse66(b, opc, XMM0, XMM1);
-    v128_put(fn, w[1], XMM0);
+    int x = v128_work(fn, w[2]);
+    sse66(b, opc, x, XMM1);
+    v128_put(fn, w[1], x);
     return true;
   }
   case VM_OP_V128_BIN: {
@@ -1511,27 +1665,27 @@ static bool v128_inline(jit_func *fn, vm_op op, const vm_word *w) {
                      opc == 0xDC || opc == 0xED || opc == 0xDD || opc == 0xDA || opc == 0xDE || opc == 0xEA ||
                      opc == 0xEE || opc == 0xE0 || opc == 0xE3 || opc == 0xDB || opc == 0xEB || opc == 0xEF ||
                      opc == 0x74 || opc == 0x75 || opc == 0x76);
-    if (commutes && !swap && xs->avail128 == w[2] && w[3] != w[2]) swap = true;
-    v128_get(fn, XMM0, swap ? w[3] : w[2]);
-    v128_get(fn, XMM1, swap ? w[2] : w[3]);
+    if (commutes && !swap && xs->avail128 == w[3] && v128_cached(fn, w[3]) < 0 && w[3] != w[2]) swap = true;
+    int y = v128_src(fn, swap ? w[2] : w[3], XMM1);
+    int x = v128_work(fn, swap ? w[3] : w[2]);
     if (opc) {
-      sse_r(b, ps ? 0 : P66, 0, opc, XMM0, XMM1);
+      sse_r(b, ps ? 0 : P66, 0, opc, x, y);
     } else {
-      sse_r(b, dbl ? P66 : 0, 0, 0xC2, XMM0, XMM1); /* cmpps / cmppd */
+      sse_r(b, dbl ? P66 : 0, 0, 0xC2, x, y); /* cmpps / cmppd */
       jit_u8(b, (uint8_t)pred);
     }
     if (ne) {
       sse66(b, 0x76, XMM1, XMM1);
-      sse66(b, 0xEF, XMM0, XMM1);
+      sse66(b, 0xEF, x, XMM1);
     }
-    v128_put(fn, w[1], XMM0);
+    v128_put(fn, w[1], x);
     return true;
   }
   default: return false;
   }
 }
 
-bool jit_target_op(jit_func *fn, uint32_t pc) {
+static bool target_op(jit_func *fn, uint32_t pc) {
   jit_buf *b = fn->b;
   const vm_code *c = fn->code;
   const vm_word *w = c->code + pc;
@@ -2103,4 +2257,14 @@ bool jit_target_op(jit_func *fn, uint32_t pc) {
 #undef ARITH_BRCMPS
   default: return false;
   }
+}
+
+bool jit_target_op(jit_func *fn, uint32_t pc) {
+  x64_state *st = fn->state;
+  st->put128 = NONE;
+  if (!target_op(fn, pc)) return false;
+  /* Only v128 instructions, moves and helpers write a v128 local's slots, and none of them branches:
+   * after the instruction is where every path through it goes on. */
+  v128_refresh(fn, fn->code->code + pc);
+  return true;
 }
