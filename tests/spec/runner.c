@@ -9,6 +9,12 @@
  * crash.  Output: one line per file, its first failures, and a closing
  * "N passed, N failed, N skipped" line; the exit status is 0 only when
  * nothing failed.
+ *
+ * A suite already converted (the Wasm 3.0 one: ../shared/wasm-testsuite-3.0)
+ * runs with --converted DIR (X.wast's script is DIR/X/X.json); with --index
+ * FILE (its index.tsv: file, command counts, features) and --features LIST,
+ * a file needing a feature not in LIST is skipped as a whole and counted, and
+ * the totals are also given per set of features.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -44,7 +50,16 @@ typedef struct options {
   unsigned timeout;
   const char *wast2json;
   const char *work;
+  const char *converted; /* pre-converted scripts: DIR/X/X.json, or NULL */
+  const char *features;  /* the features the engine has, comma-separated (with an index) */
 } options;
+
+/* One row of a converted suite's index.tsv. */
+typedef struct index_row {
+  char *file;     /* e.g. "legacy/throw.wast" */
+  char *features; /* e.g. "exceptions,legacy-exceptions", "" for none */
+  uint32_t commands;
+} index_row;
 
 typedef struct job {
   char *path; /* the .wast file */
@@ -54,16 +69,26 @@ typedef struct job {
   pid_t pid;
   int status;
   bool started, done;
+  const index_row *row; /* its index row, or NULL */
+  char *missing;        /* the first feature it needs that the engine lacks, or NULL */
 } job;
 
+#define MAX_FEATURE_SETS 64
 typedef struct totals {
   uint64_t passed, failed, skipped, skipped_text;
+  uint64_t skipped_files, skipped_commands; /* files needing a missing feature */
+  /* per distinct set of features (index rows): passed, failed, skipped */
+  const char *set[MAX_FEATURE_SETS];
+  uint64_t set_counts[MAX_FEATURE_SETS][3];
+  size_t nsets;
 } totals;
 
 static void usage(FILE *f) {
   fprintf(f, "usage: spec_runner [-v] [-j N] [--timeout SEC] [--no-fork] [--wast2json PATH] [--work DIR]\n"
-             "                   FILE.wast|DIR...\n"
-             "Converts each .wast with wast2json into DIR (default ./spec) and runs its commands.\n");
+             "                   [--converted DIR [--index FILE --features LIST]] FILE.wast|DIR...\n"
+             "Converts each .wast with wast2json into DIR (default ./spec) and runs its commands;\n"
+             "with --converted, runs DIR/X/X.json instead (a suite converted already), skipping the\n"
+             "files that the index says need a feature not in LIST (comma-separated).\n");
 }
 
 static char *dup_str(const char *s) {
@@ -210,6 +235,20 @@ out:
 
 static void run_file(job *j, const options *opt) {
   char *json = NULL;
+  if (opt->converted) {
+    char *dir = join(opt->converted, "/", j->base);
+    json = dir ? join(dir, "/", j->base) : NULL;
+    char *path = json ? join(json, ".json", "") : NULL;
+    free(dir);
+    free(json);
+    if (!path) {
+      j->rep->failed++;
+      return;
+    }
+    spec_run_script(path, j->rep);
+    free(path);
+    return;
+  }
   if (!convert(j, opt, &json)) {
     j->rep->failed++;
     return;
@@ -252,6 +291,14 @@ static void report_free(job *j, const options *opt) {
 
 static void print_job(const job *j, totals *t) {
   const spec_report *rep = j->rep;
+  if (j->missing) {
+    const char *name = strrchr(j->path, '/');
+    printf("%s: skipped: needs %s (%" PRIu32 " commands)\n", name ? name + 1 : j->path, j->missing,
+           j->row->commands);
+    t->skipped_files++;
+    t->skipped_commands += j->row->commands;
+    return;
+  }
   uint32_t failed = rep->failed;
   char extra[160] = "";
   if (WIFSIGNALED(j->status)) {
@@ -279,12 +326,112 @@ static void print_job(const job *j, totals *t) {
   t->failed += failed;
   t->skipped += rep->skipped;
   t->skipped_text += rep->skipped_text;
+  if (j->row) {
+    const char *set = j->row->features[0] ? j->row->features : "(none)";
+    size_t k = 0;
+    while (k < t->nsets && strcmp(t->set[k], set) != 0)
+      k++;
+    if (k == t->nsets && k < MAX_FEATURE_SETS) t->set[t->nsets++] = set;
+    if (k < t->nsets) {
+      t->set_counts[k][0] += rep->passed;
+      t->set_counts[k][1] += failed;
+      t->set_counts[k][2] += rep->skipped;
+    }
+  }
+}
+
+/* ---- the index of a converted suite ---------------------------------------- */
+
+/* Read index.tsv: a header line, then "file<TAB>commands<TAB>...<TAB>features" per line. */
+static index_row *read_index(const char *path, size_t *n) {
+  FILE *f = fopen(path, "r");
+  if (!f) {
+    fprintf(stderr, "spec_runner: %s: %s\n", path, strerror(errno));
+    return NULL;
+  }
+  index_row *rows = NULL;
+  size_t cap = 0;
+  char line[4096];
+  bool header = true, ok = true;
+  *n = 0;
+  while (ok && fgets(line, sizeof line, f)) {
+    line[strcspn(line, "\r\n")] = '\0';
+    if (header || !line[0]) {
+      header = false;
+      continue;
+    }
+    char *tab = strchr(line, '\t'), *last = strrchr(line, '\t');
+    if (!tab) continue;
+    *tab = '\0';
+    if (*n == cap) {
+      cap = cap ? cap * 2 : 128;
+      index_row *p = realloc(rows, cap * sizeof *p);
+      if (!p) {
+        ok = false;
+        break;
+      }
+      rows = p;
+    }
+    index_row *r = &rows[(*n)++];
+    r->file = dup_str(line);
+    r->features = dup_str(last > tab ? last + 1 : "");
+    r->commands = (uint32_t)strtoul(tab + 1, NULL, 10);
+    ok = r->file && r->features;
+  }
+  fclose(f);
+  if (!ok) {
+    fprintf(stderr, "spec_runner: out of memory reading %s\n", path);
+    for (size_t i = 0; i < *n; i++)
+      free(rows[i].file), free(rows[i].features);
+    free(rows);
+    return NULL;
+  }
+  return rows;
+}
+
+/* The row whose file is the longest suffix of `path` (at a '/'), or NULL. */
+static const index_row *find_row(const index_row *rows, size_t n, const char *path) {
+  const index_row *best = NULL;
+  size_t lp = strlen(path), best_len = 0;
+  for (size_t i = 0; i < n; i++) {
+    size_t lf = strlen(rows[i].file);
+    if (lf > lp || lf <= best_len || strcmp(path + lp - lf, rows[i].file) != 0) continue;
+    if (lf < lp && path[lp - lf - 1] != '/') continue;
+    best = &rows[i];
+    best_len = lf;
+  }
+  return best;
+}
+
+/* The first feature of the comma-separated `needs` missing from `have`, as a new string, or NULL. */
+static char *missing_feature(const char *needs, const char *have) {
+  const char *p = needs;
+  while (*p) {
+    size_t len = strcspn(p, ",");
+    bool found = false;
+    for (const char *h = have; *h && !found;) {
+      size_t hl = strcspn(h, ",");
+      found = hl == len && strncmp(h, p, len) == 0;
+      h += hl + (h[hl] == ',');
+    }
+    if (!found && len) {
+      char *m = malloc(len + 1);
+      if (m) memcpy(m, p, len), m[len] = '\0';
+      return m ? m : dup_str("?");
+    }
+    p += len + (p[len] == ',');
+  }
+  return NULL;
 }
 
 /* ---- scheduling ----------------------------------------------------------- */
 
 static void start_job(job *j, const options *opt) {
   j->started = true;
+  if (j->missing) {
+    j->done = true;
+    return;
+  }
   fflush(stdout);
   fflush(stderr);
   pid_t pid = fork();
@@ -314,7 +461,7 @@ static void run_all(job *jobs, size_t n, const options *opt, totals *t) {
     if (!opt->fork && next_start < n) {
       job *j = &jobs[next_start++];
       j->started = true;
-      run_file(j, opt);
+      if (!j->missing) run_file(j, opt);
       j->done = true;
     }
     if (running > 0 && !jobs[next_print].done) {
@@ -355,12 +502,15 @@ static bool parse_uint(const char *s, unsigned max, unsigned *out) {
 }
 
 int main(int argc, char **argv) {
-  options opt = {false, true, 1, DEFAULT_TIMEOUT, "wast2json", "spec"};
+  options opt = {false, true, 1, DEFAULT_TIMEOUT, "wast2json", "spec", NULL, NULL};
   long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
   opt.jobs = ncpu < 1 ? 1 : ncpu > 16 ? 16 : (int)ncpu;
   file_list files = {NULL, 0, 0};
   int rc = 2;
   job *jobs = NULL;
+  const char *index_path = NULL;
+  index_row *rows = NULL;
+  size_t nrows = 0;
 
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -379,6 +529,12 @@ int main(int argc, char **argv) {
       opt.wast2json = argv[++i];
     } else if (strcmp(a, "--work") == 0 && i + 1 < argc) {
       opt.work = argv[++i];
+    } else if (strcmp(a, "--converted") == 0 && i + 1 < argc) {
+      opt.converted = argv[++i];
+    } else if (strcmp(a, "--index") == 0 && i + 1 < argc) {
+      index_path = argv[++i];
+    } else if (strcmp(a, "--features") == 0 && i + 1 < argc) {
+      opt.features = argv[++i];
     } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
       usage(stdout);
       return 0;
@@ -393,6 +549,7 @@ int main(int argc, char **argv) {
     usage(stderr);
     goto out;
   }
+  if (index_path && !(rows = read_index(index_path, &nrows))) goto out;
   if (!make_dirs(opt.work)) {
     fprintf(stderr, "spec_runner: cannot create %s: %s\n", opt.work, strerror(errno));
     goto out;
@@ -412,14 +569,26 @@ int main(int argc, char **argv) {
       goto out;
     }
     if (ends_with(j->base, ".wast")) j->base[strlen(j->base) - 5] = '\0';
+    j->row = rows ? find_row(rows, nrows, j->path) : NULL;
+    if (j->row && opt.features) j->missing = missing_feature(j->row->features, opt.features);
   }
 
-  totals t = {0, 0, 0, 0};
+  totals t;
+  memset(&t, 0, sizeof t);
   run_all(jobs, files.n, &opt, &t);
   if (t.skipped_text)
     printf("skipped: %" PRIu64
            " text-format assert_malformed modules (the engine reads only the binary format)\n",
            t.skipped_text);
+  if (t.nsets) {
+    printf("per set of features (passed / failed / skipped):\n");
+    for (size_t k = 0; k < t.nsets; k++)
+      printf("  %-40s %8" PRIu64 " %8" PRIu64 " %8" PRIu64 "\n", t.set[k], t.set_counts[k][0], t.set_counts[k][1],
+             t.set_counts[k][2]);
+  }
+  if (t.skipped_files)
+    printf("skipped: %" PRIu64 " files needing features the engine lacks (%" PRIu64 " commands)\n",
+           t.skipped_files, t.skipped_commands);
   printf("%" PRIu64 " passed, %" PRIu64 " failed, %" PRIu64 " skipped\n", t.passed, t.failed, t.skipped);
   rc = t.failed == 0 ? 0 : 1;
 
@@ -427,6 +596,7 @@ out:
   if (jobs) {
     for (size_t i = 0; i < files.n; i++) {
       free(jobs[i].base);
+      free(jobs[i].missing);
       report_free(&jobs[i], &opt);
     }
   }
@@ -434,5 +604,8 @@ out:
   for (size_t i = 0; i < files.n; i++)
     free(files.items[i]);
   free(files.items);
+  for (size_t i = 0; i < nrows; i++)
+    free(rows[i].file), free(rows[i].features);
+  free(rows);
   return rc;
 }
