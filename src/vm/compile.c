@@ -1142,6 +1142,14 @@ static void op_call(cx *c, const vm_functype *ft, const vm_word *head, uint32_t 
   push_types(c, ft->nresults, ft->types + ft->nparams);
 }
 
+/* A tail call's callee must return what this function returns. */
+static void tail_results(cx *c, const vm_functype *ft) {
+  const vm_functype *me = c->ft;
+  if (ft->nresults != me->nresults ||
+      (ft->nresults && memcmp(ft->types + ft->nparams, me->types + me->nparams, ft->nresults) != 0))
+    type_mismatch(c);
+}
+
 /* ---- SIMD (0xFD prefix) ------------------------------------------------- */
 
 /* The operand and result types of each SIMD instruction, from simdops.def. */
@@ -1638,15 +1646,29 @@ static void compile_body(cx *c) {
       if (x >= m->nfuncs) INVALID(c, "unknown function %u", x);
       op_call(c, &m->types[m->func_types[x]], (const vm_word[]){VM_OP_CALL, x}, 2, false);
       break;
-    case VM_WASM_CALL_INDIRECT: { /* call_indirect type table */
+    case VM_WASM_CALL_INDIRECT: /* call_indirect type table */
+    case VM_WASM_RETURN_CALL_INDIRECT: {
       x = rd_u32(c);
       uint32_t tbl = rd_u32(c);
       need_table(c, tbl);
       if (x >= m->ntypes) INVALID(c, "unknown type %u", x);
       if (m->tables[tbl].elemtype != VM_FUNCREF) type_mismatch(c);
-      op_call(c, &m->types[x], (const vm_word[]){VM_OP_CALL_INDIRECT, x, tbl}, 3, true);
+      if (op == VM_WASM_CALL_INDIRECT) {
+        op_call(c, &m->types[x], (const vm_word[]){VM_OP_CALL_INDIRECT, x, tbl}, 3, true);
+      } else {
+        tail_results(c, &m->types[x]);
+        op_call(c, &m->types[x], (const vm_word[]){VM_OP_RETURN_CALL_INDIRECT, x, tbl}, 3, true);
+        set_unreachable(c);
+      }
       break;
     }
+    case VM_WASM_RETURN_CALL:
+      x = rd_u32(c);
+      if (x >= m->nfuncs) INVALID(c, "unknown function %u", x);
+      tail_results(c, &m->types[m->func_types[x]]);
+      op_call(c, &m->types[m->func_types[x]], (const vm_word[]){VM_OP_RETURN_CALL, x}, 2, false);
+      set_unreachable(c);
+      break;
     case VM_WASM_DROP: pop_any(c); break;
     case VM_WASM_SELECT:
     case VM_WASM_SELECT_T:

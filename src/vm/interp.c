@@ -536,6 +536,7 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
         vmbreak;
       }
       vmcase(RETURN) {
+      do_return:;
         const vm_frame *fr = --top;
         if (VM_UNLIKELY(fr->ret_ip == NULL)) goto done;
         ip = fr->ret_ip;
@@ -559,6 +560,30 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
           vmbreak;
         }
         goto do_call;
+      }
+      vmcase(RETURN_CALL) {
+        callee = inst->funcs[ip[1]];
+        nfp = fp + ip[2];
+        goto do_tail_call;
+      }
+      vmcase(RETURN_CALL_INDIRECT) {
+        const vm_table *t = inst->tables[ip[2]];
+        const vm_functype *want = &inst->module->types[ip[1]];
+        const vm_functype *have;
+        uint32_t i = R32(4);
+        if (VM_UNLIKELY(i >= t->size)) {
+          vm_error_trap_element(&s->error, VM_TRAP_UNDEFINED_ELEMENT, i);
+          TRAP(VM_TRAP_HOST);
+        }
+        callee = (vm_func *)t->elems[i];
+        if (VM_UNLIKELY(callee == NULL)) {
+          vm_error_trap_element(&s->error, VM_TRAP_UNINITIALIZED_ELEMENT, i);
+          TRAP(VM_TRAP_HOST);
+        }
+        have = callee->code ? callee->type : &callee->host_type;
+        if (have != want && !vm_functype_equal(have, want)) TRAP(VM_TRAP_INDIRECT_MISMATCH);
+        nfp = fp + ip[3];
+        goto do_tail_call;
       }
       vmcase(CALL_INDIRECT) {
         const vm_table *t = inst->tables[ip[2]];
@@ -584,6 +609,31 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
         }
         goto do_call;
       }
+    /* A tail call of `callee`, its arguments at `nfp`: a function this loop runs takes over this
+     * frame (its arguments moved down to slot 0, no frame pushed: constant stack space); another one
+     * (a host function, machine code) is called, then this function returns what it returned. */
+    do_tail_call : {
+      if (VM_UNLIKELY(RUNS_ELSEWHERE(callee))) {
+        uint32_t nres = code->nresults;
+        CALL_OTHER(callee, nfp);
+        memmove(fp, nfp, (size_t)nres * sizeof *fp);
+        goto do_return;
+      }
+      const vm_code *cc = callee->code;
+      if (VM_UNLIKELY((size_t)(stack_end - fp) < cc->nslots)) TRAP(VM_TRAP_STACK_EXHAUSTED);
+      memmove(fp, nfp, (size_t)cc->nparams * sizeof *fp);
+      code = cc;
+      for (uint32_t i = cc->nparams; i < cc->nlocals; i++)
+        fp[i] = 0;
+      enter_consts(fp + cc->const_base, cc);
+      cb = ip = cc->code;
+      if (VM_UNLIKELY(callee->inst != inst)) {
+        inst = callee->inst;
+        RELOAD_MEM();
+      }
+      VM_ENTRY_POINT();
+      vmbreak;
+    }
     /* Enter wasm function `callee` with its frame at `nfp`; ip is already
      * the caller's resume address.  Reached only by goto. */
     do_call : {

@@ -43,7 +43,7 @@ typedef enum {
   VM_IMM_MEMARG_LANE,   /* u32 alignment, u32 offset, a byte: lane index */
 } vm_imm;
 
-/* The proposals beyond the MVP that the engine implements (Wasm 2.0). */
+/* The proposals beyond the MVP that the engine implements (Wasm 2.0, and of 3.0 so far tail calls). */
 typedef enum {
   VM_FEAT_MVP,
   VM_FEAT_SIGN_EXT,  /* sign-extension operators */
@@ -51,6 +51,7 @@ typedef enum {
   VM_FEAT_BULK,      /* bulk memory operations */
   VM_FEAT_REF,       /* reference types */
   VM_FEAT_SIMD,      /* fixed-width SIMD (v128) */
+  VM_FEAT_TAIL_CALL, /* tail calls (Wasm 3.0) */
 } vm_feature;
 
 /* The opcode of each instruction: VM_WASM_NAME is its byte, or its sub-opcode

@@ -50,8 +50,9 @@ typedef struct options {
   unsigned timeout;
   const char *wast2json;
   const char *work;
-  const char *converted; /* pre-converted scripts: DIR/X/X.json, or NULL */
-  const char *features;  /* the features the engine has, comma-separated (with an index) */
+  const char *converted;     /* pre-converted scripts: DIR/X/X.json, or NULL */
+  const char *features;      /* the features the engine has, comma-separated (with an index) */
+  const char *wast2json_arg; /* one more argument for wast2json (--enable-tail-call), or NULL */
 } options;
 
 /* One row of a converted suite's index.tsv. */
@@ -85,7 +86,8 @@ typedef struct totals {
 
 static void usage(FILE *f) {
   fprintf(f, "usage: spec_runner [-v] [-j N] [--timeout SEC] [--no-fork] [--wast2json PATH] [--work DIR]\n"
-             "                   [--converted DIR [--index FILE --features LIST]] FILE.wast|DIR...\n"
+             "                   [--wast2json-arg ARG] [--converted DIR [--index FILE --features LIST]]\n"
+             "                   FILE.wast|DIR...\n"
              "Converts each .wast with wast2json into DIR (default ./spec) and runs its commands;\n"
              "with --converted, runs DIR/X/X.json instead (a suite converted already), skipping the\n"
              "files that the index says need a feature not in LIST (comma-separated).\n");
@@ -204,7 +206,7 @@ static bool convert(const job *j, const options *opt, char **json_out) {
   }
   if (posix_spawn_file_actions_init(&fa) != 0) goto out;
   fa_ok = true;
-  char *argv[] = {(char *)opt->wast2json, j->path, (char *)"-o", json_path, NULL};
+  char *argv[] = {(char *)opt->wast2json, j->path, (char *)"-o", json_path, (char *)opt->wast2json_arg, NULL};
   if (posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644) != 0 ||
       posix_spawn_file_actions_adddup2(&fa, 2, 1) != 0)
     goto out;
@@ -502,7 +504,7 @@ static bool parse_uint(const char *s, unsigned max, unsigned *out) {
 }
 
 int main(int argc, char **argv) {
-  options opt = {false, true, 1, DEFAULT_TIMEOUT, "wast2json", "spec", NULL, NULL};
+  options opt = {false, true, 1, DEFAULT_TIMEOUT, "wast2json", "spec", NULL, NULL, NULL};
   long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
   opt.jobs = ncpu < 1 ? 1 : ncpu > 16 ? 16 : (int)ncpu;
   file_list files = {NULL, 0, 0};
@@ -529,6 +531,8 @@ int main(int argc, char **argv) {
       opt.wast2json = argv[++i];
     } else if (strcmp(a, "--work") == 0 && i + 1 < argc) {
       opt.work = argv[++i];
+    } else if (strcmp(a, "--wast2json-arg") == 0 && i + 1 < argc) {
+      opt.wast2json_arg = argv[++i];
     } else if (strcmp(a, "--converted") == 0 && i + 1 < argc) {
       opt.converted = argv[++i];
     } else if (strcmp(a, "--index") == 0 && i + 1 < argc) {
@@ -583,8 +587,8 @@ int main(int argc, char **argv) {
   if (t.nsets) {
     printf("per set of features (passed / failed / skipped):\n");
     for (size_t k = 0; k < t.nsets; k++)
-      printf("  %-40s %8" PRIu64 " %8" PRIu64 " %8" PRIu64 "\n", t.set[k], t.set_counts[k][0], t.set_counts[k][1],
-             t.set_counts[k][2]);
+      printf("  %-40s %8" PRIu64 " %8" PRIu64 " %8" PRIu64 "\n", t.set[k], t.set_counts[k][0],
+             t.set_counts[k][1], t.set_counts[k][2]);
   }
   if (t.skipped_files)
     printf("skipped: %" PRIu64 " files needing features the engine lacks (%" PRIu64 " commands)\n",

@@ -1685,6 +1685,111 @@ static bool v128_inline(jit_func *fn, vm_op op, const vm_word *w) {
   }
 }
 
+/* Slots 0.. = slots `from`.. (n of them; from > 0: a forward copy is exact). */
+static void move_down(jit_func *fn, uint32_t from, uint32_t n) {
+  for (uint32_t i = 0; i < n && from; i++) {
+    mov_rm(fn->b, 1, RCX, SLOT(from + i));
+    mov_mr(fn->b, 1, SLOT(i), RCX);
+  }
+}
+/* Leave this function as RETURN does. */
+static void ret(jit_func *fn) {
+  jit_buf *b = fn->b;
+  op_m(b, 0, 0, 0xFF, 1, 1, M(ST, OFF_DEPTH)); /* dec dword [depth] */
+  alu_ri(b, 1, ALU_ADD, RSP, 8);
+  jit_u8(b, 0xC3);
+}
+/* Before a tail call's jump to a function's entry: this frame is given up as RETURN does (the
+ * callee's prologue counts it again and checks the stacks for its own frame). */
+static void tail_jump(jit_func *fn) {
+  op_m(fn->b, 0, 0, 0xFF, 1, 1, M(ST, OFF_DEPTH)); /* dec dword [depth] */
+  alu_ri(fn->b, 1, ALU_ADD, RSP, 8);
+}
+/* CALL_INDIRECT / RETURN_CALL_INDIRECT [op, type, table, base, idx].  Fast path, inline: an element in
+ * range, not null, of exactly this type (the same type entry of this module), a function of this instance
+ * with machine code: a direct call, or for a tail call a jump to it once the arguments are moved down.
+ * Anything else (and every trap) takes the helper, which checks as the interpreter does; a tail call
+ * through it returns what it returned. */
+static void call_indirect_op(jit_func *fn, const vm_word *w, bool tail) {
+  jit_buf *b = fn->b;
+  const vm_code *c = fn->code;
+  const vm_functype *want = &fn->m->types[w[1]];
+  uint32_t slow[6];
+  int ns = 0;
+  mov_rm(b, 0, RCX, S(4));
+  mov_rm(b, 1, RAX, M(INST, OFF_I_TABLES));
+  mov_rm(b, 1, RAX, M(RAX, (int32_t)(w[2] * 8)));
+  alu_rm(b, 0, ALU_CMP, RCX, M(RAX, OFF_T_SIZE));
+  slow[ns++] = jcc32(b, CC_AE);
+  mov_rm(b, 1, RAX, M(RAX, OFF_T_ELEMS));
+  mov_rm(b, 1, RDX, MX(RAX, RCX, 3, 0));
+  op_r(b, 0, 1, 0x85, 1, RDX, RDX);
+  slow[ns++] = jcc32(b, CC_E);
+  mov_ri(b, RAX, (uint64_t)(uintptr_t)want);
+  alu_rm(b, 1, ALU_CMP, RAX, M(RDX, OFF_F_TYPE));
+  slow[ns++] = jcc32(b, CC_NE);
+  alu_rm(b, 1, ALU_CMP, INST, M(RDX, OFF_F_INST));
+  slow[ns++] = jcc32(b, CC_NE);
+  mov_rm(b, 1, RAX, M(RDX, OFF_F_CODE));
+  op_r(b, 0, 1, 0x85, 1, RAX, RAX);
+  slow[ns++] = jcc32(b, CC_E);
+  mov_rm(b, 1, RAX, M(RAX, OFF_C_NATIVE));
+  op_r(b, 0, 1, 0x85, 1, RAX, RAX);
+  slow[ns++] = jcc32(b, CC_E);
+  uint32_t done = 0;
+  if (tail) {
+    uint32_t np, nr;
+    vm_functype_slots(want, &np, &nr);
+    move_down(fn, w[3], np);
+    tail_jump(fn);
+    op_r(b, 0, 0, 0xFF, 1, 4, RAX); /* jmp rax */
+  } else {
+    if (w[3]) alu_ri(b, 1, ALU_ADD, FP, (int32_t)(w[3] * 8));
+    call_reg(b, RAX);
+    if (w[3]) alu_ri(b, 1, ALU_SUB, FP, (int32_t)(w[3] * 8));
+    done = jmp32(b);
+  }
+  for (int k = 0; k < ns; k++)
+    patch_here(b, slow[k]);
+  mov_mr(b, 1, M(ST, OFF_TICK), TICK);
+  mov_rm(b, 0, RCX, S(4));
+  mov_rr(b, 1, RDI, ST);
+  mov_rr(b, 1, RSI, INST);
+  mov_ri(b, RDX, (uint64_t)w[2] << 32 | w[1]);
+  lea(b, R8, SLOT(w[3]));
+  lea(b, R9, SLOT(c->nslots));
+  call_abs(b, (jit_fn)jit_call_indirect);
+  mov_rm(b, 1, TICK, M(ST, OFF_TICK));
+  op_r(b, 0, 0, 0x85, 1, RAX, RAX);
+  trap_exit_if(fn, CC_NE);
+  if (tail) {
+    after_call(fn, true);
+    move_down(fn, w[3], c->nresults);
+    ret(fn);
+    return;
+  }
+  patch_here(b, done);
+  after_call(fn, true);
+}
+
+/* RETURN_CALL [op, f, base]: to a function with machine code in this module, a jump to its entry with the
+ * arguments moved down to slot 0 (constant stack space); to any other, a call, then a return of its
+ * results. */
+static void tail_call_op(jit_func *fn, uint32_t f, uint32_t base) {
+  const vm_module *m = fn->m;
+  if (f >= m->nimported_funcs && fn->native[f - m->nimported_funcs]) {
+    uint32_t np, nr;
+    vm_functype_slots(&m->types[m->func_types[f]], &np, &nr);
+    move_down(fn, base, np);
+    tail_jump(fn);
+    jit_fixes_add(fn->calls, jmp32(fn->b), f - m->nimported_funcs);
+    return;
+  }
+  call_op(fn, f, base);
+  move_down(fn, base, fn->code->nresults);
+  ret(fn);
+}
+
 static bool target_op(jit_func *fn, uint32_t pc) {
   jit_buf *b = fn->b;
   const vm_code *c = fn->code;
@@ -1810,60 +1915,11 @@ static bool target_op(jit_func *fn, uint32_t pc) {
     }
     return true;
   }
-  case VM_OP_RETURN:
-    op_m(b, 0, 0, 0xFF, 1, 1, M(ST, OFF_DEPTH)); /* dec dword [depth] */
-    alu_ri(b, 1, ALU_ADD, RSP, 8);
-    jit_u8(b, 0xC3);
-    return true;
+  case VM_OP_RETURN: ret(fn); return true;
   case VM_OP_CALL: call_op(fn, w[1], w[2]); return true;
-  case VM_OP_CALL_INDIRECT: {
-    /* Fast path, inline: an element in range, not null, of exactly this type (the same type entry
-     * of this module), a function of this instance with machine code: a direct call.  Anything else
-     * (and every trap) takes the helper, which checks as the interpreter does. */
-    const vm_functype *want = &fn->m->types[w[1]];
-    uint32_t slow[6];
-    int ns = 0;
-    mov_rm(b, 0, RCX, S(4));
-    mov_rm(b, 1, RAX, M(INST, OFF_I_TABLES));
-    mov_rm(b, 1, RAX, M(RAX, (int32_t)(w[2] * 8)));
-    alu_rm(b, 0, ALU_CMP, RCX, M(RAX, OFF_T_SIZE));
-    slow[ns++] = jcc32(b, CC_AE);
-    mov_rm(b, 1, RAX, M(RAX, OFF_T_ELEMS));
-    mov_rm(b, 1, RDX, MX(RAX, RCX, 3, 0));
-    op_r(b, 0, 1, 0x85, 1, RDX, RDX);
-    slow[ns++] = jcc32(b, CC_E);
-    mov_ri(b, RAX, (uint64_t)(uintptr_t)want);
-    alu_rm(b, 1, ALU_CMP, RAX, M(RDX, OFF_F_TYPE));
-    slow[ns++] = jcc32(b, CC_NE);
-    alu_rm(b, 1, ALU_CMP, INST, M(RDX, OFF_F_INST));
-    slow[ns++] = jcc32(b, CC_NE);
-    mov_rm(b, 1, RAX, M(RDX, OFF_F_CODE));
-    op_r(b, 0, 1, 0x85, 1, RAX, RAX);
-    slow[ns++] = jcc32(b, CC_E);
-    mov_rm(b, 1, RAX, M(RAX, OFF_C_NATIVE));
-    op_r(b, 0, 1, 0x85, 1, RAX, RAX);
-    slow[ns++] = jcc32(b, CC_E);
-    if (w[3]) alu_ri(b, 1, ALU_ADD, FP, (int32_t)(w[3] * 8));
-    call_reg(b, RAX);
-    if (w[3]) alu_ri(b, 1, ALU_SUB, FP, (int32_t)(w[3] * 8));
-    uint32_t done = jmp32(b);
-    for (int k = 0; k < ns; k++)
-      patch_here(b, slow[k]);
-    mov_mr(b, 1, M(ST, OFF_TICK), TICK);
-    mov_rm(b, 0, RCX, S(4));
-    mov_rr(b, 1, RDI, ST);
-    mov_rr(b, 1, RSI, INST);
-    mov_ri(b, RDX, (uint64_t)w[2] << 32 | w[1]);
-    lea(b, R8, SLOT(w[3]));
-    lea(b, R9, SLOT(c->nslots));
-    call_abs(b, (jit_fn)jit_call_indirect);
-    mov_rm(b, 1, TICK, M(ST, OFF_TICK));
-    op_r(b, 0, 0, 0x85, 1, RAX, RAX);
-    trap_exit_if(fn, CC_NE);
-    patch_here(b, done);
-    after_call(fn, true);
-    return true;
-  }
+  case VM_OP_CALL_INDIRECT: call_indirect_op(fn, w, false); return true;
+  case VM_OP_RETURN_CALL_INDIRECT: call_indirect_op(fn, w, true); return true;
+  case VM_OP_RETURN_CALL: tail_call_op(fn, w[1], w[2]); return true;
 
   /* ---- data movement ---------------------------------------------------- */
   case VM_OP_MOV:

@@ -1,0 +1,40 @@
+;; Tail calls (Wasm 3.0) in constant stack space: far deeper than the call-depth limit (10,000 frames),
+;; on every tier: a function that tail-calls itself, through a table, with more arguments than it has
+;; itself (the frame grows), and into a host function.  (Mutual recursion between two functions is in
+;; the official return_call*.wast.  The "mixed" tier compiles every other function: $small and $big
+;; both stay interpreted there, as a tail call from one tier to the other nests, up to the depth limit.)
+(module
+  (type $t (func (param i64 i64) (result i64)))
+  (table funcref (elem $count_indirect))
+  ;; n down to 0, summing: 10^7 calls
+  (func $count (export "count") (param $n i64) (param $acc i64) (result i64)
+    (if (result i64) (i64.eqz (local.get $n))
+      (then (local.get $acc))
+      (else (return_call $count (i64.sub (local.get $n) (i64.const 1))
+                                (i64.add (local.get $acc) (local.get $n))))))
+  (func $count_indirect (export "count_indirect") (param $n i64) (param $acc i64) (result i64)
+    (if (result i64) (i64.eqz (local.get $n))
+      (then (local.get $acc))
+      (else (return_call_indirect (type $t) (i64.sub (local.get $n) (i64.const 1))
+                                  (i64.xor (local.get $acc) (local.get $n)) (i32.const 0)))))
+  ;; alternates between a 1-argument and a 5-argument function with more locals (frames of different
+  ;; sizes replacing each other)
+  (func $small (export "small") (param $n i32) (result i32)
+    (if (result i32) (i32.eqz (local.get $n))
+      (then (i32.const 7))
+      (else (return_call $big (local.get $n) (i32.const 1) (i32.const 2) (i32.const 3) (i32.const 4)))))
+  ;; a billion tail calls: the compiler's loop speed (the interpreter runs the 10^7 ones above)
+  (func $spin (export "spin") (param $n i32) (result i32)
+    (if (result i32) (i32.eqz (local.get $n))
+      (then (i32.const 42))
+      (else (return_call $spin (i32.sub (local.get $n) (i32.const 1))))))
+  (func $big (param $n i32) (param i32 i32 i32 i32) (result i32)
+    (local i64 i64 i64 f64 f64 v128)
+    (local.set 5 (i64.extend_i32_u (i32.add (local.get 1) (local.get 4))))
+    (return_call $small (i32.sub (local.get $n) (i32.wrap_i64 (i64.sub (local.get 5) (i64.const 4))))))
+)
+(assert_return (invoke "count" (i64.const 0) (i64.const 5)) (i64.const 5))
+(assert_return (invoke "count" (i64.const 10000000) (i64.const 0)) (i64.const 50000005000000))
+(assert_return (invoke "count_indirect" (i64.const 10000000) (i64.const 0)) (i64.const 10000000))
+(assert_return (invoke "small" (i32.const 3000000)) (i32.const 7))
+(assert_return (invoke "spin" (i32.const 1000)) (i32.const 42))
