@@ -1492,6 +1492,8 @@ static void scan_body(cx *c) {
       if (index >= sizeof vm_wasm_imm || vm_wasm_imm[index] == VM_IMM_ILLEGAL)
         MALFORMED(c, c->ipos, "illegal opcode fd %02x", n);
     }
+    if (vm_wasm_imm[index] != VM_IMM_ILLEGAL && !vm_feature_on(&c->m->cfg, vm_wasm_feature[index]))
+      MALFORMED(c, c->ipos, "illegal opcode %02x", op); /* a proposal this configuration leaves out */
     switch ((vm_imm)vm_wasm_imm[index]) {
     case VM_IMM_ILLEGAL: MALFORMED(c, c->ipos, "illegal opcode %02x", op);
     case VM_IMM_PREFIX: break; /* read above */
@@ -1749,7 +1751,9 @@ static void compile_body(cx *c) {
     case VM_WASM_GLOBAL_SET:
       x = rd_u32(c);
       if (x >= m->nglobals) INVALID(c, "unknown global %u", x);
-      if (!m->global_types[x].mutable_) INVALID(c, "global is immutable");
+      if (!m->global_types[x].mutable_)
+        INVALID(c, "%s",
+                m->cfg.features & VM_FEATURE_WASM3_RULES ? "immutable global" : "global is immutable");
       pop(c, m->global_types[x].type);
       if (live(c))
         EMIT(c, m->global_types[x].type == VM_V128 ? VM_OP_V128_GLOBAL_SET : VM_OP_GLOBAL_SET,

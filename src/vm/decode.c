@@ -75,6 +75,8 @@ typedef struct decoder {
   bool funcs_ready, tables_ready, mems_ready, globals_ready;
   uint32_t nfunc_decls; /* entries of the function section */
   uint32_t ncodes;      /* entries of the code section */
+  uint32_t defining;    /* in the global section: the index of the global being defined */
+  bool in_globals;
 } decoder;
 
 /* Record a validation error unless one of an earlier (or the same) rank is
@@ -282,12 +284,64 @@ static bool skip_immediates(vm_reader *r, uint8_t op, bool *unknown_shape) {
  * typing.  Returns false on malformed input (error in `r`) or on a fatal
  * validation error (d->fatal).
  */
+/* Append an item to the module's constant-expression items. */
+static bool push_const_op(decoder *d, const vm_const_expr *it) {
+  vm_module *m = d->m;
+  if (m->nconst_ops == m->const_ops_cap) {
+    uint32_t cap = m->const_ops_cap ? m->const_ops_cap * 2 : 16;
+    vm_const_expr *p = cap > m->const_ops_cap ? mem_realloc(m->const_ops, (size_t)cap * sizeof *p) : NULL;
+    if (!p) {
+      d->oom = true;
+      return false;
+    }
+    m->const_ops = p;
+    m->const_ops_cap = cap;
+  }
+  m->const_ops[m->nconst_ops++] = *it;
+  return true;
+}
+
+/* The extended-constant operator of opcode `op` (Wasm 3.0), or 0. */
+static vm_const_kind const_operator(uint8_t op) {
+  switch (op) {
+  case VM_WASM_I32_ADD: return VM_CONST_I32_ADD;
+  case VM_WASM_I32_SUB: return VM_CONST_I32_SUB;
+  case VM_WASM_I32_MUL: return VM_CONST_I32_MUL;
+  case VM_WASM_I64_ADD: return VM_CONST_I64_ADD;
+  case VM_WASM_I64_SUB: return VM_CONST_I64_SUB;
+  case VM_WASM_I64_MUL: return VM_CONST_I64_MUL;
+  default: return 0;
+  }
+}
+
+/* Type the items m->const_ops[first..] as a stack machine: true when they leave one value of `expect`;
+ * *depth is the deepest the stack gets. */
+static bool type_const_ops(const vm_module *m, uint32_t first, uint8_t expect, uint32_t *depth) {
+  uint8_t ts[VM_CONST_MAX_DEPTH + 1];
+  uint32_t sp = 0;
+  *depth = 0;
+  for (uint32_t i = first; i < m->nconst_ops; i++) {
+    const vm_const_expr *it = &m->const_ops[i];
+    if (it->kind >= VM_CONST_I32_ADD && it->kind <= VM_CONST_I64_MUL) {
+      uint8_t t = it->kind <= VM_CONST_I32_MUL ? VM_I32 : VM_I64;
+      if (sp < 2 || ts[sp - 1] != t || ts[sp - 2] != t) return false;
+      sp--;
+    } else {
+      if (sp > VM_CONST_MAX_DEPTH) return false; /* (reported as too deep by the caller) */
+      ts[sp++] = it->type;
+      if (sp > *depth) *depth = sp;
+    }
+  }
+  return sp == 1 && ts[0] == expect;
+}
+
 static bool read_const(decoder *d, vm_reader *r, vm_const_expr *e, uint8_t expect, int rank) {
   vm_module *m = d->m;
   char const_err[96] = "", type_err[96] = "";
   int64_t const_at = -1, type_at = -1;
   const uint8_t *start = r->pos;
-  uint32_t n = 0;
+  uint32_t n = 0, first = m->nconst_ops;
+  bool extended = (m->cfg.features & VM_FEATURE_EXTENDED_CONST) != 0;
   memset(e, 0, sizeof *e);
   for (;;) {
     const uint8_t *at = r->pos;
@@ -297,6 +351,21 @@ static bool read_const(decoder *d, vm_reader *r, vm_const_expr *e, uint8_t expec
     vm_const_expr cur;
     memset(&cur, 0, sizeof cur);
     switch (op) {
+    case VM_WASM_I32_ADD:
+    case VM_WASM_I32_SUB:
+    case VM_WASM_I32_MUL:
+    case VM_WASM_I64_ADD:
+    case VM_WASM_I64_SUB:
+    case VM_WASM_I64_MUL:
+      if (extended) {
+        cur.kind = const_operator(op);
+        break;
+      }
+      if (!const_err[0]) {
+        snprintf(const_err, sizeof const_err, "constant expression required");
+        const_at = off(r, at);
+      }
+      break;
     case VM_WASM_I32_CONST: {
       int32_t v;
       if (!vm_read_s32(r, &v)) return false;
@@ -371,8 +440,11 @@ static bool read_const(decoder *d, vm_reader *r, vm_const_expr *e, uint8_t expec
     case VM_WASM_GLOBAL_GET:
       if (!vm_read_u32(r, &cur.index)) return false;
       cur.kind = VM_CONST_GLOBAL_GET;
-      /* Constant expressions see only imported globals (Wasm 2.0). */
-      if (cur.index >= m->nimported_globals) {
+      /* Constant expressions see only imported globals (Wasm 2.0); in 3.0 every global defined before
+       * (in a global's initialiser: before it). */
+      if (cur.index >= (!(m->cfg.features & VM_FEATURE_WASM3_RULES) ? m->nimported_globals
+                        : d->in_globals                             ? d->defining
+                                                                    : m->nglobals)) {
         if (!const_err[0]) {
           snprintf(const_err, sizeof const_err, "unknown global %u", cur.index);
           const_at = off(r, at);
@@ -406,13 +478,26 @@ static bool read_const(decoder *d, vm_reader *r, vm_const_expr *e, uint8_t expec
     }
     }
     if (n++ == 0) *e = cur;
+    if (!push_const_op(d, &cur)) return false;
   }
+  uint32_t depth = 0;
+  bool typed = !const_err[0] && !type_err[0] && type_const_ops(m, first, expect, &depth);
   if (const_err[0]) {
     invalid(d, rank, const_at, "%s", const_err);
   } else if (type_err[0]) {
     invalid(d, rank, type_at, "%s", type_err);
-  } else if (n != 1 || e->type != expect) {
+  } else if (depth > VM_CONST_MAX_DEPTH) {
+    invalid(d, rank, off(r, start), "constant expression too deep (over %d values)", VM_CONST_MAX_DEPTH);
+  } else if (!typed) {
     invalid(d, rank, off(r, start), "type mismatch");
+  }
+  if (n == 1 || !typed) {
+    m->nconst_ops = first; /* one instruction: kept in *e */
+  } else {
+    e->kind = VM_CONST_PROGRAM;
+    e->type = expect;
+    e->index = first;
+    e->value = n;
   }
   return true;
 }
@@ -550,7 +635,11 @@ static bool sec_global(decoder *d, vm_reader *r) {
     vm_global_def *g = &m->globals[i];
     if (!read_globaltype(r, &g->type)) return false;
     m->global_types[m->nimported_globals + i] = g->type;
-    if (!read_const(d, r, &g->init, g->type.type, RANK_GLOBAL)) return false;
+    d->in_globals = true;
+    d->defining = m->nimported_globals + i;
+    bool ok = read_const(d, r, &g->init, g->type.type, RANK_GLOBAL);
+    d->in_globals = false;
+    if (!ok) return false;
   }
   return true;
 }

@@ -48,6 +48,29 @@ uint64_t vm_const_eval(vm_instance *inst, const vm_const_expr *e) {
     if (e->index < m->nfuncs) return (uint64_t)(uintptr_t)inst->funcs[e->index];
     return 0;
   case VM_CONST_REF_NULL: return 0;
+  case VM_CONST_PROGRAM: {
+    /* Validated: operands are there, of the right types, at most VM_CONST_MAX_DEPTH deep. */
+    uint64_t st[VM_CONST_MAX_DEPTH];
+    uint32_t sp = 0;
+    for (uint32_t i = 0; i < (uint32_t)e->value; i++) {
+      const vm_const_expr *it = &m->const_ops[e->index + i];
+      uint64_t a = sp >= 2 ? st[sp - 2] : 0, b = sp >= 1 ? st[sp - 1] : 0, r;
+      switch (it->kind) {
+      case VM_CONST_I32_ADD: r = (uint32_t)(a + b); break;
+      case VM_CONST_I32_SUB: r = (uint32_t)(a - b); break;
+      case VM_CONST_I32_MUL: r = (uint32_t)((uint32_t)a * (uint32_t)b); break;
+      case VM_CONST_I64_ADD: r = a + b; break;
+      case VM_CONST_I64_SUB: r = a - b; break;
+      case VM_CONST_I64_MUL: r = a * b; break;
+      default:
+        if (sp < VM_CONST_MAX_DEPTH) st[sp++] = vm_const_eval(inst, it);
+        continue;
+      }
+      if (sp >= 2) st[--sp - 1] = r;
+    }
+    return sp ? st[sp - 1] : 0;
+  }
+  default: return 0;
   }
   return 0;
 }

@@ -15,6 +15,7 @@
 
 #include "util/mem.h"
 #include "vm/module.h"
+#include "vm/opcodes.h"
 #include "vm/reader.h"
 #include "vm/exec.h"
 #if WAPC_JIT
@@ -33,6 +34,15 @@ void vm_config_default(vm_config *cfg) {
   cfg->max_locals = 50000;
   cfg->fuel = 0;
   cfg->timeout_ns = 0;
+  cfg->tier = VM_TIER_AUTO;
+  cfg->features = VM_FEATURES_ALL;
+}
+
+bool vm_feature_on(const vm_config *cfg, unsigned feat) {
+  switch (feat) {
+  case VM_FEAT_TAIL_CALL: return (cfg->features & VM_FEATURE_TAIL_CALL) != 0;
+  default: return true; /* Wasm 2.0 */
+  }
 }
 
 void vm_functype_slots(const vm_functype *t, uint32_t *params, uint32_t *results) {
@@ -184,6 +194,7 @@ void vm_module_release(vm_module *m) {
   mem_free(m->memories);
   mem_free(m->global_types);
   mem_free(m->globals);
+  mem_free(m->const_ops);
   mem_free(m->exports);
   mem_free(m->bytes);
   vm_config cfg = m->cfg;

@@ -23,7 +23,19 @@ typedef enum {
   VM_CONST_REF_NULL,   /* value type in `type` */
   VM_CONST_REF_FUNC,   /* index: a function */
   VM_CONST_V128,       /* value: the low half, hi: the high half */
+  /* Extended constant expressions (Wasm 3.0): a sequence of the items above and these operators,
+   * kept in the module's const_ops. */
+  VM_CONST_I32_ADD,
+  VM_CONST_I32_SUB,
+  VM_CONST_I32_MUL,
+  VM_CONST_I64_ADD,
+  VM_CONST_I64_SUB,
+  VM_CONST_I64_MUL,
+  VM_CONST_PROGRAM, /* index: the first item in const_ops, value: how many */
 } vm_const_kind;
+
+/* Deepest operand stack of a constant expression (deeper ones are refused at load). */
+#define VM_CONST_MAX_DEPTH 64
 
 typedef struct vm_const_expr {
   vm_const_kind kind;
@@ -126,7 +138,10 @@ struct vm_module {
 
   uint32_t nglobals, nimported_globals;
   vm_globaltype *global_types; /* all, imports first */
-  vm_global_def *globals;      /* defined ones only: globals[i - nimported_globals] */
+  /* The items of the constant expressions that are more than one instruction (VM_CONST_PROGRAM). */
+  struct vm_const_expr *const_ops;
+  uint32_t nconst_ops, const_ops_cap;
+  vm_global_def *globals; /* defined ones only: globals[i - nimported_globals] */
 
   uint32_t nexports;
   vm_export *exports;

@@ -82,4 +82,11 @@ static const uint8_t vm_wasm_imm[] = {
 _Static_assert(sizeof vm_wasm_imm == 256u + VM_WASM_NFC + VM_WASM_NFD,
                "0xFC sub-opcodes fit below VM_WASM_NFC");
 
+/* The proposal of each index (VM_FEAT_*). */
+static const uint8_t vm_wasm_feature[] = {
+#define VM_WASM(name, prefix, code, imm, feature, kind) [VM_WASM_INDEX(prefix, code)] = VM_FEAT_##feature,
+#include "vm/opcodes.def"
+#undef VM_WASM
+};
+
 #endif

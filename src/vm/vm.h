@@ -129,7 +129,23 @@ typedef struct vm_config {
    * VM_TIER_COMPILER (the compiler for every function it supports, the
    * interpreter for the rest: the same as AUTO today). */
   uint8_t tier;
+  /* The proposals beyond Wasm 2.0 the decoder and validator accept (VM_FEATURE_*; default all the
+   * engine has).  VM_FEATURES_WASM2 gives exactly Wasm 2.0 (its spec suite's expectations). */
+  uint32_t features;
 } vm_config;
+
+enum {
+  VM_FEATURE_TAIL_CALL = 1u << 0,      /* return_call, return_call_indirect */
+  VM_FEATURE_EXTENDED_CONST = 1u << 1, /* i32/i64 add, sub, mul in constant expressions */
+  /* Wasm 3.0's validation rules that are not a proposal of their own: a constant expression may read
+   * any earlier immutable global (2.0: imported ones only); 3.0's messages ("immutable global"). */
+  VM_FEATURE_WASM3_RULES = 1u << 2,
+  VM_FEATURES_WASM2 = 0,
+  VM_FEATURES_ALL = VM_FEATURE_TAIL_CALL | VM_FEATURE_EXTENDED_CONST | VM_FEATURE_WASM3_RULES,
+};
+
+/* Does `cfg` accept the instructions of proposal `feat` (a VM_FEAT_* of opcodes.h)? */
+bool vm_feature_on(const vm_config *cfg, unsigned feat);
 
 enum { VM_TIER_AUTO = 0, VM_TIER_INTERP = 1, VM_TIER_COMPILER = 2 };
 

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "script.h"
+#include "vm/vm.h"
 
 extern char **environ;
 
@@ -85,12 +86,15 @@ typedef struct totals {
 } totals;
 
 static void usage(FILE *f) {
-  fprintf(f, "usage: spec_runner [-v] [-j N] [--timeout SEC] [--no-fork] [--wast2json PATH] [--work DIR]\n"
-             "                   [--wast2json-arg ARG] [--converted DIR [--index FILE --features LIST]]\n"
-             "                   FILE.wast|DIR...\n"
-             "Converts each .wast with wast2json into DIR (default ./spec) and runs its commands;\n"
-             "with --converted, runs DIR/X/X.json instead (a suite converted already), skipping the\n"
-             "files that the index says need a feature not in LIST (comma-separated).\n");
+  fprintf(
+      f,
+      "usage: spec_runner [-v] [-j N] [--timeout SEC] [--no-fork] [--wast2json PATH] [--work DIR]\n"
+      "                   [--wasm2] [--wast2json-arg ARG] [--converted DIR [--index FILE --features LIST]]\n"
+      "                   FILE.wast|DIR...\n"
+      "Converts each .wast with wast2json into DIR (default ./spec) and runs its commands;\n"
+      "with --converted, runs DIR/X/X.json instead (a suite converted already), skipping the\n"
+      "files that the index says need a feature not in LIST (comma-separated).  --wasm2: the\n"
+      "engine accepts exactly WebAssembly 2.0 (for the 2.0 suite).\n");
 }
 
 static char *dup_str(const char *s) {
@@ -531,6 +535,8 @@ int main(int argc, char **argv) {
       opt.wast2json = argv[++i];
     } else if (strcmp(a, "--work") == 0 && i + 1 < argc) {
       opt.work = argv[++i];
+    } else if (strcmp(a, "--wasm2") == 0) {
+      spec_set_features(VM_FEATURES_WASM2);
     } else if (strcmp(a, "--wast2json-arg") == 0 && i + 1 < argc) {
       opt.wast2json_arg = argv[++i];
     } else if (strcmp(a, "--converted") == 0 && i + 1 < argc) {

@@ -43,4 +43,8 @@ void spec_report_log(spec_report *rep, const char *fmt, ...)
  */
 bool spec_run_script(const char *json_path, spec_report *rep);
 
+/* The proposals the engine accepts while running scripts (vm_config.features; default all it has):
+ * VM_FEATURES_WASM2 for the Wasm 2.0 suite, whose expectations predate 3.0. */
+void spec_set_features(uint32_t features);
+
 #endif

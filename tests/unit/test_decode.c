@@ -97,6 +97,13 @@ static const unsigned char elem7_wasm[] = {
 static vm_module *load(const unsigned char *b, size_t n, vm_error *e) {
   return vm_module_load(b, n, NULL, e);
 }
+/* The same with exactly Wasm 2.0 accepted (the cases below were written against 2.0). */
+static vm_module *load_wasm2(const unsigned char *b, size_t n, vm_error *e) {
+  vm_config cfg;
+  vm_config_default(&cfg);
+  cfg.features = VM_FEATURES_WASM2;
+  return vm_module_load(b, n, &cfg, e);
+}
 
 static bool name_is(const char *p, uint32_t n, const char *want) {
   return n == strlen(want) && memcmp(p, want, n) == 0;
@@ -531,7 +538,7 @@ TEST_IMPL(bad_modules) {
     CHECK_OR_RETURN(p != NULL);
     memcpy(p, buf, n);
     vm_error e;
-    vm_module *m = load(p, n, &e);
+    vm_module *m = load_wasm2(p, n, &e);
     if (m) {
       fprintf(stderr, "case %zu (%s): accepted, expected \"%s\"\n", i, c->hex, c->message);
       failures++;
@@ -544,6 +551,35 @@ TEST_IMPL(bad_modules) {
     free(p);
   }
   CHECK_INT(failures, 0);
+}
+
+/* What Wasm 3.0 (the default configuration) changed among those: extended constants and earlier
+ * globals in constant expressions are accepted, an i32.add in a funcref item is a type error. */
+TEST_IMPL(wasm3_const_exprs) {
+  static const struct {
+    const char *hex;
+    bool ok;
+    const char *message;
+  } cases[] = {
+      {"0609017f0041004101 6a0b", true, NULL},
+      {"060b027f0041000b7f0023000b", true, NULL},
+      {"040401700001090c010441000b01410041016a0b", false, "type mismatch"},
+      {"0609017f0041004201 6a0b", false, "type mismatch"},                /* i32.add of an i64 */
+      {"0607017f0041006a0b", false, "type mismatch"},                     /* one operand */
+      {"0609017f0041004101 6d0b", false, "constant expression required"}, /* i32.div_s */
+      {"060b027f0023010b7f0041000b", false, "unknown global 1"},          /* a later global */
+  };
+  unsigned char buf[128];
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    size_t n = unhex(HDR, buf, sizeof buf);
+    n += unhex(cases[i].hex, buf + n, sizeof buf - n);
+    vm_error e;
+    vm_module *m = load(buf, n, &e);
+    if (cases[i].ok && !m) fprintf(stderr, "case %zu: %s\n", i, e.message);
+    CHECK((m != NULL) == cases[i].ok);
+    if (!cases[i].ok && !m) CHECK_STR(e.message, cases[i].message);
+    vm_module_free(m);
+  }
 }
 
 /* ---- reader ------------------------------------------------------------- */
@@ -629,6 +665,7 @@ TEST_ENTRY(empty_module)
 TEST_ENTRY(truncated_prefixes)
 TEST_ENTRY(mutations)
 TEST_ENTRY(bad_modules)
+TEST_ENTRY(wasm3_const_exprs)
 TEST_ENTRY(reader_leb)
 TEST_ENTRY(error_format)
 TEST_ENTRY(limits)
