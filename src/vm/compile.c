@@ -1189,6 +1189,10 @@ static const simd_info simd_infos[VM_WASM_NFD] = {
 #include "vm/simdops.def"
 #undef VM_SIMDOP
 };
+_Static_assert(VM_WASM_I8X16_SWIZZLE == 0x0E && VM_WASM_I32X4_TRUNC_SAT_F32X4_S == 0xF8 &&
+                   VM_WASM_V128_BITSELECT == 0x52 && VM_WASM_F32X4_MIN == 0xE8 &&
+                   VM_WASM_I16X8_Q15MULR_SAT_S == 0x82 && VM_WASM_I32X4_TRUNC_SAT_F64X2_U_ZERO == 0xFD,
+               "simdops.def's relaxed rows name these codes");
 
 /* The scalar type of a SPLAT/EXTRACT/REPLACE shape. */
 static uint8_t lane_scalar(uint8_t shape) {
@@ -1231,6 +1235,9 @@ static void op_simd(cx *c) {
   uint32_t code = rd_u32(c);
   const simd_info *si = code < VM_WASM_NFD ? &simd_infos[code] : NULL;
   if (!si || si->shape == SIMD_NONE) MALFORMED(c, c->ipos, "illegal opcode fd %02x", code);
+  /* a relaxed instruction that gives a 2.0 one's result is compiled as that one (simdops.def) */
+  if (code >= 0x100 && (si->shape == SIMD_UN || si->shape == SIMD_BIN || si->shape == SIMD_TER) && si->arg)
+    code = si->arg;
   uint32_t s[3], d, offset = 0, lane = 0, w[4] = {0, 0, 0, 0};
   uint32_t at = c->pc;
   uint8_t shape = si->shape, scalar = 0;
@@ -1309,9 +1316,14 @@ static void op_simd(cx *c) {
     d = operands(c, 2, T_VI, VM_V128, s);
     if (live(c)) EMIT(c, VM_OP_V128_SHIFT, d, s[0], s[1], code);
     break;
-  default: /* SIMD_TER: v128.bitselect */
+  default: /* SIMD_TER: v128.bitselect (and the relaxed laneselects), or a relaxed one of simd.c */
     d = operands(c, 3, T_VVV, VM_V128, s);
-    if (live(c)) EMIT(c, VM_OP_V128_BITSELECT, d, s[0], s[1], s[2]);
+    if (live(c)) {
+      if (code == VM_WASM_V128_BITSELECT)
+        EMIT(c, VM_OP_V128_BITSELECT, d, s[0], s[1], s[2]);
+      else
+        EMIT(c, VM_OP_V128_TER, d, s[0], s[1], s[2], code);
+    }
     break;
   }
   if (live(c)) set_last(c, at);

@@ -730,6 +730,7 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
       SIMD_CASE(V128_UN)
       SIMD_CASE(V128_BIN)
       SIMD_CASE(V128_BITSELECT)
+      SIMD_CASE(V128_TER)
       SIMD_CASE(V128_TEST)
       SIMD_CASE(V128_SHIFT)
       SIMD_CASE(V128_SPLAT)

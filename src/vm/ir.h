@@ -104,7 +104,8 @@ typedef uint32_t vm_word;
   X(FMT_DSSIIII, "dssiiii") /* [op, d, s, s, i, i, i, i] */                                                  \
   X(FMT_DSOI, "dsoi")       /* [op, d, addr, offset, i] */                                                   \
   X(FMT_DSSOII, "dssoii")   /* [op, d, addr, s, offset, i, i] */                                             \
-  X(FMT_SSOII, "ssoii")     /* [op, addr, s, offset, i, i] */
+  X(FMT_SSOII, "ssoii")     /* [op, addr, s, offset, i, i] */                                                \
+  X(FMT_DSSSI, "dsssi")     /* [op, d, a, b, c, i] */
 
 typedef enum {
 #define VM_FORMAT_ENUM(name, operands) name,

@@ -41,6 +41,7 @@ void vm_config_default(vm_config *cfg) {
 bool vm_feature_on(const vm_config *cfg, unsigned feat) {
   switch (feat) {
   case VM_FEAT_TAIL_CALL: return (cfg->features & VM_FEATURE_TAIL_CALL) != 0;
+  case VM_FEAT_RELAXED_SIMD: return (cfg->features & VM_FEATURE_RELAXED_SIMD) != 0;
   default: return true; /* Wasm 2.0 */
   }
 }

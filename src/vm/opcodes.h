@@ -46,12 +46,13 @@ typedef enum {
 /* The proposals beyond the MVP that the engine implements (Wasm 2.0, and of 3.0 so far tail calls). */
 typedef enum {
   VM_FEAT_MVP,
-  VM_FEAT_SIGN_EXT,  /* sign-extension operators */
-  VM_FEAT_SAT_TRUNC, /* non-trapping float-to-int conversions */
-  VM_FEAT_BULK,      /* bulk memory operations */
-  VM_FEAT_REF,       /* reference types */
-  VM_FEAT_SIMD,      /* fixed-width SIMD (v128) */
-  VM_FEAT_TAIL_CALL, /* tail calls (Wasm 3.0) */
+  VM_FEAT_SIGN_EXT,     /* sign-extension operators */
+  VM_FEAT_SAT_TRUNC,    /* non-trapping float-to-int conversions */
+  VM_FEAT_BULK,         /* bulk memory operations */
+  VM_FEAT_REF,          /* reference types */
+  VM_FEAT_SIMD,         /* fixed-width SIMD (v128) */
+  VM_FEAT_TAIL_CALL,    /* tail calls (Wasm 3.0) */
+  VM_FEAT_RELAXED_SIMD, /* relaxed SIMD (Wasm 3.0) */
 } vm_feature;
 
 /* The opcode of each instruction: VM_WASM_NAME is its byte, or its sub-opcode
@@ -66,7 +67,7 @@ enum {
  * 0xFC-prefixed instruction (fewer than VM_WASM_NFC of them); 256 +
  * VM_WASM_NFC + the sub-opcode of a 0xFD-prefixed (SIMD) one. */
 #define VM_WASM_NFC 32u
-#define VM_WASM_NFD 256u
+#define VM_WASM_NFD 0x114u /* through the relaxed SIMD ones */
 #define VM_WASM_INDEX(prefix, code)                                                                          \
   ((prefix) == 0xFD ? 256u + VM_WASM_NFC + (uint32_t)(code)                                                  \
    : (prefix) != 0  ? 256u + (uint32_t)(code)                                                                \

@@ -132,6 +132,27 @@ vm_v128 vm_simd_un(uint32_t code, vm_v128 a) {
 
 /* ---- two operands ---------------------------------------------------------------------------- */
 
+vm_v128 vm_simd_ter(uint32_t code, vm_v128 a, vm_v128 b, vm_v128 c) {
+  vm_v128 r;
+  memset(&r, 0, sizeof r);
+  switch (code) {
+  /* never fused: the product rounded, then the sum (simdops.def) */
+  case VM_WASM_F32X4_RELAXED_MADD: LANES(r.f32[i], 4, a.f32[i] * b.f32[i] + c.f32[i]); break;
+  case VM_WASM_F32X4_RELAXED_NMADD: LANES(r.f32[i], 4, -(a.f32[i] * b.f32[i]) + c.f32[i]); break;
+  case VM_WASM_F64X2_RELAXED_MADD: LANES(r.f64[i], 2, a.f64[i] * b.f64[i] + c.f64[i]); break;
+  case VM_WASM_F64X2_RELAXED_NMADD: LANES(r.f64[i], 2, -(a.f64[i] * b.f64[i]) + c.f64[i]); break;
+  case VM_WASM_I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S: /* four signed * signed products, exact; + c wraps */
+    LANES(r.u32[i], 4,
+          (uint32_t)((int32_t)a.i8[4 * i] * b.i8[4 * i] + (int32_t)a.i8[4 * i + 1] * b.i8[4 * i + 1] +
+                     (int32_t)a.i8[4 * i + 2] * b.i8[4 * i + 2] +
+                     (int32_t)a.i8[4 * i + 3] * b.i8[4 * i + 3]) +
+              c.u32[i]);
+    break;
+  default: break;
+  }
+  return r;
+}
+
 vm_v128 vm_simd_bin(uint32_t code, vm_v128 a, vm_v128 b) {
   vm_v128 r;
   memset(&r, 0, sizeof r);
@@ -240,6 +261,10 @@ vm_v128 vm_simd_bin(uint32_t code, vm_v128 a, vm_v128 b) {
   case VM_WASM_I32X4_MIN_U: LANES(r.u32[i], 4, a.u32[i] < b.u32[i] ? a.u32[i] : b.u32[i]); break;
   case VM_WASM_I32X4_MAX_S: LANES(r.i32[i], 4, a.i32[i] > b.i32[i] ? a.i32[i] : b.i32[i]); break;
   case VM_WASM_I32X4_MAX_U: LANES(r.u32[i], 4, a.u32[i] > b.u32[i] ? a.u32[i] : b.u32[i]); break;
+  case VM_WASM_I16X8_RELAXED_DOT_I8X16_I7X16_S: /* signed * signed, the pair's sum wrapped (simdops.def) */
+    LANES(r.u16[i], 8,
+          (uint16_t)((int32_t)a.i8[2 * i] * b.i8[2 * i] + (int32_t)a.i8[2 * i + 1] * b.i8[2 * i + 1]));
+    break;
   case VM_WASM_I32X4_DOT_I16X8_S:
     /* The sum of two products can be 2^31 exactly (both -32768 * -32768): it wraps. */
     LANES(r.u32[i], 4,
@@ -465,6 +490,7 @@ uint32_t vm_simd_exec(uint32_t op, const uint32_t *ip, uint64_t *fp, vm_instance
     WV(1, r);
     break;
   }
+  case VM_OP_V128_TER: WV(1, vm_simd_ter(ip[5], RV(2), RV(3), RV(4))); break;
   case VM_OP_V128_TEST: fp[ip[1]] = vm_simd_test(ip[3], RV(2)); break;
   case VM_OP_V128_SHIFT: WV(1, vm_simd_shift(ip[4], RV(2), (uint32_t)fp[ip[3]])); break;
   case VM_OP_V128_SPLAT: WV(1, vm_simd_splat(ip[3], fp[ip[2]])); break;

@@ -44,6 +44,7 @@ static inline void vm_v128_put(uint64_t *slots, const vm_v128 *v) {
 /* V128_UN, V128_BIN, V128_TEST, V128_SHIFT (IR ops of ir.def): by sub-opcode. */
 vm_v128 vm_simd_un(uint32_t code, vm_v128 a);
 vm_v128 vm_simd_bin(uint32_t code, vm_v128 a, vm_v128 b);
+vm_v128 vm_simd_ter(uint32_t code, vm_v128 a, vm_v128 b, vm_v128 c); /* the relaxed three-operand ones */
 uint32_t vm_simd_test(uint32_t code, vm_v128 a);
 vm_v128 vm_simd_shift(uint32_t code, vm_v128 a, uint32_t n);
 /* i8x16.splat .. f64x2.splat of the scalar in a slot (i32/f32: its low 32 bits). */

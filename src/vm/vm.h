@@ -140,8 +140,10 @@ enum {
   /* Wasm 3.0's validation rules that are not a proposal of their own: a constant expression may read
    * any earlier immutable global (2.0: imported ones only); 3.0's messages ("immutable global"). */
   VM_FEATURE_WASM3_RULES = 1u << 2,
+  VM_FEATURE_RELAXED_SIMD = 1u << 3, /* the 20 relaxed SIMD instructions (simdops.def: our choices) */
   VM_FEATURES_WASM2 = 0,
-  VM_FEATURES_ALL = VM_FEATURE_TAIL_CALL | VM_FEATURE_EXTENDED_CONST | VM_FEATURE_WASM3_RULES,
+  VM_FEATURES_ALL =
+      VM_FEATURE_TAIL_CALL | VM_FEATURE_EXTENDED_CONST | VM_FEATURE_WASM3_RULES | VM_FEATURE_RELAXED_SIMD,
 };
 
 /* Does `cfg` accept the instructions of proposal `feat` (a VM_FEAT_* of opcodes.h)? */

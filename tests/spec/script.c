@@ -757,6 +757,31 @@ static void cmd_action(script *sc, const cJSON *c, bool check) {
     goto out;
   }
   const cJSON *expected = cJSON_GetObjectItemCaseSensitive(c, "expected");
+  const cJSON *either = cJSON_GetObjectItemCaseSensitive(c, "either");
+  if (!expected && cJSON_IsArray(either)) {
+    /* 3.0 (relaxed SIMD): one result, which may be any of these */
+    if (o.nresults != 1) {
+      fail(sc, "%s: %" PRIu32 " results, expected one of several values", o.desc, o.nresults);
+      goto out;
+    }
+    const cJSON *alt;
+    cJSON_ArrayForEach(alt, either) {
+      spec_value v;
+      char why[128];
+      if (!parse_value(alt, true, &v, why, sizeof why)) {
+        fail(sc, "%s: an alternative: %s", o.desc, why);
+        goto out;
+      }
+      if (v.type == o.rtypes[0] && value_matches(&v, o.slots)) {
+        pass(sc);
+        goto out;
+      }
+    }
+    char got[512];
+    show_results(&o, got, sizeof got);
+    fail(sc, "%s: none of the %d alternatives, got %s", o.desc, cJSON_GetArraySize(either), got);
+    goto out;
+  }
   int nexp = cJSON_IsArray(expected) ? cJSON_GetArraySize(expected) : 0;
   if ((uint32_t)nexp != o.nresults) {
     fail(sc, "%s: %" PRIu32 " results, expected %d", o.desc, o.nresults, nexp);

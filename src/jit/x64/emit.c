@@ -415,7 +415,8 @@ static bool v128_operand(vm_op op, uint32_t i) {
   case VM_OP_V128_REPLACE:
   case VM_OP_V128_SHUFFLE: return i <= 2 || (op == VM_OP_V128_SHUFFLE && i == 3);
   case VM_OP_V128_BIN: return i <= 3;
-  case VM_OP_V128_BITSELECT: return i <= 4;
+  case VM_OP_V128_BITSELECT:
+  case VM_OP_V128_TER: return i <= 4;
   case VM_OP_V128_SELECT: return i <= 3;
   case VM_OP_V128_TEST:
   case VM_OP_V128_EXTRACT:
