@@ -3,7 +3,8 @@
 # make_corpus.sh BUILD_DIR OUT_DIR [SPEC_DIR...] - seed corpora for the fuzz targets:
 #   OUT_DIR/modules: every .wasm the build made (test guests, runtime and hostile
 #                    modules) and the binary modules of the spec suites (wast2json;
-#                    the core and the SIMD ones)
+#                    the core and the SIMD ones; a SPEC_DIR holding X/X.N.wasm, the
+#                    converted Wasm 3.0 suite's json/, is copied as it is)
 #   OUT_DIR/wapc:    waPC call inputs (guest index, operation, reply mode, payload)
 set -eu
 build=$1
@@ -15,7 +16,14 @@ find "$build/guests" "$build/tests/runtime/wasm" "$build/tests/hostile/wasm" -na
   cp "$f" "$out/modules/$(echo "$f" | sed 's|/|_|g')"
 done
 for spec in "$@"; do
-  [ -d "$spec" ] && command -v wast2json >/dev/null 2>&1 || continue
+  [ -d "$spec" ] || continue
+  if ls "$spec"/*/*.wasm >/dev/null 2>&1; then # converted already (every 3.0 feature, GC too)
+    for f in "$spec"/*/*.wasm; do
+      cp "$f" "$out/modules/spec3_$(basename "$f")"
+    done
+    continue
+  fi
+  command -v wast2json >/dev/null 2>&1 || continue
   tmp=$(mktemp -d)
   for w in "$spec"/*.wast; do
     n=$(basename "$w" .wast)

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # diff.sh DRIVER WORKDIR [COUNT] [FIRST_SEED] - differential testing against wabt.
 # For each seed: deterministic random bytes -> binaryen `wasm-opt -ttf` (a valid
-# random module; with SIMD for odd seeds) -> run on our engine (DRIVER, tests/diff/diff_driver.c) and on
+# random module; with SIMD for odd seeds, with the Wasm 3.0 tail calls and extended constants for seeds
+# 2 mod 4) -> run on our engine (DRIVER, tests/diff/diff_driver.c) and on
 # `wasm-interp --dummy-import-func --run-all-exports`; results, host-call logs
 # and traps must agree (NaN payloads excepted; see compare.py).  Our engine runs
 # twice, compiler tier and interpreter (WAPC_TIER=interpreter): those two
@@ -23,10 +24,16 @@ while [ "$seed" -lt "$end" ]; do
   # Every other seed makes a module with SIMD (v128) code in it.
   simd=--disable-simd
   [ $((seed % 2)) -eq 1 ] && simd=--enable-simd
-  if ! wasm-opt -ttf "$work/in.bin" -o "$work/m.wasm" $simd --disable-threads 2>/dev/null; then
+  # Every fourth seed enables the Wasm 3.0 features both binaryen and wabt have (tail calls, extended
+  # constants); relaxed SIMD is left out (wabt's choices are not ours).
+  w3=
+  [ $((seed % 4)) -eq 2 ] && w3="--enable-tail-call --enable-extended-const"
+  # shellcheck disable=SC2086
+  if ! wasm-opt -ttf "$work/in.bin" -o "$work/m.wasm" $simd $w3 --disable-threads 2>/dev/null; then
     skip=$((skip + 1)); seed=$((seed + 1)); continue
   fi
-  timeout 20 wasm-interp --dummy-import-func --run-all-exports "$work/m.wasm" > "$work/wabt.txt" 2>&1
+  # shellcheck disable=SC2086
+  timeout 20 wasm-interp --dummy-import-func --run-all-exports $w3 "$work/m.wasm" > "$work/wabt.txt" 2>&1
   wrc=$?
   timeout 60 "$driver" "$work/m.wasm" > "$work/ours.txt" 2>&1
   orc=$?
