@@ -5,6 +5,7 @@
  */
 #include "jit/helpers.h"
 
+#include "vm/memx.h"
 #include "vm/simd.h"
 
 #include "vm/numeric.h"
@@ -13,21 +14,12 @@ uint32_t jit_call(vm_store *s, vm_instance *inst, uint32_t func, uint64_t *fp, u
   return vm_call_function(s, inst->funcs[func], inst, fp, frame_end) == VM_OK ? VM_TRAP_NONE : VM_TRAP_HOST;
 }
 
-uint32_t jit_call_indirect(vm_store *s, vm_instance *inst, uint64_t table_type, uint32_t elem, uint64_t *fp,
+uint32_t jit_call_indirect(vm_store *s, vm_instance *inst, uint64_t table_type, uint64_t elem, uint64_t *fp,
                            uint64_t *frame_end) {
-  const vm_table *t = inst->tables[table_type >> 32];
-  const vm_functype *want = &inst->module->types[(uint32_t)table_type];
-  if (elem >= t->size) {
-    vm_error_trap_element(&s->error, VM_TRAP_UNDEFINED_ELEMENT, elem);
-    return VM_TRAP_HOST;
-  }
-  vm_func *callee = (vm_func *)t->elems[elem];
-  if (!callee) {
-    vm_error_trap_element(&s->error, VM_TRAP_UNINITIALIZED_ELEMENT, elem);
-    return VM_TRAP_HOST;
-  }
-  const vm_functype *have = callee->code ? callee->type : &callee->host_type;
-  if (have != want && !vm_functype_equal(have, want)) return VM_TRAP_INDIRECT_MISMATCH;
+  vm_trap trap = VM_TRAP_NONE;
+  vm_func *callee = vm_table_callee(s, inst->tables[table_type >> 32],
+                                    &inst->module->types[(uint32_t)table_type], elem, &trap);
+  if (!callee) return trap;
   return vm_call_function(s, callee, inst, fp, frame_end) == VM_OK ? VM_TRAP_NONE : VM_TRAP_HOST;
 }
 
@@ -43,29 +35,32 @@ uint32_t jit_op(vm_instance *inst, uint64_t *fp, const vm_word *ip, uint32_t op)
   case VM_OP_DATA_DROP: inst->data_dropped[ip[1]] = 1; return VM_TRAP_NONE;
   case VM_OP_TABLE_GET: {
     const vm_table *t = inst->tables[ip[3]];
-    uint32_t i = R32(2);
+    uint64_t i = vm_table_index(t, fp[ip[2]]);
     if (i >= t->size) return VM_TRAP_TABLE_OOB;
     fp[ip[1]] = (uint64_t)(uintptr_t)t->elems[i];
     return VM_TRAP_NONE;
   }
   case VM_OP_TABLE_SET: {
     vm_table *t = inst->tables[ip[3]];
-    uint32_t i = R32(1);
+    uint64_t i = vm_table_index(t, fp[ip[1]]);
     if (i >= t->size) return VM_TRAP_TABLE_OOB;
     t->elems[i] = (void *)(uintptr_t)fp[ip[2]];
     return VM_TRAP_NONE;
   }
   case VM_OP_TABLE_SIZE: fp[ip[1]] = inst->tables[ip[2]]->size; return VM_TRAP_NONE;
   case VM_OP_TABLE_GROW:
-    fp[ip[1]] = vm_table_grow(inst->tables[ip[4]], R32(3), (void *)(uintptr_t)fp[ip[2]]);
+    fp[ip[1]] = vm_table_grow(inst->tables[ip[4]], fp[ip[3]], (void *)(uintptr_t)fp[ip[2]]);
     return VM_TRAP_NONE;
   case VM_OP_TABLE_FILL:
-    return vm_table_fill_op(inst->tables[ip[4]], R32(1), (void *)(uintptr_t)fp[ip[2]], R32(3));
+    return vm_table_fill_op(inst->tables[ip[4]], fp[ip[1]], (void *)(uintptr_t)fp[ip[2]], fp[ip[3]]);
   case VM_OP_TABLE_COPY:
-    return vm_table_copy_op(inst->tables[ip[4]], inst->tables[ip[5]], R32(1), R32(2), R32(3));
-  case VM_OP_TABLE_INIT: return vm_table_init_op(inst, ip[4], ip[5], R32(1), R32(2), R32(3));
+    return vm_table_copy_op(inst->tables[ip[4]], inst->tables[ip[5]], fp[ip[1]], fp[ip[2]], fp[ip[3]]);
+  case VM_OP_TABLE_INIT: return vm_table_init_op(inst, ip[4], ip[5], fp[ip[1]], R32(2), R32(3));
   case VM_OP_ELEM_DROP: inst->elem_dropped[ip[1]] = 1; return VM_TRAP_NONE;
-  default: return vm_op_is_v128(op) ? vm_simd_exec(op, ip, fp, inst) : VM_TRAP_UNREACHABLE;
+  default:
+    if (vm_op_is_v128(op)) return vm_simd_exec(op, ip, fp, inst);
+    if (vm_op_is_memx(op)) return vm_memx_exec(op, ip, fp, inst);
+    return VM_TRAP_UNREACHABLE;
   }
 }
 

@@ -16,7 +16,7 @@
 /* call f (instance function index) with its frame at fp; frame_end: end of the caller's frame */
 uint32_t jit_call(vm_store *s, vm_instance *inst, uint32_t func, uint64_t *fp, uint64_t *frame_end);
 /* call_indirect: type and table packed as (uint64_t)table << 32 | type; elem: the element index */
-uint32_t jit_call_indirect(vm_store *s, vm_instance *inst, uint64_t table_type, uint32_t elem, uint64_t *fp,
+uint32_t jit_call_indirect(vm_store *s, vm_instance *inst, uint64_t table_type, uint64_t elem, uint64_t *fp,
                            uint64_t *frame_end);
 /* Internal op `op` whose operand words are ip[1..] (ir.def), run against frame `fp`: the memory and
  * table instructions other than loads and stores, and the v128 ones (vm_simd_exec) (ip[0] is not read:

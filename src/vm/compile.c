@@ -160,6 +160,44 @@ static void rd_zero(cx *c) {
   if (rd_u8(c) != 0) MALFORMED(c, c->r.pos - 1, "zero byte expected");
 }
 
+/* Wasm 3.0 encodings of memory instructions (multi-memory, memory64): memory indices instead of zero
+ * bytes, memargs with a memory index flag and a u64 offset. */
+static bool mem3(const cx *c) {
+  return (c->m->cfg.features & (VM_FEATURE_MULTI_MEMORY | VM_FEATURE_MEMORY64)) != 0;
+}
+/* A memory index immediate (2.0: a zero byte). */
+static uint32_t rd_memidx(cx *c) {
+  if (!mem3(c)) {
+    rd_zero(c);
+    return 0;
+  }
+  return rd_u32(c);
+}
+static uint64_t rd_u64(cx *c) {
+  uint64_t x;
+  if (!vm_read_uleb(&c->r, 64, &x)) read_failed(c);
+  return x;
+}
+/* A memarg's encoding, read (scan_body) or decoded (the compiler). */
+typedef struct memarg {
+  uint32_t flags; /* alignment exponent, and 64 when a memory index follows (3.0) */
+  uint32_t mem;
+  uint64_t offset;
+} memarg;
+static memarg rd_memarg_raw(cx *c) {
+  memarg a = {0, 0, 0};
+  if (!mem3(c)) {
+    a.flags = rd_u32(c);
+    a.offset = rd_u32(c);
+    return a;
+  }
+  a.flags = rd_u32(c);
+  if (a.flags >= 128) MALFORMED(c, c->ipos, "malformed memop flags");
+  if (a.flags & 64) a.mem = rd_u32(c);
+  a.offset = rd_u64(c);
+  return a;
+}
+
 static bool is_valtype(uint8_t b) {
   return b == VM_I32 || b == VM_I64 || b == VM_F32 || b == VM_F64 || b == VM_V128 || b == VM_FUNCREF ||
          b == VM_EXTERNREF;
@@ -499,6 +537,20 @@ static blocktype rd_blocktype(cx *c) {
   return bt;
 }
 
+/* The index type of table `t` (i64 for a table64 one). */
+static uint8_t table_index_type(const cx *c, uint32_t t) {
+  return t < c->m->ntables && c->m->tables[t].limits.is64 ? VM_I64 : VM_I32;
+}
+static bool mem_is64(const cx *c, uint32_t mem) {
+  return mem < c->m->nmemories && c->m->memories[mem].is64;
+}
+/* The index type of memory `mem` (i64 for a memory64 one). */
+static uint8_t mem_index_type(const cx *c, uint32_t mem) {
+  return mem_is64(c, mem) ? VM_I64 : VM_I32;
+}
+static void need_memory_at(cx *c, uint32_t mem) {
+  if (mem >= c->m->nmemories) INVALID(c, "unknown memory %u", mem);
+}
 static void need_memory(cx *c) {
   if (c->m->nmemories == 0) INVALID(c, "unknown memory 0");
 }
@@ -851,14 +903,53 @@ static bool emit_fused_access(cx *c, int op, uint32_t d, uint32_t v, uint32_t of
   return true;
 }
 
-static void simple_op(cx *c, int op) {
+/* A memarg whose alignment may be at most `bytes`, checked: its memory exists, and a 32-bit memory's
+ * offset is below 2^32. */
+static memarg rd_memarg(cx *c, uint32_t bytes) {
+  memarg a = rd_memarg_raw(c);
+  uint32_t align = a.flags & (mem3(c) ? 63u : UINT32_MAX);
+  if (mem3(c))
+    need_memory_at(c, a.mem);
+  else
+    need_memory(c);
+  if (align >= 32 || (1u << align) > bytes) INVALID(c, "alignment must not be larger than natural");
+  if (!mem_is64(c, a.mem) && a.offset > UINT32_MAX) INVALID(c, "offset out of range");
+  return a;
+}
+/* Does an access through this memarg need the MEMX ops (a memory other than 0, or a 64-bit one)? */
+static bool memx(const cx *c, memarg a) {
+  return a.mem != 0 || mem_is64(c, a.mem);
+}
+
+static uint32_t operands(cx *c, uint32_t n, const uint8_t *ts, uint8_t out, uint32_t *src);
+
+/* A scalar load or store (wasm opcode `code`) through MEMX_LOAD / MEMX_STORE. */
+static void memx_access(cx *c, const numop_info *ni, uint8_t code, memarg a) {
+  uint8_t it = mem_index_type(c, a.mem);
+  uint32_t s[2];
+  uint32_t lo = (uint32_t)a.offset, hi = (uint32_t)(a.offset >> 32);
+  if (ni->fmt == FMT_STORE) {
+    operands(c, 2, (const uint8_t[]){it, ni->in2}, 0, s);
+    if (live(c)) EMIT(c, VM_OP_MEMX_STORE, s[0], s[1], a.mem, code, lo, hi);
+    return;
+  }
+  uint32_t d = operands(c, 1, &it, ni->out, s);
+  if (!live(c)) return;
+  uint32_t at = c->pc;
+  EMIT(c, VM_OP_MEMX_LOAD, d, s[0], a.mem, code, lo, hi);
+  set_last(c, at);
+}
+
+static void simple_op(cx *c, int op, uint8_t code) {
   const numop_info *ni = &numops[op - FIRST_NUMOP];
   uint32_t offset = 0;
   if (ni->size) {
-    uint32_t align = rd_u32(c);
-    offset = rd_u32(c);
-    need_memory(c);
-    if (align >= 32 || (1u << align) > ni->size) INVALID(c, "alignment must not be larger than natural");
+    memarg a = rd_memarg(c, ni->size);
+    if (memx(c, a)) {
+      memx_access(c, ni, code, a);
+      return;
+    }
+    offset = (uint32_t)a.offset;
   }
   uint32_t a, b = 0, d;
   if (ni->in2) {
@@ -1126,7 +1217,7 @@ static void op_br_table(cx *c) {
 static void op_call(cx *c, const vm_functype *ft, const vm_word *head, uint32_t nhead, bool indirect) {
   uint32_t s = 0;
   if (indirect) {
-    pop(c, VM_I32);
+    pop(c, table_index_type(c, head[2])); /* the element index: of the table's index type */
     s = src_of(c, c->h);
   }
   materialise_top(c, ft->nparams);
@@ -1202,15 +1293,6 @@ static uint8_t lane_scalar(uint8_t shape) {
   return t[shape - SIMD_SPLAT_I32];
 }
 
-/* A memarg whose alignment may be at most `bytes`; the offset. */
-static uint32_t rd_memarg(cx *c, uint32_t bytes) {
-  uint32_t align = rd_u32(c);
-  uint32_t offset = rd_u32(c);
-  need_memory(c);
-  if (align >= 32 || (1u << align) > bytes) INVALID(c, "alignment must not be larger than natural");
-  return offset;
-}
-
 static uint32_t rd_lane(cx *c, uint32_t lanes) {
   uint8_t lane = rd_u8(c);
   if (lane >= lanes) INVALID(c, "invalid lane index");
@@ -1243,9 +1325,28 @@ static void op_simd(cx *c) {
   uint8_t shape = si->shape, scalar = 0;
   if (shape >= SIMD_SPLAT_I32 && shape <= SIMD_REPLACE_F64) scalar = lane_scalar(shape);
   /* immediates */
-  if (shape == SIMD_LOAD || shape == SIMD_STORE || shape == SIMD_LOAD_LANE || shape == SIMD_STORE_LANE)
-    offset = rd_memarg(c, si->arg);
+  memarg ma = {0, 0, 0};
+  if (shape == SIMD_LOAD || shape == SIMD_STORE || shape == SIMD_LOAD_LANE || shape == SIMD_STORE_LANE) {
+    ma = rd_memarg(c, si->arg);
+    offset = (uint32_t)ma.offset;
+  }
   if (shape == SIMD_LOAD_LANE || shape == SIMD_STORE_LANE) lane = rd_lane(c, 16 / si->arg);
+  if ((shape == SIMD_LOAD || shape == SIMD_STORE || shape == SIMD_LOAD_LANE || shape == SIMD_STORE_LANE) &&
+      memx(c, ma)) {
+    /* another memory, or a 64-bit one: MEMX_V128_LOAD / MEMX_V128_STORE */
+    uint8_t ts[2] = {mem_index_type(c, ma.mem), VM_V128};
+    uint32_t lo = (uint32_t)ma.offset, hi = (uint32_t)(ma.offset >> 32);
+    if (shape == SIMD_STORE || shape == SIMD_STORE_LANE) {
+      operands(c, 2, ts, 0, s);
+      if (live(c)) EMIT(c, VM_OP_MEMX_V128_STORE, s[0], s[1], ma.mem, code, lane, lo, hi);
+      return;
+    }
+    d = operands(c, shape == SIMD_LOAD ? 1 : 2, ts, VM_V128, s);
+    if (live(c))
+      EMIT(c, VM_OP_MEMX_V128_LOAD, d, s[0], shape == SIMD_LOAD ? s[0] : s[1], ma.mem, code, lane, lo, hi);
+    if (live(c)) set_last(c, at);
+    return;
+  }
   if (shape >= SIMD_EXTRACT_I32 && shape <= SIMD_REPLACE_F64) lane = rd_lane(c, si->arg);
   if (shape == SIMD_CONST)
     for (int i = 0; i < 16; i++)
@@ -1335,7 +1436,7 @@ static void op_prefixed(cx *c) {
   uint32_t sub = rd_u32(c);
   int irop = numop_of(fc_index(sub));
   if (irop >= 0) {
-    simple_op(c, irop);
+    simple_op(c, irop, 0);
     return;
   }
   materialise_top(c, 3);
@@ -1343,31 +1444,60 @@ static void op_prefixed(cx *c) {
   switch (sub) {
   case VM_WASM_MEMORY_INIT:
     x = rd_u32(c);
-    rd_zero(c);
-    need_memory(c);
+    y = rd_memidx(c);
+    if (mem3(c))
+      need_memory_at(c, y);
+    else
+      need_memory(c);
     need_data(c, x);
     pop(c, VM_I32);
     pop(c, VM_I32);
-    pop(c, VM_I32);
+    pop(c, mem_index_type(c, y));
     h = slot(c, c->h);
-    if (live(c)) EMIT(c, VM_OP_MEMORY_INIT, x, h, h + 1, h + 2);
+    if (live(c)) {
+      if (y || mem_is64(c, y))
+        EMIT(c, VM_OP_MEMX_INIT, x, h, h + 1, h + 2, y);
+      else
+        EMIT(c, VM_OP_MEMORY_INIT, x, h, h + 1, h + 2);
+    }
     break;
   case VM_WASM_DATA_DROP:
     x = rd_u32(c);
     need_data(c, x);
     if (live(c)) EMIT(c, VM_OP_DATA_DROP, x);
     break;
-  case VM_WASM_MEMORY_COPY:
-  case VM_WASM_MEMORY_FILL:
-    rd_zero(c);
-    if (sub == VM_WASM_MEMORY_COPY) rd_zero(c);
-    need_memory(c);
-    pop(c, VM_I32);
-    pop(c, VM_I32);
-    pop(c, VM_I32);
+  case VM_WASM_MEMORY_COPY: /* memory.copy dst src */
+  case VM_WASM_MEMORY_FILL: {
+    x = rd_memidx(c);
+    y = sub == VM_WASM_MEMORY_COPY ? rd_memidx(c) : x;
+    if (mem3(c)) {
+      need_memory_at(c, x);
+      need_memory_at(c, y);
+    } else {
+      need_memory(c);
+    }
+    uint8_t tx = mem_index_type(c, x), ty = mem_index_type(c, y);
+    if (sub == VM_WASM_MEMORY_COPY) {
+      pop(c, tx == VM_I64 && ty == VM_I64 ? VM_I64 : VM_I32); /* n */
+      pop(c, ty);
+      pop(c, tx);
+    } else {
+      pop(c, tx);
+      pop(c, VM_I32);
+      pop(c, tx);
+    }
     h = slot(c, c->h);
-    if (live(c)) EMIT(c, sub == VM_WASM_MEMORY_COPY ? VM_OP_MEMORY_COPY : VM_OP_MEMORY_FILL, h, h + 1, h + 2);
+    if (!live(c)) break;
+    if (x || y || tx == VM_I64 || ty == VM_I64) {
+      if (sub == VM_WASM_MEMORY_COPY)
+        EMIT(c, VM_OP_MEMX_COPY, h, h + 1, h + 2, x, y);
+      else
+        EMIT(c, VM_OP_MEMX_FILL, h, h + 1, h + 2, x);
+    } else {
+      EMIT(c, sub == VM_WASM_MEMORY_COPY ? VM_OP_MEMORY_COPY : VM_OP_MEMORY_FILL, h, h + 1, h + 2);
+    }
     break;
+  }
   case VM_WASM_TABLE_INIT: /* table.init elem table */
     y = rd_u32(c);
     x = rd_u32(c);
@@ -1376,7 +1506,7 @@ static void op_prefixed(cx *c) {
     if (m->tables[x].elemtype != m->elems[y].type) type_mismatch(c);
     pop(c, VM_I32);
     pop(c, VM_I32);
-    pop(c, VM_I32);
+    pop(c, table_index_type(c, x));
     h = slot(c, c->h);
     if (live(c)) EMIT(c, VM_OP_TABLE_INIT, h, h + 1, h + 2, x, y);
     break;
@@ -1391,34 +1521,35 @@ static void op_prefixed(cx *c) {
     need_table(c, x);
     need_table(c, y);
     if (m->tables[x].elemtype != m->tables[y].elemtype) type_mismatch(c);
-    pop(c, VM_I32);
-    pop(c, VM_I32);
-    pop(c, VM_I32);
+    /* n: an i64 only when both are 64-bit */
+    pop(c, table_index_type(c, x) == VM_I64 && table_index_type(c, y) == VM_I64 ? VM_I64 : VM_I32);
+    pop(c, table_index_type(c, y));
+    pop(c, table_index_type(c, x));
     h = slot(c, c->h);
     if (live(c)) EMIT(c, VM_OP_TABLE_COPY, h, h + 1, h + 2, x, y);
     break;
   case VM_WASM_TABLE_GROW:
     x = rd_u32(c);
     need_table(c, x);
-    pop(c, VM_I32);
+    pop(c, table_index_type(c, x));
     pop(c, m->tables[x].elemtype);
     h = slot(c, c->h);
-    push(c, VM_I32);
+    push(c, table_index_type(c, x));
     if (live(c)) EMIT(c, VM_OP_TABLE_GROW, h, h, h + 1, x);
     break;
   case VM_WASM_TABLE_SIZE:
     x = rd_u32(c);
     need_table(c, x);
     h = slot(c, c->h);
-    push(c, VM_I32);
+    push(c, table_index_type(c, x));
     if (live(c)) EMIT(c, VM_OP_TABLE_SIZE, h, x);
     break;
   case VM_WASM_TABLE_FILL:
     x = rd_u32(c);
     need_table(c, x);
-    pop(c, VM_I32);
+    pop(c, table_index_type(c, x));
     pop(c, m->tables[x].elemtype);
-    pop(c, VM_I32);
+    pop(c, table_index_type(c, x));
     h = slot(c, c->h);
     if (live(c)) EMIT(c, VM_OP_TABLE_FILL, h, h + 1, h + 2, x);
     break;
@@ -1542,8 +1673,8 @@ static void scan_body(cx *c) {
     case VM_IMM_GLOBAL:
     case VM_IMM_TABLE:
     case VM_IMM_ELEM: rd_u32(c); break;
+    case VM_IMM_MEMARG: (void)rd_memarg_raw(c); break;
     case VM_IMM_CALL_INDIRECT:
-    case VM_IMM_MEMARG:
     case VM_IMM_ELEM_TABLE:
     case VM_IMM_TABLE_TABLE:
       rd_u32(c);
@@ -1559,15 +1690,15 @@ static void scan_body(cx *c) {
       for (uint32_t i = 0; i < n; i++)
         rd_valtype(c);
       break;
-    case VM_IMM_MEM: rd_zero(c); break;
+    case VM_IMM_MEM: rd_memidx(c); break;
     case VM_IMM_MEM_MEM:
-      rd_zero(c);
-      rd_zero(c);
+      rd_memidx(c);
+      rd_memidx(c);
       break;
     case VM_IMM_DATA: need_data_count(c, rd_u32(c)); break;
     case VM_IMM_DATA_MEM:
       need_data_count(c, rd_u32(c));
-      rd_zero(c);
+      rd_memidx(c);
       break;
     case VM_IMM_I32: rd_sleb(c, 32); break;
     case VM_IMM_I64: rd_sleb(c, 64); break;
@@ -1590,8 +1721,7 @@ static void scan_body(cx *c) {
       break;
     case VM_IMM_LANE: rd_u8(c); break;
     case VM_IMM_MEMARG_LANE:
-      rd_u32(c);
-      rd_u32(c);
+      (void)rd_memarg_raw(c);
       rd_u8(c);
       break;
     }
@@ -1775,7 +1905,7 @@ static void compile_body(cx *c) {
       materialise_top(c, 1);
       x = rd_u32(c);
       need_table(c, x);
-      pop(c, VM_I32);
+      pop(c, table_index_type(c, x));
       h = slot(c, c->h);
       push(c, m->tables[x].elemtype);
       if (live(c)) EMIT(c, VM_OP_TABLE_GET, h, h, x);
@@ -1785,25 +1915,41 @@ static void compile_body(cx *c) {
       x = rd_u32(c);
       need_table(c, x);
       pop(c, m->tables[x].elemtype);
-      pop(c, VM_I32);
+      pop(c, table_index_type(c, x));
       h = slot(c, c->h);
       if (live(c)) EMIT(c, VM_OP_TABLE_SET, h, h + 1, x);
       break;
     case VM_WASM_MEMORY_SIZE:
-      rd_zero(c);
-      need_memory(c);
+      x = rd_memidx(c);
+      if (mem3(c))
+        need_memory_at(c, x);
+      else
+        need_memory(c);
       h = slot(c, c->h);
-      push(c, VM_I32);
-      if (live(c)) EMIT(c, VM_OP_MEMORY_SIZE, h);
+      push(c, mem_index_type(c, x));
+      if (live(c)) {
+        if (x || mem_is64(c, x))
+          EMIT(c, VM_OP_MEMX_SIZE, h, x);
+        else
+          EMIT(c, VM_OP_MEMORY_SIZE, h);
+      }
       break;
     case VM_WASM_MEMORY_GROW:
       materialise_top(c, 1);
-      rd_zero(c);
-      need_memory(c);
-      pop(c, VM_I32);
+      x = rd_memidx(c);
+      if (mem3(c))
+        need_memory_at(c, x);
+      else
+        need_memory(c);
+      pop(c, mem_index_type(c, x));
       h = slot(c, c->h);
-      push(c, VM_I32);
-      if (live(c)) EMIT(c, VM_OP_MEMORY_GROW, h, h);
+      push(c, mem_index_type(c, x));
+      if (live(c)) {
+        if (x || mem_is64(c, x))
+          EMIT(c, VM_OP_MEMX_GROW, h, h, x);
+        else
+          EMIT(c, VM_OP_MEMORY_GROW, h, h);
+      }
       break;
     case VM_WASM_I32_CONST: push_const(c, VM_I32, (uint32_t)rd_sleb(c, 32)); break;
     case VM_WASM_I64_CONST: push_const(c, VM_I64, (uint64_t)rd_sleb(c, 64)); break;
@@ -1843,7 +1989,7 @@ static void compile_body(cx *c) {
     default: {
       int irop = numop_of(op);
       if (irop < 0) MALFORMED(c, c->ipos, "illegal opcode %02x", op);
-      simple_op(c, irop);
+      simple_op(c, irop, op);
       break;
     }
     }

@@ -136,13 +136,31 @@ static bool read_reftype(vm_reader *r, uint8_t *t) {
   return true;
 }
 
-static bool read_limits(vm_reader *r, vm_limits *l) {
-  uint64_t flag;
-  if (!vm_read_uleb(r, 1, &flag)) return false;
-  if (!vm_read_u32(r, &l->min)) return false;
-  l->has_max = flag == 1;
-  l->max = 0;
-  if (l->has_max && !vm_read_u32(r, &l->max)) return false;
+/* Limits: Wasm 2.0 reads a 0/1 flag and u32 sizes; 3.0 a flags byte (bit 0 a maximum follows, bit 2 a
+ * 64-bit index type: memory64 / table64) and u64 sizes, which validation then bounds. */
+static bool read_limits(decoder *d, vm_reader *r, vm_limits *l) {
+  memset(l, 0, sizeof *l);
+  if (!(d->m->cfg.features & VM_FEATURE_MEMORY64)) {
+    uint64_t flag;
+    uint32_t v;
+    if (!vm_read_uleb(r, 1, &flag)) return false;
+    if (!vm_read_u32(r, &v)) return false;
+    l->min = v;
+    l->has_max = flag == 1;
+    if (l->has_max) {
+      if (!vm_read_u32(r, &v)) return false;
+      l->max = v;
+    }
+    return true;
+  }
+  const uint8_t *at = r->pos;
+  uint8_t flag;
+  if (!vm_read_u8(r, &flag)) return false;
+  if (flag & ~5u) return vm_reader_fail(r, at, "malformed limits flags");
+  l->has_max = (flag & 1) != 0;
+  l->is64 = (flag & 4) != 0;
+  if (!vm_read_uleb(r, 64, &l->min)) return false;
+  if (l->has_max && !vm_read_uleb(r, 64, &l->max)) return false;
   return true;
 }
 
@@ -157,12 +175,18 @@ static bool read_globaltype(vm_reader *r, vm_globaltype *g) {
 }
 
 static void check_table_limits(decoder *d, int rank, int64_t at, const vm_limits *l) {
-  if (l->has_max && l->min > l->max) invalid(d, rank, at, "size minimum must not be greater than maximum");
+  if (!l->is64 && (l->min > UINT32_MAX || (l->has_max && l->max > UINT32_MAX)))
+    invalid(d, rank, at, "table size must be at most 2^32-1");
+  else if (l->has_max && l->min > l->max)
+    invalid(d, rank, at, "size minimum must not be greater than maximum");
 }
 
 static void check_memory_limits(decoder *d, int rank, int64_t at, const vm_limits *l) {
-  if (l->min > MAX_PAGES || (l->has_max && l->max > MAX_PAGES))
-    invalid(d, rank, at, "memory size must be at most 65536 pages (4GiB)");
+  uint64_t most = l->is64 ? (uint64_t)1 << 48 : MAX_PAGES;
+  if (l->min > most || (l->has_max && l->max > most))
+    invalid(d, rank, at, "%s",
+            l->is64 ? "memory size must be at most 2^48 pages"
+                    : "memory size must be at most 65536 pages (4GiB)");
   else if (l->has_max && l->min > l->max)
     invalid(d, rank, at, "size minimum must not be greater than maximum");
 }
@@ -560,12 +584,13 @@ static bool sec_import(decoder *d, vm_reader *r) {
       m->nimported_funcs++;
       break;
     case VM_EXTERN_TABLE:
-      if (!read_reftype(r, &im->type.table.elemtype) || !read_limits(r, &im->type.table.limits)) return false;
+      if (!read_reftype(r, &im->type.table.elemtype) || !read_limits(d, r, &im->type.table.limits))
+        return false;
       check_table_limits(d, RANK_IMPORT, off(r, tat), &im->type.table.limits);
       m->nimported_tables++;
       break;
     case VM_EXTERN_MEMORY:
-      if (!read_limits(r, &im->type.memory)) return false;
+      if (!read_limits(d, r, &im->type.memory)) return false;
       check_memory_limits(d, RANK_IMPORT, off(r, tat), &im->type.memory);
       m->nimported_memories++;
       break;
@@ -606,7 +631,7 @@ static bool sec_table(decoder *d, vm_reader *r) {
   for (uint32_t i = 0; i < n; i++) {
     const uint8_t *at = r->pos;
     vm_tabletype *t = &m->tables[m->nimported_tables + i];
-    if (!read_reftype(r, &t->elemtype) || !read_limits(r, &t->limits)) return false;
+    if (!read_reftype(r, &t->elemtype) || !read_limits(d, r, &t->limits)) return false;
     check_table_limits(d, RANK_TABLE, off(r, at), &t->limits);
   }
   return true;
@@ -620,7 +645,7 @@ static bool sec_memory(decoder *d, vm_reader *r) {
   for (uint32_t i = 0; i < n; i++) {
     const uint8_t *at = r->pos;
     vm_limits *l = &m->memories[m->nimported_memories + i];
-    if (!read_limits(r, l)) return false;
+    if (!read_limits(d, r, l)) return false;
     check_memory_limits(d, RANK_MEMORY, off(r, at), l);
   }
   return true;
@@ -729,7 +754,8 @@ static bool sec_elem(decoder *d, vm_reader *r) {
       /* The reference checks the items before the offset: hold the offset's
        * problem back until the items are done. */
       d->inv_rank = RANK_NONE;
-      bool ok = read_const(d, r, &offset_expr, VM_I32, RANK_ELEM);
+      uint8_t index_type = e->table < m->ntables && m->tables[e->table].limits.is64 ? VM_I64 : VM_I32;
+      bool ok = read_const(d, r, &offset_expr, index_type, RANK_ELEM);
       offset_invalid = d->inv_rank != RANK_NONE;
       offset_err = d->inv;
       d->inv_rank = saved_rank;
@@ -825,8 +851,10 @@ static bool sec_data(decoder *d, vm_reader *r) {
     const uint8_t *mat = r->pos;
     if (flags == 2 && !vm_read_u32(r, &seg->memory)) return false;
     if (seg->mode == VM_SEG_ACTIVE) {
-      if (!read_const(d, r, &seg->offset, VM_I32, RANK_DATA)) return false;
+      uint8_t index_type = seg->memory < m->nmemories && m->memories[seg->memory].is64 ? VM_I64 : VM_I32;
+      /* the memory before the offset's type, as the reference checks them */
       if (seg->memory >= m->nmemories) invalid(d, RANK_DATA, off(r, mat), "unknown memory %u", seg->memory);
+      if (!read_const(d, r, &seg->offset, index_type, RANK_DATA)) return false;
     }
     const uint8_t *p;
     if (!vm_read_bytevec(r, &p, &seg->len)) return false;
@@ -973,7 +1001,8 @@ vm_result vm_decode(vm_module *m, vm_error *err) {
   /* "data count section required" (memory.init / data.drop without a data
    * count section) is checked by compile.c, which sees the bodies. */
   if (!check_export_names(&d)) return failure(&d, &r, err);
-  if (m->nmemories > 1) invalid(&d, RANK_MEMCOUNT, -1, "multiple memories");
+  if (m->nmemories > 1 && !(m->cfg.features & VM_FEATURE_MULTI_MEMORY))
+    invalid(&d, RANK_MEMCOUNT, -1, "multiple memories");
   if (d.inv_rank != RANK_NONE) {
     *err = d.inv;
     return err->result;

@@ -107,7 +107,7 @@ vm_result vm_call_function(vm_store *s, vm_func *f, vm_instance *caller, uint64_
 /* module.c: a call_indirect trap naming the element, as the reference
  * interpreter does ("uninitialized element 2"; the spec's wording stays a
  * prefix): the same message from every tier. */
-vm_result vm_error_trap_element(vm_error *e, vm_trap trap, uint32_t idx);
+vm_result vm_error_trap_element(vm_error *e, vm_trap trap, uint64_t idx);
 
 /* Call a host function (sets up s->exec.sp for re-entrancy). */
 vm_result vm_call_host(vm_store *s, vm_func *f, vm_instance *caller, uint64_t *args_results);

@@ -138,6 +138,7 @@ vm_image *vm_image_capture(vm_instance *inst, vm_error *err) {
   const vm_module *m = inst->module;
   if (m->nimported_tables || m->nimported_memories || m->nimported_globals)
     return refuse(NULL, err, VM_ERR_ARG, "the module imports a table, memory or global");
+  if (m->nmemories > 1) return refuse(NULL, err, VM_ERR_ARG, "the module has more than one memory");
   vm_image *img = mem_calloc(1, sizeof *img);
   if (!img) return refuse(NULL, err, VM_ERR_NOMEM, "out of memory");
   img->module = m;

@@ -22,6 +22,7 @@ static void *alloc_array(size_t n, size_t size) {
 void vm_instance_release(vm_instance *inst) {
   mem_free(inst->funcs);
   mem_free(inst->tables);
+  mem_free(inst->memories);
   mem_free(inst->globals);
   mem_free(inst->elem_dropped);
   mem_free(inst->data_dropped);
@@ -75,26 +76,32 @@ uint64_t vm_const_eval(vm_instance *inst, const vm_const_expr *e) {
   return 0;
 }
 
-vm_trap vm_table_init_op(vm_instance *inst, uint32_t table, uint32_t seg, uint32_t d, uint32_t s,
+vm_trap vm_table_init_op(vm_instance *inst, uint32_t table, uint32_t seg, uint64_t raw_d, uint32_t s,
                          uint32_t n) {
   const vm_module *m = inst->module;
   if (table >= m->ntables || seg >= m->nelems || !inst->tables[table]) return VM_TRAP_TABLE_OOB;
   vm_table *t = inst->tables[table];
+  uint64_t d = vm_table_index(t, raw_d);
   const vm_elem *e = &m->elems[seg];
   uint64_t len = inst->elem_dropped[seg] ? 0 : e->count;
-  if ((uint64_t)s + n > len || (uint64_t)d + n > t->size) return VM_TRAP_TABLE_OOB;
+  if ((uint64_t)s + n > len || d > t->size || n > t->size - d) return VM_TRAP_TABLE_OOB;
   for (uint32_t k = 0; k < n; k++)
     t->elems[d + k] = (void *)(uintptr_t)vm_const_eval(inst, &e->items[s + k]);
   return VM_TRAP_NONE;
 }
 
 vm_trap vm_memory_init_op(vm_instance *inst, uint32_t seg, uint32_t d, uint32_t s, uint32_t n) {
+  return vm_memory_init_at(inst, 0, seg, d, s, n);
+}
+
+vm_trap vm_memory_init_at(vm_instance *inst, uint32_t memidx, uint32_t seg, uint64_t d, uint32_t s,
+                          uint32_t n) {
   const vm_module *m = inst->module;
-  vm_memory *mem = inst->memory;
+  vm_memory *mem = memidx < m->nmemories ? inst->memories[memidx] : NULL;
   if (seg >= m->ndatas || !mem) return VM_TRAP_MEMORY_OOB;
   const vm_data *data = &m->datas[seg];
   uint64_t len = inst->data_dropped[seg] ? 0 : data->len;
-  if ((uint64_t)s + n > len || (uint64_t)d + n > mem->size) return VM_TRAP_MEMORY_OOB;
+  if ((uint64_t)s + n > len || d > mem->size || n > mem->size - d) return VM_TRAP_MEMORY_OOB;
   if (n) memcpy(mem->data + d, data->bytes + s, n);
   return VM_TRAP_NONE;
 }
@@ -103,7 +110,7 @@ vm_trap vm_memory_init_op(vm_instance *inst, uint32_t seg, uint32_t d, uint32_t 
 
 /* Limits subtyping: the provided object (its current size, its declared max)
  * must fit inside what the import asks for. */
-static bool limits_match(uint32_t have_min, bool have_has_max, uint32_t have_max, const vm_limits *want) {
+static bool limits_match(uint64_t have_min, bool have_has_max, uint64_t have_max, const vm_limits *want) {
   if (have_min < want->min) return false;
   if (!want->has_max) return true;
   return have_has_max && have_max <= want->max;
@@ -117,12 +124,13 @@ static bool import_matches(const vm_module *m, const vm_import *im, const vm_ext
            vm_functype_equal(vm_func_type(ex->u.func), &m->types[im->type.func_type]);
   case VM_EXTERN_TABLE: {
     const vm_table *t = ex->u.table;
-    return t->type.elemtype == im->type.table.elemtype &&
+    return t->type.elemtype == im->type.table.elemtype && t->type.limits.is64 == im->type.table.limits.is64 &&
            limits_match(t->size, t->type.limits.has_max, t->type.limits.max, &im->type.table.limits);
   }
   case VM_EXTERN_MEMORY: {
     const vm_memory *mem = ex->u.memory;
-    return limits_match(mem->pages, mem->limits.has_max, mem->limits.max, &im->type.memory);
+    return mem->limits.is64 == im->type.memory.is64 &&
+           limits_match(mem->pages, mem->limits.has_max, mem->limits.max, &im->type.memory);
   }
   case VM_EXTERN_GLOBAL: {
     const vm_global *g = ex->u.global;
@@ -156,12 +164,13 @@ static vm_instance *instance_alloc(vm_store *s, const vm_module *m) {
   s->instances = inst;
   inst->funcs = alloc_array(m->nfuncs, sizeof *inst->funcs);
   inst->tables = alloc_array(m->ntables, sizeof *inst->tables);
+  inst->memories = alloc_array(m->nmemories, sizeof *inst->memories);
   inst->globals = alloc_array(m->nglobals, sizeof *inst->globals);
   inst->elem_dropped = alloc_array(m->nelems, 1);
   inst->data_dropped = alloc_array(m->ndatas, 1);
   inst->own_funcs = alloc_array(m->nfuncs - m->nimported_funcs, sizeof *inst->own_funcs);
-  if (!inst->funcs || !inst->tables || !inst->globals || !inst->elem_dropped || !inst->data_dropped ||
-      !inst->own_funcs)
+  if (!inst->funcs || !inst->tables || !inst->memories || !inst->globals || !inst->elem_dropped ||
+      !inst->data_dropped || !inst->own_funcs)
     return NULL;
   return inst;
 }
@@ -182,7 +191,7 @@ static vm_result instance_build(vm_store *s, vm_instance *inst, const vm_extern 
       if (nt < m->ntables) inst->tables[nt++] = ex->u.table;
       break;
     case VM_EXTERN_MEMORY:
-      if (nm++ == 0) inst->memory = ex->u.memory;
+      if (nm < m->nmemories) inst->memories[nm++] = ex->u.memory;
       break;
     case VM_EXTERN_GLOBAL:
       if (ng < m->nglobals) inst->globals[ng++] = ex->u.global;
@@ -205,10 +214,11 @@ static vm_result instance_build(vm_store *s, vm_instance *inst, const vm_extern 
     inst->tables[i] = vm_table_new(s, m->tables[i], NULL);
     if (!inst->tables[i]) goto store_error;
   }
-  if (nm == 0 && m->nmemories > 0) {
-    inst->memory = vm_memory_new(s, m->memories[0]);
-    if (!inst->memory) goto store_error;
+  for (uint32_t i = nm; i < m->nmemories; i++) {
+    inst->memories[i] = vm_memory_new(s, m->memories[i]);
+    if (!inst->memories[i]) goto store_error;
   }
+  inst->memory = m->nmemories ? inst->memories[0] : NULL;
   if (m->nglobals > ng) {
     /* One block for all defined globals; initialisers see earlier globals. */
     vm_global *gs = vm_store_alloc(s, (size_t)(m->nglobals - ng) * sizeof *gs, NULL);
@@ -239,7 +249,7 @@ static vm_result instance_init(vm_store *s, vm_instance *inst, vm_error *err) {
   for (uint32_t i = 0; i < m->nelems; i++) {
     const vm_elem *e = &m->elems[i];
     if (e->mode == VM_SEG_ACTIVE) {
-      uint32_t d = (uint32_t)vm_const_eval(inst, &e->offset);
+      uint64_t d = vm_const_eval(inst, &e->offset);
       vm_trap t = vm_table_init_op(inst, e->table, i, d, 0, e->count);
       if (t != VM_TRAP_NONE) return vm_error_trap(err, t);
     }
@@ -248,8 +258,9 @@ static vm_result instance_init(vm_store *s, vm_instance *inst, vm_error *err) {
   for (uint32_t i = 0; i < m->ndatas; i++) {
     const vm_data *dseg = &m->datas[i];
     if (dseg->mode != VM_SEG_ACTIVE) continue;
-    uint32_t d = (uint32_t)vm_const_eval(inst, &dseg->offset);
-    vm_trap t = vm_memory_init_op(inst, i, d, 0, dseg->len);
+    uint64_t d = vm_const_eval(inst, &dseg->offset);
+    if (dseg->memory < m->nmemories && !m->memories[dseg->memory].is64) d = (uint32_t)d;
+    vm_trap t = vm_memory_init_at(inst, dseg->memory, i, d, 0, dseg->len);
     if (t != VM_TRAP_NONE) return vm_error_trap(err, t);
     inst->data_dropped[i] = 1;
   }
@@ -335,8 +346,8 @@ bool vm_instance_export(vm_instance *inst, const char *name, size_t name_len, vm
       out->u.table = inst->tables[e->index];
       return true;
     case VM_EXTERN_MEMORY:
-      if (e->index != 0 || !inst->memory) return false;
-      out->u.memory = inst->memory;
+      if (e->index >= m->nmemories) return false;
+      out->u.memory = inst->memories[e->index];
       return true;
     case VM_EXTERN_GLOBAL:
       if (e->index >= m->nglobals) return false;

@@ -16,6 +16,7 @@
 
 #include "vm/numeric.h"
 #include "vm/runtime.h"
+#include "vm/memx.h"
 #include "vm/simd.h"
 
 #if defined(__GNUC__) && !defined(VM_NO_COMPUTED_GOTO)
@@ -567,40 +568,16 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
         goto do_tail_call;
       }
       vmcase(RETURN_CALL_INDIRECT) {
-        const vm_table *t = inst->tables[ip[2]];
-        const vm_functype *want = &inst->module->types[ip[1]];
-        const vm_functype *have;
-        uint32_t i = R32(4);
-        if (VM_UNLIKELY(i >= t->size)) {
-          vm_error_trap_element(&s->error, VM_TRAP_UNDEFINED_ELEMENT, i);
-          TRAP(VM_TRAP_HOST);
-        }
-        callee = (vm_func *)t->elems[i];
-        if (VM_UNLIKELY(callee == NULL)) {
-          vm_error_trap_element(&s->error, VM_TRAP_UNINITIALIZED_ELEMENT, i);
-          TRAP(VM_TRAP_HOST);
-        }
-        have = callee->code ? callee->type : &callee->host_type;
-        if (have != want && !vm_functype_equal(have, want)) TRAP(VM_TRAP_INDIRECT_MISMATCH);
+        vm_trap ct_ = VM_TRAP_NONE;
+        callee = vm_table_callee(s, inst->tables[ip[2]], &inst->module->types[ip[1]], fp[ip[4]], &ct_);
+        if (VM_UNLIKELY(callee == NULL)) TRAP(ct_);
         nfp = fp + ip[3];
         goto do_tail_call;
       }
       vmcase(CALL_INDIRECT) {
-        const vm_table *t = inst->tables[ip[2]];
-        const vm_functype *want = &inst->module->types[ip[1]];
-        const vm_functype *have;
-        uint32_t i = R32(4);
-        if (VM_UNLIKELY(i >= t->size)) {
-          vm_error_trap_element(&s->error, VM_TRAP_UNDEFINED_ELEMENT, i);
-          TRAP(VM_TRAP_HOST);
-        }
-        callee = (vm_func *)t->elems[i];
-        if (VM_UNLIKELY(callee == NULL)) {
-          vm_error_trap_element(&s->error, VM_TRAP_UNINITIALIZED_ELEMENT, i);
-          TRAP(VM_TRAP_HOST);
-        }
-        have = callee->code ? callee->type : &callee->host_type;
-        if (have != want && !vm_functype_equal(have, want)) TRAP(VM_TRAP_INDIRECT_MISMATCH);
+        vm_trap ct_ = VM_TRAP_NONE;
+        callee = vm_table_callee(s, inst->tables[ip[2]], &inst->module->types[ip[1]], fp[ip[4]], &ct_);
+        if (VM_UNLIKELY(callee == NULL)) TRAP(ct_);
         nfp = fp + ip[3];
         ip += VM_OP_WORDS_CALL_INDIRECT;
         if (RUNS_ELSEWHERE(callee)) {
@@ -799,10 +776,34 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
         vmbreak;
       }
 
+      /* ---- any memory (multi-memory, memory64: memx.c) -------------------- */
+#define MEMX_CASE(name)                                                                                      \
+  vmcase(name) {                                                                                             \
+    vm_trap t_ = (vm_trap)vm_memx_exec(VM_OP_##name, ip, fp, inst);                                          \
+    if (VM_UNLIKELY(t_ != VM_TRAP_NONE)) TRAP(t_);                                                           \
+    ip += VM_OP_WORDS_##name;                                                                                \
+    vmbreak;                                                                                                 \
+  }
+      MEMX_CASE(MEMX_LOAD)
+      MEMX_CASE(MEMX_STORE)
+      MEMX_CASE(MEMX_SIZE)
+      MEMX_CASE(MEMX_FILL)
+      MEMX_CASE(MEMX_COPY)
+      MEMX_CASE(MEMX_INIT)
+      MEMX_CASE(MEMX_V128_LOAD)
+      MEMX_CASE(MEMX_V128_STORE)
+#undef MEMX_CASE
+      vmcase(MEMX_GROW) {
+        vm_memx_exec(VM_OP_MEMX_GROW, ip, fp, inst);
+        RELOAD_MEM(); /* memory 0's size, when it grew */
+        ip += VM_OP_WORDS_MEMX_GROW;
+        vmbreak;
+      }
+
       /* ---- tables -------------------------------------------------------- */
       vmcase(TABLE_GET) {
         const vm_table *t = inst->tables[ip[3]];
-        uint32_t i = R32(2);
+        uint64_t i = vm_table_index(t, fp[ip[2]]);
         if (VM_UNLIKELY(i >= t->size)) TRAP(VM_TRAP_TABLE_OOB);
         fp[ip[1]] = (uint64_t)(uintptr_t)t->elems[i];
         ip += VM_OP_WORDS_TABLE_GET;
@@ -810,7 +811,7 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
       }
       vmcase(TABLE_SET) {
         vm_table *t = inst->tables[ip[3]];
-        uint32_t i = R32(1);
+        uint64_t i = vm_table_index(t, fp[ip[1]]);
         if (VM_UNLIKELY(i >= t->size)) TRAP(VM_TRAP_TABLE_OOB);
         t->elems[i] = (void *)(uintptr_t)fp[ip[2]];
         ip += VM_OP_WORDS_TABLE_SET;
@@ -823,24 +824,26 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
       }
       vmcase(TABLE_GROW) {
         vm_table *t = inst->tables[ip[4]];
-        W32(1, vm_table_grow(t, R32(3), (void *)(uintptr_t)fp[ip[2]]));
+        W64(1, vm_table_grow(t, fp[ip[3]], (void *)(uintptr_t)fp[ip[2]]));
         ip += VM_OP_WORDS_TABLE_GROW;
         vmbreak;
       }
       vmcase(TABLE_FILL) {
-        vm_trap t_ = vm_table_fill_op(inst->tables[ip[4]], R32(1), (void *)(uintptr_t)fp[ip[2]], R32(3));
+        vm_trap t_ =
+            vm_table_fill_op(inst->tables[ip[4]], fp[ip[1]], (void *)(uintptr_t)fp[ip[2]], fp[ip[3]]);
         if (VM_UNLIKELY(t_ != VM_TRAP_NONE)) TRAP(t_);
         ip += VM_OP_WORDS_TABLE_FILL;
         vmbreak;
       }
       vmcase(TABLE_COPY) {
-        vm_trap t_ = vm_table_copy_op(inst->tables[ip[4]], inst->tables[ip[5]], R32(1), R32(2), R32(3));
+        vm_trap t_ =
+            vm_table_copy_op(inst->tables[ip[4]], inst->tables[ip[5]], fp[ip[1]], fp[ip[2]], fp[ip[3]]);
         if (VM_UNLIKELY(t_ != VM_TRAP_NONE)) TRAP(t_);
         ip += VM_OP_WORDS_TABLE_COPY;
         vmbreak;
       }
       vmcase(TABLE_INIT) {
-        vm_trap t_ = vm_table_init_op(inst, ip[4], ip[5], R32(1), R32(2), R32(3));
+        vm_trap t_ = vm_table_init_op(inst, ip[4], ip[5], fp[ip[1]], R32(2), R32(3));
         if (VM_UNLIKELY(t_ != VM_TRAP_NONE)) TRAP(t_);
         ip += VM_OP_WORDS_TABLE_INIT;
         vmbreak;

@@ -101,11 +101,16 @@ typedef uint32_t vm_word;
   X(FMT_DIIII, "diiii")   /* [op, d, i, i, i, i] */                                                          \
   X(FMT_DSII, "dsii")     /* [op, d, s, i, i] */                                                             \
   X(FMT_DSSII, "dssii")   /* [op, d, s, s, i, i] */                                                          \
-  X(FMT_DSSIIII, "dssiiii") /* [op, d, s, s, i, i, i, i] */                                                  \
-  X(FMT_DSOI, "dsoi")       /* [op, d, addr, offset, i] */                                                   \
-  X(FMT_DSSOII, "dssoii")   /* [op, d, addr, s, offset, i, i] */                                             \
-  X(FMT_SSOII, "ssoii")     /* [op, addr, s, offset, i, i] */                                                \
-  X(FMT_DSSSI, "dsssi")     /* [op, d, a, b, c, i] */
+  X(FMT_DSSIIII, "dssiiii")  /* [op, d, s, s, i, i, i, i] */                                                 \
+  X(FMT_DSOI, "dsoi")        /* [op, d, addr, offset, i] */                                                  \
+  X(FMT_DSSOII, "dssoii")    /* [op, d, addr, s, offset, i, i] */                                            \
+  X(FMT_SSOII, "ssoii")      /* [op, addr, s, offset, i, i] */                                               \
+  X(FMT_DSSSI, "dsssi")      /* [op, d, a, b, c, i] */                                                       \
+  X(FMT_ISSSI, "isssi")      /* [op, i, s, s, s, i] */                                                       \
+  X(FMT_MXLOAD, "dsiiii")    /* [op, d, addr, mem, code, off_lo, off_hi] */                                  \
+  X(FMT_MXSTORE, "ssiiii")   /* [op, addr, value, mem, code, off_lo, off_hi] */                              \
+  X(FMT_MXVLOAD, "dssiiiii") /* [op, d, addr, vec, mem, code, lane, off_lo, off_hi] */                       \
+  X(FMT_MXVSTORE, "ssiiiii") /* [op, addr, vec, mem, code, lane, off_lo, off_hi] */
 
 typedef enum {
 #define VM_FORMAT_ENUM(name, operands) name,
@@ -166,6 +171,10 @@ typedef enum {
 /* The v128 ops (simd.c runs them) are one run in ir.def, V128_CONST .. V128_GLOBAL_SET. */
 static inline int vm_op_is_v128(vm_op op) {
   return op >= VM_OP_V128_CONST && op <= VM_OP_V128_GLOBAL_SET;
+}
+/* The memory instructions on any memory (memx.c). */
+static inline int vm_op_is_memx(vm_op op) {
+  return op >= VM_OP_MEMX_LOAD && op <= VM_OP_MEMX_V128_STORE;
 }
 
 /* The format of the fused pairs F_A_B and FD_A_B. */

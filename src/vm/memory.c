@@ -14,6 +14,7 @@
  * is replaced by fresh zero pages in one mmap, so it goes back to the pool
  * whatever its size, with nothing for the pool to clear.
  */
+#include <inttypes.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -72,10 +73,10 @@ vm_memory *vm_memory_new(vm_store *s, vm_limits limits) {
     vm_error_set(&s->error, VM_ERR_ARG, -1, -1, "size minimum must not be greater than maximum");
     return NULL;
   }
-  uint32_t cap = limits.has_max && limits.max < MAX_PAGES ? limits.max : MAX_PAGES;
+  uint32_t cap = limits.has_max && limits.max < MAX_PAGES ? (uint32_t)limits.max : MAX_PAGES;
   if (s->cfg.max_memory_pages < cap) cap = s->cfg.max_memory_pages;
   if (limits.min > cap) {
-    vm_error_set(&s->error, VM_ERR_LIMIT, -1, -1, "memory of %u pages exceeds the limit of %u pages",
+    vm_error_set(&s->error, VM_ERR_LIMIT, -1, -1, "memory of %" PRIu64 " pages exceeds the limit of %u pages",
                  limits.min, cap);
     return NULL;
   }
@@ -119,7 +120,7 @@ vm_memory *vm_memory_new(vm_store *s, vm_limits limits) {
     }
     m->rw = (size_t)min_bytes;
   }
-  m->pages = limits.min;
+  m->pages = (uint32_t)limits.min; /* <= cap */
   m->size = min_bytes;
   return m;
 }

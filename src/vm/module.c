@@ -120,10 +120,10 @@ vm_result vm_error_trap(vm_error *e, vm_trap trap) {
   return VM_ERR_TRAP;
 }
 
-vm_result vm_error_trap_element(vm_error *e, vm_trap trap, uint32_t idx) {
+vm_result vm_error_trap_element(vm_error *e, vm_trap trap, uint64_t idx) {
   vm_result r = vm_error_trap(e, trap);
   size_t n = strlen(e->message);
-  if (n < sizeof e->message) snprintf(e->message + n, sizeof e->message - n, " %" PRIu32, idx);
+  if (n < sizeof e->message) snprintf(e->message + n, sizeof e->message - n, " %" PRIu64, idx);
   return r;
 }
 
@@ -250,14 +250,14 @@ vm_module *vm_module_load(const uint8_t *bytes, size_t len, const vm_config *cfg
   for (uint32_t i = m->nimported_memories; i < m->nmemories; i++)
     if (m->memories[i].min > m->cfg.max_memory_pages) {
       vm_error_set(err, VM_ERR_LIMIT, -1, -1,
-                   "memory of %" PRIu32 " pages exceeds the limit of %" PRIu32 " pages", m->memories[i].min,
+                   "memory of %" PRIu64 " pages exceeds the limit of %" PRIu32 " pages", m->memories[i].min,
                    m->cfg.max_memory_pages);
       goto fail;
     }
   for (uint32_t i = m->nimported_tables; i < m->ntables; i++)
     if (m->tables[i].limits.min > m->cfg.max_table_elems) {
       vm_error_set(err, VM_ERR_LIMIT, -1, -1,
-                   "table of %" PRIu32 " elements exceeds the limit of %" PRIu32 " elements",
+                   "table of %" PRIu64 " elements exceeds the limit of %" PRIu32 " elements",
                    m->tables[i].limits.min, m->cfg.max_table_elems);
       goto fail;
     }

@@ -53,7 +53,8 @@ struct vm_instance {
   vm_store *store;
   vm_func **funcs;       /* module->nfuncs: imports, then own functions */
   vm_table **tables;     /* module->ntables */
-  vm_memory *memory;     /* memory 0, or NULL */
+  vm_memory *memory;     /* memory 0, or NULL (the fast paths' memory) */
+  vm_memory **memories;  /* module->nmemories: imports, then own memories (multi-memory) */
   vm_global **globals;   /* module->nglobals */
   uint8_t *elem_dropped; /* module->nelems flags */
   uint8_t *data_dropped; /* module->ndatas flags */
@@ -86,17 +87,30 @@ uint32_t vm_memory_grow(vm_memory *m, uint32_t delta);
  * range could not be restored (fail the instantiation). */
 int vm_memory_map_image(vm_memory *m, int fd, size_t len);
 /* table.grow: returns old size, or 0xFFFFFFFF. */
-uint32_t vm_table_grow(vm_table *t, uint32_t delta, void *init);
+/* An index operand of table t as its slot holds it: an i64 for a 64-bit table (table64), else the low
+ * 32 bits. */
+static inline uint64_t vm_table_index(const vm_table *t, uint64_t v) {
+  return t->type.limits.is64 ? v : (uint32_t)v;
+}
+/* table.grow by the operand `delta`: the old size, or -1 of the table's index type. */
+uint64_t vm_table_grow(vm_table *t, uint64_t delta, void *init);
 /* memory.fill / memory.copy and table.fill / table.copy with the spec's bounds rules, for every
  * tier: VM_TRAP_NONE, or the out-of-bounds trap (nothing written then). */
 vm_trap vm_memory_fill_op(vm_memory *m, uint32_t d, uint32_t val, uint32_t n);
 vm_trap vm_memory_copy_op(vm_memory *m, uint32_t d, uint32_t s, uint32_t n);
-vm_trap vm_table_fill_op(vm_table *t, uint32_t i, void *v, uint32_t n);
-vm_trap vm_table_copy_op(vm_table *td, const vm_table *ts, uint32_t d, uint32_t s, uint32_t n);
+vm_trap vm_table_fill_op(vm_table *t, uint64_t i, void *v, uint64_t n); /* operands as in their slots */
+vm_trap vm_table_copy_op(vm_table *td, const vm_table *ts, uint64_t d, uint64_t s, uint64_t n);
 /* table.init / memory.init with the spec's bounds rules (used by instantiation
  * for active segments and by the interpreter).  Return VM_TRAP_NONE or the trap. */
-vm_trap vm_table_init_op(vm_instance *inst, uint32_t table, uint32_t seg, uint32_t d, uint32_t s, uint32_t n);
+vm_trap vm_table_init_op(vm_instance *inst, uint32_t table, uint32_t seg, uint64_t d, uint32_t s, uint32_t n);
+/* call_indirect's callee: element `raw` (the operand's slot) of t, of type `want`; NULL with *trap set
+ * (and the store's error for the element traps). */
+struct vm_func *vm_table_callee(vm_store *s, const vm_table *t, const vm_functype *want, uint64_t raw,
+                                vm_trap *trap);
 vm_trap vm_memory_init_op(vm_instance *inst, uint32_t seg, uint32_t d, uint32_t s, uint32_t n);
+/* memory.init into memory `memidx` (multi-memory; d is 64-bit for a memory64 memory). */
+vm_trap vm_memory_init_at(vm_instance *inst, uint32_t memidx, uint32_t seg, uint64_t d, uint32_t s,
+                          uint32_t n);
 /* image.c, for vm_instantiate_image: give a just-built instance of the
  * image's module the image's memory, globals, tables and dropped segments. */
 vm_result vm_image_apply(const vm_image *img, vm_instance *inst, vm_error *err);

@@ -141,9 +141,11 @@ enum {
    * any earlier immutable global (2.0: imported ones only); 3.0's messages ("immutable global"). */
   VM_FEATURE_WASM3_RULES = 1u << 2,
   VM_FEATURE_RELAXED_SIMD = 1u << 3, /* the 20 relaxed SIMD instructions (simdops.def: our choices) */
+  VM_FEATURE_MULTI_MEMORY = 1u << 4, /* several memories; memory indices in memargs and memory.* */
+  VM_FEATURE_MEMORY64 = 1u << 5,     /* i64-addressed memories; 3.0's limits and memarg encodings */
   VM_FEATURES_WASM2 = 0,
-  VM_FEATURES_ALL =
-      VM_FEATURE_TAIL_CALL | VM_FEATURE_EXTENDED_CONST | VM_FEATURE_WASM3_RULES | VM_FEATURE_RELAXED_SIMD,
+  VM_FEATURES_ALL = VM_FEATURE_TAIL_CALL | VM_FEATURE_EXTENDED_CONST | VM_FEATURE_WASM3_RULES |
+                    VM_FEATURE_RELAXED_SIMD | VM_FEATURE_MULTI_MEMORY | VM_FEATURE_MEMORY64,
 };
 
 /* Does `cfg` accept the instructions of proposal `feat` (a VM_FEAT_* of opcodes.h)? */
@@ -163,9 +165,10 @@ typedef struct vm_functype {
 bool vm_functype_equal(const vm_functype *a, const vm_functype *b);
 
 typedef struct vm_limits {
-  uint32_t min;
-  uint32_t max;
+  uint64_t min; /* pages or elements; above 2^32 only for a 64-bit memory (memory64, Wasm 3.0) */
+  uint64_t max;
   bool has_max;
+  bool is64; /* a memory addressed by i64 (memory64) */
 } vm_limits;
 
 typedef struct vm_tabletype {

@@ -70,9 +70,9 @@ static fixture *fixture_new(uint32_t stack_slots, uint32_t max_depth) {
   x->inst.module = &x->module;
   x->inst.store = x->store;
   x->inst.funcs = x->funcptrs;
-  x->mem = vm_memory_new(x->store, (vm_limits){1, 4, true});
+  x->mem = vm_memory_new(x->store, (vm_limits){1, 4, true, false});
   x->inst.memory = x->mem;
-  x->table = vm_table_new(x->store, (vm_tabletype){VM_FUNCREF, {4, 8, true}}, NULL);
+  x->table = vm_table_new(x->store, (vm_tabletype){VM_FUNCREF, {4, 8, true, false}}, NULL);
   x->tables[0] = x->table;
   x->inst.tables = x->tables;
   x->globals[0] = vm_global_new(x->store, (vm_globaltype){VM_I32, true}, 0);

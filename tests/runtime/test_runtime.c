@@ -87,11 +87,11 @@ TEST_IMPL(link) {
   vm_global *base = vm_global_new(s, (vm_globaltype){VM_I32, false}, 100);
   vm_global *base_mut = vm_global_new(s, (vm_globaltype){VM_I32, true}, 100);
   vm_global *base_i64 = vm_global_new(s, (vm_globaltype){VM_I64, false}, 100);
-  vm_memory *mem = vm_memory_new(s, (vm_limits){1, 0, false});
-  vm_memory *mem0 = vm_memory_new(s, (vm_limits){0, 5, true});
-  vm_table *tab = vm_table_new(s, (vm_tabletype){VM_FUNCREF, {2, 0, false}}, NULL);
-  vm_table *tab_ext = vm_table_new(s, (vm_tabletype){VM_EXTERNREF, {2, 0, false}}, NULL);
-  vm_table *tab1 = vm_table_new(s, (vm_tabletype){VM_FUNCREF, {1, 0, false}}, NULL);
+  vm_memory *mem = vm_memory_new(s, (vm_limits){1, 0, false, false});
+  vm_memory *mem0 = vm_memory_new(s, (vm_limits){0, 5, true, false});
+  vm_table *tab = vm_table_new(s, (vm_tabletype){VM_FUNCREF, {2, 0, false, false}}, NULL);
+  vm_table *tab_ext = vm_table_new(s, (vm_tabletype){VM_EXTERNREF, {2, 0, false, false}}, NULL);
+  vm_table *tab1 = vm_table_new(s, (vm_tabletype){VM_FUNCREF, {1, 0, false, false}}, NULL);
   CHECK(add && wrong && base && base_mut && base_i64 && mem && mem0 && tab && tab_ext && tab1);
   CHECK(vm_module_num_imports(m) == 4);
 
@@ -177,8 +177,8 @@ TEST_IMPL(link) {
 TEST_IMPL(partial) {
   vm_module *m = load("partial");
   vm_store *s = vm_store_new(NULL);
-  vm_table *tab = vm_table_new(s, (vm_tabletype){VM_FUNCREF, {3, 0, false}}, NULL);
-  vm_memory *mem = vm_memory_new(s, (vm_limits){1, 0, false});
+  vm_table *tab = vm_table_new(s, (vm_tabletype){VM_FUNCREF, {3, 0, false, false}}, NULL);
+  vm_memory *mem = vm_memory_new(s, (vm_limits){1, 0, false, false});
   vm_extern im[2] = {{VM_EXTERN_TABLE, {.table = tab}}, {VM_EXTERN_MEMORY, {.memory = mem}}};
   vm_error err;
   CHECK(vm_instantiate(s, m, im, 2, &err) == NULL);
@@ -194,7 +194,7 @@ TEST_IMPL(partial) {
 
   m = load("start_trap");
   s = vm_store_new(NULL);
-  mem = vm_memory_new(s, (vm_limits){1, 0, false});
+  mem = vm_memory_new(s, (vm_limits){1, 0, false, false});
   im[0] = (vm_extern){VM_EXTERN_MEMORY, {.memory = mem}};
   CHECK(vm_instantiate(s, m, im, 1, &err) == NULL);
   CHECK(err.result == VM_ERR_TRAP && err.trap == VM_TRAP_UNREACHABLE);
@@ -254,10 +254,10 @@ TEST_IMPL(grow) {
 
   /* A memory with max 0 exists, has a base, and cannot grow. */
   s = vm_store_new(NULL);
-  vm_memory *z = vm_memory_new(s, (vm_limits){0, 0, true});
+  vm_memory *z = vm_memory_new(s, (vm_limits){0, 0, true, false});
   CHECK(z && vm_memory_data(z) != NULL && vm_memory_size(z) == 0);
   CHECK(z && vm_memory_grow(z, 0) == 0 && vm_memory_grow(z, 1) == UINT32_MAX);
-  vm_memory *full = vm_memory_new(s, (vm_limits){0, 0, false});
+  vm_memory *full = vm_memory_new(s, (vm_limits){0, 0, false, false});
   /* 65536 pages of address space, or less where the address space is limited. */
   CHECK(full && full->cap_pages > 0 && full->cap_pages <= 65536);
   vm_store_free(s);

@@ -54,6 +54,8 @@ typedef struct options {
   const char *converted;     /* pre-converted scripts: DIR/X/X.json, or NULL */
   const char *features;      /* the features the engine has, comma-separated (with an index) */
   const char *wast2json_arg; /* one more argument for wast2json (--enable-tail-call), or NULL */
+  const char *exclude[8];    /* file names left out (--exclude: known differences, said in the output) */
+  int nexclude;
 } options;
 
 /* One row of a converted suite's index.tsv. */
@@ -90,6 +92,7 @@ static void usage(FILE *f) {
       f,
       "usage: spec_runner [-v] [-j N] [--timeout SEC] [--no-fork] [--wast2json PATH] [--work DIR]\n"
       "                   [--wasm2] [--wast2json-arg ARG] [--converted DIR [--index FILE --features LIST]]\n"
+      "                   [--exclude NAME]...\n"
       "                   FILE.wast|DIR...\n"
       "Converts each .wast with wast2json into DIR (default ./spec) and runs its commands;\n"
       "with --converted, runs DIR/X/X.json instead (a suite converted already), skipping the\n"
@@ -299,8 +302,8 @@ static void print_job(const job *j, totals *t) {
   const spec_report *rep = j->rep;
   if (j->missing) {
     const char *name = strrchr(j->path, '/');
-    printf("%s: skipped: needs %s (%" PRIu32 " commands)\n", name ? name + 1 : j->path, j->missing,
-           j->row->commands);
+    printf("%s: skipped: %s%s (%" PRIu32 " commands)\n", name ? name + 1 : j->path,
+           j->missing[0] == '(' ? "" : "needs ", j->missing, j->row->commands);
     t->skipped_files++;
     t->skipped_commands += j->row->commands;
     return;
@@ -508,7 +511,13 @@ static bool parse_uint(const char *s, unsigned max, unsigned *out) {
 }
 
 int main(int argc, char **argv) {
-  options opt = {false, true, 1, DEFAULT_TIMEOUT, "wast2json", "spec", NULL, NULL, NULL};
+  options opt;
+  memset(&opt, 0, sizeof opt);
+  opt.fork = true;
+  opt.jobs = 1;
+  opt.timeout = DEFAULT_TIMEOUT;
+  opt.wast2json = "wast2json";
+  opt.work = "spec";
   long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
   opt.jobs = ncpu < 1 ? 1 : ncpu > 16 ? 16 : (int)ncpu;
   file_list files = {NULL, 0, 0};
@@ -535,6 +544,8 @@ int main(int argc, char **argv) {
       opt.wast2json = argv[++i];
     } else if (strcmp(a, "--work") == 0 && i + 1 < argc) {
       opt.work = argv[++i];
+    } else if (strcmp(a, "--exclude") == 0 && i + 1 < argc && opt.nexclude < 8) {
+      opt.exclude[opt.nexclude++] = argv[++i];
     } else if (strcmp(a, "--wasm2") == 0) {
       spec_set_features(VM_FEATURES_WASM2);
     } else if (strcmp(a, "--wast2json-arg") == 0 && i + 1 < argc) {
@@ -581,6 +592,8 @@ int main(int argc, char **argv) {
     if (ends_with(j->base, ".wast")) j->base[strlen(j->base) - 5] = '\0';
     j->row = rows ? find_row(rows, nrows, j->path) : NULL;
     if (j->row && opt.features) j->missing = missing_feature(j->row->features, opt.features);
+    for (int k = 0; k < opt.nexclude && !j->missing; k++)
+      if (strcmp(j->base, opt.exclude[k]) == 0 && j->row) j->missing = dup_str("(excluded: --exclude)");
   }
 
   totals t;

@@ -689,8 +689,16 @@ static void cmd_module(script *sc, const cJSON *c) {
   const char *name = json_str(c, "name");
   vm_error err;
   char desc[512];
+  const char *definition = json_str(c, "definition");
+  bool define_only = definition && strcmp(definition, "true") == 0;
   sc->current = NULL;
   vm_module *m = load_module(sc, filename, &err);
+  if (!m && define_only && err.result == VM_ERR_LIMIT) {
+    /* (module definition ...) of a memory or table beyond this engine's configured caps (the 3.0 suite's
+     * 2^48-page memory): valid, but refused at load here, before any instance; not a failure */
+    sc->rep->skipped++;
+    return;
+  }
   if (!m) {
     describe_error(&err, desc, sizeof desc);
     fail(sc, "%s: load failed: %s", filename ? filename : "?", desc);
@@ -698,6 +706,10 @@ static void cmd_module(script *sc, const cJSON *c) {
   }
   if (!keep_module(sc, m, &err)) {
     fail(sc, "%s: %s", filename, err.message);
+    return;
+  }
+  if (define_only) { /* decoded and validated; not instantiated */
+    pass(sc);
     return;
   }
   vm_instance *inst = instantiate(sc, m, &err);

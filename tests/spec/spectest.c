@@ -10,8 +10,9 @@
 #include <string.h>
 
 static const char *const export_names[SPEC_SPECTEST_NEXPORTS] = {
-    "print",      "print_i32",  "print_i64",  "print_f32",  "print_f64", "print_i32_f32", "print_f64_f64",
-    "global_i32", "global_i64", "global_f32", "global_f64", "table",     "memory",
+    "print",         "print_i32",     "print_i64",  "print_f32",  "print_f64",
+    "print_i32_f32", "print_f64_f64", "global_i32", "global_i64", "global_f32",
+    "global_f64",    "table",         "memory",     "table64", /* Wasm 3.0: i64 10 20 funcref */
 };
 
 /* Parameter lists of the seven print functions (none has results). */
@@ -57,15 +58,20 @@ bool spec_spectest_init(spec_spectest *t, vm_store *s) {
     if (!t->exports[7 + i].u.global) return false;
   }
 
-  vm_tabletype tt = {VM_FUNCREF, {10, 20, true}};
+  vm_tabletype tt = {VM_FUNCREF, {10, 20, true, false}};
   t->exports[11].kind = VM_EXTERN_TABLE;
   t->exports[11].u.table = vm_table_new(s, tt, NULL);
   if (!t->exports[11].u.table) return false;
 
-  vm_limits ml = {1, 2, true};
+  vm_limits ml = {1, 2, true, false};
   t->exports[12].kind = VM_EXTERN_MEMORY;
   t->exports[12].u.memory = vm_memory_new(s, ml);
-  return t->exports[12].u.memory != NULL;
+  if (!t->exports[12].u.memory) return false;
+
+  vm_tabletype tt64 = {VM_FUNCREF, {10, 20, true, true}};
+  t->exports[13].kind = VM_EXTERN_TABLE;
+  t->exports[13].u.table = vm_table_new(s, tt64, NULL);
+  return t->exports[13].u.table != NULL;
 }
 
 bool spec_spectest_export(const spec_spectest *t, const char *name, size_t len, vm_extern *out) {

@@ -12,7 +12,7 @@
 
 #include "vm/vm.h"
 
-#define SPEC_SPECTEST_NEXPORTS 13
+#define SPEC_SPECTEST_NEXPORTS 14
 
 typedef struct spec_spectest {
   vm_extern exports[SPEC_SPECTEST_NEXPORTS];

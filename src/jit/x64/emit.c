@@ -1112,7 +1112,7 @@ static bool call_jit_op(jit_func *fn, vm_op op, const vm_word *w) {
   call_abs(b, (jit_fn)jit_op);
   op_r(b, 0, 0, 0x85, 1, RAX, RAX);
   trap_exit_if(fn, CC_NE);
-  after_call(fn, op == VM_OP_MEMORY_GROW);
+  after_call(fn, op == VM_OP_MEMORY_GROW || op == VM_OP_MEMX_GROW);
   return true;
 }
 
@@ -1717,10 +1717,12 @@ static void call_indirect_op(jit_func *fn, const vm_word *w, bool tail) {
   const vm_functype *want = &fn->m->types[w[1]];
   uint32_t slow[6];
   int ns = 0;
-  mov_rm(b, 0, RCX, S(4));
+  bool is64 = fn->m->tables[w[2]].limits.is64; /* table64: the index is all 64 bits of its slot */
+  mov_rm(b, is64, RCX, S(4));
   mov_rm(b, 1, RAX, M(INST, OFF_I_TABLES));
   mov_rm(b, 1, RAX, M(RAX, (int32_t)(w[2] * 8)));
-  alu_rm(b, 0, ALU_CMP, RCX, M(RAX, OFF_T_SIZE));
+  mov_rm(b, 0, RDX, M(RAX, OFF_T_SIZE));
+  alu_rr(b, 1, ALU_CMP, RCX, RDX);
   slow[ns++] = jcc32(b, CC_AE);
   mov_rm(b, 1, RAX, M(RAX, OFF_T_ELEMS));
   mov_rm(b, 1, RDX, MX(RAX, RCX, 3, 0));
@@ -1753,7 +1755,7 @@ static void call_indirect_op(jit_func *fn, const vm_word *w, bool tail) {
   for (int k = 0; k < ns; k++)
     patch_here(b, slow[k]);
   mov_mr(b, 1, M(ST, OFF_TICK), TICK);
-  mov_rm(b, 0, RCX, S(4));
+  mov_rm(b, 1, RCX, S(4)); /* the whole slot: the helper takes what the table's index type says */
   mov_rr(b, 1, RDI, ST);
   mov_rr(b, 1, RSI, INST);
   mov_ri(b, RDX, (uint64_t)w[2] << 32 | w[1]);
@@ -1857,6 +1859,7 @@ static bool target_op(jit_func *fn, uint32_t pc) {
   /* cmake -DWAPC_SIMD_SSE=OFF: every v128 instruction through simd.c (the portable form) */
   if (WAPC_SIMD_SSE && v128_inline(fn, op, w)) return true;
   if (vm_op_is_v128(op)) return call_jit_op(fn, op, w); /* a value is two slots; simd.c runs it */
+  if (vm_op_is_memx(op)) return call_jit_op(fn, op, w); /* any memory: memx.c runs it */
 
   switch (op) {
   /* ---- control ------------------------------------------------------------ */
