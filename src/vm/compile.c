@@ -205,7 +205,10 @@ static bool is_valtype(uint8_t b) {
 
 static uint8_t rd_valtype(cx *c) {
   uint8_t b = rd_u8(c);
-  if (!is_valtype(b)) MALFORMED(c, c->r.pos - 1, "malformed value type");
+  if (!is_valtype(b)) {
+    const char *u = (c->m->cfg.features & VM_FEATURE_WASM3_RULES) ? vm_unsupported_type(b) : NULL;
+    MALFORMED(c, c->r.pos - 1, "%s", u ? u : "malformed value type");
+  }
   return b;
 }
 
@@ -1637,6 +1640,9 @@ static void scan_body(cx *c) {
     }
     if (vm_wasm_imm[index] != VM_IMM_ILLEGAL && !vm_feature_on(&c->m->cfg, vm_wasm_feature[index]))
       MALFORMED(c, c->ipos, "illegal opcode %02x", op); /* a proposal this configuration leaves out */
+    if (index < 256 && vm_wasm_imm[index] == VM_IMM_ILLEGAL &&
+        (c->m->cfg.features & VM_FEATURE_WASM3_RULES) && vm_unsupported_op(op))
+      MALFORMED(c, c->ipos, "%s", vm_unsupported_op(op));
     switch ((vm_imm)vm_wasm_imm[index]) {
     case VM_IMM_ILLEGAL: MALFORMED(c, c->ipos, "illegal opcode %02x", op);
     case VM_IMM_PREFIX: break; /* read above */
@@ -1988,7 +1994,11 @@ static void compile_body(cx *c) {
     case VM_WASM_PREFIX_FD: op_simd(c); break;
     default: {
       int irop = numop_of(op);
-      if (irop < 0) MALFORMED(c, c->ipos, "illegal opcode %02x", op);
+      if (irop < 0) {
+        const char *u = (m->cfg.features & VM_FEATURE_WASM3_RULES) ? vm_unsupported_op(op) : NULL;
+        if (u) MALFORMED(c, c->ipos, "%s", u);
+        MALFORMED(c, c->ipos, "illegal opcode %02x", op);
+      }
       simple_op(c, irop, op);
       break;
     }

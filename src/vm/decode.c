@@ -109,7 +109,13 @@ static void *alloc_array(decoder *d, size_t n, size_t size) {
 
 /* ---- types ------------------------------------------------------------ */
 
-static bool read_valtype(vm_reader *r, uint8_t *t) {
+/* In 3.0 mode, a type byte of a proposal this engine lacks says so. */
+static bool type_fail(const vm_module *m, vm_reader *r, const uint8_t *at, uint8_t b, const char *msg) {
+  const char *u = (m->cfg.features & VM_FEATURE_WASM3_RULES) ? vm_unsupported_type(b) : NULL;
+  return vm_reader_fail(r, at, u ? u : msg);
+}
+
+static bool read_valtype(const vm_module *m, vm_reader *r, uint8_t *t) {
   const uint8_t *at = r->pos;
   int64_t v;
   if (!vm_read_sleb(r, 7, &v)) return false;
@@ -122,16 +128,16 @@ static bool read_valtype(vm_reader *r, uint8_t *t) {
   case VM_V128:
   case VM_FUNCREF:
   case VM_EXTERNREF: *t = b; return true;
-  default: return vm_reader_fail(r, at, "malformed value type");
+  default: return type_fail(m, r, at, b, "malformed value type");
   }
 }
 
-static bool read_reftype(vm_reader *r, uint8_t *t) {
+static bool read_reftype(const vm_module *m, vm_reader *r, uint8_t *t) {
   const uint8_t *at = r->pos;
   int64_t v;
   if (!vm_read_sleb(r, 7, &v)) return false;
   uint8_t b = (uint8_t)(v & 0x7f);
-  if (b != VM_FUNCREF && b != VM_EXTERNREF) return vm_reader_fail(r, at, "malformed reference type");
+  if (b != VM_FUNCREF && b != VM_EXTERNREF) return type_fail(m, r, at, b, "malformed reference type");
   *t = b;
   return true;
 }
@@ -164,8 +170,8 @@ static bool read_limits(decoder *d, vm_reader *r, vm_limits *l) {
   return true;
 }
 
-static bool read_globaltype(vm_reader *r, vm_globaltype *g) {
-  if (!read_valtype(r, &g->type)) return false;
+static bool read_globaltype(decoder *d, vm_reader *r, vm_globaltype *g) {
+  if (!read_valtype(d->m, r, &g->type)) return false;
   const uint8_t *at = r->pos;
   uint8_t mut;
   if (!vm_read_u8(r, &mut)) return false;
@@ -420,7 +426,7 @@ static bool read_const(decoder *d, vm_reader *r, vm_const_expr *e, uint8_t expec
       cur.type = VM_F64;
       break;
     case VM_WASM_REF_NULL:
-      if (!read_reftype(r, &cur.type)) return false;
+      if (!read_reftype(d->m, r, &cur.type)) return false;
       cur.kind = VM_CONST_REF_NULL;
       break;
     case VM_WASM_PREFIX_FD: {
@@ -543,16 +549,22 @@ static bool sec_type(decoder *d, vm_reader *r) {
     const uint8_t *at = r->pos;
     int64_t form;
     if (!vm_read_sleb(r, 7, &form)) return false;
-    if (form != -0x20) return vm_reader_fail(r, at, "malformed function type");
+    if (form != -0x20) {
+      /* sub, sub final, rec, struct, array: Wasm 3.0's GC types */
+      bool gc = form == -0x30 || form == -0x31 || form == -0x32 || form == -0x21 || form == -0x22;
+      if (gc && (m->cfg.features & VM_FEATURE_WASM3_RULES))
+        return vm_reader_fail(r, at, "unsupported: GC types (struct, array, rec, sub: Wasm 3.0)");
+      return vm_reader_fail(r, at, "malformed function type");
+    }
     vm_functype *ft = &m->types[i];
     ft->types = m->type_storage + used;
     uint32_t np, nr;
     if (!vm_read_len(r, &np)) return false;
     for (uint32_t k = 0; k < np; k++)
-      if (!read_valtype(r, &m->type_storage[used++])) return false;
+      if (!read_valtype(d->m, r, &m->type_storage[used++])) return false;
     if (!vm_read_len(r, &nr)) return false;
     for (uint32_t k = 0; k < nr; k++)
-      if (!read_valtype(r, &m->type_storage[used++])) return false;
+      if (!read_valtype(d->m, r, &m->type_storage[used++])) return false;
     ft->nparams = np;
     ft->nresults = nr;
   }
@@ -584,7 +596,7 @@ static bool sec_import(decoder *d, vm_reader *r) {
       m->nimported_funcs++;
       break;
     case VM_EXTERN_TABLE:
-      if (!read_reftype(r, &im->type.table.elemtype) || !read_limits(d, r, &im->type.table.limits))
+      if (!read_reftype(d->m, r, &im->type.table.elemtype) || !read_limits(d, r, &im->type.table.limits))
         return false;
       check_table_limits(d, RANK_IMPORT, off(r, tat), &im->type.table.limits);
       m->nimported_tables++;
@@ -595,10 +607,13 @@ static bool sec_import(decoder *d, vm_reader *r) {
       m->nimported_memories++;
       break;
     case VM_EXTERN_GLOBAL:
-      if (!read_globaltype(r, &im->type.global)) return false;
+      if (!read_globaltype(d, r, &im->type.global)) return false;
       m->nimported_globals++;
       break;
-    default: return vm_reader_fail(r, at, "malformed import kind");
+    default:
+      if (im->kind == 4 && (m->cfg.features & VM_FEATURE_WASM3_RULES))
+        return vm_reader_fail(r, at, "unsupported: exception handling (tag import: Wasm 3.0)");
+      return vm_reader_fail(r, at, "malformed import kind");
     }
   }
   return true;
@@ -629,9 +644,11 @@ static bool sec_table(decoder *d, vm_reader *r) {
   if (!vm_read_len(r, &n)) return false;
   if (!ready_tables(d, n)) return false;
   for (uint32_t i = 0; i < n; i++) {
+    if (r->pos < r->end && *r->pos == 0x40 && (m->cfg.features & VM_FEATURE_WASM3_RULES))
+      return vm_reader_fail(r, r->pos, "unsupported: table initialiser expressions (Wasm 3.0)");
     const uint8_t *at = r->pos;
     vm_tabletype *t = &m->tables[m->nimported_tables + i];
-    if (!read_reftype(r, &t->elemtype) || !read_limits(d, r, &t->limits)) return false;
+    if (!read_reftype(d->m, r, &t->elemtype) || !read_limits(d, r, &t->limits)) return false;
     check_table_limits(d, RANK_TABLE, off(r, at), &t->limits);
   }
   return true;
@@ -658,7 +675,7 @@ static bool sec_global(decoder *d, vm_reader *r) {
   if (!ready_globals(d, n)) return false;
   for (uint32_t i = 0; i < n; i++) {
     vm_global_def *g = &m->globals[i];
-    if (!read_globaltype(r, &g->type)) return false;
+    if (!read_globaltype(d, r, &g->type)) return false;
     m->global_types[m->nimported_globals + i] = g->type;
     d->in_globals = true;
     d->defining = m->nimported_globals + i;
@@ -682,6 +699,8 @@ static bool sec_export(decoder *d, vm_reader *r) {
     ex->name = (char *)m->bytes + (p - r->base);
     const uint8_t *at = r->pos;
     if (!vm_read_u8(r, &ex->kind)) return false;
+    if (ex->kind == 4 && (m->cfg.features & VM_FEATURE_WASM3_RULES))
+      return vm_reader_fail(r, at, "unsupported: exception handling (tag export: Wasm 3.0)");
     if (ex->kind > VM_EXTERN_GLOBAL) return vm_reader_fail(r, at, "malformed export kind");
     const uint8_t *iat = r->pos;
     if (!vm_read_u32(r, &ex->index)) return false;
@@ -769,7 +788,7 @@ static bool sec_elem(decoder *d, vm_reader *r) {
     if (flags & 3) { /* an element kind or reference type follows */
       const uint8_t *kat = r->pos;
       if (exprs) {
-        if (!read_reftype(r, &e->type)) return false;
+        if (!read_reftype(d->m, r, &e->type)) return false;
       } else {
         uint8_t kind;
         if (!vm_read_u8(r, &kind)) return false;
@@ -961,7 +980,10 @@ vm_result vm_decode(vm_module *m, vm_error *err) {
     const uint8_t *at = r.pos;
     uint8_t id = *r.pos;
     if (id > SEC_DATA_COUNT) {
-      vm_reader_fail(&r, at, "malformed section id");
+      vm_reader_fail(&r, at,
+                     id == 13 && (m->cfg.features & VM_FEATURE_WASM3_RULES)
+                         ? "unsupported: exception handling (tag section: Wasm 3.0)"
+                         : "malformed section id");
       return failure(&d, &r, err);
     }
     if (id != SEC_CUSTOM) {

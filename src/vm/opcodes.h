@@ -83,6 +83,48 @@ static const uint8_t vm_wasm_imm[] = {
 _Static_assert(sizeof vm_wasm_imm == 256u + VM_WASM_NFC + VM_WASM_NFD,
                "0xFC sub-opcodes fit below VM_WASM_NFC");
 
+/* Wasm 3.0 value-type and heap-type bytes of the proposals this engine does not have (typed function
+ * references, GC, exception references): a clear "unsupported" message, or NULL. */
+static inline const char *vm_unsupported_type(uint8_t b) {
+  switch (b) {
+  case 0x63:
+  case 0x64: return "unsupported: typed function references (ref, ref null: Wasm 3.0)";
+  case 0x69:
+  case 0x74: return "unsupported: exception references (exnref: Wasm 3.0)";
+  case 0x6A:
+  case 0x6B:
+  case 0x6C:
+  case 0x6D:
+  case 0x6E:
+  case 0x71:
+  case 0x72:
+  case 0x73: return "unsupported: GC reference types (Wasm 3.0)";
+  default: return NULL;
+  }
+}
+
+/* Wasm 3.0 instructions of those proposals (one-byte opcodes, and the GC prefix 0xFB): the message. */
+static inline const char *vm_unsupported_op(uint8_t op) {
+  switch (op) {
+  case 0x06: /* try */
+  case 0x07: /* catch */
+  case 0x09: /* rethrow */
+  case 0x18: /* delegate */
+  case 0x19: return "unsupported: legacy exception handling (try, catch, rethrow, delegate)";
+  case 0x08:
+  case 0x0A:
+  case 0x1F: return "unsupported: exception handling (throw, throw_ref, try_table: Wasm 3.0)";
+  case 0x14:
+  case 0x15:
+  case 0xD4:
+  case 0xD5:
+  case 0xD6: return "unsupported: typed function references (call_ref, br_on_null, ...: Wasm 3.0)";
+  case 0xD3:
+  case 0xFB: return "unsupported: GC instructions (Wasm 3.0)";
+  default: return NULL;
+  }
+}
+
 /* The proposal of each index (VM_FEAT_*). */
 static const uint8_t vm_wasm_feature[] = {
 #define VM_WASM(name, prefix, code, imm, feature, kind) [VM_WASM_INDEX(prefix, code)] = VM_FEAT_##feature,

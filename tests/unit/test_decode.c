@@ -582,6 +582,38 @@ TEST_IMPL(wasm3_const_exprs) {
   }
 }
 
+/* The Wasm 3.0 proposals the engine does not have (GC, exceptions, typed function references) are
+ * refused at load with a clear "unsupported" message, never a crash. */
+TEST_IMPL(wasm3_unsupported) {
+  static const struct {
+    const char *hex;
+    const char *message;
+  } cases[] = {
+      {"010401 5f 00 00", "unsupported: GC types (struct, array, rec, sub: Wasm 3.0)"}, /* struct */
+      {"010401 4e 00 00", "unsupported: GC types (struct, array, rec, sub: Wasm 3.0)"}, /* rec */
+      {"0d 03 01 00 00", "unsupported: exception handling (tag section: Wasm 3.0)"},    /* tag */
+      {"010501 60 01 64 00 00", "unsupported: typed function references (ref, ref null: Wasm 3.0)"},
+      {"010501 60 01 6e 00 00", "unsupported: GC reference types (Wasm 3.0)"}, /* anyref */
+      {"010401600000 03020100 0a 07 01 05 00 d0 70 14 0b",
+       "unsupported: typed function references (call_ref, br_on_null, ...: Wasm 3.0)"},
+      {"010401600000 03020100 0a 06 01 04 00 08 00 0b",
+       "unsupported: exception handling (throw, throw_ref, try_table: Wasm 3.0)"},
+  };
+  unsigned char buf[128];
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    size_t n = unhex(HDR, buf, sizeof buf);
+    n += unhex(cases[i].hex, buf + n, sizeof buf - n);
+    vm_error e;
+    vm_module *m = load(buf, n, &e);
+    CHECK(m == NULL);
+    if (!m) {
+      CHECK_INT(e.result, VM_ERR_MALFORMED);
+      CHECK_STR(e.message, cases[i].message);
+    }
+    vm_module_free(m);
+  }
+}
+
 /* ---- reader ------------------------------------------------------------- */
 
 TEST_IMPL(reader_leb) {
@@ -666,6 +698,7 @@ TEST_ENTRY(truncated_prefixes)
 TEST_ENTRY(mutations)
 TEST_ENTRY(bad_modules)
 TEST_ENTRY(wasm3_const_exprs)
+TEST_ENTRY(wasm3_unsupported)
 TEST_ENTRY(reader_leb)
 TEST_ENTRY(error_format)
 TEST_ENTRY(limits)
