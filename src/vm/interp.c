@@ -596,20 +596,10 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
         memmove(fp, nfp, (size_t)nres * sizeof *fp);
         goto do_return;
       }
-      const vm_code *cc = callee->code;
-      if (VM_UNLIKELY((size_t)(stack_end - fp) < cc->nslots)) TRAP(VM_TRAP_STACK_EXHAUSTED);
-      memmove(fp, nfp, (size_t)cc->nparams * sizeof *fp);
-      code = cc;
-      for (uint32_t i = cc->nparams; i < cc->nlocals; i++)
-        fp[i] = 0;
-      enter_consts(fp + cc->const_base, cc);
-      cb = ip = cc->code;
-      if (VM_UNLIKELY(callee->inst != inst)) {
-        inst = callee->inst;
-        RELOAD_MEM();
-      }
-      VM_ENTRY_POINT();
-      vmbreak;
+      if (VM_UNLIKELY((size_t)(stack_end - fp) < callee->code->nslots)) TRAP(VM_TRAP_STACK_EXHAUSTED);
+      memmove(fp, nfp, (size_t)callee->code->nparams * sizeof *fp);
+      nfp = fp; /* no frame pushed: the callee's frame is this one */
+      goto do_enter;
     }
     /* Enter wasm function `callee` with its frame at `nfp`; ip is already
      * the caller's resume address.  Reached only by goto. */
@@ -622,6 +612,9 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
       top->code = code;
       top->inst = inst;
       top++;
+    }
+    do_enter : {
+      const vm_code *cc = callee->code;
       fp = nfp;
       code = cc;
       for (uint32_t i = cc->nparams; i < cc->nlocals; i++)
