@@ -517,6 +517,9 @@ static wapc_status options_resolve(const wapc_builtin_options *options, wapc_bui
   cfg->timeout_ns = (uint64_t)opts->timeout_ms * 1000000u;
   cfg->fuel = opts->fuel;
   if (opts->tier > WAPC_TIER_COMPILER) return report_msg(msg, msglen, WAPC_ERR_MISUSE, "bad options (tier)");
+  if (opts->wasm != WAPC_WASM_DEFAULT && opts->wasm != WAPC_WASM_2)
+    return report_msg(msg, msglen, WAPC_ERR_MISUSE, "bad options (wasm)");
+  cfg->features = opts->wasm == WAPC_WASM_2 ? VM_FEATURES_WASM2 : VM_FEATURES_ALL;
   cfg->tier = opts->tier == WAPC_TIER_INTERPRETER ? VM_TIER_INTERP
               : opts->tier == WAPC_TIER_COMPILER  ? VM_TIER_COMPILER
                                                   : VM_TIER_AUTO;

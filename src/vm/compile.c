@@ -1319,7 +1319,8 @@ static const uint8_t T_V[] = {VM_V128}, T_VV[] = {VM_V128, VM_V128}, T_VVV[] = {
 static void op_simd(cx *c) {
   uint32_t code = rd_u32(c);
   const simd_info *si = code < VM_WASM_NFD ? &simd_infos[code] : NULL;
-  if (!si || si->shape == SIMD_NONE) MALFORMED(c, c->ipos, "illegal opcode fd %02x", code);
+  if (!si || si->shape == SIMD_NONE || !vm_feature_on(&c->m->cfg, vm_wasm_feature[VM_WASM_INDEX(0xFD, code)]))
+    MALFORMED(c, c->ipos, "illegal opcode fd %02x", code);
   /* a relaxed instruction that gives a 2.0 one's result is compiled as that one (simdops.def) */
   if (code >= 0x100 && (si->shape == SIMD_UN || si->shape == SIMD_BIN || si->shape == SIMD_TER) && si->arg)
     code = si->arg;
@@ -1744,6 +1745,8 @@ static void compile_body(cx *c) {
     uint8_t op = *c->r.pos++;
     uint32_t x, h;
     uint8_t t, t2;
+    if (!vm_feature_on(&m->cfg, vm_wasm_feature[op])) /* a proposal this configuration leaves out */
+      MALFORMED(c, c->ipos, "illegal opcode %02x", op);
     switch (op) {
     case VM_WASM_UNREACHABLE:
       if (live(c)) EMIT(c, VM_OP_UNREACHABLE);

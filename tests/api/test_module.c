@@ -199,6 +199,28 @@ static void many_hosts(bool free_module_first) {
 }
 
 /* Memory handed on by a freed host's instance comes back zeroed and at its initial size. */
+/* wapc_builtin_options.wasm: WebAssembly 3.0's proposals by default, exactly 2.0 on request. */
+TEST_IMPL(wasm_versions) {
+  /* (func return_call 0): a 3.0 tail call */
+  static const uint8_t tail[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01,
+                                 0x04, 0x01, 0x60, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00,
+                                 0x0a, 0x06, 0x01, 0x04, 0x00, 0x12, 0x00, 0x0b};
+  char msg[256];
+  wapc_module *m = NULL;
+  wapc_builtin_options o;
+  wapc_builtin_options_init(&o);
+  CHECK(o.wasm == WAPC_WASM_DEFAULT);
+  CHECK(wapc_module_inspect(&o, tail, sizeof tail, &m, msg, sizeof msg) == WAPC_OK);
+  wapc_module_free(m);
+  m = NULL;
+  o.wasm = WAPC_WASM_2;
+  CHECK(wapc_module_inspect(&o, tail, sizeof tail, &m, msg, sizeof msg) == WAPC_ERR_MALFORMED);
+  CHECK(m == NULL && strstr(msg, "illegal opcode 12") != NULL);
+  o.wasm = 3; /* not a wapc_wasm */
+  CHECK(wapc_module_inspect(&o, tail, sizeof tail, &m, msg, sizeof msg) == WAPC_ERR_MISUSE);
+  CHECK(strstr(msg, "bad options (wasm)") != NULL);
+}
+
 TEST_IMPL(many_hosts) {
   many_hosts(false);
 }
@@ -547,6 +569,7 @@ static void teardown(void) {
 
 TEST_LIST_BEGIN
 TEST_ENTRY(errors)
+TEST_ENTRY(wasm_versions)
 TEST_ENTRY(many_hosts)
 TEST_ENTRY(many_hosts_module_freed_first)
 TEST_ENTRY(fresh_memory)

@@ -26,6 +26,14 @@ for tier in auto interpreter; do
     diff "$tmp/want" "$tmp/got" | head
   fi
 done
+# --wasm 2.0 accepts exactly WebAssembly 2.0: the tail calls are refused
+if "$wapc" run --wasm 2.0 "$dir/tail.wasm" >"$tmp/got" 2>&1; then
+  ko "tail.wasm ran with --wasm 2.0"
+elif grep -q "illegal opcode 12" "$tmp/got"; then
+  ok
+else
+  ko "tail.wasm with --wasm 2.0: $(cat "$tmp/got")"
+fi
 n=$(wasm-objdump -d "$dir/tail.wasm" | grep -cE ' return_call(_indirect)? ')
 if [ "$n" -ge 3 ]; then ok; else ko "tail.wasm has only $n return_call instructions"; fi
 

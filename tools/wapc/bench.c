@@ -46,6 +46,7 @@ static const char usage_bench[] =
     "  --threads T   make the calls through a pool of T hosts from T threads (N\n"
     "                calls in all) and print `throughput: X calls/s`\n"
     "  --tier NAME   how guest code runs: auto (default), interpreter, compiler\n"
+    "  --wasm VERSION  3.0 (default) or 2.0: which WebAssembly to accept\n"
     "  --new-host    time making (and freeing) a host from the compiled module\n"
     "                instead of calls; OPERATION is still called once to check it\n"
     "  --pre-init    hosts start from a pre-initialised image of the module (made\n"
@@ -258,6 +259,7 @@ int wapc_bench_main(int argc, char **argv) {
       case OPT_THREADS: threads = (unsigned)p.number; break;
       case OPT_NEW_HOST: new_host = true; break;
       case OPT_TIER: options.tier = (uint32_t)p.number; break;
+      case OPT_WASM: options.wasm = (uint32_t)p.number; break;
       case OPT_PRE_INIT: options.pre_init = 1; break;
       case OPT_TIME_GUEST: time_guest = true; break;
       default: host_echo = true; break;

@@ -24,6 +24,7 @@ const char wapc_inspect_usage[] =
     "\n"
     "Options:\n"
     "  --tier NAME   as for call: auto (default), interpreter, compiler\n"
+    "  --wasm VERSION  as for call: 3.0 (default) or 2.0\n"
     "  -h, --help    print this help\n";
 
 static const char *kind_name(uint32_t k) {
@@ -64,7 +65,10 @@ int wapc_inspect_main(int argc, char **argv) {
     if (r < 0) return 64;
     if (r > 0) {
       if (p.opt->id == OPT_HELP) return fputs(wapc_inspect_usage, stdout) < 0 ? 74 : 0;
-      options.tier = (uint32_t)p.number; /* OPT_TIER */
+      if (p.opt->id == OPT_WASM)
+        options.wasm = (uint32_t)p.number;
+      else
+        options.tier = (uint32_t)p.number; /* OPT_TIER */
       continue;
     }
     if (strcmp(argv[i], "--") == 0 && i + 1 < argc && !path) {

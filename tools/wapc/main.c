@@ -99,6 +99,8 @@ static const char usage_call[] =
     "  --max-stack N          cap the guest's call depth at N frames (deeper: trap)\n"
     "  --tier NAME            how guest code runs: auto (default: machine code where\n"
     "                         the library has its compiler), interpreter, compiler\n"
+    "  --wasm VERSION         accept 3.0 (default: 2.0 and the 3.0 proposals the\n"
+    "                         engine has) or exactly 2.0\n"
     "  --pre-init             start from a pre-initialised image of the module (the\n"
     "                         initialisation runs once, then is mapped; see wapc(1))\n"
     "  -h, --help   print this help\n"
@@ -139,6 +141,8 @@ static const char usage_run[] =
     "  --max-stack N          cap the guest's call depth at N frames (deeper: trap)\n"
     "  --tier NAME            how guest code runs: auto (default: machine code where\n"
     "                         the library has its compiler), interpreter, compiler\n"
+    "  --wasm VERSION         accept 3.0 (default: 2.0 and the 3.0 proposals the\n"
+    "                         engine has) or exactly 2.0\n"
     "  -h, --help             print this help\n"
     "\n"
     "Exit status: the guest's exit code (0 when _start returns), except:\n"
@@ -496,6 +500,7 @@ static int apply_option(const cli_parsed *p, wapc_builtin_options *o, wasi_opts 
   case OPT_ENV:
   case OPT_ARG: return wasi_opt(w, p, cmd);
   case OPT_TIER: o->tier = (uint32_t)p->number; return 1;
+  case OPT_WASM: o->wasm = (uint32_t)p->number; return 1;
   case OPT_PRE_INIT: o->pre_init = 1; return 1;
   default: guard_opt(o, p); return 1;
   }

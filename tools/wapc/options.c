@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "wapc.h"
+
 #define GUARD (CLI_CALL | CLI_RUN)
 #define WASI (CLI_CALL | CLI_RUN)
 
@@ -33,6 +35,7 @@ static const cli_option options[] = {
     {"--time-guest", NULL, OPT_TIME_GUEST, CLI_BENCH, CLI_NO_VALUE, 0, 0},
     {"--pre-init", NULL, OPT_PRE_INIT, CLI_CALL | CLI_BENCH, CLI_NO_VALUE, 0, 0},
     {"--tier", NULL, OPT_TIER, CLI_CALL | CLI_RUN | CLI_BENCH | CLI_INSPECT, CLI_TIER, 0, 0},
+    {"--wasm", NULL, OPT_WASM, CLI_CALL | CLI_RUN | CLI_BENCH | CLI_INSPECT, CLI_WASM, 0, 0},
 };
 
 /* The --tier value NAME as a wapc_tier: 0 auto, 1 interpreter, 2 compiler; -1 for anything else. */
@@ -90,6 +93,13 @@ int cli_option_next(unsigned command, const char *name, int argc, char **argv, i
     if (o->value == CLI_NUMBER && !cli_parse_number(val, o->min, o->max, &out->number)) {
       cli_usage_error(name, "bad number", val);
       return -1;
+    }
+    if (o->value == CLI_WASM) {
+      if (strcmp(val, "2.0") != 0 && strcmp(val, "3.0") != 0) {
+        cli_usage_error(name, "bad WebAssembly version (2.0 or 3.0)", val);
+        return -1;
+      }
+      out->number = strcmp(val, "2.0") == 0 ? WAPC_WASM_2 : WAPC_WASM_DEFAULT;
     }
     if (o->value == CLI_TIER) {
       int t = cli_parse_tier(val);

@@ -36,10 +36,12 @@ typedef enum cli_opt_id {
   OPT_TIME_GUEST, /* bench: measure the time in the guest (wapc_host_set_timing) */
   OPT_PRE_INIT,   /* call, bench: start hosts from a pre-initialised image (wapc_builtin_options.pre_init) */
   OPT_TIER,       /* auto, interpreter or compiler (wapc_builtin_options.tier) */
+  OPT_WASM,       /* 2.0 or 3.0 (wapc_builtin_options.wasm) */
 } cli_opt_id;
 
 /* CLI_TIER: auto, interpreter or compiler, as a wapc_tier in `number`. */
-typedef enum cli_value { CLI_NO_VALUE, CLI_STRING, CLI_NUMBER, CLI_TIER } cli_value;
+/* CLI_WASM: 2.0 or 3.0, as a wapc_wasm in `number`. */
+typedef enum cli_value { CLI_NO_VALUE, CLI_STRING, CLI_NUMBER, CLI_TIER, CLI_WASM } cli_value;
 
 typedef struct cli_option {
   const char *name;  /* "--timeout" (also accepted as "--timeout=VALUE") */
