@@ -240,6 +240,12 @@ vm_module *vm_module_load(const uint8_t *bytes, size_t len, const vm_config *cfg
   m->len = len;
 
   if (vm_decode(m, err) != VM_OK) goto fail;
+  /* Each memory reserves address space for its maximum (multi-memory): a few, not thousands. */
+  if (m->nmemories > VM_MAX_MEMORIES) {
+    vm_error_set(err, VM_ERR_LIMIT, -1, -1, "too many memories: %" PRIu32 " (limit %u)", m->nmemories,
+                 VM_MAX_MEMORIES);
+    goto fail;
+  }
   if (m->nfuncs > m->cfg.max_functions) {
     vm_error_set(err, VM_ERR_LIMIT, -1, -1, "too many functions: %" PRIu32 " (limit %" PRIu32 ")", m->nfuncs,
                  m->cfg.max_functions);

@@ -164,6 +164,9 @@ typedef struct vm_functype {
 
 bool vm_functype_equal(const vm_functype *a, const vm_functype *b);
 
+/* Memories per module (multi-memory): each reserves address space for its maximum. */
+#define VM_MAX_MEMORIES 100u
+
 typedef struct vm_limits {
   uint64_t min; /* pages or elements; above 2^32 only for a 64-bit memory (memory64, Wasm 3.0) */
   uint64_t max;

@@ -670,6 +670,24 @@ TEST_IMPL(limits) {
   vm_module *m = vm_module_load(min_wasm, sizeof min_wasm, &cfg, &e);
   CHECK(m == NULL);
   CHECK_INT(e.result, VM_ERR_LIMIT);
+  /* multi-memory: VM_MAX_MEMORIES memories load, one more is refused (each reserves address space) */
+  for (uint32_t n = VM_MAX_MEMORIES; n <= VM_MAX_MEMORIES + 1; n++) {
+    unsigned char buf[8 + 1 + 3 + 2 + 2 * (VM_MAX_MEMORIES + 1)];
+    size_t len = unhex(HDR, buf, sizeof buf);
+    uint32_t body = 1 + 2 * n + (n >= 128);
+    buf[len++] = 0x05; /* memory section */
+    buf[len++] = (unsigned char)(0x80 | (body & 0x7f));
+    buf[len++] = (unsigned char)(body >> 7);
+    buf[len++] = (unsigned char)(n & 0x7f);
+    for (uint32_t i = 0; i < n; i++) {
+      buf[len++] = 0; /* limits: min only */
+      buf[len++] = 0;
+    }
+    m = vm_module_load(buf, len, NULL, &e);
+    CHECK((m != NULL) == (n <= VM_MAX_MEMORIES));
+    if (!m) CHECK_STR(e.message, "too many memories: 101 (limit 100)");
+    vm_module_free(m);
+  }
 }
 
 TEST_LIST_BEGIN
