@@ -77,6 +77,7 @@ typedef struct decoder {
   uint32_t ncodes;      /* entries of the code section */
   uint32_t defining;    /* in the global section: the index of the global being defined */
   bool in_globals;
+  const uint8_t *sec_end; /* the declared end of the section being decoded */
 } decoder;
 
 /* Record a validation error unless one of an earlier (or the same) rank is
@@ -679,7 +680,18 @@ static bool sec_global(decoder *d, vm_reader *r) {
     m->global_types[m->nimported_globals + i] = g->type;
     d->in_globals = true;
     d->defining = m->nimported_globals + i;
-    bool ok = read_const(d, r, &g->init, g->type.type, RANK_GLOBAL);
+    bool ok;
+    if (m->cfg.features & VM_FEATURE_WASM3_RULES) {
+      /* 3.0's reference reads an initialiser within its section: one without its end runs into the
+       * section's end, not into the next section */
+      vm_reader in = *r;
+      in.end = in.limit = d->sec_end > r->pos ? d->sec_end : r->pos;
+      ok = read_const(d, &in, &g->init, g->type.type, RANK_GLOBAL);
+      r->pos = in.pos;
+      if (!ok && in.error) vm_reader_fail(r, in.error_at, in.error);
+    } else {
+      ok = read_const(d, r, &g->init, g->type.type, RANK_GLOBAL);
+    }
     d->in_globals = false;
     if (!ok) return false;
   }
@@ -1003,6 +1015,7 @@ vm_result vm_decode(vm_module *m, vm_error *err) {
      * declared end, then require that they ended exactly there: the spec
      * tests' messages for wrong sizes and counts depend on it. */
     const uint8_t *sec_start = sec.pos, *sec_end = sec.end;
+    d.sec_end = sec_end;
     if (id != SEC_CUSTOM) sec.end = sec.limit;
     if (!section_fns[id](&d, &sec)) return failure(&d, &sec, err);
     if (sec.pos != sec_end) {
