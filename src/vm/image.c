@@ -243,8 +243,10 @@ vm_result vm_image_apply(const vm_image *img, vm_instance *inst, vm_error *err) 
       return vm_error_set(err, VM_ERR_LIMIT, -1, -1,
                           "pre-initialised table of %u elements exceeds the limit of %u elements", it->size,
                           t->cap);
-    if (it->size > t->size && vm_table_grow(t, it->size - t->size, NULL) == UINT32_MAX)
-      return vm_error_set(err, VM_ERR_NOMEM, -1, -1, "out of memory");
+    if (it->size > t->size) { /* (the failure value depends on the index type: check the size) */
+      (void)vm_table_grow(t, it->size - t->size, NULL);
+      if (t->size < it->size) return vm_error_set(err, VM_ERR_NOMEM, -1, -1, "out of memory");
+    }
     if (t->type.elemtype == VM_FUNCREF)
       for (uint32_t k = 0; k < it->size; k++)
         t->elems[k] = ref_of(inst, it->elems[k]);
