@@ -1319,7 +1319,9 @@ static const uint8_t T_V[] = {VM_V128}, T_VV[] = {VM_V128, VM_V128}, T_VVV[] = {
 static void op_simd(cx *c) {
   uint32_t code = rd_u32(c);
   const simd_info *si = code < VM_WASM_NFD ? &simd_infos[code] : NULL;
-  if (!si || si->shape == SIMD_NONE || !vm_feature_on(&c->m->cfg, vm_wasm_feature[VM_WASM_INDEX(0xFD, code)]))
+  if (!si || si->shape == SIMD_NONE ||
+      (vm_feat_optional(vm_wasm_feature[VM_WASM_INDEX(0xFD, code)]) &&
+       !vm_feature_on(&c->m->cfg, vm_wasm_feature[VM_WASM_INDEX(0xFD, code)])))
     MALFORMED(c, c->ipos, "illegal opcode fd %02x", code);
   /* a relaxed instruction that gives a 2.0 one's result is compiled as that one (simdops.def) */
   if (code >= 0x100 && (si->shape == SIMD_UN || si->shape == SIMD_BIN || si->shape == SIMD_TER) && si->arg)
@@ -1639,7 +1641,8 @@ static void scan_body(cx *c) {
       if (index >= sizeof vm_wasm_imm || vm_wasm_imm[index] == VM_IMM_ILLEGAL)
         MALFORMED(c, c->ipos, "illegal opcode fd %02x", n);
     }
-    if (vm_wasm_imm[index] != VM_IMM_ILLEGAL && !vm_feature_on(&c->m->cfg, vm_wasm_feature[index]))
+    if (vm_wasm_imm[index] != VM_IMM_ILLEGAL && vm_feat_optional(vm_wasm_feature[index]) &&
+        !vm_feature_on(&c->m->cfg, vm_wasm_feature[index]))
       MALFORMED(c, c->ipos, "illegal opcode %02x", op); /* a proposal this configuration leaves out */
     if (index < 256 && vm_wasm_imm[index] == VM_IMM_ILLEGAL &&
         (c->m->cfg.features & VM_FEATURE_WASM3_RULES) && vm_unsupported_op(op))
@@ -1745,7 +1748,7 @@ static void compile_body(cx *c) {
     uint8_t op = *c->r.pos++;
     uint32_t x, h;
     uint8_t t, t2;
-    if (!vm_feature_on(&m->cfg, vm_wasm_feature[op])) /* a proposal this configuration leaves out */
+    if (vm_feat_optional(vm_wasm_feature[op]) && !vm_feature_on(&m->cfg, vm_wasm_feature[op])) /* left out */
       MALFORMED(c, c->ipos, "illegal opcode %02x", op);
     switch (op) {
     case VM_WASM_UNREACHABLE:

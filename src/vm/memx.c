@@ -95,11 +95,7 @@ uint32_t vm_memx_exec(uint32_t op, const uint32_t *ip, uint64_t *fp, struct vm_i
     uint32_t n = access_bytes(ip[4]);
     uint8_t *p = at(inst->memories[ip[3]], fp[ip[1]], offset_of(ip, 5), n);
     if (!p) return VM_TRAP_MEMORY_OOB;
-    uint64_t v = fp[ip[2]];
-    uint8_t b[8];
-    for (uint32_t i = 0; i < 8; i++)
-      b[i] = (uint8_t)(v >> (8 * i)); /* little-endian, whatever the host */
-    memcpy(p, b, n);
+    memcpy(p, fp + ip[2], n); /* the slot's low n bytes (the engine assumes a little-endian host) */
     return VM_TRAP_NONE;
   }
   case VM_OP_MEMX_SIZE: fp[ip[1]] = inst->memories[ip[2]]->pages; return VM_TRAP_NONE;

@@ -55,6 +55,12 @@ typedef enum {
   VM_FEAT_RELAXED_SIMD, /* relaxed SIMD (Wasm 3.0) */
 } vm_feature;
 
+/* Is an instruction of proposal `feat` one a configuration may leave out (Wasm 3.0's: vm_feature_on)?
+ * Only those are looked up, so the compiler's loop stays one table read for the rest. */
+static inline int vm_feat_optional(uint8_t feat) {
+  return feat >= VM_FEAT_TAIL_CALL;
+}
+
 /* The opcode of each instruction: VM_WASM_NAME is its byte, or its sub-opcode
  * after the prefix. */
 enum {

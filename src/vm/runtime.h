@@ -104,9 +104,19 @@ vm_trap vm_table_copy_op(vm_table *td, const vm_table *ts, uint64_t d, uint64_t 
  * for active segments and by the interpreter).  Return VM_TRAP_NONE or the trap. */
 vm_trap vm_table_init_op(vm_instance *inst, uint32_t table, uint32_t seg, uint64_t d, uint32_t s, uint32_t n);
 /* call_indirect's callee: element `raw` (the operand's slot) of t, of type `want`; NULL with *trap set
- * (and the store's error for the element traps). */
-struct vm_func *vm_table_callee(vm_store *s, const vm_table *t, const vm_functype *want, uint64_t raw,
-                                vm_trap *trap);
+ * (and the store's error for the element traps).  The common case (in range, not null, the same type
+ * entry) inline, on the interpreter's call path; the rest, and every trap, in table.c. */
+struct vm_func *vm_table_callee_slow(vm_store *s, const vm_table *t, const vm_functype *want, uint64_t raw,
+                                     vm_trap *trap);
+static inline struct vm_func *vm_table_callee(vm_store *s, const vm_table *t, const vm_functype *want,
+                                              uint64_t raw, vm_trap *trap) {
+  uint64_t i = vm_table_index(t, raw);
+  if (i < t->size) {
+    struct vm_func *f = (struct vm_func *)t->elems[i];
+    if (f && f->code && f->type == want) return f;
+  }
+  return vm_table_callee_slow(s, t, want, raw, trap);
+}
 vm_trap vm_memory_init_op(vm_instance *inst, uint32_t seg, uint32_t d, uint32_t s, uint32_t n);
 /* memory.init into memory `memidx` (multi-memory; d is 64-bit for a memory64 memory). */
 vm_trap vm_memory_init_at(vm_instance *inst, uint32_t memidx, uint32_t seg, uint64_t d, uint32_t s,

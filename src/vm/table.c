@@ -111,8 +111,8 @@ vm_trap vm_table_copy_op(vm_table *td, const vm_table *ts, uint64_t raw_d, uint6
   return VM_TRAP_NONE;
 }
 
-vm_func *vm_table_callee(vm_store *s, const vm_table *t, const vm_functype *want, uint64_t raw,
-                         vm_trap *trap) {
+vm_func *vm_table_callee_slow(vm_store *s, const vm_table *t, const vm_functype *want, uint64_t raw,
+                              vm_trap *trap) {
   uint64_t i = vm_table_index(t, raw);
   if (i >= t->size) {
     vm_error_trap_element(&s->error, VM_TRAP_UNDEFINED_ELEMENT, i);

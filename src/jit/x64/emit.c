@@ -1721,8 +1721,12 @@ static void call_indirect_op(jit_func *fn, const vm_word *w, bool tail) {
   mov_rm(b, is64, RCX, S(4));
   mov_rm(b, 1, RAX, M(INST, OFF_I_TABLES));
   mov_rm(b, 1, RAX, M(RAX, (int32_t)(w[2] * 8)));
-  mov_rm(b, 0, RDX, M(RAX, OFF_T_SIZE));
-  alu_rr(b, 1, ALU_CMP, RCX, RDX);
+  if (is64) {
+    mov_rm(b, 0, RDX, M(RAX, OFF_T_SIZE)); /* the u32 size, zero-extended, against the 64-bit index */
+    alu_rr(b, 1, ALU_CMP, RCX, RDX);
+  } else {
+    alu_rm(b, 0, ALU_CMP, RCX, M(RAX, OFF_T_SIZE));
+  }
   slow[ns++] = jcc32(b, CC_AE);
   mov_rm(b, 1, RAX, M(RAX, OFF_T_ELEMS));
   mov_rm(b, 1, RDX, MX(RAX, RCX, 3, 0));

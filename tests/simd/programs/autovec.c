@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hash.h"
+
 #define N 4099 /* not a multiple of any vector width: the scalar tails run too */
 
 static uint8_t u8a[N], u8b[N], u8r[N];
@@ -27,13 +29,6 @@ static uint32_t rnd(void) {
   return seed >> 8;
 }
 
-static uint32_t hash(const void *p, size_t n) {
-  const uint8_t *b = p;
-  uint32_t h = 2166136261u;
-  for (size_t i = 0; i < n; i++)
-    h = (h ^ b[i]) * 16777619u;
-  return h;
-}
 
 #define REPORT(name, arr) printf("%-14s %08x\n", name, hash(arr, sizeof arr))
 

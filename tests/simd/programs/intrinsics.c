@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "hash.h"
 #ifdef __wasm_simd128__
 #include <wasm_simd128.h>
 #endif
@@ -24,13 +26,6 @@ static uint32_t rnd(void) {
   return seed >> 8;
 }
 
-static uint32_t hash(const void *p, size_t n) {
-  const uint8_t *b = p;
-  uint32_t h = 2166136261u;
-  for (size_t i = 0; i < n; i++)
-    h = (h ^ b[i]) * 16777619u;
-  return h;
-}
 
 /* ASCII lower case to upper case, everything else unchanged. */
 static void upper(uint8_t *s, size_t n) {
