@@ -47,9 +47,10 @@ void jit_fixes_add(jit_fixes *f, uint32_t at, uint32_t target) {
 }
 
 /* Whether `c` may be compiled at all (slot displacements stay far below 2^31); an instruction the
- * target does not translate is found while compiling (the function is then left to the interpreter). */
+ * target does not translate is found while compiling (the function is then left to the interpreter).
+ * Functions that use exception handling or hold exnref values are the interpreter's (vm_code). */
 static bool compilable(const vm_code *c) {
-  return c->nslots < (1u << 26);
+  return c->nslots < (1u << 26) && !c->interp_only; /* exception handling: the interpreter's */
 }
 
 /* Marks every branch target of `c` in is_label (c->ncode entries, zeroed). */

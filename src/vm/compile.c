@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "util/mem.h"
+#include "vm/exn.h"
 #include "vm/module.h"
 #include "vm/opcodes.h"
 #include "vm/reader.h"
@@ -28,7 +29,13 @@
 
 enum { T_UNKNOWN = 0 }; /* operand type below a polymorphic point */
 
-enum { CTL_FUNC, CTL_BLOCK, CTL_LOOP, CTL_IF, CTL_ELSE };
+/* Exception handling adds try_table, and the legacy try in its try body and in its catch arms. */
+enum { CTL_FUNC, CTL_BLOCK, CTL_LOOP, CTL_IF, CTL_ELSE, CTL_TRY_TABLE, CTL_TRY, CTL_CATCH, CTL_CATCH_ALL };
+
+/* Legacy catch arms keep the caught exception (for rethrow) in slots above the operand stack: while
+ * compiling, slot EXN_SLOT_MARK + k names the k-th (one per nesting depth of legacy trys); finish()
+ * gives them their place. */
+#define EXN_SLOT_MARK (1u << 30)
 
 /* One control frame.  `dead` means no code is emitted in the current region
  * (it is unreachable at run time); `unreachable` is the spec's flag. */
@@ -45,6 +52,11 @@ typedef struct ctl {
   uint32_t else_patch; /* if: the BR_UNLESS target word; 0 if none */
   uint32_t stub_gen;   /* br_table stub sharing: which br_table made stub_pc */
   uint32_t stub_pc;
+  /* Exception handling (exn.h): the handler in effect for code directly in this block (VM_EH_NONE:
+   * none in this function); a legacy try's own handler (its clauses) and its caught-exception slot. */
+  uint32_t handler;
+  uint32_t try_handler;
+  uint32_t exn_slot;
 } ctl;
 
 typedef struct cx {
@@ -92,6 +104,16 @@ typedef struct cx {
   uint32_t nconsts;
   uint8_t const_hash[256]; /* open addressing: index + 1 into consts, 0 = free */
   uint32_t nconsts32;      /* finish(): how many come first as 32-bit values */
+  /* Exception handling: the handler table being built (exn.h), the legacy trys open and the most
+   * open at once (their caught-exception slots), and whether the interpreter must run the function. */
+  vm_eh_region *regions;
+  uint32_t nregions, regions_cap;
+  vm_eh_handler *handlers;
+  uint32_t nhandlers, handlers_cap;
+  vm_eh_catch *catches;
+  uint32_t ncatches, catches_cap;
+  uint32_t try_depth, nexn_slots;
+  bool interp_only;
 } cx;
 
 static void scan_body(struct cx *c);
@@ -198,14 +220,26 @@ static memarg rd_memarg_raw(cx *c) {
   return a;
 }
 
-static bool is_valtype(uint8_t b) {
+static bool exceptions_on(const cx *c) {
+  return (c->m->cfg.features & VM_FEATURE_EXCEPTIONS) != 0;
+}
+
+static bool is_valtype(const cx *c, uint8_t b) {
   return b == VM_I32 || b == VM_I64 || b == VM_F32 || b == VM_F64 || b == VM_V128 || b == VM_FUNCREF ||
-         b == VM_EXTERNREF;
+         b == VM_EXTERNREF || (b == VM_EXNREF && exceptions_on(c));
+}
+
+/* The heap type of ref.null: func, extern, and exn with exception handling. */
+static uint8_t rd_heaptype(cx *c) {
+  uint8_t t = rd_u8(c);
+  if (t != VM_FUNCREF && t != VM_EXTERNREF && !(t == VM_EXNREF && exceptions_on(c)))
+    MALFORMED(c, c->r.pos - 1, "malformed reference type");
+  return t;
 }
 
 static uint8_t rd_valtype(cx *c) {
   uint8_t b = rd_u8(c);
-  if (!is_valtype(b)) {
+  if (!is_valtype(c, b)) {
     const char *u = (c->m->cfg.features & VM_FEATURE_WASM3_RULES) ? vm_unsupported_type(b) : NULL;
     MALFORMED(c, c->r.pos - 1, "%s", u ? u : "malformed value type");
   }
@@ -213,7 +247,8 @@ static uint8_t rd_valtype(cx *c) {
 }
 
 /* Single value types, for block types that name one (stable storage). */
-static const uint8_t one_type[] = {VM_I32, VM_I64, VM_F32, VM_F64, VM_V128, VM_FUNCREF, VM_EXTERNREF};
+static const uint8_t one_type[] = {VM_I32,  VM_I64,     VM_F32,       VM_F64,
+                                   VM_V128, VM_FUNCREF, VM_EXTERNREF, VM_EXNREF};
 
 static const uint8_t *single(uint8_t t) {
   for (unsigned i = 0; i < sizeof one_type; i++)
@@ -357,6 +392,7 @@ static void push(cx *c, uint8_t t) {
   c->vs[c->h] = slot(c, c->h);
   c->sp[c->h + 1] = c->sp[c->h] + vm_type_slots(t);
   c->st[c->h++] = t;
+  if (t == VM_EXNREF) c->interp_only = true; /* exn.h: exnref values stay where the collector looks */
   if (c->sp[c->h] > c->max_sp) {
     c->max_sp = c->sp[c->h];
     if ((uint64_t)c->nlocals + VM_MAX_CONST_SLOTS + c->max_sp > MAX_FRAME_SLOTS)
@@ -379,9 +415,60 @@ static uint8_t pop(cx *c, uint8_t want) {
   return t;
 }
 
+static const char *valtype_name(uint8_t t) {
+  switch (t) {
+  case VM_I32: return "i32";
+  case VM_I64: return "i64";
+  case VM_F32: return "f32";
+  case VM_F64: return "f64";
+  case VM_V128: return "v128";
+  case VM_FUNCREF: return "funcref";
+  case VM_EXTERNREF: return "externref";
+  case VM_EXNREF: return "exnref";
+  default: return "_";
+  }
+}
+
+/* "[i32 f64]": up to the first types of ts that fit in buf. */
+static void types_str(char *buf, size_t len, uint32_t n, const uint8_t *ts) {
+  size_t at = 0;
+  buf[at++] = '[';
+  for (uint32_t i = 0; i < n && at + 12 < len; i++)
+    at += (size_t)snprintf(buf + at, len - at, "%s%s", i ? " " : "", valtype_name(ts[i]));
+  snprintf(buf + at, len - at, "]");
+}
+
+/* The reference validator's wording: what `who` ("instruction", "block") requires and what the
+ * current block's part of the stack holds. */
+static _Noreturn void stack_mismatch(cx *c, const char *who, uint32_t n, const uint8_t *ts) {
+  char want[80], have[80];
+  ctl *f = top(c);
+  types_str(want, sizeof want, n, ts);
+  types_str(have, sizeof have, c->h - f->height, c->st + f->height);
+  INVALID(c, "type mismatch: %s requires %s but stack has %s", who, want, have);
+}
+
 static void pop_types(cx *c, uint32_t n, const uint8_t *ts) {
+  ctl *f = top(c);
+  for (uint32_t k = 0; k < n; k++) { /* checked first, for the message */
+    if (c->h - f->height <= k) {
+      if (f->unreachable) break;
+      stack_mismatch(c, "instruction", n, ts);
+    }
+    uint8_t t = c->st[c->h - 1 - k], want = ts[n - 1 - k];
+    if (t != want && t != T_UNKNOWN && want != T_UNKNOWN) stack_mismatch(c, "instruction", n, ts);
+  }
   while (n--)
     pop(c, ts[n]);
+}
+
+/* The end of a block's code: exactly its results are left. */
+static void end_types(cx *c, uint32_t n, const uint8_t *ts) {
+  pop_types(c, n, ts);
+  if (c->h != top(c)->height) {
+    c->h += n; /* the message shows the whole stack */
+    stack_mismatch(c, "block", n, ts);
+  }
 }
 
 static void push_types(cx *c, uint32_t n, const uint8_t *ts) {
@@ -406,7 +493,7 @@ static bool is_num(uint8_t t) {
   return t == T_UNKNOWN || t == VM_I32 || t == VM_I64 || t == VM_F32 || t == VM_F64;
 }
 static bool is_ref(uint8_t t) {
-  return t == T_UNKNOWN || t == VM_FUNCREF || t == VM_EXTERNREF;
+  return t == T_UNKNOWN || t == VM_FUNCREF || t == VM_EXTERNREF || t == VM_EXNREF;
 }
 
 static ctl *push_ctl(cx *c, uint8_t kind, uint32_t np, const uint8_t *pt, uint32_t nr, const uint8_t *rt) {
@@ -414,8 +501,11 @@ static ctl *push_ctl(cx *c, uint8_t kind, uint32_t np, const uint8_t *pt, uint32
     c->ctls = grow(c, c->ctls, &c->ctl_cap, (uint64_t)c->nctl + 1, sizeof(ctl), UINT32_MAX / sizeof(ctl),
                    "function too large");
   bool dead = c->nctl ? top(c)->dead : false;
+  uint32_t handler = c->nctl ? top(c)->handler : VM_EH_NONE;
   ctl *f = &c->ctls[c->nctl++];
   memset(f, 0, sizeof *f);
+  f->handler = handler;
+  f->try_handler = VM_EH_NONE;
   f->kind = kind;
   f->dead = dead;
   f->live_entry = !dead;
@@ -1088,17 +1178,17 @@ static uint32_t emit_cond(cx *c, cond k, bool neg, uint32_t t) {
 
 /* ---- instructions -------------------------------------------------------- */
 
+static void set_region(cx *c, uint32_t handler);
+
 static void op_end(cx *c) {
   ctl *f = top(c);
   materialise_top(c, VWIN);
-  pop_types(c, f->nresults, f->results);
-  if (c->h != f->height) type_mismatch(c);
+  end_types(c, f->nresults, f->results);
   if (f->kind == CTL_IF) {
     /* No else arm: the empty arm must turn the params into the results. */
     f->unreachable = false;
     push_types(c, f->nparams, f->params);
-    pop_types(c, f->nresults, f->results);
-    if (c->h != f->height) type_mismatch(c);
+    end_types(c, f->nresults, f->results);
   }
   if (f->kind == CTL_FUNC) {
     if (!f->dead) {
@@ -1114,7 +1204,9 @@ static void op_end(cx *c) {
   c->fence = c->pc;
   uint32_t nr = f->nresults;
   const uint8_t *rt = f->results;
+  if (f->kind == CTL_TRY || f->kind == CTL_CATCH || f->kind == CTL_CATCH_ALL) c->try_depth--;
   c->nctl--;
+  if (c->nhandlers) set_region(c, top(c)->handler);
   push_types(c, nr, rt);
   top(c)->dead = !reach;
 }
@@ -1123,8 +1215,7 @@ static void op_else(cx *c) {
   ctl *f = top(c);
   if (f->kind != CTL_IF) MALFORMED(c, c->ipos, "END opcode expected");
   materialise_top(c, VWIN);
-  pop_types(c, f->nresults, f->results);
-  if (c->h != f->height) type_mismatch(c);
+  end_types(c, f->nresults, f->results);
   if (!f->dead) {
     reserve(c, 2);
     put(c, VM_OP_BR);
@@ -1242,6 +1333,186 @@ static void tail_results(cx *c, const vm_functype *ft) {
   if (ft->nresults != me->nresults ||
       (ft->nresults && memcmp(ft->types + ft->nparams, me->types + me->nparams, ft->nresults) != 0))
     type_mismatch(c);
+}
+
+/* ---- exception handling ------------------------------------------------ */
+
+static uint32_t need_tag(cx *c, uint32_t x) {
+  if (x >= c->m->ntags) INVALID(c, "unknown tag %u", x);
+  return x;
+}
+static const vm_functype *tag_type(cx *c, uint32_t x) {
+  return &c->m->types[c->m->tag_types[x]];
+}
+
+/* From the next instruction on, `handler` is in effect (exn.h's regions). */
+static void set_region(cx *c, uint32_t handler) {
+  if (c->nregions && c->regions[c->nregions - 1].start == c->pc) c->nregions--; /* an empty region */
+  uint32_t now = c->nregions ? c->regions[c->nregions - 1].handler : VM_EH_NONE;
+  if (now == handler) return;
+  if (c->nregions == c->regions_cap)
+    c->regions = grow(c, c->regions, &c->regions_cap, (uint64_t)c->nregions + 1, sizeof *c->regions,
+                      UINT32_MAX / sizeof *c->regions, "function too large");
+  c->regions[c->nregions++] = (vm_eh_region){c->pc, handler};
+}
+
+/* A new handler (no clauses yet) whose parent is `parent`. */
+static uint32_t add_handler(cx *c, uint32_t parent) {
+  if (c->nhandlers == c->handlers_cap)
+    c->handlers = grow(c, c->handlers, &c->handlers_cap, (uint64_t)c->nhandlers + 1, sizeof *c->handlers,
+                       UINT32_MAX / sizeof *c->handlers, "function too large");
+  c->handlers[c->nhandlers] = (vm_eh_handler){parent, VM_EH_NONE};
+  return c->nhandlers++;
+}
+
+/* Handler h's next clause: a tag (VM_EH_NONE: all) and its landing pad. */
+static void add_catch(cx *c, uint32_t h, uint32_t tag, uint32_t pad) {
+  if (c->ncatches == c->catches_cap)
+    c->catches = grow(c, c->catches, &c->catches_cap, (uint64_t)c->ncatches + 1, sizeof *c->catches,
+                      UINT32_MAX / sizeof *c->catches, "function too large");
+  uint32_t k = c->ncatches++;
+  c->catches[k] = (vm_eh_catch){tag, pad, VM_EH_NONE};
+  uint32_t *link = &c->handlers[h].first;
+  while (*link != VM_EH_NONE)
+    link = &c->catches[*link].next;
+  *link = k;
+}
+
+/* The slots of the payload of exceptions of tag x. */
+static uint32_t tag_slots(cx *c, uint32_t x) {
+  const vm_functype *t = tag_type(c, x);
+  return slots_of(t->nparams, t->types);
+}
+
+/* try_table bt (catch clauses) ... end: the clauses' landing pads come first (jumped over), each
+ * taking the exception's values into its label's slots and branching there. */
+static void op_try_table(cx *c) {
+  blocktype bt = rd_blocktype(c);
+  uint32_t n = rd_len(c);
+  const uint8_t *clauses = c->r.pos;
+  for (uint32_t i = 0; i < n; i++) { /* validate, in the context outside the try_table */
+    const uint8_t *at = c->r.pos;
+    uint8_t kind = rd_u8(c);
+    if (kind > 3) MALFORMED(c, at, "malformed catch clause");
+    uint32_t np = 0;
+    const uint8_t *pt = NULL;
+    if (kind < 2) {
+      const vm_functype *tt = tag_type(c, need_tag(c, rd_u32(c)));
+      np = tt->nparams;
+      pt = tt->types;
+    }
+    ctl *t = label(c, rd_u32(c));
+    bool ref = kind & 1;
+    const uint8_t *lt = label_t(t);
+    if (label_n(t) != np + ref || (np && memcmp(lt, pt, np) != 0) || (ref && lt[np] != VM_EXNREF))
+      type_mismatch(c);
+  }
+  const uint8_t *after = c->r.pos;
+  materialise_top(c, VWIN);
+  pop_types(c, bt.np, bt.pt);
+  uint32_t h = VM_EH_NONE;
+  if (live(c)) {
+    h = add_handler(c, top(c)->handler);
+    reserve(c, 2);
+    put(c, VM_OP_BR);
+    uint32_t skip = c->pc;
+    put(c, 0);
+    c->r.pos = clauses;
+    for (uint32_t i = 0; i < n; i++) {
+      uint8_t kind = rd_u8(c);
+      uint32_t x = kind < 2 ? rd_u32(c) : VM_EH_NONE;
+      ctl *t = label(c, rd_u32(c));
+      uint32_t pad = c->pc, np = kind < 2 ? tag_slots(c, x) : 0;
+      uint32_t dst = t->kind == CTL_FUNC ? 0 : slot(c, t->height);
+      if (kind & 1)
+        EMIT(c, VM_OP_CATCH_REF, dst, np, dst + np);
+      else
+        EMIT(c, VM_OP_CATCH, dst, np);
+      if (t->kind == CTL_FUNC) {
+        EMIT(c, VM_OP_RETURN);
+      } else {
+        reserve(c, 2);
+        put(c, VM_OP_BR);
+        put_target(c, t);
+      }
+      add_catch(c, h, x, pad);
+    }
+    c->r.pos = after;
+    c->code[skip] = c->pc;
+  }
+  ctl *f = push_ctl(c, CTL_TRY_TABLE, bt.np, bt.pt, bt.nr, bt.rt);
+  if (h != VM_EH_NONE) {
+    f->handler = h;
+    set_region(c, h);
+  }
+  c->interp_only = true;
+}
+
+/* Legacy try bt ... (catch x ... | catch_all ...)* end, or ... delegate l. */
+static void op_try(cx *c) {
+  blocktype bt = rd_blocktype(c);
+  materialise_top(c, VWIN);
+  pop_types(c, bt.np, bt.pt);
+  uint32_t parent = top(c)->handler;
+  ctl *f = push_ctl(c, CTL_TRY, bt.np, bt.pt, bt.nr, bt.rt);
+  f->exn_slot = c->try_depth++;
+  if (c->try_depth > c->nexn_slots) c->nexn_slots = c->try_depth;
+  if (!f->dead) {
+    f->try_handler = f->handler = add_handler(c, parent);
+    set_region(c, f->handler);
+  }
+  c->interp_only = true;
+}
+
+/* Legacy catch x / catch_all: the try body (or the previous arm) ends; a landing pad takes the
+ * exception's values and keeps the exception for rethrow. */
+static void op_catch(cx *c, bool all) {
+  ctl *f = top(c);
+  if (f->kind != CTL_TRY && f->kind != CTL_CATCH) MALFORMED(c, c->ipos, "END opcode expected");
+  uint32_t x = all ? VM_EH_NONE : need_tag(c, rd_u32(c));
+  materialise_top(c, VWIN);
+  end_types(c, f->nresults, f->results);
+  if (!f->dead) {
+    reserve(c, 2);
+    put(c, VM_OP_BR);
+    put_target(c, f);
+  }
+  c->fence = c->pc;
+  /* The arms are outside the try body: the handler of the enclosing block is in effect there. */
+  f->handler = c->ctls[c->nctl - 2].handler;
+  f->kind = all ? CTL_CATCH_ALL : CTL_CATCH;
+  f->unreachable = false;
+  f->dead = !f->live_entry;
+  set_region(c, f->handler);
+  const vm_functype *tt = all ? NULL : tag_type(c, x);
+  if (!f->dead && f->try_handler != VM_EH_NONE) {
+    uint32_t pad = c->pc;
+    EMIT(c, VM_OP_CATCH_REF, slot(c, f->height), all ? 0 : tag_slots(c, x), EXN_SLOT_MARK + f->exn_slot);
+    add_catch(c, f->try_handler, x, pad);
+  }
+  if (tt) push_types(c, tt->nparams, tt->types);
+}
+
+/* Legacy rethrow l: l names a catch arm, whose exception is thrown again. */
+static void op_rethrow(cx *c) {
+  ctl *t = label(c, rd_u32(c));
+  if (t->kind != CTL_CATCH && t->kind != CTL_CATCH_ALL) INVALID(c, "invalid rethrow label");
+  if (live(c)) EMIT(c, VM_OP_THROW_REF, EXN_SLOT_MARK + t->exn_slot);
+  set_unreachable(c);
+}
+
+static void op_end(cx *c);
+
+/* Legacy delegate l: ends a try (without catch arms) whose exceptions go to the handler in effect in
+ * block l (counted from outside the try), or to the caller. */
+static void op_delegate(cx *c) {
+  ctl *f = top(c);
+  if (f->kind != CTL_TRY) MALFORMED(c, c->ipos, "END opcode expected");
+  uint32_t l = rd_u32(c);
+  if (l >= c->nctl - 1) INVALID(c, "unknown label");
+  ctl *t = label(c, l + 1);
+  if (f->try_handler != VM_EH_NONE) c->handlers[f->try_handler].parent = t->handler;
+  op_end(c);
 }
 
 /* ---- SIMD (0xFD prefix) ------------------------------------------------- */
@@ -1678,6 +1949,9 @@ static void scan_body(cx *c) {
       break;
     }
     case VM_IMM_LABEL:
+      rd_u32(c);
+      if (index == VM_WASM_DELEGATE) depth--; /* it ends its try */
+      break;
     case VM_IMM_FUNC:
     case VM_IMM_LOCAL:
     case VM_IMM_GLOBAL:
@@ -1719,9 +1993,27 @@ static void scan_body(cx *c) {
       if (!(index == VM_WASM_F32_CONST ? vm_read_f32(&c->r, &v32) : vm_read_f64(&c->r, &v64))) read_failed(c);
       break;
     }
-    case VM_IMM_REFTYPE: {
-      uint8_t t = rd_u8(c);
-      if (t != VM_FUNCREF && t != VM_EXTERNREF) MALFORMED(c, c->r.pos - 1, "malformed reference type");
+    case VM_IMM_REFTYPE: rd_heaptype(c); break;
+    case VM_IMM_TAG: rd_u32(c); break;
+    case VM_IMM_TRY_TABLE: {
+      uint8_t b = 0;
+      if (!vm_peek_u8(&c->r, &b)) rd_u8(c);
+      if (b == 0x40)
+        c->r.pos++;
+      else if ((b & 0xC0) == 0x40)
+        rd_valtype(c);
+      else
+        rd_sleb(c, 33);
+      n = rd_len(c);
+      for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *at = c->r.pos;
+        uint8_t kind = rd_u8(c);
+        if (kind > 3) MALFORMED(c, at, "malformed catch clause");
+        if (kind < 2) rd_u32(c);
+        rd_u32(c);
+      }
+      if (depth < nbits) isif[depth / 8] &= (uint8_t) ~(1u << (depth % 8));
+      depth++;
       break;
     }
     case VM_IMM_V128:
@@ -1779,6 +2071,28 @@ static void compile_body(cx *c) {
     }
     case VM_WASM_ELSE: op_else(c); break;
     case VM_WASM_END: op_end(c); break;
+    case VM_WASM_TRY_TABLE: op_try_table(c); break;
+    case VM_WASM_TRY: op_try(c); break;
+    case VM_WASM_CATCH: op_catch(c, false); break;
+    case VM_WASM_CATCH_ALL: op_catch(c, true); break;
+    case VM_WASM_RETHROW: op_rethrow(c); break;
+    case VM_WASM_DELEGATE: op_delegate(c); break;
+    case VM_WASM_THROW: {
+      x = need_tag(c, rd_u32(c));
+      const vm_functype *tt = tag_type(c, x);
+      materialise_top(c, tt->nparams);
+      pop_types(c, tt->nparams, tt->types);
+      if (live(c)) EMIT(c, VM_OP_THROW, x, slot(c, c->h));
+      set_unreachable(c);
+      c->interp_only = true;
+      break;
+    }
+    case VM_WASM_THROW_REF:
+      pop(c, VM_EXNREF);
+      if (live(c)) EMIT(c, VM_OP_THROW_REF, src_of(c, c->h));
+      set_unreachable(c);
+      c->interp_only = true;
+      break;
     case VM_WASM_BR: {
       ctl *f = label(c, rd_u32(c));
       materialise_top(c, label_n(f));
@@ -1975,8 +2289,7 @@ static void compile_body(cx *c) {
       break;
     }
     case VM_WASM_REF_NULL: /* ref.null t */
-      t = rd_u8(c);
-      if (t != VM_FUNCREF && t != VM_EXTERNREF) MALFORMED(c, c->r.pos - 1, "malformed reference type");
+      t = rd_heaptype(c);
       h = slot(c, c->h);
       push(c, t);
       if (live(c)) EMIT(c, VM_OP_REF_NULL, h);
@@ -2019,6 +2332,7 @@ static void compile_body(cx *c) {
  * tier has read them (module.c). */
 static void finish(cx *c) {
   uint32_t stack = c->nlocals + VM_MAX_CONST_SLOTS, shift = VM_MAX_CONST_SLOTS - c->nconsts;
+  uint32_t exn_base = c->nlocals + c->nconsts + c->max_sp;
   /* Constants that fit in 32 bits come first (stored in 4 bytes each). */
   uint8_t perm[VM_MAX_CONST_SLOTS];
   uint64_t sorted[VM_MAX_CONST_SLOTS];
@@ -2039,12 +2353,18 @@ static void finish(cx *c) {
     n = in->words ? in->words : 4 + w[2];
     /* Sources name constants (slots nlocals .. stack-1) or stack slots;
      * destinations below the stack are locals or, for results, slots
-     * 0 .. nresults-1 of the frame, which stay as they are. */
+     * 0 .. nresults-1 of the frame, which stay as they are.  The caught-exception slots of legacy
+     * catch arms go above the operand stack. */
     for (uint32_t i = 1, m = in->dmask; m; i++, m >>= 1)
-      if ((m & 1) && w[i] >= stack) w[i] -= shift;
+      if ((m & 1) && w[i] >= EXN_SLOT_MARK)
+        w[i] = exn_base + (w[i] - EXN_SLOT_MARK);
+      else if ((m & 1) && w[i] >= stack)
+        w[i] -= shift;
     for (uint32_t i = 1, m = in->smask; m; i++, m >>= 1) {
       if (!(m & 1)) continue;
-      if (w[i] >= stack)
+      if (w[i] >= EXN_SLOT_MARK)
+        w[i] = exn_base + (w[i] - EXN_SLOT_MARK);
+      else if (w[i] >= stack)
         w[i] -= shift;
       else if (w[i] >= c->nlocals)
         w[i] = c->nlocals + perm[w[i] - c->nlocals];
@@ -2054,15 +2374,47 @@ static void finish(cx *c) {
 
 /* Runs the compiler on one body; setjmp lives here, with all state in *c.
  * The working buffers (ltypes, st, vs, ctls) stay with *c for the next body. */
+static void free_eh(cx *c) {
+  mem_free(c->regions);
+  mem_free(c->handlers);
+  mem_free(c->catches);
+  c->regions = NULL;
+  c->handlers = NULL;
+  c->catches = NULL;
+}
+
+/* The function's handler table, in one allocation (exn.h); none when it has no handler. */
+static void build_eh(cx *c, vm_code *code) {
+  if (!c->nhandlers) return;
+  size_t rb = (size_t)c->nregions * sizeof(vm_eh_region), hb = (size_t)c->nhandlers * sizeof(vm_eh_handler);
+  size_t cb = (size_t)c->ncatches * sizeof(vm_eh_catch);
+  vm_eh *eh = mem_malloc(sizeof *eh + rb + hb + cb);
+  if (!eh) fail(c, VM_ERR_NOMEM, NULL, "out of memory");
+  uint8_t *p = (uint8_t *)(eh + 1);
+  eh->nregions = c->nregions;
+  eh->nhandlers = c->nhandlers;
+  eh->ncatches = c->ncatches;
+  if (rb) memcpy(p, c->regions, rb);
+  eh->regions = (const vm_eh_region *)(void *)p;
+  if (hb) memcpy(p + rb, c->handlers, hb);
+  eh->handlers = (const vm_eh_handler *)(void *)(p + rb);
+  if (cb) memcpy(p + rb + hb, c->catches, cb);
+  eh->catches = (const vm_eh_catch *)(void *)(p + rb + hb);
+  code->eh = eh;
+}
+
 static vm_result run(cx *c, vm_code *code) {
   if (setjmp(c->fail)) {
     mem_free(c->code);
     c->code = NULL;
     mem_free(c->scan_bits);
     c->scan_bits = NULL;
+    free_eh(c);
     return c->err->result;
   }
   rd_locals(c);
+  for (uint32_t x = 0; x < c->nlocal_vars; x++)
+    if (c->ltypes[x] == VM_EXNREF) c->interp_only = true;
   if (!c->sp)
     c->sp = grow(c, c->sp, &c->sp_cap, 1, sizeof(uint32_t), MAX_FRAME_SLOTS + 1, "function too large");
   c->sp[0] = 0;
@@ -2075,7 +2427,11 @@ static vm_result run(cx *c, vm_code *code) {
   uint64_t guess = len * 3 + 16;
   reserve(c, guess < c->code_max / 4 ? (uint32_t)guess : c->code_max / 4);
   compile_body(c);
+  if ((uint64_t)c->nlocals + c->nconsts + c->max_sp + c->nexn_slots > MAX_FRAME_SLOTS)
+    fail(c, VM_ERR_LIMIT, NULL, "function frame too large");
   finish(c);
+  build_eh(c, code);
+  free_eh(c);
   uint32_t const_base = c->nlocals;
   /* One allocation: the code words, the 32-bit constants, then (aligned)
    * the 64-bit ones. */
@@ -2100,7 +2456,8 @@ static vm_result run(cx *c, vm_code *code) {
   code->nconsts32 = c->nconsts32;
   code->consts32 = w + c->pc;
   code->consts64 = c64;
-  code->nslots = c->nlocals + c->nconsts + c->max_sp;
+  code->nslots = c->nlocals + c->nconsts + c->max_sp + c->nexn_slots;
+  code->interp_only = c->interp_only;
   c->m->compiled_bytes += bytes;
   c->code = NULL;
   return VM_OK;

@@ -42,11 +42,12 @@ enum {
   SEC_CODE = 10,
   SEC_DATA = 11,
   SEC_DATA_COUNT = 12,
+  SEC_TAG = 13, /* exception handling (Wasm 3.0) */
 };
 
-/* Position of each section id in the required order (data count sits
- * between elem and code). */
-static const uint8_t section_order[13] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 10};
+/* Position of each section id in the required order (the tag section sits between memory and global,
+ * data count between elem and code). */
+static const uint8_t section_order[14] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 12, 13, 11, 6};
 
 /* Ranks of deferred validation errors: the reference validator's order. */
 enum {
@@ -55,6 +56,7 @@ enum {
   RANK_GLOBAL,
   RANK_TABLE,
   RANK_MEMORY,
+  RANK_TAG,
   RANK_ELEM,
   RANK_DATA,
   RANK_START,
@@ -72,7 +74,7 @@ typedef struct decoder {
   bool fatal;   /* a validation error that stops decoding (already in inv) */
   int inv_rank; /* rank of the deferred validation error, RANK_NONE if none */
   vm_error inv; /* the deferred validation error */
-  bool funcs_ready, tables_ready, mems_ready, globals_ready;
+  bool funcs_ready, tables_ready, mems_ready, tags_ready, globals_ready;
   uint32_t nfunc_decls; /* entries of the function section */
   uint32_t ncodes;      /* entries of the code section */
   uint32_t defining;    /* in the global section: the index of the global being defined */
@@ -129,8 +131,19 @@ static bool read_valtype(const vm_module *m, vm_reader *r, uint8_t *t) {
   case VM_V128:
   case VM_FUNCREF:
   case VM_EXTERNREF: *t = b; return true;
-  default: return type_fail(m, r, at, b, "malformed value type");
+  case VM_EXNREF:
+    if (!(m->cfg.features & VM_FEATURE_EXCEPTIONS)) break;
+    *t = b;
+    return true;
+  default: break;
   }
+  return type_fail(m, r, at, b, "malformed value type");
+}
+
+/* A reference type byte: funcref, externref, and exnref with exception handling. */
+static bool is_reftype(const vm_module *m, uint8_t b) {
+  return b == VM_FUNCREF || b == VM_EXTERNREF ||
+         (b == VM_EXNREF && (m->cfg.features & VM_FEATURE_EXCEPTIONS));
 }
 
 static bool read_reftype(const vm_module *m, vm_reader *r, uint8_t *t) {
@@ -138,7 +151,7 @@ static bool read_reftype(const vm_module *m, vm_reader *r, uint8_t *t) {
   int64_t v;
   if (!vm_read_sleb(r, 7, &v)) return false;
   uint8_t b = (uint8_t)(v & 0x7f);
-  if (b != VM_FUNCREF && b != VM_EXTERNREF) return type_fail(m, r, at, b, "malformed reference type");
+  if (!is_reftype(m, b)) return type_fail(m, r, at, b, "malformed reference type");
   *t = b;
   return true;
 }
@@ -246,6 +259,20 @@ static bool ready_mems(decoder *d, uint32_t ndefined) {
   return true;
 }
 
+static bool ready_tags(decoder *d, uint32_t ndefined) {
+  vm_module *m = d->m;
+  if (d->tags_ready) return true;
+  uint64_t total = (uint64_t)m->nimported_tags + ndefined;
+  m->tag_types = alloc_array(d, (size_t)total, sizeof *m->tag_types);
+  if (!m->tag_types) return false;
+  uint32_t k = 0;
+  for (uint32_t i = 0; i < m->nimports; i++)
+    if (m->imports[i].kind == VM_EXTERN_TAG) m->tag_types[k++] = m->imports[i].type.func_type;
+  m->ntags = (uint32_t)total;
+  d->tags_ready = true;
+  return true;
+}
+
 static bool ready_globals(decoder *d, uint32_t ndefined) {
   vm_module *m = d->m;
   if (d->globals_ready) return true;
@@ -267,7 +294,8 @@ static bool ready_before(decoder *d, int order) {
   if (order > 3 && !ready_funcs(d, 0)) return false;
   if (order > 4 && !ready_tables(d, 0)) return false;
   if (order > 5 && !ready_mems(d, 0)) return false;
-  if (order > 6 && !ready_globals(d, 0)) return false;
+  if (order > 6 && !ready_tags(d, 0)) return false;
+  if (order > 7 && !ready_globals(d, 0)) return false;
   return true;
 }
 
@@ -572,6 +600,24 @@ static bool sec_type(decoder *d, vm_reader *r) {
   return true;
 }
 
+/* A tag's type: the attribute 0 (an exception), then a function type index with no results. */
+static bool read_tagtype(decoder *d, vm_reader *r, int rank, uint32_t *type) {
+  vm_module *m = d->m;
+  const uint8_t *at = r->pos;
+  uint8_t attr;
+  if (!vm_read_u8(r, &attr)) return false;
+  if (attr != 0) return vm_reader_fail(r, at, "malformed tag attribute");
+  at = r->pos;
+  if (!vm_read_u32(r, type)) return false;
+  if (*type >= m->ntypes) {
+    invalid(d, rank, off(r, at), "unknown type %u", *type);
+    *type = 0;
+  } else if (m->types[*type].nresults != 0) {
+    invalid(d, rank, off(r, at), "non-empty tag result type");
+  }
+  return true;
+}
+
 static bool sec_import(decoder *d, vm_reader *r) {
   vm_module *m = d->m;
   uint32_t n;
@@ -611,10 +657,12 @@ static bool sec_import(decoder *d, vm_reader *r) {
       if (!read_globaltype(d, r, &im->type.global)) return false;
       m->nimported_globals++;
       break;
-    default:
-      if (im->kind == 4 && (m->cfg.features & VM_FEATURE_WASM3_RULES))
-        return vm_reader_fail(r, at, "unsupported: exception handling (tag import: Wasm 3.0)");
-      return vm_reader_fail(r, at, "malformed import kind");
+    case VM_EXTERN_TAG:
+      if (!(m->cfg.features & VM_FEATURE_EXCEPTIONS)) return vm_reader_fail(r, at, "malformed import kind");
+      if (!read_tagtype(d, r, RANK_IMPORT, &im->type.func_type)) return false;
+      m->nimported_tags++;
+      break;
+    default: return vm_reader_fail(r, at, "malformed import kind");
     }
   }
   return true;
@@ -669,6 +717,16 @@ static bool sec_memory(decoder *d, vm_reader *r) {
   return true;
 }
 
+static bool sec_tag(decoder *d, vm_reader *r) {
+  vm_module *m = d->m;
+  uint32_t n;
+  if (!vm_read_len(r, &n)) return false;
+  if (!ready_tags(d, n)) return false;
+  for (uint32_t i = 0; i < n; i++)
+    if (!read_tagtype(d, r, RANK_TAG, &m->tag_types[m->nimported_tags + i])) return false;
+  return true;
+}
+
 static bool sec_global(decoder *d, vm_reader *r) {
   vm_module *m = d->m;
   uint32_t n;
@@ -711,9 +769,8 @@ static bool sec_export(decoder *d, vm_reader *r) {
     ex->name = (char *)m->bytes + (p - r->base);
     const uint8_t *at = r->pos;
     if (!vm_read_u8(r, &ex->kind)) return false;
-    if (ex->kind == 4 && (m->cfg.features & VM_FEATURE_WASM3_RULES))
-      return vm_reader_fail(r, at, "unsupported: exception handling (tag export: Wasm 3.0)");
-    if (ex->kind > VM_EXTERN_GLOBAL) return vm_reader_fail(r, at, "malformed export kind");
+    if (ex->kind > VM_EXTERN_TAG || (ex->kind == VM_EXTERN_TAG && !(m->cfg.features & VM_FEATURE_EXCEPTIONS)))
+      return vm_reader_fail(r, at, "malformed export kind");
     const uint8_t *iat = r->pos;
     if (!vm_read_u32(r, &ex->index)) return false;
     m->nexports = i + 1;
@@ -729,6 +786,9 @@ static bool sec_export(decoder *d, vm_reader *r) {
       break;
     case VM_EXTERN_MEMORY:
       if (ex->index >= m->nmemories) invalid(d, RANK_EXPORT, off(r, iat), "unknown memory %u", ex->index);
+      break;
+    case VM_EXTERN_TAG:
+      if (ex->index >= m->ntags) invalid(d, RANK_EXPORT, off(r, iat), "unknown tag %u", ex->index);
       break;
     default:
       if (ex->index >= m->nglobals) invalid(d, RANK_EXPORT, off(r, iat), "unknown global %u", ex->index);
@@ -947,9 +1007,9 @@ static bool check_export_names(decoder *d) {
 
 typedef bool (*section_fn)(decoder *d, vm_reader *r);
 
-static const section_fn section_fns[13] = {
+static const section_fn section_fns[14] = {
     sec_custom, sec_type,  sec_import, sec_function, sec_table, sec_memory,     sec_global,
-    sec_export, sec_start, sec_elem,   sec_code,     sec_data,  sec_data_count,
+    sec_export, sec_start, sec_elem,   sec_code,     sec_data,  sec_data_count, sec_tag,
 };
 
 /* Turn a failed step into the error to return. */
@@ -991,11 +1051,8 @@ vm_result vm_decode(vm_module *m, vm_error *err) {
   while (!vm_reader_eof(&r)) {
     const uint8_t *at = r.pos;
     uint8_t id = *r.pos;
-    if (id > SEC_DATA_COUNT) {
-      vm_reader_fail(&r, at,
-                     id == 13 && (m->cfg.features & VM_FEATURE_WASM3_RULES)
-                         ? "unsupported: exception handling (tag section: Wasm 3.0)"
-                         : "malformed section id");
+    if (id > SEC_TAG || (id == SEC_TAG && !(m->cfg.features & VM_FEATURE_EXCEPTIONS))) {
+      vm_reader_fail(&r, at, "malformed section id");
       return failure(&d, &r, err);
     }
     if (id != SEC_CUSTOM) {

@@ -72,6 +72,10 @@ typedef struct vm_exec {
    * use before it traps "call stack exhausted". */
   void *native_exit;
   uintptr_t native_limit;
+  /* The exception in flight (exn.h): set by a throw with the error VM_TRAP_EXCEPTION, cleared when a
+   * handler catches it.  A call that fails with it passes it on like a trap; an interpreter activation
+   * whose call failed so looks for a handler before unwinding further. */
+  struct vm_exn *exn;
 } vm_exec;
 
 /*

@@ -24,6 +24,7 @@ void vm_instance_release(vm_instance *inst) {
   mem_free(inst->tables);
   mem_free(inst->memories);
   mem_free(inst->globals);
+  mem_free(inst->tags);
   mem_free(inst->elem_dropped);
   mem_free(inst->data_dropped);
   mem_free(inst->own_funcs);
@@ -136,6 +137,9 @@ static bool import_matches(const vm_module *m, const vm_import *im, const vm_ext
     const vm_global *g = ex->u.global;
     return g->type.type == im->type.global.type && g->type.mutable_ == im->type.global.mutable_;
   }
+  case VM_EXTERN_TAG:
+    return im->type.func_type < m->ntypes &&
+           vm_functype_equal(ex->u.tag->type, &m->types[im->type.func_type]);
   }
   return false;
 }
@@ -166,11 +170,12 @@ static vm_instance *instance_alloc(vm_store *s, const vm_module *m) {
   inst->tables = alloc_array(m->ntables, sizeof *inst->tables);
   inst->memories = alloc_array(m->nmemories, sizeof *inst->memories);
   inst->globals = alloc_array(m->nglobals, sizeof *inst->globals);
+  inst->tags = alloc_array(m->ntags, sizeof *inst->tags);
   inst->elem_dropped = alloc_array(m->nelems, 1);
   inst->data_dropped = alloc_array(m->ndatas, 1);
   inst->own_funcs = alloc_array(m->nfuncs - m->nimported_funcs, sizeof *inst->own_funcs);
-  if (!inst->funcs || !inst->tables || !inst->memories || !inst->globals || !inst->elem_dropped ||
-      !inst->data_dropped || !inst->own_funcs)
+  if (!inst->funcs || !inst->tables || !inst->memories || !inst->globals || !inst->tags ||
+      !inst->elem_dropped || !inst->data_dropped || !inst->own_funcs)
     return NULL;
   return inst;
 }
@@ -180,7 +185,7 @@ static vm_instance *instance_alloc(vm_store *s, const vm_module *m) {
 static vm_result instance_build(vm_store *s, vm_instance *inst, const vm_extern *imports, const vm_image *img,
                                 vm_error *err) {
   const vm_module *m = inst->module;
-  uint32_t nf = 0, nt = 0, nm = 0, ng = 0;
+  uint32_t nf = 0, nt = 0, nm = 0, ng = 0, ntag = 0;
   for (uint32_t i = 0; i < m->nimports; i++) {
     const vm_extern *ex = &imports[i];
     switch (ex->kind) {
@@ -196,10 +201,13 @@ static vm_result instance_build(vm_store *s, vm_instance *inst, const vm_extern 
     case VM_EXTERN_GLOBAL:
       if (ng < m->nglobals) inst->globals[ng++] = ex->u.global;
       break;
+    case VM_EXTERN_TAG:
+      if (ntag < m->ntags) inst->tags[ntag++] = ex->u.tag;
+      break;
     }
   }
   if (nf != m->nimported_funcs || nt != m->nimported_tables || nm != m->nimported_memories ||
-      ng != m->nimported_globals)
+      ng != m->nimported_globals || ntag != m->nimported_tags)
     return vm_error_set(err, VM_ERR_ARG, -1, -1, "inconsistent module imports");
 
   for (uint32_t i = nf; i < m->nfuncs; i++) {
@@ -219,6 +227,19 @@ static vm_result instance_build(vm_store *s, vm_instance *inst, const vm_extern 
     if (!inst->memories[i]) goto store_error;
   }
   inst->memory = m->nmemories ? inst->memories[0] : NULL;
+  if (m->ntags > ntag) {
+    /* The module's own tags: new identities, one block. */
+    vm_tag *ts = vm_store_alloc(s, (size_t)(m->ntags - ntag) * sizeof *ts, NULL);
+    if (!ts) return vm_error_set(err, VM_ERR_NOMEM, -1, -1, "out of memory");
+    for (uint32_t i = ntag; i < m->ntags; i++) {
+      if (m->tag_types[i] >= m->ntypes) return vm_error_set(err, VM_ERR_ARG, -1, -1, "inconsistent module");
+      vm_tag *t = &ts[i - ntag];
+      t->type = &m->types[m->tag_types[i]];
+      uint32_t results;
+      vm_functype_slots(t->type, &t->nslots, &results);
+      inst->tags[i] = t;
+    }
+  }
   if (m->nglobals > ng) {
     /* One block for all defined globals; initialisers see earlier globals. */
     vm_global *gs = vm_store_alloc(s, (size_t)(m->nglobals - ng) * sizeof *gs, NULL);
@@ -352,6 +373,10 @@ bool vm_instance_export(vm_instance *inst, const char *name, size_t name_len, vm
     case VM_EXTERN_GLOBAL:
       if (e->index >= m->nglobals) return false;
       out->u.global = inst->globals[e->index];
+      return true;
+    case VM_EXTERN_TAG:
+      if (e->index >= m->ntags) return false;
+      out->u.tag = inst->tags[e->index];
       return true;
     }
     return false;

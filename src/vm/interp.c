@@ -17,6 +17,7 @@
 #include "vm/numeric.h"
 #include "vm/runtime.h"
 #include "vm/memx.h"
+#include "vm/exn.h"
 #include "vm/simd.h"
 
 #if defined(__GNUC__) && !defined(VM_NO_COMPUTED_GOTO)
@@ -181,7 +182,8 @@ static void prof_hit(unsigned op) {
 
 /* A call to a function this loop does not run itself: a host function, or
  * one the compiler tier runs (exec.h: vm_call_function).  Nested invocations
- * from the host run above this frame. */
+ * from the host run above this frame.  An exception it lets out unwinds from
+ * here (ip is past the call: the site of exn.h). */
 #define CALL_OTHER(fn, args)                                                                                 \
   do {                                                                                                       \
     vm_result r_;                                                                                            \
@@ -190,6 +192,7 @@ static void prof_hit(unsigned op) {
     r_ = vm_call_function(s, (fn), inst, (args), fp + code->nslots);                                         \
     tick = s->guard.tick;                                                                                    \
     if (VM_UNLIKELY(r_ != VM_OK)) {                                                                          \
+      if (vm_exn_pending(s, r_)) goto unwind; /* a handler here or further out may catch it */               \
       res = r_;                                                                                              \
       TRAP(VM_TRAP_HOST);                                                                                    \
     }                                                                                                        \
@@ -586,12 +589,47 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
         }
         goto do_call;
       }
+      /* ---- exception handling (exn.h) ---------------------------------------- */
+      vmcase(THROW) {
+        const vm_tag *tag_ = inst->tags[ip[1]];
+        ip += VM_OP_WORDS_THROW; /* the site: past the instruction */
+        s->guard.tick = tick;
+        if (VM_UNLIKELY(!vm_exn_throw(s, tag_, fp + ip[-1], fp + code->nslots))) {
+          res = VM_ERR_TRAP;
+          TRAP(VM_TRAP_HOST); /* the trap is recorded */
+        }
+        goto unwind;
+      }
+      vmcase(THROW_REF) {
+        vm_exn *e_ = (vm_exn *)(uintptr_t)fp[ip[1]];
+        if (VM_UNLIKELY(e_ == NULL)) TRAP(VM_TRAP_NULL_EXNREF);
+        ip += VM_OP_WORDS_THROW_REF;
+        vm_exn_rethrow(s, e_);
+        goto unwind;
+      }
+      vmcase(CATCH) {
+        const vm_exn *e_ = s->exec.exn;
+        memcpy(fp + ip[1], e_->slots, (size_t)ip[2] * sizeof *fp);
+        vm_exn_caught(s);
+        ip += VM_OP_WORDS_CATCH;
+        vmbreak;
+      }
+      vmcase(CATCH_REF) {
+        vm_exn *e_ = s->exec.exn;
+        memcpy(fp + ip[1], e_->slots, (size_t)ip[2] * sizeof *fp);
+        fp[ip[3]] = (uint64_t)(uintptr_t)e_;
+        vm_exn_caught(s);
+        ip += VM_OP_WORDS_CATCH_REF;
+        vmbreak;
+      }
+
     /* A tail call of `callee`, its arguments at `nfp`: a function this loop runs takes over this
      * frame (its arguments moved down to slot 0, no frame pushed: constant stack space); another one
      * (a host function, machine code) is called, then this function returns what it returned. */
     do_tail_call : {
       if (VM_UNLIKELY(RUNS_ELSEWHERE(callee))) {
         uint32_t nres = code->nresults;
+        ip = cb; /* this frame is done: an exception from the callee is not caught here (site 0) */
         CALL_OTHER(callee, nfp);
         memmove(fp, nfp, (size_t)nres * sizeof *fp);
         goto do_return;
@@ -1139,6 +1177,32 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
     trap = vm_guard_poll(s);
     tick = s->guard.tick;
     if (VM_UNLIKELY(trap != VM_TRAP_NONE)) goto trap_exit;
+    continue;
+    /* Reached only by goto with an exception in flight (s->exec.exn) raised by the instruction that
+     * ends at ip: the innermost handler that catches it runs (its landing pad), in this frame or in a
+     * caller's; with none in this activation it ends like a trap and its caller looks on. */
+  unwind:
+    for (;;) {
+      uint32_t pad = code->eh ? vm_eh_find(code, (uint32_t)(ip - cb), s->exec.exn, inst) : VM_EH_NONE;
+      if (pad != VM_EH_NONE) {
+        ip = cb + pad;
+        break;
+      }
+      const vm_frame *fr = --top;
+      if (fr->ret_ip == NULL) {
+        s->guard.tick = tick;
+        s->exec.depth = (uint32_t)(top - s->exec.frames);
+        return VM_ERR_TRAP; /* the error and the exception are recorded */
+      }
+      ip = fr->ret_ip;
+      fp = fr->fp;
+      code = fr->code;
+      cb = code->code;
+      if (fr->inst != inst) {
+        inst = fr->inst;
+        RELOAD_MEM();
+      }
+    }
   }
 
 done:

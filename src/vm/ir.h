@@ -70,6 +70,9 @@ typedef uint32_t vm_word;
   X(FMT_CALL, "fs")           /* [op, funcidx, base] */                                                      \
   X(FMT_CALLI, "iiss")        /* [op, typeidx, tableidx, base, s] */                                         \
   X(FMT_D, "d")               /* [op, d] */                                                                  \
+  X(FMT_S, "s")               /* [op, s] */                                                                  \
+  X(FMT_IS, "is")             /* [op, i, s] */                                                               \
+  X(FMT_DID, "did")           /* [op, d, i, d] */                                                            \
   X(FMT_DS, "ds")             /* [op, d, s] */                                                               \
   X(FMT_DSS, "dss")           /* [op, d, a, b] */                                                            \
   X(FMT_DSSS, "dsss")         /* [op, d, a, b, c] */                                                         \

@@ -42,6 +42,7 @@ bool vm_feature_on(const vm_config *cfg, unsigned feat) {
   switch (feat) {
   case VM_FEAT_TAIL_CALL: return (cfg->features & VM_FEATURE_TAIL_CALL) != 0;
   case VM_FEAT_RELAXED_SIMD: return (cfg->features & VM_FEATURE_RELAXED_SIMD) != 0;
+  case VM_FEAT_EXCEPTIONS: return (cfg->features & VM_FEATURE_EXCEPTIONS) != 0;
   default: return true; /* Wasm 2.0 */
   }
 }
@@ -109,6 +110,8 @@ const char *vm_trap_message(vm_trap trap) {
   case VM_TRAP_EXIT: return "exit";
   case VM_TRAP_LIMIT: return "limit exceeded";
   case VM_TRAP_NOMEM: return "out of memory";
+  case VM_TRAP_EXCEPTION: return "uncaught exception";
+  case VM_TRAP_NULL_EXNREF: return "null exception reference";
   }
   return "unknown trap";
 }
@@ -177,8 +180,10 @@ void vm_module_release(vm_module *m) {
   /* Each body's code and constants are one allocation (compile.c). */
   if (m->codes) {
     uint32_t ndefined = m->nfuncs >= m->nimported_funcs ? m->nfuncs - m->nimported_funcs : 0;
-    for (uint32_t i = 0; i < ndefined; i++)
+    for (uint32_t i = 0; i < ndefined; i++) {
       mem_free(m->codes[i].code);
+      mem_free(m->codes[i].eh);
+    }
   }
   if (m->elems)
     for (uint32_t i = 0; i < m->nelems; i++)
@@ -195,6 +200,7 @@ void vm_module_release(vm_module *m) {
   mem_free(m->memories);
   mem_free(m->global_types);
   mem_free(m->globals);
+  mem_free(m->tag_types);
   mem_free(m->const_ops);
   mem_free(m->exports);
   mem_free(m->bytes);
@@ -302,6 +308,7 @@ void vm_module_import(const vm_module *m, uint32_t i, vm_import_desc *out) {
   out->kind = im->kind;
   switch (im->kind) {
   case VM_EXTERN_FUNC:
+  case VM_EXTERN_TAG:
     out->type.func = im->type.func_type < m->ntypes ? &m->types[im->type.func_type] : NULL;
     break;
   case VM_EXTERN_TABLE: out->type.table = im->type.table; break;
@@ -330,6 +337,10 @@ void vm_module_export(const vm_module *m, uint32_t i, vm_export_desc *out) {
     break;
   case VM_EXTERN_MEMORY:
     if (ex->index < m->nmemories) out->type.memory = m->memories[ex->index];
+    break;
+  case VM_EXTERN_TAG:
+    if (ex->index < m->ntags && m->tag_types[ex->index] < m->ntypes)
+      out->type.func = &m->types[m->tag_types[ex->index]];
     break;
   default:
     if (ex->index < m->nglobals) out->type.global = m->global_types[ex->index];

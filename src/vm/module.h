@@ -52,7 +52,7 @@ typedef struct vm_import {
   uint32_t name_len;
   uint8_t kind; /* VM_EXTERN_* */
   union {
-    uint32_t func_type; /* type index */
+    uint32_t func_type; /* type index (a function's, or a tag's) */
     vm_tabletype table;
     vm_limits memory;
     vm_globaltype global;
@@ -108,6 +108,11 @@ typedef struct vm_code {
    * `code`, whose opcode words are rewritten for it (vm_ir_thread) once every
    * tier has read them. */
   const void *native;
+  /* Exception handling: the function's handler table (exn.h), NULL when it has no try. */
+  struct vm_eh *eh;
+  /* The function uses exception handling or exnref values: the interpreter runs it (its values must
+   * all be in the value stack, where the collector of exceptions looks: exn.h). */
+  bool interp_only;
   uint32_t body_offset; /* offset of the body in the binary, for messages */
   uint32_t body_len;
 } vm_code;
@@ -142,6 +147,10 @@ struct vm_module {
   struct vm_const_expr *const_ops;
   uint32_t nconst_ops, const_ops_cap;
   vm_global_def *globals; /* defined ones only: globals[i - nimported_globals] */
+
+  /* Tags (exception handling): a type index each, imports first. */
+  uint32_t ntags, nimported_tags;
+  uint32_t *tag_types;
 
   uint32_t nexports;
   vm_export *exports;

@@ -41,9 +41,11 @@ typedef enum {
   VM_IMM_SHUFFLE,       /* 16 bytes: lane indices, each below 32 */
   VM_IMM_LANE,          /* a byte: lane index */
   VM_IMM_MEMARG_LANE,   /* u32 alignment, u32 offset, a byte: lane index */
+  VM_IMM_TAG,           /* u32 tag index */
+  VM_IMM_TRY_TABLE,     /* blocktype, vec(catch clause: a kind byte 0-3, a tag index for 0 and 1, a label) */
 } vm_imm;
 
-/* The proposals beyond the MVP that the engine implements (Wasm 2.0, and of 3.0 so far tail calls). */
+/* The proposals beyond the MVP that the engine implements (Wasm 2.0, and the 3.0 ones it has). */
 typedef enum {
   VM_FEAT_MVP,
   VM_FEAT_SIGN_EXT,     /* sign-extension operators */
@@ -53,6 +55,7 @@ typedef enum {
   VM_FEAT_SIMD,         /* fixed-width SIMD (v128) */
   VM_FEAT_TAIL_CALL,    /* tail calls (Wasm 3.0) */
   VM_FEAT_RELAXED_SIMD, /* relaxed SIMD (Wasm 3.0) */
+  VM_FEAT_EXCEPTIONS,   /* exception handling (Wasm 3.0), and its legacy instructions */
 } vm_feature;
 
 /* Is an instruction of proposal `feat` one a configuration may leave out (Wasm 3.0's: vm_feature_on)?
@@ -95,8 +98,8 @@ static inline const char *vm_unsupported_type(uint8_t b) {
   switch (b) {
   case 0x63:
   case 0x64: return "unsupported: typed function references (ref, ref null: Wasm 3.0)";
-  case 0x69:
-  case 0x74: return "unsupported: exception references (exnref: Wasm 3.0)";
+  case 0x69: return "unsupported: exception references (exnref: Wasm 3.0 exception handling, not enabled)";
+  case 0x74: return "unsupported: typed exception references (nullexnref: Wasm 3.0)";
   case 0x6A:
   case 0x6B:
   case 0x6C:
@@ -112,14 +115,6 @@ static inline const char *vm_unsupported_type(uint8_t b) {
 /* Wasm 3.0 instructions of those proposals (one-byte opcodes, and the GC prefix 0xFB): the message. */
 static inline const char *vm_unsupported_op(uint8_t op) {
   switch (op) {
-  case 0x06: /* try */
-  case 0x07: /* catch */
-  case 0x09: /* rethrow */
-  case 0x18: /* delegate */
-  case 0x19: return "unsupported: legacy exception handling (try, catch, rethrow, delegate)";
-  case 0x08:
-  case 0x0A:
-  case 0x1F: return "unsupported: exception handling (throw, throw_ref, try_table: Wasm 3.0)";
   case 0x14:
   case 0x15:
   case 0xD4:

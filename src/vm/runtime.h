@@ -48,6 +48,13 @@ struct vm_global {
   uint64_t hi; /* a v128's high half (value is its low half); 0 otherwise */
 };
 
+/* An exception tag (exception handling): identity is the object. */
+struct vm_tag {
+  const vm_functype *type; /* its parameters: the payload of its exceptions */
+  uint32_t nslots;         /* the slots they take */
+  vm_functype own_type;    /* vm_tag_new: the copy `type` points at */
+};
+
 struct vm_instance {
   const vm_module *module;
   vm_store *store;
@@ -56,6 +63,7 @@ struct vm_instance {
   vm_memory *memory;     /* memory 0, or NULL (the fast paths' memory) */
   vm_memory **memories;  /* module->nmemories: imports, then own memories (multi-memory) */
   vm_global **globals;   /* module->nglobals */
+  vm_tag **tags;         /* module->ntags: imports, then own tags */
   uint8_t *elem_dropped; /* module->nelems flags */
   uint8_t *data_dropped; /* module->ndatas flags */
   vm_func *own_funcs;    /* storage for the module's own functions */
@@ -73,6 +81,10 @@ struct vm_store {
   vm_instance *instances;
   vm_guard guard;
   vm_pool *pool; /* where the stacks and memories come from and go back to; NULL: none */
+  /* Exceptions (exn.h): every one not yet collected, how many, and the count that triggers the next
+   * collection. */
+  struct vm_exn *exns;
+  uint32_t nexns, exn_collect_at;
 };
 
 /* store.c: reset the guardrails from s->cfg for a new top-level call. */

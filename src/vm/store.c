@@ -14,6 +14,7 @@
  */
 #include "util/clock.h"
 #include "util/mem.h"
+#include "vm/exn.h"
 #include "vm/store.h"
 #if WAPC_JIT
 #include "jit/jit.h"
@@ -186,6 +187,7 @@ vm_store *vm_store_new_pooled(const vm_config *cfg, vm_pool *pool) {
   s->exec.max_depth = s->cfg.max_call_depth;
   vm_interrupt_init(&s->guard.own);
   s->guard.request = &s->guard.own;
+  s->exn_collect_at = VM_EXN_COLLECT_MIN;
   vm_error_clear(&s->error);
   return s;
 }
@@ -202,6 +204,7 @@ void vm_store_free(vm_store *s) {
     if (o->release) o->release((char *)o + OBJ_HEADER);
     mem_free(o);
   }
+  vm_exn_free_all(s);
   pool_entry e = {s->exec.stack, exec_bytes(&s->cfg, NULL), 0, 0};
   if (!s->pool || !pool_put(s->pool, &s->pool->stacks, &e)) mem_unmap(e.base, e.bytes);
   vm_interrupt_destroy(&s->guard.own);
@@ -580,6 +583,7 @@ vm_result vm_call_function(vm_store *s, vm_func *f, vm_instance *caller, uint64_
 vm_result vm_invoke(vm_store *s, vm_func *f, uint64_t *args_results) {
   if (!s) return VM_ERR_ARG;
   error_reset(&s->error);
+  s->exec.exn = NULL;
   if (!f) return vm_error_set(&s->error, VM_ERR_ARG, -1, -1, "no function to call");
   const vm_functype *t = vm_func_type(f);
   if ((t->nparams || t->nresults) && !args_results)

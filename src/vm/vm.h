@@ -14,7 +14,10 @@
  * Values cross this API as 64-bit slots (uint64_t): i32 in the low 32 bits,
  * f32 as its bit pattern in the low 32 bits, i64 as is, f64 as its bit pattern,
  * references as pointers (funcref: a vm_func *, externref: an opaque non-NULL
- * pointer-sized cookie; NULL is the null reference).
+ * pointer-sized cookie; NULL is the null reference).  An exnref is an
+ * exception the store owns and collects when no wasm value refers to it any
+ * more: one handed to the embedder (a result, a global read) may be looked at
+ * but not kept past the next call into the store.
  */
 #ifndef WAPC_VM_VM_H
 #define WAPC_VM_VM_H
@@ -33,6 +36,7 @@ enum {
   VM_V128 = 0x7B,
   VM_FUNCREF = 0x70,
   VM_EXTERNREF = 0x6F,
+  VM_EXNREF = 0x69, /* exception handling (Wasm 3.0): a caught exception, or null */
 };
 
 /* The 64-bit frame slots a value of type t takes: two for a v128, one for anything else. */
@@ -44,8 +48,14 @@ static inline uint32_t vm_type_slots(uint8_t t) {
 struct vm_functype;
 void vm_functype_slots(const struct vm_functype *t, uint32_t *params, uint32_t *results);
 
-/* External kinds, encoded as in the binary format. */
-enum { VM_EXTERN_FUNC = 0, VM_EXTERN_TABLE = 1, VM_EXTERN_MEMORY = 2, VM_EXTERN_GLOBAL = 3 };
+/* External kinds, encoded as in the binary format (tags: exception handling, Wasm 3.0). */
+enum {
+  VM_EXTERN_FUNC = 0,
+  VM_EXTERN_TABLE = 1,
+  VM_EXTERN_MEMORY = 2,
+  VM_EXTERN_GLOBAL = 3,
+  VM_EXTERN_TAG = 4
+};
 
 /* Outcome of an engine operation. */
 typedef enum {
@@ -80,6 +90,12 @@ typedef enum {
   VM_TRAP_EXIT,  /* "exit": WASI proc_exit unwinds the guest; the code is in the WASI context */
   VM_TRAP_LIMIT, /* a host function refused a request over a size cap; the message is its own */
   VM_TRAP_NOMEM, /* "out of memory": a host function could not allocate */
+  /* "uncaught exception": a wasm exception (throw, throw_ref, rethrow) no handler caught; it ends the
+   * call like a trap (the host's C stack is never unwound).  While it travels through frames of other
+   * tiers and host functions, the store holds the exception and code of an outer activation may catch
+   * it (exec.h). */
+  VM_TRAP_EXCEPTION,
+  VM_TRAP_NULL_EXNREF, /* "null exception reference" (throw_ref of null) */
 } vm_trap;
 
 const char *vm_trap_message(vm_trap trap);
@@ -143,9 +159,13 @@ enum {
   VM_FEATURE_RELAXED_SIMD = 1u << 3, /* the 20 relaxed SIMD instructions (simdops.def: our choices) */
   VM_FEATURE_MULTI_MEMORY = 1u << 4, /* several memories; memory indices in memargs and memory.* */
   VM_FEATURE_MEMORY64 = 1u << 5,     /* i64-addressed memories; 3.0's limits and memarg encodings */
+  /* Exception handling: tags, exnref, throw, throw_ref, try_table, and the legacy try / catch /
+   * catch_all / rethrow / delegate of the 3.0 appendix (what LLVM emits for C++ by default). */
+  VM_FEATURE_EXCEPTIONS = 1u << 6,
   VM_FEATURES_WASM2 = 0,
   VM_FEATURES_ALL = VM_FEATURE_TAIL_CALL | VM_FEATURE_EXTENDED_CONST | VM_FEATURE_WASM3_RULES |
-                    VM_FEATURE_RELAXED_SIMD | VM_FEATURE_MULTI_MEMORY | VM_FEATURE_MEMORY64,
+                    VM_FEATURE_RELAXED_SIMD | VM_FEATURE_MULTI_MEMORY | VM_FEATURE_MEMORY64 |
+                    VM_FEATURE_EXCEPTIONS,
 };
 
 /* Does `cfg` accept the instructions of proposal `feat` (a VM_FEAT_* of opcodes.h)? */
@@ -191,6 +211,7 @@ typedef struct vm_func vm_func;         /* see runtime.h */
 typedef struct vm_memory vm_memory;     /* see runtime.h */
 typedef struct vm_table vm_table;       /* see runtime.h */
 typedef struct vm_global vm_global;     /* see runtime.h */
+typedef struct vm_tag vm_tag;           /* see runtime.h */
 
 /* ---- modules ---------------------------------------------------------- */
 
@@ -211,7 +232,7 @@ typedef struct vm_import_desc {
   uint32_t name_len;
   uint8_t kind; /* VM_EXTERN_* */
   union {
-    const vm_functype *func;
+    const vm_functype *func; /* also a tag's type (VM_EXTERN_TAG: its parameters, no results) */
     vm_tabletype table;
     vm_limits memory;
     vm_globaltype global;
@@ -279,6 +300,7 @@ typedef struct vm_extern {
     vm_table *table;
     vm_memory *memory;
     vm_global *global;
+    vm_tag *tag;
   } u;
 } vm_extern;
 
@@ -299,6 +321,11 @@ const vm_functype *vm_func_type(const vm_func *f);
 vm_memory *vm_memory_new(vm_store *s, vm_limits limits);
 vm_table *vm_table_new(vm_store *s, vm_tabletype type, void *init);
 vm_global *vm_global_new(vm_store *s, vm_globaltype type, uint64_t value);
+/* An exception tag whose exceptions carry values of `type`'s parameters (it must have no results; NULL
+ * then, or on out of memory).  Each call makes a distinct tag: a handler catches the exceptions of the
+ * tag it names, by identity. */
+vm_tag *vm_tag_new(vm_store *s, const vm_functype *type);
+const vm_functype *vm_tag_type(const vm_tag *t);
 
 /* Linear memory access for host functions.  The base never moves while the
  * memory lives (memory is reserved up front and grows in place), but the size

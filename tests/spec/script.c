@@ -30,6 +30,7 @@
 typedef struct binding {
   char *name;
   vm_instance *inst; /* NULL: the spectest module */
+  vm_module *def;    /* a module definition (3.0: `module definition`), instantiated by module_instance */
 } binding;
 
 typedef struct script {
@@ -44,6 +45,8 @@ typedef struct script {
   size_t nnames, capnames;
   binding *regs;
   size_t nregs, capregs;
+  binding *defs;
+  size_t ndefs, capdefs;
   vm_instance *current;
   uint32_t line;
   const char *cmd;
@@ -257,6 +260,7 @@ static uint8_t parse_type(const char *s) {
   if (strcmp(s, "v128") == 0) return VM_V128;
   if (strcmp(s, "funcref") == 0) return VM_FUNCREF;
   if (strcmp(s, "externref") == 0) return VM_EXTERNREF;
+  if (strcmp(s, "exnref") == 0) return VM_EXNREF;
   return 0;
 }
 
@@ -269,6 +273,7 @@ static const char *type_name(uint8_t t) {
   case VM_V128: return "v128";
   case VM_FUNCREF: return "funcref";
   case VM_EXTERNREF: return "externref";
+  case VM_EXNREF: return "exnref";
   default: return "?";
   }
 }
@@ -368,6 +373,7 @@ static bool parse_value(const cJSON *j, bool expected, spec_value *out, char *wh
   }
   case VM_FUNCREF:
   case VM_EXTERNREF:
+  case VM_EXNREF:
     if (!vs) {
       if (!expected) break;
       out->kind = VAL_ANY_REF;
@@ -472,6 +478,7 @@ static bool value_matches(const spec_value *e, const uint64_t *slots) {
   case VM_F64: return bits_match(64, e->kind, e->bits, got);
   case VM_FUNCREF:
   case VM_EXTERNREF:
+  case VM_EXNREF:
     if (e->kind == VAL_ANY_REF) return got != 0;
     return got == e->bits;
   default: return false;
@@ -488,6 +495,7 @@ static bool bind(binding **list, size_t *n, size_t *cap, const char *name, vm_in
   memcpy(copy, name, len + 1);
   (*list)[*n].name = copy;
   (*list)[*n].inst = inst;
+  (*list)[*n].def = NULL;
   (*n)++;
   return true;
 }
@@ -709,6 +717,13 @@ static void cmd_module(script *sc, const cJSON *c) {
     return;
   }
   if (define_only) { /* decoded and validated; not instantiated */
+    if (name) {
+      if (!bind(&sc->defs, &sc->ndefs, &sc->capdefs, name, NULL)) {
+        fail(sc, "runner: out of memory");
+        return;
+      }
+      sc->defs[sc->ndefs - 1].def = m;
+    }
     pass(sc);
     return;
   }
@@ -720,6 +735,32 @@ static void cmd_module(script *sc, const cJSON *c) {
   }
   sc->current = inst;
   if (name && !bind(&sc->names, &sc->nnames, &sc->capnames, name, inst)) {
+    fail(sc, "runner: out of memory");
+    return;
+  }
+  pass(sc);
+}
+
+/* module_instance (3.0): a new instance of a module definition, named. */
+static void cmd_module_instance(script *sc, const cJSON *c) {
+  const char *iname = json_str(c, "instance");
+  const char *mname = json_str(c, "module");
+  const binding *b = mname ? lookup(sc->defs, sc->ndefs, mname, strlen(mname)) : NULL;
+  sc->current = NULL;
+  if (!b) {
+    fail(sc, "module_instance: no module definition %s", mname ? mname : "(none)");
+    return;
+  }
+  vm_error err;
+  vm_instance *inst = instantiate(sc, b->def, &err);
+  if (!inst) {
+    char desc[512];
+    describe_error(&err, desc, sizeof desc);
+    fail(sc, "module_instance %s: instantiation failed: %s", mname, desc);
+    return;
+  }
+  sc->current = inst;
+  if (iname && !bind(&sc->names, &sc->nnames, &sc->capnames, iname, inst)) {
     fail(sc, "runner: out of memory");
     return;
   }
@@ -809,8 +850,9 @@ static void cmd_action(script *sc, const cJSON *c, bool check) {
       fail(sc, "%s: result %d: %s", o.desc, i, why);
       goto out;
     }
-    bool type_ok = v.kind == VAL_ANY_NULL ? o.rtypes[i] == VM_FUNCREF || o.rtypes[i] == VM_EXTERNREF
-                                          : v.type == o.rtypes[i];
+    bool type_ok = v.kind == VAL_ANY_NULL
+                       ? o.rtypes[i] == VM_FUNCREF || o.rtypes[i] == VM_EXTERNREF || o.rtypes[i] == VM_EXNREF
+                       : v.type == o.rtypes[i];
     if (!type_ok || !value_matches(&v, o.slots + at)) {
       char want[96], got[512];
       format_value(&v, want, sizeof want);
@@ -845,6 +887,24 @@ static void expect_error(script *sc, const char *what, const vm_error *err, vm_r
   } else {
     fail(sc, "%s: expected %s \"%s\", got %s", what, result_name(want), text, desc);
   }
+}
+
+/* assert_exception (Wasm 3.0): the action ends with an exception no handler caught. */
+static void cmd_assert_exception(script *sc, const cJSON *c) {
+  action_out o;
+  run_action(sc, cJSON_GetObjectItemCaseSensitive(c, "action"), &o);
+  if (o.result == VM_OK) {
+    char got[512];
+    show_results(&o, got, sizeof got);
+    fail(sc, "%s: expected an exception, returned [%s]", o.desc, got);
+  } else if (o.err.result == VM_ERR_TRAP && o.err.trap == VM_TRAP_EXCEPTION) {
+    pass(sc);
+  } else {
+    char desc[512];
+    describe_error(&o.err, desc, sizeof desc);
+    fail(sc, "%s: expected an exception, got %s", o.desc, desc);
+  }
+  free(o.slots);
 }
 
 static void cmd_assert_action_trap(script *sc, const cJSON *c) {
@@ -957,6 +1017,8 @@ static void run_command(script *sc, const cJSON *c) {
     cmd_module(sc, c);
   else if (strcmp(type, "register") == 0)
     cmd_register(sc, c);
+  else if (strcmp(type, "module_instance") == 0)
+    cmd_module_instance(sc, c);
   else if (strcmp(type, "action") == 0)
     cmd_action(sc, c, false);
   else if (strcmp(type, "assert_return") == 0)
@@ -966,7 +1028,9 @@ static void run_command(script *sc, const cJSON *c) {
       cmd_assert_action_trap(sc, c);
     else
       cmd_assert_instantiate(sc, c, VM_ERR_TRAP);
-  } else if (strcmp(type, "assert_uninstantiable") == 0)
+  } else if (strcmp(type, "assert_exception") == 0)
+    cmd_assert_exception(sc, c);
+  else if (strcmp(type, "assert_uninstantiable") == 0)
     cmd_assert_instantiate(sc, c, VM_ERR_TRAP);
   else if (strcmp(type, "assert_unlinkable") == 0)
     cmd_assert_instantiate(sc, c, VM_ERR_LINK);
@@ -1043,6 +1107,7 @@ out:
   free(sc.modules);
   free_bindings(sc.names, sc.nnames);
   free_bindings(sc.regs, sc.nregs);
+  free_bindings(sc.defs, sc.ndefs);
   free(sc.dir);
   cJSON_Delete(root);
   return ok;

@@ -455,7 +455,7 @@ static const bad_case bad_cases[] = {
     {"07050101610400", VM_ERR_MALFORMED, "malformed export kind"},
     {"010401610000", VM_ERR_MALFORMED, "malformed function type"},
     {"0104016001 7a00", VM_ERR_MALFORMED, "malformed value type"},
-    {"0605017f00060b", VM_ERR_MALFORMED, "illegal opcode"},
+    {"0605017f00060b", VM_ERR_INVALID, "constant expression required"}, /* 0x06: the legacy try */
     {"0104016000000303020000", VM_ERR_MALFORMED, "function and code section have inconsistent lengths"},
     {"0a040102000b", VM_ERR_MALFORMED, "function and code section have inconsistent lengths"},
     {"0c0101", VM_ERR_MALFORMED, "data count and data section have inconsistent lengths"},
@@ -572,14 +572,18 @@ TEST_IMPL(wasm3_modules) {
       {"060b027f0023010b7f0041000b", VM_ERR_INVALID, "unknown global 1"},          /* a later global */
       {"010401 5f 00 00", VM_ERR_MALFORMED, "unsupported: GC types (struct, array, rec, sub: Wasm 3.0)"},
       {"010401 4e 00 00", VM_ERR_MALFORMED, "unsupported: GC types (struct, array, rec, sub: Wasm 3.0)"},
-      {"0d 03 01 00 00", VM_ERR_MALFORMED, "unsupported: exception handling (tag section: Wasm 3.0)"},
+      {"0d 03 01 00 00", VM_ERR_INVALID, "unknown type 0"},            /* a tag of a type that is not there */
+      {"0d 03 01 01 00", VM_ERR_MALFORMED, "malformed tag attribute"}, /* only 0: exceptions */
+      {"010501 60 00 01 7f 0d 03 01 00 00", VM_ERR_INVALID, "non-empty tag result type"},
+      {"010401 600000 0d 03 01 00 00 06 06 01 7f 00 41 00 0b", VM_OK, NULL},     /* tag, then global */
+      {"010401 600000 06 06 01 7f 00 41 00 0b 0d 03 01 00 00", VM_ERR_MALFORMED, /* tag after global */
+       "unexpected content after last section"},
       {"010501 60 01 64 00 00", VM_ERR_MALFORMED,
        "unsupported: typed function references (ref, ref null: Wasm 3.0)"},
       {"010501 60 01 6e 00 00", VM_ERR_MALFORMED, "unsupported: GC reference types (Wasm 3.0)"}, /* anyref */
       {"010401600000 03020100 0a 07 01 05 00 d0 70 14 0b", VM_ERR_MALFORMED,
        "unsupported: typed function references (call_ref, br_on_null, ...: Wasm 3.0)"},
-      {"010401600000 03020100 0a 06 01 04 00 08 00 0b", VM_ERR_MALFORMED,
-       "unsupported: exception handling (throw, throw_ref, try_table: Wasm 3.0)"},
+      {"010401600000 03020100 0a 06 01 04 00 08 00 0b", VM_ERR_INVALID, "unknown tag 0"}, /* throw 0 */
   };
   unsigned char buf[128];
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
