@@ -16,7 +16,7 @@
  * References are kept as function indices (0: null, i + 1: function i of
  * the instance), so they point into the new instance's functions.  An
  * instance can be captured when it owns its memory, tables and globals (it
- * imports functions only) and holds no non-null externref.
+ * imports functions only) and holds no non-null externref or exnref.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -159,6 +159,7 @@ vm_image *vm_image_capture(vm_instance *inst, vm_error *err) {
     uint64_t v = g->value;
     if (g->type.type == VM_EXTERNREF && v)
       return refuse(img, err, VM_ERR_ARG, "a global holds an external reference");
+    if (g->type.type == VM_EXNREF && v) return refuse(img, err, VM_ERR_ARG, "a global holds an exception");
     if (g->type.type == VM_FUNCREF) {
       uint32_t k;
       if (!ref_index(inst, (const void *)(uintptr_t)v, &k))
@@ -177,6 +178,8 @@ vm_image *vm_image_capture(vm_instance *inst, vm_error *err) {
     for (uint32_t k = 0; k < t->size; k++) {
       if (t->type.elemtype == VM_EXTERNREF && t->elems[k])
         return refuse(img, err, VM_ERR_ARG, "a table holds an external reference");
+      if (t->type.elemtype == VM_EXNREF && t->elems[k])
+        return refuse(img, err, VM_ERR_ARG, "a table holds an exception");
       if (t->type.elemtype == VM_FUNCREF && !ref_index(inst, t->elems[k], &it->elems[k]))
         return refuse(img, err, VM_ERR_ARG, "a table holds a function of another instance");
     }

@@ -30,7 +30,7 @@ static void table_release(void *obj) {
 
 vm_table *vm_table_new(vm_store *s, vm_tabletype type, void *init) {
   if (!s) return NULL;
-  if (type.elemtype != VM_FUNCREF && type.elemtype != VM_EXTERNREF) {
+  if (type.elemtype != VM_FUNCREF && type.elemtype != VM_EXTERNREF && type.elemtype != VM_EXNREF) {
     vm_error_set(&s->error, VM_ERR_ARG, -1, -1, "malformed reference type");
     return NULL;
   }

@@ -30,6 +30,20 @@ expect "a trap replaces the error set before it" 2 "" "wapc: $E: trap: unreachab
 expect "integer divide by zero" 2 "" "wapc: $E: trap: integer divide by zero" -- call "$E" div0 x
 expect "unbounded recursion" 2 "" "wapc: $E: trap: call stack exhausted" -- call "$E" recurse x
 
+# ---- exception handling: caught inside the guest, or escaping __guest_call as a trap -----------------------
+for X in "$W/exceptions_legacy.wasm" "$W/exceptions.wasm"; do
+  if [ ! -f "$X" ]; then
+    echo "note: $X not built (npm wabt missing): skipped"
+    continue
+  fi
+  expect "exceptions: no throw" 0 "ok" "" -- call "$X" digits 0123456789
+  expect "exceptions: thrown 4 frames down, caught" 0 "x" "" -- call "$X" digits 12x4
+  expect "exceptions: uncaught" 2 "" "wapc: $X: trap: uncaught exception" -- call "$X" escape 12x4
+  expect "exceptions: caught, thrown again" 2 "" "wapc: $X: trap: uncaught exception" -- call "$X" again 1x
+done
+expect "exceptions: delegated past a handler" 2 "" "wapc: $W/exceptions_legacy.wasm: trap: uncaught exception" \
+  -- call "$W/exceptions_legacy.wasm" skip x1
+
 # ---- every pointer/length from the guest is checked ----------------------------------------------------
 expect "__guest_request: payload past the end" 2 "" "wapc: $E: $OOB" -- call "$E" oob_req_payload xyz
 expect "__guest_request: operation past the end" 2 "" "wapc: $E: $OOB" -- call "$E" oob_req_op xyz

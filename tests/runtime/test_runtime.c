@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vm/exn.h"
 #include "vm/runtime.h"
 #include "vm/store.h"
 #include "test.h"
@@ -469,6 +470,116 @@ TEST_IMPL(deep) {
   vm_store_free(s);
 }
 
+/* ---- exception handling -------------------------------------------------------------------- */
+
+/* exnref.wat: a million exceptions made and dropped while a few are kept in a global, a local, a table
+ * and another exception's payload; the kept ones keep their payloads and the store stays small. */
+TEST_IMPL(exceptions_exnref) {
+  vm_module *m = load("exnref");
+  vm_store *s = vm_store_new(NULL);
+  vm_error err;
+  vm_instance *inst = vm_instantiate(s, m, NULL, 0, &err);
+  CHECK(inst != NULL);
+  if (!inst) return;
+  CHECK_INT(call1(s, inst, "churn", 1000000), 13122);
+  CHECK(s->nexns < 5000); /* collected: what survives is what is kept (plus the last slice's garbage) */
+  CHECK_INT(call1(s, inst, "global", 0), 12345);
+  CHECK_INT(call1(s, inst, "slot", 0), 992000);
+  CHECK_INT(call1(s, inst, "slot", 7), 999000);
+  CHECK_INT(call1(s, inst, "slot", 8), 984000);
+  CHECK_INT(call1(s, inst, "slot", 15), 991000);
+  uint32_t out = 0;
+  CHECK(call3(s, inst, "nested", 42, 100000, 0, &out) == VM_OK && out == 47);
+  CHECK(call3(s, inst, "null", 0, 0, 0, NULL) == VM_ERR_TRAP);
+  CHECK_STR(vm_store_error(s)->message, "null exception reference");
+  CHECK_INT(call1(s, inst, "is-null", 0), 1);
+  CHECK_INT(call1(s, inst, "is-null", 1), 0);
+  vm_store_free(s);
+}
+
+typedef struct throw_ctx {
+  vm_func *thrower;
+  int calls;
+} throw_ctx;
+
+/* host.reenter(v): throw(v) in a nested activation, its error passed on. */
+static vm_result host_reenter(vm_store *s, vm_instance *caller, void *user, uint64_t *ar) {
+  throw_ctx *c = user;
+  c->calls++;
+  uint64_t slot = ar[0];
+  vm_result r = vm_invoke(s, c->thrower, &slot);
+  ar[0] = slot;
+  return r;
+}
+
+static vm_instance *throw_instance(vm_store *s, vm_module *m, throw_ctx *ctx, vm_tag *tag) {
+  vm_functype i_i = {1, 1, sig_i_i};
+  vm_func *h = vm_func_new_host(s, &i_i, host_reenter, ctx);
+  vm_extern im[2] = {{VM_EXTERN_FUNC, {.func = h}}, {VM_EXTERN_TAG, {.tag = tag}}};
+  vm_error err;
+  vm_instance *inst = vm_instantiate(s, m, im, 2, &err);
+  if (inst) ctx->thrower = export_func(inst, "throw");
+  return inst;
+}
+
+/* throw.wat: handlers above compiled frames, host functions and other instances. */
+TEST_IMPL(exceptions_unwind) {
+  vm_module *m = load("throw");
+  vm_store *s = vm_store_new(NULL);
+  vm_functype i = {1, 0, sig_i_i};
+  vm_tag *tag = vm_tag_new(s, &i);
+  CHECK(tag != NULL && vm_tag_type(tag)->nparams == 1);
+  vm_functype bad = {1, 1, sig_i_i};
+  CHECK(vm_tag_new(s, &bad) == NULL); /* a tag has no results */
+  throw_ctx ctx = {0};
+  vm_instance *inst = throw_instance(s, m, &ctx, tag);
+  CHECK(inst != NULL);
+  if (!inst) return;
+  uint32_t out = 0;
+  CHECK(call3(s, inst, "catch-deep", 0, 41, 0, &out) == VM_OK && out == 42);
+  CHECK(call3(s, inst, "catch-deep", 5000, 9, 0, &out) == VM_OK && out == 10);
+  CHECK(s->exec.depth == 0 && s->exec.exn == NULL && vm_store_error(s)->result == VM_OK);
+  CHECK(call3(s, inst, "catch-deep", 3, -1, 0, &out) == VM_OK && out == (uint32_t)(-1 + 1000 + 3));
+  CHECK(call3(s, inst, "catch-host", 5, 0, 0, &out) == VM_OK && out == 7 && ctx.calls == 1);
+  CHECK(s->exec.sp == s->exec.stack && s->exec.host_nesting == 0);
+  CHECK_INT(call1(s, inst, "catch-other", 1), 200); /* catch_all, not the other tag */
+  CHECK_INT(call1(s, inst, "catch-imported", 4), 7);
+  CHECK_INT(call1(s, inst, "legacy", 3), 10);
+  /* Uncaught: a trap of its own kind; the store goes on. */
+  CHECK(call3(s, inst, "uncaught", 1, 0, 0, NULL) == VM_ERR_TRAP);
+  CHECK(vm_store_error(s)->trap == VM_TRAP_EXCEPTION);
+  CHECK_STR(vm_store_error(s)->message, "uncaught exception");
+  CHECK(s->exec.depth == 0);
+  CHECK_INT(call1(s, inst, "uncaught", -5), (uint32_t)(-1 + 1000));
+  /* Traps, fuel and interrupts are not exceptions. */
+  CHECK(call3(s, inst, "trap-in-try", 0, 0, 0, NULL) == VM_ERR_TRAP);
+  CHECK_STR(vm_store_error(s)->message, "unreachable");
+  vm_store_set_fuel(s, 100000);
+  CHECK(call3(s, inst, "spin-in-try", 0, 0, 0, NULL) == VM_ERR_TRAP);
+  CHECK(vm_store_error(s)->trap == VM_TRAP_FUEL);
+  vm_store_set_fuel(s, 0);
+
+  /* Another instance sharing the host's tag catches the first one's exceptions of it; its own $e is
+   * another tag. */
+  throw_ctx ctx2 = {0};
+  vm_instance *inst2 = throw_instance(s, m, &ctx2, tag);
+  CHECK(inst2 != NULL);
+  if (inst2) {
+    ctx2.thrower = export_func(inst, "throw"); /* the first instance's $e */
+    CHECK(call3(s, inst2, "catch-host", 5, 0, 0, NULL) == VM_ERR_TRAP);
+    CHECK(vm_store_error(s)->trap == VM_TRAP_EXCEPTION);
+    ctx2.thrower = export_func(inst, "throw-imported");
+    vm_result r = call3(s, inst2, "catch-host", 5, 0, 0, NULL);
+    CHECK(r == VM_ERR_TRAP && vm_store_error(s)->trap == VM_TRAP_EXCEPTION); /* $e, not the host's */
+  }
+  /* An import of a tag of another type does not link. */
+  vm_functype none = {0, 0, NULL};
+  throw_ctx ctx3 = {0};
+  CHECK(throw_instance(s, m, &ctx3, vm_tag_new(s, &none)) == NULL);
+  CHECK_STR(vm_store_error(s)->message, "incompatible import type");
+  vm_store_free(s);
+}
+
 static void teardown(void) {
   for (int i = 0; i < nmodules; i++)
     vm_module_free(modules[i]);
@@ -482,6 +593,8 @@ TEST_ENTRY(segments)
 TEST_ENTRY(reenter)
 TEST_ENTRY(host_errors)
 TEST_ENTRY(deep)
+TEST_ENTRY(exceptions_exnref)
+TEST_ENTRY(exceptions_unwind)
 TEST_LIST_END
 
 int main(int argc, char **argv) {
