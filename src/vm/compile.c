@@ -444,7 +444,7 @@ static _Noreturn void stack_mismatch(cx *c, const char *who, uint32_t n, const u
   char want[80], have[80];
   ctl *f = top(c);
   types_str(want, sizeof want, n, ts);
-  types_str(have, sizeof have, c->h - f->height, c->st + f->height);
+  types_str(have, sizeof have, c->h - f->height, c->st ? c->st + f->height : NULL); /* none pushed yet */
   INVALID(c, "type mismatch: %s requires %s but stack has %s", who, want, have);
 }
 

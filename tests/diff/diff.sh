@@ -3,7 +3,7 @@
 # diff.sh DRIVER WORKDIR [COUNT] [FIRST_SEED] - differential testing against wabt.
 # For each seed: deterministic random bytes -> binaryen `wasm-opt -ttf` (a valid
 # random module; with SIMD for odd seeds, with the Wasm 3.0 tail calls and extended constants for seeds
-# 2 mod 4) -> run on our engine (DRIVER, tests/diff/diff_driver.c) and on
+# 2 mod 4, exception handling for seeds 0 mod 4) -> run on our engine (DRIVER, tests/diff/diff_driver.c) and on
 # `wasm-interp --dummy-import-func --run-all-exports`; results, host-call logs
 # and traps must agree (NaN payloads excepted; see compare.py).  Our engine runs
 # twice, compiler tier and interpreter (WAPC_TIER=interpreter): those two
@@ -28,12 +28,16 @@ while [ "$seed" -lt "$end" ]; do
   # constants); relaxed SIMD is left out (wabt's choices are not ours).
   w3=
   [ $((seed % 4)) -eq 2 ] && w3="--enable-tail-call --enable-extended-const"
+  # ... and the others exception handling (binaryen 108 declares tags but emits no try or throw: the
+  # instructions themselves are covered by the spec suite, the runtime tests and the fuzzer).
+  eh= eh_wabt=
+  [ $((seed % 4)) -eq 0 ] && eh=--enable-exception-handling eh_wabt=--enable-exceptions
   # shellcheck disable=SC2086
-  if ! wasm-opt -ttf "$work/in.bin" -o "$work/m.wasm" $simd $w3 --disable-threads 2>/dev/null; then
+  if ! wasm-opt -ttf "$work/in.bin" -o "$work/m.wasm" $simd $w3 $eh --disable-threads 2>/dev/null; then
     skip=$((skip + 1)); seed=$((seed + 1)); continue
   fi
   # shellcheck disable=SC2086
-  timeout 20 wasm-interp --dummy-import-func --run-all-exports $w3 "$work/m.wasm" > "$work/wabt.txt" 2>&1
+  timeout 20 wasm-interp --dummy-import-func --run-all-exports $w3 $eh_wabt "$work/m.wasm" > "$work/wabt.txt" 2>&1
   wrc=$?
   timeout 60 "$driver" "$work/m.wasm" > "$work/ours.txt" 2>&1
   orc=$?
