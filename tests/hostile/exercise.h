@@ -2,7 +2,7 @@
 /*
  * exercise.h - run any module that loads: instantiate it in a fresh store
  * under the given limits, with every import bound to a stub of its type
- * (functions return zeros, memories/tables/globals are created from the
+ * (functions return zeros, memories/tables/globals/tags are created from the
  * declared types), and call every exported function with the given argument
  * bits.  Shared by tests/hostile and the fuzz targets (header-only, static).
  * Nothing here may crash or hang whatever the module does; traps are
@@ -49,6 +49,9 @@ static int vmx_bind(vm_store *s, const vm_module *m, vm_extern *ex, uint32_t n) 
     case VM_EXTERN_GLOBAL:
       if (!(ex[i].u.global = vm_global_new(s, d.type.global, 0))) return 0;
       break;
+    case VM_EXTERN_TAG:
+      if (!d.type.func || !(ex[i].u.tag = vm_tag_new(s, d.type.func))) return 0;
+      break;
     default: return 0;
     }
   }
@@ -62,6 +65,11 @@ static uint64_t vmx_mix(uint64_t h, const void *p, size_t n) {
   for (size_t i = 0; i < n; i++)
     h = (h ^ b[i]) * 1099511628211u;
   return h;
+}
+
+/* A reference type: its values are addresses (different in every run; only null is safe to make up). */
+static inline int vmx_is_ref(uint8_t ty) {
+  return ty == VM_FUNCREF || ty == VM_EXTERNREF || ty == VM_EXNREF;
 }
 
 /* Runs every exported function; with `trace`, folds into *trace what an
@@ -96,7 +104,7 @@ static int vmx_run_module_traced(const vm_module *m, const vm_config *cfg, const
         uint64_t v = args && nargs ? args[(i + j) % nargs] : 0;
         uint8_t ty = t->types[j];
         if (ty == VM_I32 || ty == VM_F32) v &= 0xFFFFFFFFu;
-        if (ty == VM_FUNCREF || ty == VM_EXTERNREF) v = 0; /* only null is safe to forge */
+        if (vmx_is_ref(ty)) v = 0; /* only null is safe to forge */
         slots[at++] = v;
         if (ty == VM_V128) slots[at++] = ~v;
       }
@@ -107,7 +115,7 @@ static int vmx_run_module_traced(const vm_module *m, const vm_config *cfg, const
         for (uint32_t j = 0, at = 0; r == VM_OK && j < t->nresults; j++) {
           uint8_t ty = t->types[t->nparams + j];
           /* a reference is an address, different in every run: only null or not is compared */
-          uint64_t v = ty == VM_FUNCREF || ty == VM_EXTERNREF ? slots[at] != 0 : slots[at];
+          uint64_t v = vmx_is_ref(ty) ? slots[at] != 0 : slots[at];
           *trace = vmx_mix(*trace, &v, sizeof v);
           if (ty == VM_V128) *trace = vmx_mix(*trace, &slots[at + 1], sizeof slots[at + 1]);
           at += vm_type_slots(ty);
@@ -125,7 +133,7 @@ static int vmx_run_module_traced(const vm_module *m, const vm_config *cfg, const
         if (d.kind != VM_EXTERN_GLOBAL || !vm_instance_export(inst, d.name, d.name_len, &e)) continue;
         uint64_t v = vm_global_get(e.u.global), hi = vm_global_get_hi(e.u.global);
         uint8_t gt = vm_global_type(e.u.global).type;
-        if (gt == VM_FUNCREF || gt == VM_EXTERNREF) v = v != 0;
+        if (vmx_is_ref(gt)) v = v != 0;
         *trace = vmx_mix(*trace, &v, sizeof v);
         *trace = vmx_mix(*trace, &hi, sizeof hi);
       }
