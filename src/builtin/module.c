@@ -102,7 +102,7 @@ static bool module_exports(const vm_module *m, const char *name, uint8_t kind) {
 }
 
 static const uint8_t guest_call_types[3] = {VM_I32, VM_I32, VM_I32};
-static const vm_functype guest_call_type = {2, 1, guest_call_types};
+static const vm_functype guest_call_type = {.nparams = 2, .nresults = 1, .types = guest_call_types};
 
 /* `__guest_call` must exist with type (i32, i32) -> i32: checked on the module, before anything runs. */
 static wapc_status check_guest_call(const vm_module *m, char *msg, size_t msglen) {

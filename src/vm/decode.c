@@ -26,6 +26,7 @@
 #include "vm/module.h"
 #include "vm/opcodes.h"
 #include "vm/reader.h"
+#include "vm/types.h"
 
 /* Section ids. */
 enum {
@@ -51,6 +52,7 @@ static const uint8_t section_order[14] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 12, 13,
 
 /* Ranks of deferred validation errors: the reference validator's order. */
 enum {
+  RANK_TYPE,
   RANK_IMPORT,
   RANK_FUNC,
   RANK_GLOBAL,
@@ -112,47 +114,17 @@ static void *alloc_array(decoder *d, size_t n, size_t size) {
 
 /* ---- types ------------------------------------------------------------ */
 
-/* In 3.0 mode, a type byte of a proposal this engine lacks says so. */
-static bool type_fail(const vm_module *m, vm_reader *r, const uint8_t *at, uint8_t b, const char *msg) {
-  const char *u = (m->cfg.features & VM_FEATURE_WASM3_RULES) ? vm_unsupported_type(b) : NULL;
-  return vm_reader_fail(r, at, u ? u : msg);
-}
-
-static bool read_valtype(const vm_module *m, vm_reader *r, uint8_t *t) {
+/* A value type (a reference type with `ref_only`) into *vt, and its byte into *byte when not NULL; a
+ * type index beyond the types (so far, in the type section: `ntypes`) is invalid at `rank`. */
+static bool read_vt(decoder *d, vm_reader *r, bool ref_only, uint32_t ntypes, int rank, vm_vt *vt,
+                    uint8_t *byte) {
   const uint8_t *at = r->pos;
-  int64_t v;
-  if (!vm_read_sleb(r, 7, &v)) return false;
-  uint8_t b = (uint8_t)(v & 0x7f);
-  switch (b) {
-  case VM_I32:
-  case VM_I64:
-  case VM_F32:
-  case VM_F64:
-  case VM_V128:
-  case VM_FUNCREF:
-  case VM_EXTERNREF: *t = b; return true;
-  case VM_EXNREF:
-    if (!(m->cfg.features & VM_FEATURE_EXCEPTIONS)) break;
-    *t = b;
-    return true;
-  default: break;
+  if (!vm_read_vt(d->m, r, ref_only, vt)) return false;
+  if (!vm_vt_index_ok(*vt, ntypes)) {
+    invalid(d, rank, off(r, at), "unknown type %u", vm_vt_index(*vt));
+    *vt = vm_vt_ref(true, VM_VT_ABS | VM_HT_FUNC); /* harmless: the module is rejected */
   }
-  return type_fail(m, r, at, b, "malformed value type");
-}
-
-/* A reference type byte: funcref, externref, and exnref with exception handling. */
-static bool is_reftype(const vm_module *m, uint8_t b) {
-  return b == VM_FUNCREF || b == VM_EXTERNREF ||
-         (b == VM_EXNREF && (m->cfg.features & VM_FEATURE_EXCEPTIONS));
-}
-
-static bool read_reftype(const vm_module *m, vm_reader *r, uint8_t *t) {
-  const uint8_t *at = r->pos;
-  int64_t v;
-  if (!vm_read_sleb(r, 7, &v)) return false;
-  uint8_t b = (uint8_t)(v & 0x7f);
-  if (!is_reftype(m, b)) return type_fail(m, r, at, b, "malformed reference type");
-  *t = b;
+  if (byte) *byte = vm_vt_lower(*vt);
   return true;
 }
 
@@ -184,8 +156,8 @@ static bool read_limits(decoder *d, vm_reader *r, vm_limits *l) {
   return true;
 }
 
-static bool read_globaltype(decoder *d, vm_reader *r, vm_globaltype *g) {
-  if (!read_valtype(d->m, r, &g->type)) return false;
+static bool read_globaltype(decoder *d, vm_reader *r, int rank, vm_globaltype *g) {
+  if (!read_vt(d, r, false, d->m->ntypes, rank, &g->vt, &g->type)) return false;
   const uint8_t *at = r->pos;
   uint8_t mut;
   if (!vm_read_u8(r, &mut)) return false;
@@ -375,8 +347,8 @@ static vm_const_kind const_operator(uint8_t op) {
 
 /* Type the items m->const_ops[first..] as a stack machine: true when they leave one value of `expect`;
  * *depth is the deepest the stack gets. */
-static bool type_const_ops(const vm_module *m, uint32_t first, uint8_t expect, uint32_t *depth) {
-  uint8_t ts[VM_CONST_MAX_DEPTH + 1];
+static bool type_const_ops(const vm_module *m, uint32_t first, vm_vt expect, uint32_t *depth) {
+  vm_vt ts[VM_CONST_MAX_DEPTH + 1];
   uint32_t sp = 0;
   *depth = 0;
   for (uint32_t i = first; i < m->nconst_ops; i++) {
@@ -387,14 +359,14 @@ static bool type_const_ops(const vm_module *m, uint32_t first, uint8_t expect, u
       sp--;
     } else {
       if (sp > VM_CONST_MAX_DEPTH) return false; /* (reported as too deep by the caller) */
-      ts[sp++] = it->type;
+      ts[sp++] = it->vt ? it->vt : vm_vt_of_byte(it->type);
       if (sp > *depth) *depth = sp;
     }
   }
-  return sp == 1 && ts[0] == expect;
+  return sp == 1 && vm_vt_sub(m, ts[0], expect);
 }
 
-static bool read_const(decoder *d, vm_reader *r, vm_const_expr *e, uint8_t expect, int rank) {
+static bool read_const(decoder *d, vm_reader *r, vm_const_expr *e, vm_vt expect, int rank) {
   vm_module *m = d->m;
   char const_err[96] = "", type_err[96] = "";
   int64_t const_at = -1, type_at = -1;
@@ -454,10 +426,18 @@ static bool read_const(decoder *d, vm_reader *r, vm_const_expr *e, uint8_t expec
       cur.kind = VM_CONST_F64;
       cur.type = VM_F64;
       break;
-    case VM_WASM_REF_NULL:
-      if (!read_reftype(d->m, r, &cur.type)) return false;
+    case VM_WASM_REF_NULL: {
+      uint32_t heap;
+      if (!vm_read_heap(m, r, &heap)) return false;
+      cur.vt = vm_vt_ref(true, heap);
+      if (!vm_vt_index_ok(cur.vt, m->ntypes) && !type_err[0]) {
+        snprintf(type_err, sizeof type_err, "unknown type %u", vm_vt_index(cur.vt));
+        type_at = off(r, at);
+      }
+      cur.type = vm_vt_lower(cur.vt);
       cur.kind = VM_CONST_REF_NULL;
       break;
+    }
     case VM_WASM_PREFIX_FD: {
       /* v128.const is constant; any other SIMD instruction is not, and its
        * immediates cannot be skipped here (as for the other prefixed ones). */
@@ -494,6 +474,9 @@ static bool read_const(decoder *d, vm_reader *r, vm_const_expr *e, uint8_t expec
         }
       } else {
         m->func_declared[cur.index] = 1;
+        /* (ref $t), the function's own type, where typed references exist; funcref in Wasm 2.0 */
+        if (m->cfg.features & VM_FEATURE_FUNCTION_REFERENCES)
+          cur.vt = vm_vt_ref(false, m->func_types[cur.index]);
       }
       break;
     case VM_WASM_GLOBAL_GET:
@@ -515,6 +498,7 @@ static bool read_const(decoder *d, vm_reader *r, vm_const_expr *e, uint8_t expec
         }
       } else {
         cur.type = m->global_types[cur.index].type;
+        cur.vt = m->global_types[cur.index].vt;
       }
       break;
     default: {
@@ -554,7 +538,8 @@ static bool read_const(decoder *d, vm_reader *r, vm_const_expr *e, uint8_t expec
     m->nconst_ops = first; /* one instruction: kept in *e */
   } else {
     e->kind = VM_CONST_PROGRAM;
-    e->type = expect;
+    e->type = vm_vt_lower(expect);
+    e->vt = expect;
     e->index = first;
     e->value = n;
   }
@@ -571,7 +556,9 @@ static bool sec_type(decoder *d, vm_reader *r) {
   /* Every value type takes at least a byte of the section: its size bounds
    * the total. */
   m->type_storage = alloc_array(d, vm_reader_left(r), 1);
-  if (!m->types || !m->type_storage) return false;
+  m->type_vts = alloc_array(d, vm_reader_left(r), sizeof *m->type_vts);
+  if (!m->types || !m->type_storage || !m->type_vts) return false;
+  if (n >= VM_VT_INDEX_MASK) return vm_reader_fail(r, r->pos, "too many types");
   m->ntypes = n;
   size_t used = 0;
   for (uint32_t i = 0; i < n; i++) {
@@ -587,15 +574,25 @@ static bool sec_type(decoder *d, vm_reader *r) {
     }
     vm_functype *ft = &m->types[i];
     ft->types = m->type_storage + used;
+    ft->vts = m->type_vts + used;
+    ft->module = m;
+    ft->index = i;
     uint32_t np, nr;
+    /* A type refers to earlier types and to itself (its own recursion group). */
     if (!vm_read_len(r, &np)) return false;
-    for (uint32_t k = 0; k < np; k++)
-      if (!read_valtype(d->m, r, &m->type_storage[used++])) return false;
+    for (uint32_t k = 0; k < np; k++, used++)
+      if (!read_vt(d, r, false, i + 1, RANK_TYPE, &m->type_vts[used], &m->type_storage[used])) return false;
     if (!vm_read_len(r, &nr)) return false;
-    for (uint32_t k = 0; k < nr; k++)
-      if (!read_valtype(d->m, r, &m->type_storage[used++])) return false;
+    for (uint32_t k = 0; k < nr; k++, used++)
+      if (!read_vt(d, r, false, i + 1, RANK_TYPE, &m->type_vts[used], &m->type_storage[used])) return false;
     ft->nparams = np;
     ft->nresults = nr;
+    for (uint32_t k = 0; k < np + nr; k++)
+      if (vm_vt_typed(ft->vts[k])) ft->typed = true;
+  }
+  if (!vm_types_canon(m)) {
+    d->oom = true;
+    return false;
   }
   return true;
 }
@@ -643,7 +640,8 @@ static bool sec_import(decoder *d, vm_reader *r) {
       m->nimported_funcs++;
       break;
     case VM_EXTERN_TABLE:
-      if (!read_reftype(d->m, r, &im->type.table.elemtype) || !read_limits(d, r, &im->type.table.limits))
+      if (!read_vt(d, r, true, m->ntypes, RANK_IMPORT, &im->type.table.vt, &im->type.table.elemtype) ||
+          !read_limits(d, r, &im->type.table.limits))
         return false;
       check_table_limits(d, RANK_IMPORT, off(r, tat), &im->type.table.limits);
       m->nimported_tables++;
@@ -654,7 +652,7 @@ static bool sec_import(decoder *d, vm_reader *r) {
       m->nimported_memories++;
       break;
     case VM_EXTERN_GLOBAL:
-      if (!read_globaltype(d, r, &im->type.global)) return false;
+      if (!read_globaltype(d, r, RANK_IMPORT, &im->type.global)) return false;
       m->nimported_globals++;
       break;
     case VM_EXTERN_TAG:
@@ -693,12 +691,28 @@ static bool sec_table(decoder *d, vm_reader *r) {
   if (!vm_read_len(r, &n)) return false;
   if (!ready_tables(d, n)) return false;
   for (uint32_t i = 0; i < n; i++) {
-    if (r->pos < r->end && *r->pos == 0x40 && (m->cfg.features & VM_FEATURE_WASM3_RULES))
-      return vm_reader_fail(r, r->pos, "unsupported: table initialiser expressions (Wasm 3.0)");
+    uint32_t k = m->nimported_tables + i;
+    /* 3.0 (typed references): 0x40 0x00, the table type, then an initialiser for every element */
+    bool has_init = false;
+    if (r->pos < r->end && *r->pos == 0x40 && (m->cfg.features & VM_FEATURE_FUNCTION_REFERENCES)) {
+      const uint8_t *zat = ++r->pos;
+      uint8_t z;
+      if (!vm_read_u8(r, &z)) return false;
+      if (z != 0) return vm_reader_fail(r, zat, "malformed table");
+      has_init = true;
+    }
     const uint8_t *at = r->pos;
-    vm_tabletype *t = &m->tables[m->nimported_tables + i];
-    if (!read_reftype(d->m, r, &t->elemtype) || !read_limits(d, r, &t->limits)) return false;
+    vm_tabletype *t = &m->tables[k];
+    if (!read_vt(d, r, true, m->ntypes, RANK_TABLE, &t->vt, &t->elemtype) || !read_limits(d, r, &t->limits))
+      return false;
     check_table_limits(d, RANK_TABLE, off(r, at), &t->limits);
+    if (has_init) {
+      if (!m->table_inits && !(m->table_inits = alloc_array(d, m->ntables, sizeof *m->table_inits)))
+        return false;
+      if (!read_const(d, r, &m->table_inits[k], t->vt, RANK_TABLE)) return false;
+    } else if (!(t->vt & VM_VT_NULL)) {
+      invalid(d, RANK_TABLE, off(r, at), "type mismatch"); /* no default value for its elements */
+    }
   }
   return true;
 }
@@ -734,7 +748,7 @@ static bool sec_global(decoder *d, vm_reader *r) {
   if (!ready_globals(d, n)) return false;
   for (uint32_t i = 0; i < n; i++) {
     vm_global_def *g = &m->globals[i];
-    if (!read_globaltype(d, r, &g->type)) return false;
+    if (!read_globaltype(d, r, RANK_GLOBAL, &g->type)) return false;
     m->global_types[m->nimported_globals + i] = g->type;
     d->in_globals = true;
     d->defining = m->nimported_globals + i;
@@ -744,11 +758,11 @@ static bool sec_global(decoder *d, vm_reader *r) {
        * section's end, not into the next section */
       vm_reader in = *r;
       in.end = in.limit = d->sec_end > r->pos ? d->sec_end : r->pos;
-      ok = read_const(d, &in, &g->init, g->type.type, RANK_GLOBAL);
+      ok = read_const(d, &in, &g->init, g->type.vt, RANK_GLOBAL);
       r->pos = in.pos;
       if (!ok && in.error) vm_reader_fail(r, in.error_at, in.error);
     } else {
-      ok = read_const(d, r, &g->init, g->type.type, RANK_GLOBAL);
+      ok = read_const(d, r, &g->init, g->type.vt, RANK_GLOBAL);
     }
     d->in_globals = false;
     if (!ok) return false;
@@ -832,6 +846,11 @@ static bool sec_elem(decoder *d, vm_reader *r) {
     bool exprs = (flags & 4) != 0;
     e->mode = active ? VM_SEG_ACTIVE : (flags & 2) ? VM_SEG_DECLARATIVE : VM_SEG_PASSIVE;
     e->type = VM_FUNCREF;
+    /* function indices: (ref func) where typed references exist (never null), funcref in 2.0; expressions
+     * without a type: funcref */
+    e->vt = (m->cfg.features & VM_FEATURE_FUNCTION_REFERENCES) && !exprs
+                ? vm_vt_ref(false, VM_VT_ABS | VM_HT_FUNC)
+                : VM_VT_FUNCREF;
     e->table = 0;
     const uint8_t *table_at = r->pos;
     if (active && (flags & 2) && !vm_read_u32(r, &e->table)) return false;
@@ -860,7 +879,7 @@ static bool sec_elem(decoder *d, vm_reader *r) {
     if (flags & 3) { /* an element kind or reference type follows */
       const uint8_t *kat = r->pos;
       if (exprs) {
-        if (!read_reftype(d->m, r, &e->type)) return false;
+        if (!read_vt(d, r, true, m->ntypes, RANK_ELEM, &e->vt, &e->type)) return false;
       } else {
         uint8_t kind;
         if (!vm_read_u8(r, &kind)) return false;
@@ -875,7 +894,7 @@ static bool sec_elem(decoder *d, vm_reader *r) {
     for (uint32_t k = 0; k < count; k++) {
       vm_const_expr *it = &e->items[k];
       if (exprs) {
-        if (!read_const(d, r, it, e->type, RANK_ELEM)) return false;
+        if (!read_const(d, r, it, e->vt, RANK_ELEM)) return false;
       } else {
         const uint8_t *fat = r->pos;
         if (!vm_read_u32(r, &it->index)) return false;
@@ -885,12 +904,13 @@ static bool sec_elem(decoder *d, vm_reader *r) {
           invalid(d, RANK_ELEM, off(r, fat), "unknown function %u", it->index);
         else
           m->func_declared[it->index] = 1;
+        it->vt = e->vt;
       }
     }
     if (active) {
       if (e->table >= m->ntables)
         invalid(d, RANK_ELEM, off(r, table_at), "unknown table %u", e->table);
-      else if (m->tables[e->table].elemtype != e->type)
+      else if (!vm_vt_sub(m, e->vt, m->tables[e->table].vt))
         invalid(d, RANK_ELEM, off(r, table_at), "type mismatch");
       if (offset_invalid) invalid(d, RANK_ELEM, offset_err.offset, "%s", offset_err.message);
     }

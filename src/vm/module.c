@@ -193,6 +193,9 @@ void vm_module_release(vm_module *m) {
   mem_free(m->datas);
   mem_free(m->types);
   mem_free(m->type_storage);
+  mem_free(m->type_vts);
+  mem_free(m->type_canon);
+  mem_free(m->table_inits);
   mem_free(m->imports);
   mem_free(m->func_types);
   mem_free(m->func_declared);

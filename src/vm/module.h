@@ -43,6 +43,7 @@ typedef struct vm_const_expr {
   uint32_t index;
   uint64_t value;
   uint64_t hi; /* VM_CONST_V128 */
+  uint32_t vt; /* the item's type in full (types.h), 0: its byte's */
 } vm_const_expr;
 
 typedef struct vm_import {
@@ -75,7 +76,8 @@ typedef enum { VM_SEG_ACTIVE, VM_SEG_PASSIVE, VM_SEG_DECLARATIVE } vm_seg_mode;
 
 typedef struct vm_elem {
   vm_seg_mode mode;
-  uint8_t type; /* VM_FUNCREF or VM_EXTERNREF */
+  uint8_t type; /* VM_FUNCREF, VM_EXTERNREF or VM_EXNREF */
+  uint32_t vt;  /* the element type in full (types.h) */
   uint32_t table;
   vm_const_expr offset; /* active only */
   uint32_t count;
@@ -123,8 +125,10 @@ struct vm_module {
   size_t len;
 
   uint32_t ntypes;
-  vm_functype *types; /* `types[i].types` points into type_storage */
+  vm_functype *types; /* `types[i].types` points into type_storage, `.vts` into type_vts */
   uint8_t *type_storage;
+  uint32_t *type_vts;
+  uint32_t *type_canon; /* types.c: each type's first equivalent type */
 
   uint32_t nimports;
   vm_import *imports;
@@ -137,6 +141,7 @@ struct vm_module {
 
   uint32_t ntables, nimported_tables;
   vm_tabletype *tables; /* all, imports first */
+  vm_const_expr *table_inits; /* per table: its elements' initial value (3.0), NULL when none has one */
 
   uint32_t nmemories, nimported_memories;
   vm_limits *memories; /* all, imports first */

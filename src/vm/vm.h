@@ -162,10 +162,13 @@ enum {
   /* Exception handling: tags, exnref, throw, throw_ref, try_table, and the legacy try / catch /
    * catch_all / rethrow / delegate of the 3.0 appendix (what LLVM emits for C++ by default). */
   VM_FEATURE_EXCEPTIONS = 1u << 6,
+  /* Typed function references: (ref $t), (ref null $t), non-null references, call_ref,
+   * return_call_ref, ref.as_non_null, br_on_null, br_on_non_null, table initialisers. */
+  VM_FEATURE_FUNCTION_REFERENCES = 1u << 7,
   VM_FEATURES_WASM2 = 0,
   VM_FEATURES_ALL = VM_FEATURE_TAIL_CALL | VM_FEATURE_EXTENDED_CONST | VM_FEATURE_WASM3_RULES |
                     VM_FEATURE_RELAXED_SIMD | VM_FEATURE_MULTI_MEMORY | VM_FEATURE_MEMORY64 |
-                    VM_FEATURE_EXCEPTIONS,
+                    VM_FEATURE_EXCEPTIONS | VM_FEATURE_FUNCTION_REFERENCES,
 };
 
 /* Does `cfg` accept the instructions of proposal `feat` (a VM_FEAT_* of opcodes.h)? */
@@ -175,11 +178,17 @@ enum { VM_TIER_AUTO = 0, VM_TIER_INTERP = 1, VM_TIER_COMPILER = 2 };
 
 void vm_config_default(vm_config *cfg);
 
-/* Function signature. `types` holds nparams parameter types, then nresults result types. */
+/* Function signature. `types` holds nparams parameter types, then nresults result types.  A module's
+ * types also have `vts` (types.h: the same types with their reference details, Wasm 3.0's typed
+ * references) and say which module and index they are; an embedder's leave these zero. */
 typedef struct vm_functype {
   uint32_t nparams;
   uint32_t nresults;
   const uint8_t *types;
+  const uint32_t *vts;
+  const struct vm_module *module;
+  uint32_t index;
+  bool typed; /* some type in vts says more than its byte */
 } vm_functype;
 
 bool vm_functype_equal(const vm_functype *a, const vm_functype *b);
@@ -195,13 +204,15 @@ typedef struct vm_limits {
 } vm_limits;
 
 typedef struct vm_tabletype {
-  uint8_t elemtype; /* VM_FUNCREF or VM_EXTERNREF */
+  uint8_t elemtype; /* VM_FUNCREF, VM_EXTERNREF or VM_EXNREF */
   vm_limits limits;
+  uint32_t vt; /* types.h: the element type in full (0: elemtype's); a type index is its module's */
 } vm_tabletype;
 
 typedef struct vm_globaltype {
   uint8_t type;
   bool mutable_;
+  uint32_t vt; /* types.h: the type in full (0: type's); a type index is its module's */
 } vm_globaltype;
 
 typedef struct vm_module vm_module;     /* see module.h */

@@ -80,7 +80,7 @@ static void bench_open(bench *b, const vm_config *cfg) {
     exit(2);
   }
   b->s = vm_store_new(cfg);
-  vm_functype none = {0, 0, NULL};
+  vm_functype none = {.nparams = 0, .nresults = 0, .types = NULL};
   vm_extern im = {VM_EXTERN_FUNC, {.func = vm_func_new_host(b->s, &none, host_tick, &b->ticks)}};
   b->inst = vm_instantiate(b->s, b->m, &im, 1, &err);
   if (!b->inst) {

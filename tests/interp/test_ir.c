@@ -61,10 +61,10 @@ static fixture *fixture_new(uint32_t stack_slots, uint32_t max_depth) {
   cfg.stack_slots = stack_slots;
   cfg.max_call_depth = max_depth;
   x->store = vm_store_new(&cfg);
-  x->types[TY_I32_I32] = (vm_functype){1, 1, T_I32_I32};
-  x->types[TY_I32I32_I32] = (vm_functype){2, 1, T_I32I32_I32};
-  x->types[TY_NONE] = (vm_functype){0, 0, NULL};
-  x->types[TY_I64_I64] = (vm_functype){1, 1, T_I64_I64};
+  x->types[TY_I32_I32] = (vm_functype){.nparams = 1, .nresults = 1, .types = T_I32_I32};
+  x->types[TY_I32I32_I32] = (vm_functype){.nparams = 2, .nresults = 1, .types = T_I32I32_I32};
+  x->types[TY_NONE] = (vm_functype){.nparams = 0, .nresults = 0, .types = NULL};
+  x->types[TY_I64_I64] = (vm_functype){.nparams = 1, .nresults = 1, .types = T_I64_I64};
   x->module.types = x->types;
   x->module.ntypes = NTYPES;
   x->inst.module = &x->module;
@@ -72,10 +72,11 @@ static fixture *fixture_new(uint32_t stack_slots, uint32_t max_depth) {
   x->inst.funcs = x->funcptrs;
   x->mem = vm_memory_new(x->store, (vm_limits){1, 4, true, false});
   x->inst.memory = x->mem;
-  x->table = vm_table_new(x->store, (vm_tabletype){VM_FUNCREF, {4, 8, true, false}}, NULL);
+  x->table =
+      vm_table_new(x->store, (vm_tabletype){.elemtype = VM_FUNCREF, .limits = {4, 8, true, false}}, NULL);
   x->tables[0] = x->table;
   x->inst.tables = x->tables;
-  x->globals[0] = vm_global_new(x->store, (vm_globaltype){VM_I32, true}, 0);
+  x->globals[0] = vm_global_new(x->store, (vm_globaltype){.type = VM_I32, .mutable_ = true}, 0);
   x->inst.globals = x->globals;
   x->inst.data_dropped = x->dropped;
   x->inst.elem_dropped = x->dropped + 2;

@@ -82,17 +82,21 @@ static vm_result host_add(vm_store *s, vm_instance *caller, void *user, uint64_t
 TEST_IMPL(link) {
   vm_module *m = load("link");
   vm_store *s = vm_store_new(NULL);
-  vm_functype ii_i = {2, 1, sig_ii_i}, i_i = {1, 1, sig_i_i};
+  vm_functype ii_i = {.nparams = 2, .nresults = 1, .types = sig_ii_i},
+              i_i = {.nparams = 1, .nresults = 1, .types = sig_i_i};
   vm_func *add = vm_func_new_host(s, &ii_i, host_add, NULL);
   vm_func *wrong = vm_func_new_host(s, &i_i, host_add, NULL);
-  vm_global *base = vm_global_new(s, (vm_globaltype){VM_I32, false}, 100);
-  vm_global *base_mut = vm_global_new(s, (vm_globaltype){VM_I32, true}, 100);
-  vm_global *base_i64 = vm_global_new(s, (vm_globaltype){VM_I64, false}, 100);
+  vm_global *base = vm_global_new(s, (vm_globaltype){.type = VM_I32, .mutable_ = false}, 100);
+  vm_global *base_mut = vm_global_new(s, (vm_globaltype){.type = VM_I32, .mutable_ = true}, 100);
+  vm_global *base_i64 = vm_global_new(s, (vm_globaltype){.type = VM_I64, .mutable_ = false}, 100);
   vm_memory *mem = vm_memory_new(s, (vm_limits){1, 0, false, false});
   vm_memory *mem0 = vm_memory_new(s, (vm_limits){0, 5, true, false});
-  vm_table *tab = vm_table_new(s, (vm_tabletype){VM_FUNCREF, {2, 0, false, false}}, NULL);
-  vm_table *tab_ext = vm_table_new(s, (vm_tabletype){VM_EXTERNREF, {2, 0, false, false}}, NULL);
-  vm_table *tab1 = vm_table_new(s, (vm_tabletype){VM_FUNCREF, {1, 0, false, false}}, NULL);
+  vm_table *tab =
+      vm_table_new(s, (vm_tabletype){.elemtype = VM_FUNCREF, .limits = {2, 0, false, false}}, NULL);
+  vm_table *tab_ext =
+      vm_table_new(s, (vm_tabletype){.elemtype = VM_EXTERNREF, .limits = {2, 0, false, false}}, NULL);
+  vm_table *tab1 =
+      vm_table_new(s, (vm_tabletype){.elemtype = VM_FUNCREF, .limits = {1, 0, false, false}}, NULL);
   CHECK(add && wrong && base && base_mut && base_i64 && mem && mem0 && tab && tab_ext && tab1);
   CHECK(vm_module_num_imports(m) == 4);
 
@@ -163,7 +167,8 @@ TEST_IMPL(link) {
   uint64_t ar[2] = {5, 6};
   CHECK(vm_invoke(s, add, ar) == VM_OK && ar[0] == 11);
   CHECK(vm_func_type(add)->nparams == 2 && vm_functype_equal(vm_func_type(add), &ii_i));
-  CHECK(vm_functype_equal(vm_func_type(seven), &(vm_functype){0, 1, sig_i_i}));
+  CHECK(
+      vm_functype_equal(vm_func_type(seven), &(vm_functype){.nparams = 0, .nresults = 1, .types = sig_i_i}));
 
   /* A second instance of the same module shares the imported objects. */
   vm_global_set(base, 200);
@@ -178,7 +183,8 @@ TEST_IMPL(link) {
 TEST_IMPL(partial) {
   vm_module *m = load("partial");
   vm_store *s = vm_store_new(NULL);
-  vm_table *tab = vm_table_new(s, (vm_tabletype){VM_FUNCREF, {3, 0, false, false}}, NULL);
+  vm_table *tab =
+      vm_table_new(s, (vm_tabletype){.elemtype = VM_FUNCREF, .limits = {3, 0, false, false}}, NULL);
   vm_memory *mem = vm_memory_new(s, (vm_limits){1, 0, false, false});
   vm_extern im[2] = {{VM_EXTERN_TABLE, {.table = tab}}, {VM_EXTERN_MEMORY, {.memory = mem}}};
   vm_error err;
@@ -369,7 +375,7 @@ TEST_IMPL(reenter) {
   vm_module *m = load("reenter");
   vm_store *s = vm_store_new(NULL);
   reenter_ctx ctx = {.fail_at = UINT32_MAX, .boom_at = UINT32_MAX};
-  vm_functype i_i = {1, 1, sig_i_i};
+  vm_functype i_i = {.nparams = 1, .nresults = 1, .types = sig_i_i};
   vm_func *h = vm_func_new_host(s, &i_i, host_h, &ctx);
   vm_extern im[1] = {{VM_EXTERN_FUNC, {.func = h}}};
   vm_error err;
@@ -423,7 +429,7 @@ static vm_result host_fail_silently(vm_store *s, vm_instance *caller, void *user
 
 TEST_IMPL(host_errors) {
   vm_store *s = vm_store_new(NULL);
-  vm_functype v = {0, 0, NULL};
+  vm_functype v = {.nparams = 0, .nresults = 0, .types = NULL};
   vm_func *f = vm_func_new_host(s, &v, host_fail_silently, NULL);
   CHECK(vm_invoke(s, f, NULL) == VM_ERR_TRAP);
   CHECK(vm_store_error(s)->trap == VM_TRAP_HOST);
@@ -433,7 +439,7 @@ TEST_IMPL(host_errors) {
   CHECK_STR(vm_store_error(s)->message, "integer divide by zero");
   /* The type is copied: the caller's buffer may go away. */
   uint8_t types[3] = {VM_I64, VM_F32, VM_F64};
-  vm_functype t = {2, 1, types};
+  vm_functype t = {.nparams = 2, .nresults = 1, .types = types};
   vm_func *g = vm_func_new_host(s, &t, host_fail_silently, NULL);
   types[0] = VM_I32;
   CHECK(g && vm_func_type(g)->types[0] == VM_I64 && vm_func_type(g)->types[2] == VM_F64);
@@ -513,7 +519,7 @@ static vm_result host_reenter(vm_store *s, vm_instance *caller, void *user, uint
 }
 
 static vm_instance *throw_instance(vm_store *s, vm_module *m, throw_ctx *ctx, vm_tag *tag) {
-  vm_functype i_i = {1, 1, sig_i_i};
+  vm_functype i_i = {.nparams = 1, .nresults = 1, .types = sig_i_i};
   vm_func *h = vm_func_new_host(s, &i_i, host_reenter, ctx);
   vm_extern im[2] = {{VM_EXTERN_FUNC, {.func = h}}, {VM_EXTERN_TAG, {.tag = tag}}};
   vm_error err;
@@ -526,10 +532,10 @@ static vm_instance *throw_instance(vm_store *s, vm_module *m, throw_ctx *ctx, vm
 TEST_IMPL(exceptions_unwind) {
   vm_module *m = load("throw");
   vm_store *s = vm_store_new(NULL);
-  vm_functype i = {1, 0, sig_i_i};
+  vm_functype i = {.nparams = 1, .nresults = 0, .types = sig_i_i};
   vm_tag *tag = vm_tag_new(s, &i);
   CHECK(tag != NULL && vm_tag_type(tag)->nparams == 1);
-  vm_functype bad = {1, 1, sig_i_i};
+  vm_functype bad = {.nparams = 1, .nresults = 1, .types = sig_i_i};
   CHECK(vm_tag_new(s, &bad) == NULL); /* a tag has no results */
   throw_ctx ctx = {0};
   vm_instance *inst = throw_instance(s, m, &ctx, tag);
@@ -573,7 +579,7 @@ TEST_IMPL(exceptions_unwind) {
     CHECK(r == VM_ERR_TRAP && vm_store_error(s)->trap == VM_TRAP_EXCEPTION); /* $e, not the host's */
   }
   /* An import of a tag of another type does not link. */
-  vm_functype none = {0, 0, NULL};
+  vm_functype none = {.nparams = 0, .nresults = 0, .types = NULL};
   throw_ctx ctx3 = {0};
   CHECK(throw_instance(s, m, &ctx3, vm_tag_new(s, &none)) == NULL);
   CHECK_STR(vm_store_error(s)->message, "incompatible import type");

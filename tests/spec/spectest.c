@@ -33,8 +33,10 @@ static vm_result print_fn(vm_store *s, vm_instance *caller, void *user, uint64_t
 
 bool spec_spectest_init(spec_spectest *t, vm_store *s) {
   static const vm_functype types[7] = {
-      {0, 0, NULL},  {1, 0, t_i32},     {1, 0, t_i64},     {1, 0, t_f32},
-      {1, 0, t_f64}, {2, 0, t_i32_f32}, {2, 0, t_f64_f64},
+      {.nparams = 0, .nresults = 0, .types = NULL},      {.nparams = 1, .nresults = 0, .types = t_i32},
+      {.nparams = 1, .nresults = 0, .types = t_i64},     {.nparams = 1, .nresults = 0, .types = t_f32},
+      {.nparams = 1, .nresults = 0, .types = t_f64},     {.nparams = 2, .nresults = 0, .types = t_i32_f32},
+      {.nparams = 2, .nresults = 0, .types = t_f64_f64},
   };
   memset(t, 0, sizeof *t);
   for (int i = 0; i < 7; i++) {
@@ -50,7 +52,7 @@ bool spec_spectest_init(spec_spectest *t, vm_store *s) {
   uint64_t f64_bits;
   memcpy(&f32_bits, &f32, sizeof f32_bits);
   memcpy(&f64_bits, &f64, sizeof f64_bits);
-  const vm_globaltype gtypes[4] = {{VM_I32, false}, {VM_I64, false}, {VM_F32, false}, {VM_F64, false}};
+  const vm_globaltype gtypes[4] = {{.type = VM_I32}, {.type = VM_I64}, {.type = VM_F32}, {.type = VM_F64}};
   const uint64_t gvalues[4] = {666, 666, f32_bits, f64_bits};
   for (int i = 0; i < 4; i++) {
     t->exports[7 + i].kind = VM_EXTERN_GLOBAL;
@@ -58,7 +60,7 @@ bool spec_spectest_init(spec_spectest *t, vm_store *s) {
     if (!t->exports[7 + i].u.global) return false;
   }
 
-  vm_tabletype tt = {VM_FUNCREF, {10, 20, true, false}};
+  vm_tabletype tt = {.elemtype = VM_FUNCREF, .limits = {10, 20, true, false}};
   t->exports[11].kind = VM_EXTERN_TABLE;
   t->exports[11].u.table = vm_table_new(s, tt, NULL);
   if (!t->exports[11].u.table) return false;
@@ -68,7 +70,7 @@ bool spec_spectest_init(spec_spectest *t, vm_store *s) {
   t->exports[12].u.memory = vm_memory_new(s, ml);
   if (!t->exports[12].u.memory) return false;
 
-  vm_tabletype tt64 = {VM_FUNCREF, {10, 20, true, true}};
+  vm_tabletype tt64 = {.elemtype = VM_FUNCREF, .limits = {10, 20, true, true}};
   t->exports[13].kind = VM_EXTERN_TABLE;
   t->exports[13].u.table = vm_table_new(s, tt64, NULL);
   return t->exports[13].u.table != NULL;

@@ -578,8 +578,9 @@ TEST_IMPL(wasm3_modules) {
       {"010401 600000 0d 03 01 00 00 06 06 01 7f 00 41 00 0b", VM_OK, NULL},     /* tag, then global */
       {"010401 600000 06 06 01 7f 00 41 00 0b 0d 03 01 00 00", VM_ERR_MALFORMED, /* tag after global */
        "unexpected content after last section"},
-      {"010501 60 01 64 00 00", VM_ERR_MALFORMED,
-       "unsupported: typed function references (ref, ref null: Wasm 3.0)"},
+      {"010601 60 01 64 00 00", VM_OK, NULL},                      /* (func (param (ref 0))): itself */
+      {"010601 60 01 64 01 00", VM_ERR_INVALID, "unknown type 1"}, /* a later type */
+      {"010601 60 01 63 6e 00", VM_ERR_MALFORMED, "unsupported: GC reference types (Wasm 3.0)"}, /* any */
       {"010501 60 01 6e 00 00", VM_ERR_MALFORMED, "unsupported: GC reference types (Wasm 3.0)"}, /* anyref */
       {"010401600000 03020100 0a 07 01 05 00 d0 70 14 0b", VM_ERR_MALFORMED,
        "unsupported: typed function references (call_ref, br_on_null, ...: Wasm 3.0)"},
