@@ -21,6 +21,7 @@
 #include "vm/module.h"
 #include "vm/opcodes.h"
 #include "vm/reader.h"
+#include "vm/types.h"
 
 /* Caps that keep pathological bodies from allocating without bound. */
 #define MAX_CODE_WORDS (1u << 26)  /* 256 MiB of code for one function */
@@ -45,7 +46,7 @@ typedef struct ctl {
   bool dead;
   bool live_entry; /* code was live where the block began (the else arm of an if) */
   uint32_t nparams, nresults;
-  const uint8_t *params, *results;
+  const vm_vt *params, *results;
   uint32_t height;     /* operand-stack height below the block's values */
   uint32_t start;      /* loop: target of branches */
   uint32_t patch;      /* chain of target words to patch with the end address; 0 ends it */
@@ -57,6 +58,7 @@ typedef struct ctl {
   uint32_t handler;
   uint32_t try_handler;
   uint32_t exn_slot;
+  uint32_t set_mark; /* typed references: the length of cx.set_log when the block began */
 } ctl;
 
 typedef struct cx {
@@ -68,7 +70,7 @@ typedef struct cx {
   const uint8_t *instrs; /* first instruction (after the locals) */
   bool scanning;         /* decode-only rescan after a validation error */
   uint8_t *scan_bits;
-  uint8_t *st; /* operand types */
+  vm_vt *st; /* operand types */
   uint32_t h, st_cap;
   /* Where entry k starts, in slots above the stack's base: sp[k]; sp[h] is the
    * first free slot.  A value takes one slot, a v128 two (vm_type_slots). */
@@ -90,7 +92,7 @@ typedef struct cx {
   uint32_t nctl, ctl_cap;
   vm_word *code;
   uint32_t pc, code_cap, code_max;
-  uint8_t *ltypes;      /* by local index */
+  vm_vt *ltypes;        /* by local index */
   uint32_t *lslot;      /* by local index: its first slot */
   uint32_t ltypes_cap;  /* of ltypes and lslot */
   uint32_t nlocal_vars; /* locals (parameters included) */
@@ -114,7 +116,20 @@ typedef struct cx {
   uint32_t ncatches, catches_cap;
   uint32_t try_depth, nexn_slots;
   bool interp_only;
+  /* Typed references: storage for the single result types of blocks that name a reference type other
+   * than funcref/externref/exnref (chunks that never move); the non-null locals set since each open
+   * block began (undone at its end: the initialisation rule) and whether each is set now. */
+  struct vt_chunk *one_vts;
+  uint32_t *set_log, nset_log, set_log_cap;
+  uint8_t *local_set;
 } cx;
+
+#define VT_CHUNK 256
+typedef struct vt_chunk {
+  struct vt_chunk *next;
+  uint32_t n;
+  vm_vt v[VT_CHUNK];
+} vt_chunk;
 
 static void scan_body(struct cx *c);
 
@@ -130,7 +145,7 @@ fail(cx *c, vm_result r, const uint8_t *at, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  if (r == VM_ERR_INVALID && !c->scanning) {
+  if (r == VM_ERR_INVALID && !c->scanning && c->instrs) {
     /* The spec decodes a whole body before validating it: a malformed
      * encoding later in the body wins over this validation error. */
     c->scanning = true;
@@ -220,40 +235,53 @@ static memarg rd_memarg_raw(cx *c) {
   return a;
 }
 
-static bool exceptions_on(const cx *c) {
-  return (c->m->cfg.features & VM_FEATURE_EXCEPTIONS) != 0;
+static bool funcrefs_on(const cx *c) {
+  return (c->m->cfg.features & VM_FEATURE_FUNCTION_REFERENCES) != 0;
 }
 
-static bool is_valtype(const cx *c, uint8_t b) {
-  return b == VM_I32 || b == VM_I64 || b == VM_F32 || b == VM_F64 || b == VM_V128 || b == VM_FUNCREF ||
-         b == VM_EXTERNREF || (b == VM_EXNREF && exceptions_on(c));
+/* The slots a value of type t takes (vm_type_slots, for a vm_vt). */
+static uint32_t vt_slots(vm_vt t) {
+  return t == VM_V128 ? 2u : 1u;
 }
 
-/* The heap type of ref.null: func, extern, and exn with exception handling. */
-static uint8_t rd_heaptype(cx *c) {
-  uint8_t t = rd_u8(c);
-  if (t != VM_FUNCREF && t != VM_EXTERNREF && !(t == VM_EXNREF && exceptions_on(c)))
-    MALFORMED(c, c->r.pos - 1, "malformed reference type");
+static void check_index(cx *c, vm_vt t, const uint8_t *at) {
+  if (!vm_vt_index_ok(t, c->m->ntypes)) fail(c, VM_ERR_INVALID, at, "unknown type %u", vm_vt_index(t));
+}
+
+/* The heap type of ref.null (types.h). */
+static uint32_t rd_heaptype(cx *c) {
+  const uint8_t *at = c->r.pos;
+  uint32_t heap;
+  if (!vm_read_heap(c->m, &c->r, &heap)) read_failed(c);
+  check_index(c, vm_vt_ref(true, heap), at);
+  return heap;
+}
+
+static vm_vt rd_valtype(cx *c) {
+  const uint8_t *at = c->r.pos;
+  vm_vt t;
+  if (!vm_read_vt(c->m, &c->r, false, &t)) read_failed(c);
+  check_index(c, t, at);
   return t;
 }
 
-static uint8_t rd_valtype(cx *c) {
-  uint8_t b = rd_u8(c);
-  if (!is_valtype(c, b)) {
-    const char *u = (c->m->cfg.features & VM_FEATURE_WASM3_RULES) ? vm_unsupported_type(b) : NULL;
-    MALFORMED(c, c->r.pos - 1, "%s", u ? u : "malformed value type");
-  }
-  return b;
-}
+/* Single value types, for block types that name one (stable storage); other reference types get
+ * theirs in cx.one_vts. */
+static const vm_vt one_type[] = {VM_I32,  VM_I64,        VM_F32,          VM_F64,
+                                 VM_V128, VM_VT_FUNCREF, VM_VT_EXTERNREF, VM_VT_EXNREF};
 
-/* Single value types, for block types that name one (stable storage). */
-static const uint8_t one_type[] = {VM_I32,  VM_I64,     VM_F32,       VM_F64,
-                                   VM_V128, VM_FUNCREF, VM_EXTERNREF, VM_EXNREF};
-
-static const uint8_t *single(uint8_t t) {
-  for (unsigned i = 0; i < sizeof one_type; i++)
+static const vm_vt *single(cx *c, vm_vt t) {
+  for (unsigned i = 0; i < sizeof one_type / sizeof one_type[0]; i++)
     if (one_type[i] == t) return &one_type[i];
-  return NULL;
+  if (!c->one_vts || c->one_vts->n == VT_CHUNK) {
+    vt_chunk *k = mem_malloc(sizeof *k);
+    if (!k) fail(c, VM_ERR_NOMEM, c->ipos, "out of memory");
+    k->next = c->one_vts;
+    k->n = 0;
+    c->one_vts = k;
+  }
+  c->one_vts->v[c->one_vts->n] = t;
+  return &c->one_vts->v[c->one_vts->n++];
 }
 
 /* ---- growable buffers ---------------------------------------------------- */
@@ -304,14 +332,14 @@ static uint32_t slot(cx *c, uint32_t h) {
 
 /* The slots of entry k's value (1, or 2 for a v128). */
 static uint32_t width(cx *c, uint32_t k) {
-  return vm_type_slots(c->st[k]);
+  return vt_slots(c->st[k]);
 }
 
 /* The slots `n` values of types `ts` take. */
-static uint32_t slots_of(uint32_t n, const uint8_t *ts) {
+static uint32_t slots_of(uint32_t n, const vm_vt *ts) {
   uint32_t w = 0;
   for (uint32_t i = 0; i < n; i++)
-    w += vm_type_slots(ts[i]);
+    w += vt_slots(ts[i]);
   return w;
 }
 
@@ -378,9 +406,10 @@ static uint32_t src_of(cx *c, uint32_t k) {
   return k < c->vs_cap ? c->vs[k] : slot(c, k);
 }
 
-static void push(cx *c, uint8_t t) {
+static void push(cx *c, vm_vt t) {
   if (c->h == c->st_cap)
-    c->st = grow(c, c->st, &c->st_cap, (uint64_t)c->h + 1, 1, MAX_FRAME_SLOTS, "function frame too large");
+    c->st = grow(c, c->st, &c->st_cap, (uint64_t)c->h + 1, sizeof *c->st, MAX_FRAME_SLOTS,
+                 "function frame too large");
   if (c->h >= c->vs_cap)
     c->vs = grow(c, c->vs, &c->vs_cap, (uint64_t)c->h + 1, sizeof(uint32_t), MAX_FRAME_SLOTS,
                  "function frame too large");
@@ -390,9 +419,10 @@ static void push(cx *c, uint8_t t) {
   /* Keep virtual entries within the top VWIN. */
   if (c->h >= VWIN) materialise(c, c->h - VWIN);
   c->vs[c->h] = slot(c, c->h);
-  c->sp[c->h + 1] = c->sp[c->h] + vm_type_slots(t);
+  c->sp[c->h + 1] = c->sp[c->h] + vt_slots(t);
   c->st[c->h++] = t;
-  if (t == VM_EXNREF) c->interp_only = true; /* exn.h: exnref values stay where the collector looks */
+  if (vm_vt_is_ref(t) && vm_vt_lower(t) == VM_EXNREF)
+    c->interp_only = true; /* exn.h: exnref values stay where the collector looks */
   if (c->sp[c->h] > c->max_sp) {
     c->max_sp = c->sp[c->h];
     if ((uint64_t)c->nlocals + VM_MAX_CONST_SLOTS + c->max_sp > MAX_FRAME_SLOTS)
@@ -400,7 +430,7 @@ static void push(cx *c, uint8_t t) {
   }
 }
 
-static uint8_t pop_any(cx *c) {
+static vm_vt pop_any(cx *c) {
   ctl *f = top(c);
   if (c->h == f->height) {
     if (f->unreachable) return T_UNKNOWN;
@@ -409,61 +439,77 @@ static uint8_t pop_any(cx *c) {
   return c->st[--c->h];
 }
 
-static uint8_t pop(cx *c, uint8_t want) {
-  uint8_t t = pop_any(c);
-  if (t != want && t != T_UNKNOWN && want != T_UNKNOWN) type_mismatch(c);
+/* t matches want: the same, unknown, or a subtype (typed references). */
+static bool matches(cx *c, vm_vt t, vm_vt want) {
+  return t == want || t == T_UNKNOWN || want == T_UNKNOWN || vm_vt_sub(c->m, t, want);
+}
+
+static vm_vt pop(cx *c, vm_vt want) {
+  vm_vt t = pop_any(c);
+  if (!matches(c, t, want)) type_mismatch(c);
   return t;
 }
 
-static const char *valtype_name(uint8_t t) {
-  switch (t) {
-  case VM_I32: return "i32";
-  case VM_I64: return "i64";
-  case VM_F32: return "f32";
-  case VM_F64: return "f64";
-  case VM_V128: return "v128";
-  case VM_FUNCREF: return "funcref";
-  case VM_EXTERNREF: return "externref";
-  case VM_EXNREF: return "exnref";
-  default: return "_";
+/* The reference interpreter's name of a value type. */
+static void valtype_name(vm_vt t, char *buf, size_t len) {
+  static const char *const heap[] = {
+      [VM_HT_FUNC] = "func",     [VM_HT_EXTERN] = "extern",     [VM_HT_EXN] = "exn",
+      [VM_HT_NOFUNC] = "nofunc", [VM_HT_NOEXTERN] = "noextern", [VM_HT_NOEXN] = "noexn"};
+  if (!vm_vt_is_ref(t)) {
+    snprintf(buf, len, "%s",
+             t == VM_I32    ? "i32"
+             : t == VM_I64  ? "i64"
+             : t == VM_F32  ? "f32"
+             : t == VM_F64  ? "f64"
+             : t == VM_V128 ? "v128"
+                            : "_");
+  } else if (t == VM_VT_FUNCREF || t == VM_VT_EXTERNREF || t == VM_VT_EXNREF) {
+    snprintf(buf, len, "%sref", heap[t & 0xFF]);
+  } else if (vm_vt_concrete(t)) {
+    snprintf(buf, len, "(ref %s%u)", (t & VM_VT_NULL) ? "null " : "", vm_vt_index(t));
+  } else {
+    const char *h = (t & 0xFF) < sizeof heap / sizeof heap[0] && heap[t & 0xFF] ? heap[t & 0xFF] : "_";
+    snprintf(buf, len, "(ref %s%s)", (t & VM_VT_NULL) ? "null " : "", h);
   }
 }
 
 /* "[i32 f64]": up to the first types of ts that fit in buf. */
-static void types_str(char *buf, size_t len, uint32_t n, const uint8_t *ts) {
+static void types_str(char *buf, size_t len, uint32_t n, const vm_vt *ts) {
   size_t at = 0;
   buf[at++] = '[';
-  for (uint32_t i = 0; i < n && at + 12 < len; i++)
-    at += (size_t)snprintf(buf + at, len - at, "%s%s", i ? " " : "", valtype_name(ts[i]));
+  for (uint32_t i = 0; i < n && at + 32 < len; i++) {
+    char name[40];
+    valtype_name(ts[i], name, sizeof name);
+    at += (size_t)snprintf(buf + at, len - at, "%s%s", i ? " " : "", name);
+  }
   snprintf(buf + at, len - at, "]");
 }
 
 /* The reference validator's wording: what `who` ("instruction", "block") requires and what the
  * current block's part of the stack holds. */
-static _Noreturn void stack_mismatch(cx *c, const char *who, uint32_t n, const uint8_t *ts) {
-  char want[80], have[80];
+static _Noreturn void stack_mismatch(cx *c, const char *who, uint32_t n, const vm_vt *ts) {
+  char want[120], have[120];
   ctl *f = top(c);
   types_str(want, sizeof want, n, ts);
   types_str(have, sizeof have, c->h - f->height, c->st ? c->st + f->height : NULL); /* none pushed yet */
   INVALID(c, "type mismatch: %s requires %s but stack has %s", who, want, have);
 }
 
-static void pop_types(cx *c, uint32_t n, const uint8_t *ts) {
+static void pop_types(cx *c, uint32_t n, const vm_vt *ts) {
   ctl *f = top(c);
   for (uint32_t k = 0; k < n; k++) { /* checked first, for the message */
     if (c->h - f->height <= k) {
       if (f->unreachable) break;
       stack_mismatch(c, "instruction", n, ts);
     }
-    uint8_t t = c->st[c->h - 1 - k], want = ts[n - 1 - k];
-    if (t != want && t != T_UNKNOWN && want != T_UNKNOWN) stack_mismatch(c, "instruction", n, ts);
+    if (!matches(c, c->st[c->h - 1 - k], ts[n - 1 - k])) stack_mismatch(c, "instruction", n, ts);
   }
   while (n--)
     pop(c, ts[n]);
 }
 
 /* The end of a block's code: exactly its results are left. */
-static void end_types(cx *c, uint32_t n, const uint8_t *ts) {
+static void end_types(cx *c, uint32_t n, const vm_vt *ts) {
   pop_types(c, n, ts);
   if (c->h != top(c)->height) {
     c->h += n; /* the message shows the whole stack */
@@ -471,32 +517,31 @@ static void end_types(cx *c, uint32_t n, const uint8_t *ts) {
   }
 }
 
-static void push_types(cx *c, uint32_t n, const uint8_t *ts) {
+static void push_types(cx *c, uint32_t n, const vm_vt *ts) {
   for (uint32_t i = 0; i < n; i++)
     push(c, ts[i]);
 }
 
 /* Check that the top of the stack matches `ts` without popping (br_table). */
-static void peek_types(cx *c, uint32_t n, const uint8_t *ts) {
+static void peek_types(cx *c, uint32_t n, const vm_vt *ts) {
   ctl *f = top(c);
   for (uint32_t k = 0; k < n; k++) {
     if (c->h - f->height <= k) {
       if (f->unreachable) return;
       type_mismatch(c);
     }
-    uint8_t t = c->st[c->h - 1 - k], want = ts[n - 1 - k];
-    if (t != want && t != T_UNKNOWN) type_mismatch(c);
+    if (!matches(c, c->st[c->h - 1 - k], ts[n - 1 - k])) type_mismatch(c);
   }
 }
 
-static bool is_num(uint8_t t) {
+static bool is_num(vm_vt t) {
   return t == T_UNKNOWN || t == VM_I32 || t == VM_I64 || t == VM_F32 || t == VM_F64;
 }
-static bool is_ref(uint8_t t) {
-  return t == T_UNKNOWN || t == VM_FUNCREF || t == VM_EXTERNREF || t == VM_EXNREF;
+static bool is_ref(vm_vt t) {
+  return t == T_UNKNOWN || vm_vt_is_ref(t);
 }
 
-static ctl *push_ctl(cx *c, uint8_t kind, uint32_t np, const uint8_t *pt, uint32_t nr, const uint8_t *rt) {
+static ctl *push_ctl(cx *c, uint8_t kind, uint32_t np, const vm_vt *pt, uint32_t nr, const vm_vt *rt) {
   if (c->nctl == c->ctl_cap)
     c->ctls = grow(c, c->ctls, &c->ctl_cap, (uint64_t)c->nctl + 1, sizeof(ctl), UINT32_MAX / sizeof(ctl),
                    "function too large");
@@ -506,6 +551,7 @@ static ctl *push_ctl(cx *c, uint8_t kind, uint32_t np, const uint8_t *pt, uint32
   memset(f, 0, sizeof *f);
   f->handler = handler;
   f->try_handler = VM_EH_NONE;
+  f->set_mark = c->nset_log;
   f->kind = kind;
   f->dead = dead;
   f->live_entry = !dead;
@@ -520,6 +566,22 @@ static ctl *push_ctl(cx *c, uint8_t kind, uint32_t np, const uint8_t *pt, uint32
   return f;
 }
 
+/* Non-null locals: local x is set from here on (to the end of the current block). */
+static void local_now_set(cx *c, uint32_t x) {
+  if (!c->local_set || c->local_set[x]) return;
+  if (c->nset_log == c->set_log_cap)
+    c->set_log = grow(c, c->set_log, &c->set_log_cap, (uint64_t)c->nset_log + 1, sizeof *c->set_log,
+                      MAX_FRAME_SLOTS, "too many locals");
+  c->set_log[c->nset_log++] = x;
+  c->local_set[x] = 1;
+}
+
+/* The locals set since block f began are unset again (its end, or its next arm). */
+static void unset_locals(cx *c, const ctl *f) {
+  while (c->nset_log > f->set_mark)
+    c->local_set[c->set_log[--c->nset_log]] = 0;
+}
+
 static void set_unreachable(cx *c) {
   ctl *f = top(c);
   c->h = f->height;
@@ -531,7 +593,7 @@ static void set_unreachable(cx *c) {
 static uint32_t label_n(const ctl *f) {
   return f->kind == CTL_LOOP ? f->nparams : f->nresults;
 }
-static const uint8_t *label_t(const ctl *f) {
+static const vm_vt *label_t(const ctl *f) {
   return f->kind == CTL_LOOP ? f->params : f->results;
 }
 /* ... and the slots they take. */
@@ -606,7 +668,7 @@ static void patch_chain(cx *c, uint32_t p, uint32_t target) {
 
 typedef struct blocktype {
   uint32_t np, nr;
-  const uint8_t *pt, *rt;
+  const vm_vt *pt, *rt;
 } blocktype;
 
 static blocktype rd_blocktype(cx *c) {
@@ -615,17 +677,17 @@ static blocktype rd_blocktype(cx *c) {
   if (!vm_peek_u8(&c->r, &b)) rd_u8(c); /* reports the end */
   if (b == 0x40) {
     c->r.pos++;
-  } else if ((b & 0xC0) == 0x40) {
+  } else if ((b & 0xC0) == 0x40) { /* a value type: one byte, or 0x63/0x64 and a heap type */
     bt.nr = 1;
-    bt.rt = single(rd_valtype(c));
+    bt.rt = single(c, rd_valtype(c));
   } else {
     int64_t x = rd_sleb(c, 33);
     if (x < 0 || x >= (int64_t)c->m->ntypes) INVALID(c, "unknown type %lld", (long long)x);
     const vm_functype *ft = &c->m->types[x];
     bt.np = ft->nparams;
-    bt.pt = ft->types;
+    bt.pt = ft->vts;
     bt.nr = ft->nresults;
-    bt.rt = ft->types + ft->nparams;
+    bt.rt = ft->vts + ft->nparams;
   }
   return bt;
 }
@@ -684,30 +746,43 @@ static void rd_locals(cx *c) {
   c->nlocal_vars = (uint32_t)total;
   if (total > c->ltypes_cap || !c->ltypes || !c->lslot) {
     uint32_t cap = c->ltypes_cap;
-    c->ltypes = grow(c, c->ltypes, &cap, total ? total : 1, 1, MAX_FRAME_SLOTS, "too many locals");
+    c->ltypes =
+        grow(c, c->ltypes, &cap, total ? total : 1, sizeof *c->ltypes, MAX_FRAME_SLOTS, "too many locals");
     cap = c->ltypes_cap;
     c->lslot =
         grow(c, c->lslot, &cap, total ? total : 1, sizeof(uint32_t), MAX_FRAME_SLOTS, "too many locals");
     c->ltypes_cap = cap;
   }
-  if (ft->nparams) memcpy(c->ltypes, ft->types, ft->nparams);
+  for (uint32_t i = 0; i < ft->nparams; i++)
+    c->ltypes[i] = vm_ft_vt(ft, i);
   /* Second pass over the (already checked) groups to fill in the types. */
   const uint8_t *end = c->r.pos;
   c->r.pos = start;
   rd_len(c);
   uint32_t n = ft->nparams;
+  bool nonnull = false;
   for (uint32_t i = 0; i < ngroups; i++) {
     uint32_t k = rd_u32(c);
-    uint8_t t = rd_valtype(c);
-    memset(c->ltypes + n, t, k);
+    vm_vt t = rd_valtype(c);
+    for (uint32_t j = 0; j < k; j++)
+      c->ltypes[n + j] = t;
     n += k;
+    if (vm_vt_is_ref(t) && !(t & VM_VT_NULL)) nonnull = true;
   }
   c->r.pos = end;
+  /* Non-null locals start unset (the parameters are set): local.get of one is valid only where a
+   * local.set or local.tee of it dominates (the initialisation rule). */
+  if (nonnull) {
+    c->local_set = mem_calloc(c->nlocal_vars, 1);
+    if (!c->local_set) fail(c, VM_ERR_NOMEM, start, "out of memory");
+    for (uint32_t x = 0; x < c->nlocal_vars; x++)
+      c->local_set[x] = x < ft->nparams || !vm_vt_is_ref(c->ltypes[x]) || (c->ltypes[x] & VM_VT_NULL);
+  }
   /* Each local's first slot: a v128 takes two. */
   uint64_t at = 0;
   for (uint32_t x = 0; x < c->nlocal_vars; x++) {
     c->lslot[x] = (uint32_t)at;
-    at += vm_type_slots(c->ltypes[x]);
+    at += vt_slots(c->ltypes[x]);
   }
   if (at > MAX_FRAME_SLOTS) fail(c, VM_ERR_LIMIT, start, "too many locals");
   c->nlocals = (uint32_t)at;
@@ -1203,8 +1278,9 @@ static void op_end(cx *c) {
   if (f->kind == CTL_IF && f->else_patch) c->code[f->else_patch] = c->pc;
   c->fence = c->pc;
   uint32_t nr = f->nresults;
-  const uint8_t *rt = f->results;
+  const vm_vt *rt = f->results;
   if (f->kind == CTL_TRY || f->kind == CTL_CATCH || f->kind == CTL_CATCH_ALL) c->try_depth--;
+  if (c->local_set) unset_locals(c, f);
   c->nctl--;
   if (c->nhandlers) set_region(c, top(c)->handler);
   push_types(c, nr, rt);
@@ -1227,6 +1303,7 @@ static void op_else(cx *c) {
   f->kind = CTL_ELSE;
   f->unreachable = false;
   f->dead = !f->live_entry;
+  if (c->local_set) unset_locals(c, f);
   push_types(c, f->nparams, f->params);
 }
 
@@ -1235,7 +1312,7 @@ static void op_br_if(cx *c) {
   pop(c, VM_I32);
   cond k = take_cond(c, src_of(c, c->h));
   uint32_t n = label_n(t);
-  const uint8_t *ts = label_t(t);
+  const vm_vt *ts = label_t(t);
   materialise_top(c, n);
   pop_types(c, n, ts);
   uint32_t src = slot(c, c->h);
@@ -1256,6 +1333,48 @@ static void op_br_if(cx *c) {
     }
   }
   push_types(c, n, ts);
+}
+
+/* br_on_null l: branch with l's values if the reference on top is null, else go on with it (now known
+ * non-null).  br_on_non_null l: branch with the values and the reference if it is not null, else drop
+ * it and go on. */
+static void op_br_on_null(cx *c, bool on_non_null) {
+  ctl *t = label(c, rd_u32(c));
+  uint32_t n = label_n(t);
+  const vm_vt *ts = label_t(t);
+  materialise_top(c, n + 1);
+  vm_vt rt = pop_any(c);
+  if (!is_ref(rt)) type_mismatch(c);
+  uint32_t r = src_of(c, c->h);
+  vm_vt nonnull = rt == T_UNKNOWN ? vm_vt_ref(false, VM_VT_ABS | VM_HT_BOT) : rt & ~VM_VT_NULL;
+  uint32_t nv = n; /* the values below the reference that the branch carries */
+  if (on_non_null) {
+    if (n == 0 || !matches(c, nonnull, ts[n - 1])) type_mismatch(c);
+    nv = n - 1;
+  }
+  pop_types(c, nv, ts);
+  uint32_t src = slot(c, c->h);
+  if (live(c)) {
+    vm_op jump = on_non_null ? VM_OP_BR_ON_NON_NULL : VM_OP_BR_ON_NULL;
+    vm_op skip = on_non_null ? VM_OP_BR_ON_NULL : VM_OP_BR_ON_NON_NULL;
+    if (direct(c, t, src)) {
+      reserve(c, 3);
+      put(c, jump);
+      put(c, r);
+      put_target(c, t);
+    } else {
+      EMIT(c, skip, r, 0);
+      uint32_t tw = c->pc - 1;
+      emit_branch(c, t, src);
+      c->code[tw] = c->pc;
+      c->fence = c->pc;
+    }
+  }
+  push_types(c, nv, ts);
+  if (!on_non_null) {
+    push(c, nonnull);
+    if (live(c)) c->vs[c->h - 1] = r; /* where it is */
+  }
 }
 
 static void op_br_table(cx *c) {
@@ -1308,14 +1427,17 @@ static void op_br_table(cx *c) {
   set_unreachable(c);
 }
 
-static void op_call(cx *c, const vm_functype *ft, const vm_word *head, uint32_t nhead, bool indirect) {
+/* A call: `head` then the arguments' base slot, and for an indirect call (`callee`: the type of the
+ * operand on top, a table index or a function reference) its slot. */
+static void op_call(cx *c, const vm_functype *ft, const vm_word *head, uint32_t nhead, vm_vt callee) {
+  bool indirect = callee != 0;
   uint32_t s = 0;
   if (indirect) {
-    pop(c, table_index_type(c, head[2])); /* the element index: of the table's index type */
+    pop(c, callee);
     s = src_of(c, c->h);
   }
   materialise_top(c, ft->nparams);
-  pop_types(c, ft->nparams, ft->types);
+  pop_types(c, ft->nparams, ft->vts);
   uint32_t base = slot(c, c->h);
   if (live(c)) {
     reserve(c, nhead + 2);
@@ -1324,15 +1446,15 @@ static void op_call(cx *c, const vm_functype *ft, const vm_word *head, uint32_t 
     put(c, base);
     if (indirect) put(c, s);
   }
-  push_types(c, ft->nresults, ft->types + ft->nparams);
+  push_types(c, ft->nresults, ft->vts + ft->nparams);
 }
 
-/* A tail call's callee must return what this function returns. */
+/* A tail call's callee must return what this function returns (or subtypes of it). */
 static void tail_results(cx *c, const vm_functype *ft) {
   const vm_functype *me = c->ft;
-  if (ft->nresults != me->nresults ||
-      (ft->nresults && memcmp(ft->types + ft->nparams, me->types + me->nparams, ft->nresults) != 0))
-    type_mismatch(c);
+  if (ft->nresults != me->nresults) type_mismatch(c);
+  for (uint32_t i = 0; i < ft->nresults; i++)
+    if (!matches(c, ft->vts[ft->nparams + i], me->vts[me->nparams + i])) type_mismatch(c);
 }
 
 /* ---- exception handling ------------------------------------------------ */
@@ -1381,7 +1503,7 @@ static void add_catch(cx *c, uint32_t h, uint32_t tag, uint32_t pad) {
 /* The slots of the payload of exceptions of tag x. */
 static uint32_t tag_slots(cx *c, uint32_t x) {
   const vm_functype *t = tag_type(c, x);
-  return slots_of(t->nparams, t->types);
+  return slots_of(t->nparams, t->vts);
 }
 
 /* try_table bt (catch clauses) ... end: the clauses' landing pads come first (jumped over), each
@@ -1395,17 +1517,20 @@ static void op_try_table(cx *c) {
     uint8_t kind = rd_u8(c);
     if (kind > 3) MALFORMED(c, at, "malformed catch clause");
     uint32_t np = 0;
-    const uint8_t *pt = NULL;
+    const vm_vt *pt = NULL;
     if (kind < 2) {
       const vm_functype *tt = tag_type(c, need_tag(c, rd_u32(c)));
       np = tt->nparams;
-      pt = tt->types;
+      pt = tt->vts;
     }
     ctl *t = label(c, rd_u32(c));
     bool ref = kind & 1;
-    const uint8_t *lt = label_t(t);
-    if (label_n(t) != np + ref || (np && memcmp(lt, pt, np) != 0) || (ref && lt[np] != VM_EXNREF))
-      type_mismatch(c);
+    const vm_vt *lt = label_t(t);
+    if (label_n(t) != np + ref) type_mismatch(c);
+    for (uint32_t k = 0; k < np; k++)
+      if (!matches(c, pt[k], lt[k])) type_mismatch(c);
+    /* the exception itself: (ref exn), never null */
+    if (ref && !matches(c, vm_vt_ref(false, VM_VT_ABS | VM_HT_EXN), lt[np])) type_mismatch(c);
   }
   const uint8_t *after = c->r.pos;
   materialise_top(c, VWIN);
@@ -1483,6 +1608,7 @@ static void op_catch(cx *c, bool all) {
   f->kind = all ? CTL_CATCH_ALL : CTL_CATCH;
   f->unreachable = false;
   f->dead = !f->live_entry;
+  if (c->local_set) unset_locals(c, f);
   set_region(c, f->handler);
   const vm_functype *tt = all ? NULL : tag_type(c, x);
   if (!f->dead && f->try_handler != VM_EH_NONE) {
@@ -1490,7 +1616,7 @@ static void op_catch(cx *c, bool all) {
     EMIT(c, VM_OP_CATCH_REF, slot(c, f->height), all ? 0 : tag_slots(c, x), EXN_SLOT_MARK + f->exn_slot);
     add_catch(c, f->try_handler, x, pad);
   }
-  if (tt) push_types(c, tt->nparams, tt->types);
+  if (tt) push_types(c, tt->nparams, tt->vts);
 }
 
 /* Legacy rethrow l: l names a catch arm, whose exception is thrown again. */
@@ -1576,7 +1702,10 @@ static uint32_t rd_lane(cx *c, uint32_t lanes) {
 /* Pop operands of types ts[0..n) (ts[n-1] on top) into src[0..n) (the slots holding them) and push a
  * result of type `out` (0: none); returns the result's slot. */
 static uint32_t operands(cx *c, uint32_t n, const uint8_t *ts, uint8_t out, uint32_t *src) {
-  pop_types(c, n, ts);
+  vm_vt vts[4] = {0, 0, 0, 0};
+  for (uint32_t i = 0; i < n && i < 4; i++) /* numbers and v128: their bytes */
+    vts[i] = ts[i];
+  pop_types(c, n < 4 ? n : 4, vts);
   for (uint32_t i = 0; i < n; i++)
     src[i] = src_of(c, c->h + i);
   uint32_t d = slot(c, c->h);
@@ -1780,7 +1909,7 @@ static void op_prefixed(cx *c) {
     x = rd_u32(c);
     need_table(c, x);
     need_elem(c, y);
-    if (m->tables[x].elemtype != m->elems[y].type) type_mismatch(c);
+    if (!vm_vt_sub(m, m->elems[y].vt, vm_table_vt(&m->tables[x]))) type_mismatch(c);
     pop(c, VM_I32);
     pop(c, VM_I32);
     pop(c, table_index_type(c, x));
@@ -1797,7 +1926,7 @@ static void op_prefixed(cx *c) {
     y = rd_u32(c);
     need_table(c, x);
     need_table(c, y);
-    if (m->tables[x].elemtype != m->tables[y].elemtype) type_mismatch(c);
+    if (!vm_vt_sub(m, vm_table_vt(&m->tables[y]), vm_table_vt(&m->tables[x]))) type_mismatch(c);
     /* n: an i64 only when both are 64-bit */
     pop(c, table_index_type(c, x) == VM_I64 && table_index_type(c, y) == VM_I64 ? VM_I64 : VM_I32);
     pop(c, table_index_type(c, y));
@@ -1809,7 +1938,7 @@ static void op_prefixed(cx *c) {
     x = rd_u32(c);
     need_table(c, x);
     pop(c, table_index_type(c, x));
-    pop(c, m->tables[x].elemtype);
+    pop(c, vm_table_vt(&m->tables[x]));
     h = slot(c, c->h);
     push(c, table_index_type(c, x));
     if (live(c)) EMIT(c, VM_OP_TABLE_GROW, h, h, h + 1, x);
@@ -1825,7 +1954,7 @@ static void op_prefixed(cx *c) {
     x = rd_u32(c);
     need_table(c, x);
     pop(c, table_index_type(c, x));
-    pop(c, m->tables[x].elemtype);
+    pop(c, vm_table_vt(&m->tables[x]));
     pop(c, table_index_type(c, x));
     h = slot(c, c->h);
     if (live(c)) EMIT(c, VM_OP_TABLE_FILL, h, h + 1, h + 2, x);
@@ -1953,6 +2082,7 @@ static void scan_body(cx *c) {
       if (index == VM_WASM_DELEGATE) depth--; /* it ends its try */
       break;
     case VM_IMM_FUNC:
+    case VM_IMM_TYPE:
     case VM_IMM_LOCAL:
     case VM_IMM_GLOBAL:
     case VM_IMM_TABLE:
@@ -2033,13 +2163,13 @@ static void scan_body(cx *c) {
 
 static void compile_body(cx *c) {
   vm_module *m = c->m;
-  push_ctl(c, CTL_FUNC, 0, NULL, c->ft->nresults, c->ft->types + c->ft->nparams);
+  push_ctl(c, CTL_FUNC, 0, NULL, c->ft->nresults, c->ft->vts + c->ft->nparams);
   while (c->nctl) {
     c->ipos = c->r.pos;
     if (c->r.pos >= c->r.end) missing_end(c);
     uint8_t op = *c->r.pos++;
     uint32_t x, h;
-    uint8_t t, t2;
+    vm_vt t, t2;
     if (vm_feat_optional(vm_wasm_feature[op]) && !vm_feature_on(&m->cfg, vm_wasm_feature[op])) /* left out */
       MALFORMED(c, c->ipos, "illegal opcode %02x", op);
     switch (op) {
@@ -2081,14 +2211,14 @@ static void compile_body(cx *c) {
       x = need_tag(c, rd_u32(c));
       const vm_functype *tt = tag_type(c, x);
       materialise_top(c, tt->nparams);
-      pop_types(c, tt->nparams, tt->types);
+      pop_types(c, tt->nparams, tt->vts);
       if (live(c)) EMIT(c, VM_OP_THROW, x, slot(c, c->h));
       set_unreachable(c);
       c->interp_only = true;
       break;
     }
     case VM_WASM_THROW_REF:
-      pop(c, VM_EXNREF);
+      pop(c, VM_VT_EXNREF);
       if (live(c)) EMIT(c, VM_OP_THROW_REF, src_of(c, c->h));
       set_unreachable(c);
       c->interp_only = true;
@@ -2105,16 +2235,16 @@ static void compile_body(cx *c) {
     case VM_WASM_BR_TABLE: op_br_table(c); break;
     case VM_WASM_RETURN:
       materialise_top(c, c->ft->nresults);
-      pop_types(c, c->ft->nresults, c->ft->types + c->ft->nparams);
+      pop_types(c, c->ft->nresults, c->ft->vts + c->ft->nparams);
       if (live(c)) {
-        emit_return(c, slot(c, c->h), slots_of(c->ft->nresults, c->ft->types + c->ft->nparams));
+        emit_return(c, slot(c, c->h), slots_of(c->ft->nresults, c->ft->vts + c->ft->nparams));
       }
       set_unreachable(c);
       break;
     case VM_WASM_CALL:
       x = rd_u32(c);
       if (x >= m->nfuncs) INVALID(c, "unknown function %u", x);
-      op_call(c, &m->types[m->func_types[x]], (const vm_word[]){VM_OP_CALL, x}, 2, false);
+      op_call(c, &m->types[m->func_types[x]], (const vm_word[]){VM_OP_CALL, x}, 2, 0);
       break;
     case VM_WASM_CALL_INDIRECT: /* call_indirect type table */
     case VM_WASM_RETURN_CALL_INDIRECT: {
@@ -2122,12 +2252,13 @@ static void compile_body(cx *c) {
       uint32_t tbl = rd_u32(c);
       need_table(c, tbl);
       if (x >= m->ntypes) INVALID(c, "unknown type %u", x);
-      if (m->tables[tbl].elemtype != VM_FUNCREF) type_mismatch(c);
+      if (!vm_vt_sub(m, vm_table_vt(&m->tables[tbl]), VM_VT_FUNCREF)) type_mismatch(c);
       if (op == VM_WASM_CALL_INDIRECT) {
-        op_call(c, &m->types[x], (const vm_word[]){VM_OP_CALL_INDIRECT, x, tbl}, 3, true);
+        op_call(c, &m->types[x], (const vm_word[]){VM_OP_CALL_INDIRECT, x, tbl}, 3, table_index_type(c, tbl));
       } else {
         tail_results(c, &m->types[x]);
-        op_call(c, &m->types[x], (const vm_word[]){VM_OP_RETURN_CALL_INDIRECT, x, tbl}, 3, true);
+        op_call(c, &m->types[x], (const vm_word[]){VM_OP_RETURN_CALL_INDIRECT, x, tbl}, 3,
+                table_index_type(c, tbl));
         set_unreachable(c);
       }
       break;
@@ -2136,9 +2267,32 @@ static void compile_body(cx *c) {
       x = rd_u32(c);
       if (x >= m->nfuncs) INVALID(c, "unknown function %u", x);
       tail_results(c, &m->types[m->func_types[x]]);
-      op_call(c, &m->types[m->func_types[x]], (const vm_word[]){VM_OP_RETURN_CALL, x}, 2, false);
+      op_call(c, &m->types[m->func_types[x]], (const vm_word[]){VM_OP_RETURN_CALL, x}, 2, 0);
       set_unreachable(c);
       break;
+    case VM_WASM_CALL_REF: /* call_ref $t: a (ref null $t) on top */
+    case VM_WASM_RETURN_CALL_REF:
+      x = rd_u32(c);
+      if (x >= m->ntypes) INVALID(c, "unknown type %u", x);
+      if (op == VM_WASM_RETURN_CALL_REF) {
+        if (!(m->cfg.features & VM_FEATURE_TAIL_CALL)) MALFORMED(c, c->ipos, "illegal opcode %02x", op);
+        tail_results(c, &m->types[x]);
+      }
+      op_call(c, &m->types[x],
+              (const vm_word[]){op == VM_WASM_CALL_REF ? VM_OP_CALL_REF : VM_OP_RETURN_CALL_REF, x}, 2,
+              vm_vt_ref(true, x));
+      if (op == VM_WASM_RETURN_CALL_REF) set_unreachable(c);
+      break;
+    case VM_WASM_REF_AS_NON_NULL:
+      materialise_top(c, 1);
+      t = pop_any(c);
+      if (!is_ref(t)) type_mismatch(c);
+      h = slot(c, c->h);
+      push(c, t == T_UNKNOWN ? vm_vt_ref(false, VM_VT_ABS | VM_HT_BOT) : t & ~VM_VT_NULL);
+      if (live(c)) EMIT(c, VM_OP_REF_AS_NON_NULL, h, h);
+      break;
+    case VM_WASM_BR_ON_NULL:
+    case VM_WASM_BR_ON_NON_NULL: op_br_on_null(c, op == VM_WASM_BR_ON_NON_NULL); break;
     case VM_WASM_DROP: pop_any(c); break;
     case VM_WASM_SELECT:
     case VM_WASM_SELECT_T:
@@ -2176,6 +2330,12 @@ static void compile_body(cx *c) {
       x = rd_u32(c);
       if (x >= c->nlocal_vars) INVALID(c, "unknown local %u", x);
       t = c->ltypes[x];
+      if (c->local_set) { /* non-null locals: the initialisation rule */
+        if (op != VM_WASM_LOCAL_GET)
+          local_now_set(c, x);
+        else if (!c->local_set[x])
+          INVALID(c, "uninitialized local");
+      }
       x = c->lslot[x]; /* from here on, the local's (first) slot */
       if (op == VM_WASM_LOCAL_GET) {
         /* No code: the entry reads the local's slot until it must move. */
@@ -2196,7 +2356,7 @@ static void compile_body(cx *c) {
         } else {
           materialise_local(c, x);
           if (v != x)
-            for (uint32_t i = 0; i < vm_type_slots(t); i++)
+            for (uint32_t i = 0; i < vt_slots(t); i++)
               emit_mov(c, x + i, v + i);
         }
         if (op == VM_WASM_LOCAL_TEE) {
@@ -2209,7 +2369,7 @@ static void compile_body(cx *c) {
       x = rd_u32(c);
       if (x >= m->nglobals) INVALID(c, "unknown global %u", x);
       h = slot(c, c->h);
-      push(c, m->global_types[x].type);
+      push(c, vm_global_vt(&m->global_types[x]));
       if (live(c)) {
         uint32_t at = c->pc;
         EMIT(c, m->global_types[x].type == VM_V128 ? VM_OP_V128_GLOBAL_GET : VM_OP_GLOBAL_GET, h, x);
@@ -2222,7 +2382,7 @@ static void compile_body(cx *c) {
       if (!m->global_types[x].mutable_)
         INVALID(c, "%s",
                 m->cfg.features & VM_FEATURE_WASM3_RULES ? "immutable global" : "global is immutable");
-      pop(c, m->global_types[x].type);
+      pop(c, vm_global_vt(&m->global_types[x]));
       if (live(c))
         EMIT(c, m->global_types[x].type == VM_V128 ? VM_OP_V128_GLOBAL_SET : VM_OP_GLOBAL_SET,
              src_of(c, c->h), x);
@@ -2233,14 +2393,14 @@ static void compile_body(cx *c) {
       need_table(c, x);
       pop(c, table_index_type(c, x));
       h = slot(c, c->h);
-      push(c, m->tables[x].elemtype);
+      push(c, vm_table_vt(&m->tables[x]));
       if (live(c)) EMIT(c, VM_OP_TABLE_GET, h, h, x);
       break;
     case VM_WASM_TABLE_SET:
       materialise_top(c, 2);
       x = rd_u32(c);
       need_table(c, x);
-      pop(c, m->tables[x].elemtype);
+      pop(c, vm_table_vt(&m->tables[x]));
       pop(c, table_index_type(c, x));
       h = slot(c, c->h);
       if (live(c)) EMIT(c, VM_OP_TABLE_SET, h, h + 1, x);
@@ -2289,7 +2449,7 @@ static void compile_body(cx *c) {
       break;
     }
     case VM_WASM_REF_NULL: /* ref.null t */
-      t = rd_heaptype(c);
+      t = vm_vt_ref(true, rd_heaptype(c));
       h = slot(c, c->h);
       push(c, t);
       if (live(c)) EMIT(c, VM_OP_REF_NULL, h);
@@ -2306,7 +2466,8 @@ static void compile_body(cx *c) {
       if (x >= m->nfuncs) INVALID(c, "unknown function %u", x);
       if (!m->func_declared || !m->func_declared[x]) INVALID(c, "undeclared function reference");
       h = slot(c, c->h);
-      push(c, VM_FUNCREF);
+      /* its own type, never null, where typed references exist; funcref in Wasm 2.0 */
+      push(c, funcrefs_on(c) ? vm_vt_ref(false, m->func_types[x]) : VM_VT_FUNCREF);
       if (live(c)) EMIT(c, VM_OP_REF_FUNC, h, x);
       break;
     case VM_WASM_PREFIX_FC: op_prefixed(c); break;
@@ -2374,6 +2535,7 @@ static void finish(cx *c) {
 
 /* Runs the compiler on one body; setjmp lives here, with all state in *c.
  * The working buffers (ltypes, st, vs, ctls) stay with *c for the next body. */
+/* What one body's compilation allocated beyond the code (exception tables, typed-reference state). */
 static void free_eh(cx *c) {
   mem_free(c->regions);
   mem_free(c->handlers);
@@ -2381,6 +2543,15 @@ static void free_eh(cx *c) {
   c->regions = NULL;
   c->handlers = NULL;
   c->catches = NULL;
+  while (c->one_vts) {
+    vt_chunk *k = c->one_vts;
+    c->one_vts = k->next;
+    mem_free(k);
+  }
+  mem_free(c->set_log);
+  mem_free(c->local_set);
+  c->set_log = NULL;
+  c->local_set = NULL;
 }
 
 /* The function's handler table, in one allocation (exn.h); none when it has no handler. */
@@ -2448,8 +2619,8 @@ static vm_result run(cx *c, vm_code *code) {
   if (n64) memcpy(c64, c->consts + c->nconsts32, (size_t)n64 * sizeof(uint64_t));
   code->code = w;
   code->ncode = c->pc;
-  code->nparams = slots_of(c->ft->nparams, c->ft->types);
-  code->nresults = slots_of(c->ft->nresults, c->ft->types + c->ft->nparams);
+  code->nparams = slots_of(c->ft->nparams, c->ft->vts);
+  code->nresults = slots_of(c->ft->nresults, c->ft->vts + c->ft->nparams);
   code->nlocals = c->nlocals;
   code->const_base = const_base;
   code->nconsts = c->nconsts;

@@ -290,6 +290,7 @@ static bool skip_immediates(vm_reader *r, uint8_t op, bool *unknown_shape) {
     return true;
   case VM_IMM_LABEL:
   case VM_IMM_FUNC:
+  case VM_IMM_TYPE:
   case VM_IMM_LOCAL:
   case VM_IMM_GLOBAL:
   case VM_IMM_TABLE: return vm_read_u32(r, &x);
@@ -364,6 +365,15 @@ static bool type_const_ops(const vm_module *m, uint32_t first, vm_vt expect, uin
     }
   }
   return sp == 1 && vm_vt_sub(m, ts[0], expect);
+}
+
+/* The type of global x: of the index space once the global section is reached, of the imports before. */
+static const vm_globaltype *global_type_at(const decoder *d, uint32_t x) {
+  const vm_module *m = d->m;
+  if (d->globals_ready) return x < m->nglobals ? &m->global_types[x] : NULL;
+  for (uint32_t i = 0; i < m->nimports; i++)
+    if (m->imports[i].kind == VM_EXTERN_GLOBAL && x-- == 0) return &m->imports[i].type.global;
+  return NULL;
 }
 
 static bool read_const(decoder *d, vm_reader *r, vm_const_expr *e, vm_vt expect, int rank) {
@@ -484,21 +494,25 @@ static bool read_const(decoder *d, vm_reader *r, vm_const_expr *e, vm_vt expect,
       cur.kind = VM_CONST_GLOBAL_GET;
       /* Constant expressions see only imported globals (Wasm 2.0); in 3.0 every global defined before
        * (in a global's initialiser: before it). */
+      /* (a table's initialiser, before the global section: the imported ones) */
+      const vm_globaltype *gt = global_type_at(d, cur.index);
       if (cur.index >= (!(m->cfg.features & VM_FEATURE_WASM3_RULES) ? m->nimported_globals
                         : d->in_globals                             ? d->defining
-                                                                    : m->nglobals)) {
+                        : d->globals_ready                          ? m->nglobals
+                                                                    : m->nimported_globals) ||
+          !gt) {
         if (!const_err[0]) {
           snprintf(const_err, sizeof const_err, "unknown global %u", cur.index);
           const_at = off(r, at);
         }
-      } else if (m->global_types[cur.index].mutable_) {
+      } else if (gt->mutable_) {
         if (!const_err[0]) {
           snprintf(const_err, sizeof const_err, "constant expression required");
           const_at = off(r, at);
         }
       } else {
-        cur.type = m->global_types[cur.index].type;
-        cur.vt = m->global_types[cur.index].vt;
+        cur.type = gt->type;
+        cur.vt = vm_global_vt(gt);
       }
       break;
     default: {

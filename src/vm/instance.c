@@ -13,6 +13,7 @@
 
 #include "util/mem.h"
 #include "vm/store.h"
+#include "vm/types.h"
 
 /* calloc that never returns NULL for a zero count, so NULL means failure. */
 static void *alloc_array(size_t n, size_t size) {
@@ -125,7 +126,9 @@ static bool import_matches(const vm_module *m, const vm_import *im, const vm_ext
            vm_functype_equal(vm_func_type(ex->u.func), &m->types[im->type.func_type]);
   case VM_EXTERN_TABLE: {
     const vm_table *t = ex->u.table;
-    return t->type.elemtype == im->type.table.elemtype && t->type.limits.is64 == im->type.table.limits.is64 &&
+    vm_vt have = vm_table_vt(&t->type), want = vm_table_vt(&im->type.table);
+    return vm_vt_sub_across(t->tmod, have, m, want) && vm_vt_sub_across(m, want, t->tmod, have) &&
+           t->type.limits.is64 == im->type.table.limits.is64 &&
            limits_match(t->size, t->type.limits.has_max, t->type.limits.max, &im->type.table.limits);
   }
   case VM_EXTERN_MEMORY: {
@@ -134,8 +137,12 @@ static bool import_matches(const vm_module *m, const vm_import *im, const vm_ext
            limits_match(mem->pages, mem->limits.has_max, mem->limits.max, &im->type.memory);
   }
   case VM_EXTERN_GLOBAL: {
+    /* an immutable global may be of a subtype; a mutable one of the same type */
     const vm_global *g = ex->u.global;
-    return g->type.type == im->type.global.type && g->type.mutable_ == im->type.global.mutable_;
+    vm_vt have = vm_global_vt(&g->type), want = vm_global_vt(&im->type.global);
+    if (g->type.mutable_ != im->type.global.mutable_ || !vm_vt_sub_across(g->tmod, have, m, want))
+      return false;
+    return !g->type.mutable_ || vm_vt_sub_across(m, want, g->tmod, have);
   }
   case VM_EXTERN_TAG:
     return im->type.func_type < m->ntypes &&
@@ -219,8 +226,13 @@ static vm_result instance_build(vm_store *s, vm_instance *inst, const vm_extern 
     inst->funcs[i] = f;
   }
   for (uint32_t i = nt; i < m->ntables; i++) {
-    inst->tables[i] = vm_table_new(s, m->tables[i], NULL);
+    /* the elements' initial value (3.0: an initialiser expression; it sees imported globals) */
+    void *init = m->table_inits && m->table_inits[i].type && !img
+                     ? (void *)(uintptr_t)vm_const_eval(inst, &m->table_inits[i])
+                     : NULL;
+    inst->tables[i] = vm_table_new(s, m->tables[i], init);
     if (!inst->tables[i]) goto store_error;
+    inst->tables[i]->tmod = m;
   }
   for (uint32_t i = nm; i < m->nmemories; i++) {
     inst->memories[i] = vm_memory_new(s, m->memories[i]);
@@ -247,6 +259,7 @@ static vm_result instance_build(vm_store *s, vm_instance *inst, const vm_extern 
     for (uint32_t i = ng; i < m->nglobals; i++) {
       vm_global *g = &gs[i - ng];
       g->type = m->globals[i - ng].type;
+      g->tmod = m;
       const vm_const_expr *e = &m->globals[i - ng].init;
       g->value = img ? 0 : vm_const_eval(inst, e);
       /* A v128's high half: from v128.const, or from the imported global it reads. */

@@ -577,6 +577,43 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
         nfp = fp + ip[3];
         goto do_tail_call;
       }
+      vmcase(CALL_REF) {
+        callee = (vm_func *)(uintptr_t)fp[ip[3]];
+        if (VM_UNLIKELY(callee == NULL)) TRAP(VM_TRAP_NULL_FUNCREF);
+        nfp = fp + ip[2];
+        ip += VM_OP_WORDS_CALL_REF;
+        if (RUNS_ELSEWHERE(callee)) {
+          CALL_OTHER(callee, nfp);
+          vmbreak;
+        }
+        goto do_call;
+      }
+      vmcase(RETURN_CALL_REF) {
+        callee = (vm_func *)(uintptr_t)fp[ip[3]];
+        if (VM_UNLIKELY(callee == NULL)) TRAP(VM_TRAP_NULL_FUNCREF);
+        nfp = fp + ip[2];
+        goto do_tail_call;
+      }
+      vmcase(BR_ON_NULL) {
+        if (fp[ip[1]] == 0)
+          JUMP(ip[2]);
+        else
+          ip += VM_OP_WORDS_BR_ON_NULL;
+        vmbreak;
+      }
+      vmcase(BR_ON_NON_NULL) {
+        if (fp[ip[1]] != 0)
+          JUMP(ip[2]);
+        else
+          ip += VM_OP_WORDS_BR_ON_NON_NULL;
+        vmbreak;
+      }
+      vmcase(REF_AS_NON_NULL) {
+        if (VM_UNLIKELY(fp[ip[2]] == 0)) TRAP(VM_TRAP_NULL_REFERENCE);
+        fp[ip[1]] = fp[ip[2]];
+        ip += VM_OP_WORDS_REF_AS_NON_NULL;
+        vmbreak;
+      }
       vmcase(CALL_INDIRECT) {
         vm_trap ct_ = VM_TRAP_NONE;
         callee = vm_table_callee(s, inst->tables[ip[2]], &inst->module->types[ip[1]], fp[ip[4]], &ct_);

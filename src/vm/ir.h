@@ -72,6 +72,7 @@ typedef uint32_t vm_word;
   X(FMT_D, "d")               /* [op, d] */                                                                  \
   X(FMT_S, "s")               /* [op, s] */                                                                  \
   X(FMT_IS, "is")             /* [op, i, s] */                                                               \
+  X(FMT_ISS, "iss")           /* [op, i, s, s] */                                                            \
   X(FMT_DID, "did")           /* [op, d, i, d] */                                                            \
   X(FMT_DS, "ds")             /* [op, d, s] */                                                               \
   X(FMT_DSS, "dss")           /* [op, d, a, b] */                                                            \

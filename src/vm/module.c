@@ -43,6 +43,7 @@ bool vm_feature_on(const vm_config *cfg, unsigned feat) {
   case VM_FEAT_TAIL_CALL: return (cfg->features & VM_FEATURE_TAIL_CALL) != 0;
   case VM_FEAT_RELAXED_SIMD: return (cfg->features & VM_FEATURE_RELAXED_SIMD) != 0;
   case VM_FEAT_EXCEPTIONS: return (cfg->features & VM_FEATURE_EXCEPTIONS) != 0;
+  case VM_FEAT_FUNCREFS: return (cfg->features & VM_FEATURE_FUNCTION_REFERENCES) != 0;
   default: return true; /* Wasm 2.0 */
   }
 }
@@ -112,6 +113,7 @@ const char *vm_trap_message(vm_trap trap) {
   case VM_TRAP_NOMEM: return "out of memory";
   case VM_TRAP_EXCEPTION: return "uncaught exception";
   case VM_TRAP_NULL_EXNREF: return "null exception reference";
+  case VM_TRAP_NULL_FUNCREF: return "null function reference";
   }
   return "unknown trap";
 }

@@ -140,7 +140,7 @@ struct vm_module {
   vm_code *codes;       /* one per defined function: codes[i - nimported_funcs] */
 
   uint32_t ntables, nimported_tables;
-  vm_tabletype *tables; /* all, imports first */
+  vm_tabletype *tables;       /* all, imports first */
   vm_const_expr *table_inits; /* per table: its elements' initial value (3.0), NULL when none has one */
 
   uint32_t nmemories, nimported_memories;

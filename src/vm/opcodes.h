@@ -42,6 +42,7 @@ typedef enum {
   VM_IMM_LANE,          /* a byte: lane index */
   VM_IMM_MEMARG_LANE,   /* u32 alignment, u32 offset, a byte: lane index */
   VM_IMM_TAG,           /* u32 tag index */
+  VM_IMM_TYPE,          /* u32 type index */
   VM_IMM_TRY_TABLE,     /* blocktype, vec(catch clause: a kind byte 0-3, a tag index for 0 and 1, a label) */
 } vm_imm;
 
@@ -56,6 +57,7 @@ typedef enum {
   VM_FEAT_TAIL_CALL,    /* tail calls (Wasm 3.0) */
   VM_FEAT_RELAXED_SIMD, /* relaxed SIMD (Wasm 3.0) */
   VM_FEAT_EXCEPTIONS,   /* exception handling (Wasm 3.0), and its legacy instructions */
+  VM_FEAT_FUNCREFS,     /* typed function references (Wasm 3.0) */
 } vm_feature;
 
 /* Is an instruction of proposal `feat` one a configuration may leave out (Wasm 3.0's: vm_feature_on)?
@@ -97,7 +99,7 @@ _Static_assert(sizeof vm_wasm_imm == 256u + VM_WASM_NFC + VM_WASM_NFD,
 static inline const char *vm_unsupported_type(uint8_t b) {
   switch (b) {
   case 0x63:
-  case 0x64: return "unsupported: typed function references (ref, ref null: Wasm 3.0)";
+  case 0x64: return "unsupported: typed function references (ref, ref null: Wasm 3.0, not enabled)";
   case 0x69: return "unsupported: exception references (exnref: Wasm 3.0 exception handling, not enabled)";
   case 0x74: return "unsupported: typed exception references (nullexnref: Wasm 3.0)";
   case 0x6A:
@@ -115,11 +117,6 @@ static inline const char *vm_unsupported_type(uint8_t b) {
 /* Wasm 3.0 instructions of those proposals (one-byte opcodes, and the GC prefix 0xFB): the message. */
 static inline const char *vm_unsupported_op(uint8_t op) {
   switch (op) {
-  case 0x14:
-  case 0x15:
-  case 0xD4:
-  case 0xD5:
-  case 0xD6: return "unsupported: typed function references (call_ref, br_on_null, ...: Wasm 3.0)";
   case 0xD3:
   case 0xFB: return "unsupported: GC instructions (Wasm 3.0)";
   default: return NULL;

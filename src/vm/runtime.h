@@ -35,7 +35,8 @@ struct vm_memory {
 };
 
 struct vm_table {
-  vm_tabletype type; /* limits.min is updated as the table grows */
+  vm_tabletype type;     /* limits.min is updated as the table grows */
+  const vm_module *tmod; /* the module whose type indices type.vt uses (typed references), or NULL */
   uint32_t size;
   uint32_t cap;   /* effective growth cap */
   void **elems;   /* size entries: vm_func * (funcref) or externref cookies; NULL = null */
@@ -44,6 +45,7 @@ struct vm_table {
 
 struct vm_global {
   vm_globaltype type;
+  const vm_module *tmod; /* the module whose type indices type.vt uses (typed references), or NULL */
   uint64_t value;
   uint64_t hi; /* a v128's high half (value is its low half); 0 otherwise */
 };

@@ -82,7 +82,7 @@ typedef enum {
   VM_TRAP_INT_OVERFLOW,          /* "integer overflow" */
   VM_TRAP_INVALID_CONVERSION,    /* "invalid conversion to integer" */
   VM_TRAP_STACK_EXHAUSTED,       /* "call stack exhausted" */
-  VM_TRAP_NULL_REFERENCE,        /* "null reference" (reserved) */
+  VM_TRAP_NULL_REFERENCE,        /* "null reference" (ref.as_non_null of null) */
   VM_TRAP_HOST,                  /* a host function failed; the message is its own */
   VM_TRAP_INTERRUPTED,           /* "interrupted" (an interrupt request) */
   VM_TRAP_DEADLINE,              /* "deadline exceeded" (the call's timeout) */
@@ -95,7 +95,8 @@ typedef enum {
    * tiers and host functions, the store holds the exception and code of an outer activation may catch
    * it (exec.h). */
   VM_TRAP_EXCEPTION,
-  VM_TRAP_NULL_EXNREF, /* "null exception reference" (throw_ref of null) */
+  VM_TRAP_NULL_EXNREF,  /* "null exception reference" (throw_ref of null) */
+  VM_TRAP_NULL_FUNCREF, /* "null function reference" (call_ref of null) */
 } vm_trap;
 
 const char *vm_trap_message(vm_trap trap);

@@ -582,8 +582,9 @@ TEST_IMPL(wasm3_modules) {
       {"010601 60 01 64 01 00", VM_ERR_INVALID, "unknown type 1"}, /* a later type */
       {"010601 60 01 63 6e 00", VM_ERR_MALFORMED, "unsupported: GC reference types (Wasm 3.0)"}, /* any */
       {"010501 60 01 6e 00 00", VM_ERR_MALFORMED, "unsupported: GC reference types (Wasm 3.0)"}, /* anyref */
-      {"010401600000 03020100 0a 07 01 05 00 d0 70 14 0b", VM_ERR_MALFORMED,
-       "unsupported: typed function references (call_ref, br_on_null, ...: Wasm 3.0)"},
+      {"010401600000 03020100 0a 08 01 06 00 d0 00 14 00 0b", VM_OK, NULL}, /* call_ref 0 of (ref.null 0) */
+      {"010401600000 03020100 0a 08 01 06 00 d0 70 14 00 0b", VM_ERR_INVALID,
+       "type mismatch"},                                                                  /* of funcref */
       {"010401600000 03020100 0a 06 01 04 00 08 00 0b", VM_ERR_INVALID, "unknown tag 0"}, /* throw 0 */
   };
   unsigned char buf[128];
