@@ -15,6 +15,7 @@
 
 #include "util/mem.h"
 #include "vm/module.h"
+#include "vm/types.h"
 #include "vm/opcodes.h"
 #include "vm/reader.h"
 #include "vm/exec.h"
@@ -63,6 +64,15 @@ bool vm_functype_equal(const vm_functype *a, const vm_functype *b) {
   if (!a || !b) return false;
   if (a->nparams != b->nparams || a->nresults != b->nresults) return false;
   size_t n = (size_t)a->nparams + a->nresults;
+  if (a->typed || b->typed) {
+    /* typed references: the types they name must be the same too (types.c) */
+    if (a->module && b->module) return vm_type_equiv(a->module, a->index, b->module, b->index);
+    for (size_t k = 0; k < n; k++) { /* an embedder's type names no module type */
+      vm_vt x = vm_ft_vt(a, (uint32_t)k), y = vm_ft_vt(b, (uint32_t)k);
+      if (x != y || vm_vt_concrete(x)) return false;
+    }
+    return true;
+  }
   return n == 0 || memcmp(a->types, b->types, n) == 0;
 }
 

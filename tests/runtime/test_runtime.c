@@ -586,6 +586,64 @@ TEST_IMPL(exceptions_unwind) {
   vm_store_free(s);
 }
 
+/* ---- typed function references ------------------------------------------------------------- */
+
+/*
+ * Function types that differ only in the types their references name (Debian's and npm's wabt cannot
+ * write this text; the bytes are assembled by hand):
+ * (module
+ *   (type $i2i (func (param i32) (result i32)))
+ *   (type $a (func (param (ref $i2i)) (result i32)))
+ *   (type $b (func (param (ref null $i2i)) (result i32)))   ;; the same bytes once lowered: funcref
+ *   (type $v (func (result i32)))
+ *   (type $a2 (func (param (ref $i2i)) (result i32)))       ;; equivalent to $a
+ *   (table 1 funcref)
+ *   (func $inc (type $i2i) (i32.add (local.get 0) (i32.const 1)))
+ *   (func $apply (type $a) (call_ref $i2i (i32.const 20) (local.get 0)))
+ *   (func (export "ia") (type $v) (call_indirect (type $a) (ref.func $inc) (i32.const 0)))
+ *   (func (export "ib") (type $v) (call_indirect (type $b) (ref.func $inc) (i32.const 0)))
+ *   (func (export "ia2") (type $v) (call_indirect (type $a2) (ref.func $inc) (i32.const 0)))
+ *   (elem (i32.const 0) func $apply)
+ *   (elem declare func $inc))
+ */
+static const uint8_t typed_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x1c, 0x05, 0x60, 0x01, 0x7f, 0x01, 0x7f, 0x60,
+    0x01, 0x64, 0x00, 0x01, 0x7f, 0x60, 0x01, 0x63, 0x00, 0x01, 0x7f, 0x60, 0x00, 0x01, 0x7f, 0x60, 0x01,
+    0x64, 0x00, 0x01, 0x7f, 0x03, 0x06, 0x05, 0x00, 0x01, 0x03, 0x03, 0x03, 0x04, 0x04, 0x01, 0x70, 0x00,
+    0x01, 0x07, 0x11, 0x03, 0x02, 0x69, 0x61, 0x00, 0x02, 0x02, 0x69, 0x62, 0x00, 0x03, 0x03, 0x69, 0x61,
+    0x32, 0x00, 0x04, 0x09, 0x0b, 0x02, 0x00, 0x41, 0x00, 0x0b, 0x01, 0x01, 0x03, 0x00, 0x01, 0x00, 0x0a,
+    0x30, 0x05, 0x07, 0x00, 0x20, 0x00, 0x41, 0x01, 0x6a, 0x0b, 0x08, 0x00, 0x41, 0x14, 0x20, 0x00, 0x14,
+    0x00, 0x0b, 0x09, 0x00, 0xd2, 0x00, 0x41, 0x00, 0x11, 0x01, 0x00, 0x0b, 0x09, 0x00, 0xd2, 0x00, 0x41,
+    0x00, 0x11, 0x02, 0x00, 0x0b, 0x09, 0x00, 0xd2, 0x00, 0x41, 0x00, 0x11, 0x04, 0x00, 0x0b};
+
+TEST_IMPL(typed_references) {
+  vm_error err;
+  vm_module *m = vm_module_load(typed_wasm, sizeof typed_wasm, NULL, &err);
+  vm_module *m2 = vm_module_load(typed_wasm, sizeof typed_wasm, NULL, &err);
+  CHECK(m != NULL && m2 != NULL);
+  if (!m || !m2) return;
+  if (nmodules < 62) modules[nmodules++] = m, modules[nmodules++] = m2;
+  vm_store *s = vm_store_new(NULL);
+  vm_instance *inst = vm_instantiate(s, m, NULL, 0, &err);
+  CHECK(inst != NULL);
+  if (inst) {
+    CHECK_INT(call1(s, inst, "ia", 0), 21);
+    CHECK_INT(call1(s, inst, "ia2", 0), 21); /* an equivalent type */
+    CHECK(call3(s, inst, "ib", 0, 0, 0, NULL) == VM_ERR_TRAP);
+    CHECK_STR(vm_store_error(s)->message, "indirect call type mismatch");
+  }
+  /* The same types in two modules are the same; $a and $b are not, in one module or across two. */
+  CHECK(vm_functype_equal(&m->types[1], &m2->types[1]));
+  CHECK(vm_functype_equal(&m->types[1], &m2->types[4]));
+  CHECK(!vm_functype_equal(&m->types[1], &m2->types[2]));
+  CHECK(!vm_functype_equal(&m->types[1], &m->types[2]));
+  /* An embedder's (ref null func) is funcref; it names no module type. */
+  static const uint8_t fr_i[] = {VM_FUNCREF, VM_I32};
+  vm_functype host = {.nparams = 1, .nresults = 1, .types = fr_i};
+  CHECK(!vm_functype_equal(&host, &m->types[1]) && !vm_functype_equal(&host, &m->types[2]));
+  vm_store_free(s);
+}
+
 static void teardown(void) {
   for (int i = 0; i < nmodules; i++)
     vm_module_free(modules[i]);
@@ -601,6 +659,7 @@ TEST_ENTRY(host_errors)
 TEST_ENTRY(deep)
 TEST_ENTRY(exceptions_exnref)
 TEST_ENTRY(exceptions_unwind)
+TEST_ENTRY(typed_references)
 TEST_LIST_END
 
 int main(int argc, char **argv) {
