@@ -459,12 +459,12 @@ typedef struct wapc_builtin_options {
    * (0) accepts WebAssembly 2.0 and the 3.0 proposals it implements (tail
    * calls, extended constant expressions, multi-memory, memory64, relaxed
    * SIMD, exception handling: an exception no handler of the guest catches
-   * ends the call with WAPC_ERR_TRAP, "trap: uncaught exception");
+   * ends the call with WAPC_ERR_TRAP, "trap: uncaught exception"; typed
+   * function references);
    * WAPC_WASM_2 accepts exactly WebAssembly 2.0: a module that uses
    * anything of 3.0 is refused as a 2.0 engine refuses it (to keep guests
-   * portable to 2.0 hosts).  Modules using 3.0's garbage collection or
-   * typed function references are refused either way (WAPC_ERR_MODULE,
-   * "unsupported: ...").
+   * portable to 2.0 hosts).  Modules using 3.0's garbage collection are
+   * refused either way (WAPC_ERR_MODULE, "unsupported: ...").
    */
   uint32_t wasm;
 } wapc_builtin_options;
