@@ -65,10 +65,11 @@ typedef struct cx {
   vm_module *m;
   vm_error *err;
   jmp_buf fail;
-  vm_reader r;           /* over the body */
-  const uint8_t *ipos;   /* start of the current instruction */
-  const uint8_t *instrs; /* first instruction (after the locals) */
-  bool scanning;         /* decode-only rescan after a validation error */
+  vm_reader r;             /* over the body */
+  const uint8_t *ipos;     /* start of the current instruction */
+  const uint8_t *instrs;   /* first instruction (after the locals) */
+  const uint8_t *body_end; /* vm_scan_bodies: where the body ends (its reader reads on to the module's end) */
+  bool scanning;           /* decode-only rescan after a validation error */
   uint8_t *scan_bits;
   vm_vt *st; /* operand types */
   uint32_t h, st_cap;
@@ -2158,7 +2159,7 @@ static void scan_body(cx *c) {
       break;
     }
   }
-  if (c->r.pos != c->r.end) MALFORMED(c, c->r.pos, "section size mismatch");
+  if (c->r.pos != (c->body_end ? c->body_end : c->r.end)) MALFORMED(c, c->r.pos, "section size mismatch");
 }
 
 static void compile_body(cx *c) {
@@ -2634,6 +2635,46 @@ static vm_result run(cx *c, vm_code *code) {
   return VM_OK;
 }
 
+/* Decode bodies [first, first + n) without validating them, reading past each one's declared end as the
+ * reference decoder does (the check that it ended there comes last). */
+static vm_result scan_bodies(cx *c, vm_module *m, uint32_t first, uint32_t n, vm_error *err) {
+  for (uint32_t i = first; i < first + n; i++) {
+    memset(c, 0, sizeof *c);
+    c->m = m;
+    c->err = err;
+    c->scanning = true;
+    const vm_code *code = &m->codes[i];
+    vm_reader_init_region(&c->r, m->bytes, m->len, code->body_offset, (uint32_t)(m->len - code->body_offset));
+    c->body_end = m->bytes + code->body_offset + code->body_len;
+    c->ipos = c->r.pos;
+    if (setjmp(c->fail)) {
+      mem_free(c->scan_bits);
+      mem_free(c->ltypes);
+      mem_free(c->lslot);
+      mem_free(c->local_set);
+      return err->result;
+    }
+    uint32_t ngroups = rd_len(c);
+    for (uint32_t k = 0; k < ngroups; k++) {
+      rd_u32(c);
+      vm_vt t;
+      if (!vm_read_vt(m, &c->r, false, &t)) read_failed(c);
+    }
+    c->instrs = c->r.pos;
+    scan_body(c);
+    mem_free(c->scan_bits);
+  }
+  return VM_OK;
+}
+
+vm_result vm_scan_bodies(vm_module *m, uint32_t n, vm_error *err) {
+  cx *c = mem_calloc(1, sizeof *c);
+  if (!c) return VM_OK; /* nothing better to say */
+  vm_result r = scan_bodies(c, m, 0, n, err);
+  mem_free(c);
+  return r;
+}
+
 vm_result vm_compile_functions(vm_module *m, vm_error *err) {
   vm_error scratch;
   if (!err) err = &scratch;
@@ -2663,6 +2704,17 @@ vm_result vm_compile_functions(vm_module *m, vm_error *err) {
     vm_reader_init_region(&c->r, m->bytes, m->len, code->body_offset, code->body_len);
     c->ipos = c->r.pos;
     r = run(c, code);
+    if (r == VM_ERR_INVALID && i + 1 < ndefined) {
+      /* The reference decodes every body before validating any: a malformed later body wins. */
+      vm_error later;
+      vm_error_clear(&later);
+      cx *sc = mem_calloc(1, sizeof *sc);
+      if (sc && scan_bodies(sc, m, i + 1, ndefined - i - 1, &later) == VM_ERR_MALFORMED) {
+        *err = later;
+        r = VM_ERR_MALFORMED;
+      }
+      mem_free(sc);
+    }
   }
   mem_free(c->ltypes);
   mem_free(c->lslot);

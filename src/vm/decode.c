@@ -79,6 +79,7 @@ typedef struct decoder {
   bool funcs_ready, tables_ready, mems_ready, tags_ready, globals_ready;
   uint32_t nfunc_decls; /* entries of the function section */
   uint32_t ncodes;      /* entries of the code section */
+  uint32_t nbodies;     /* of them, read so far */
   uint32_t defining;    /* in the global section: the index of the global being defined */
   bool in_globals;
   const uint8_t *sec_end; /* the declared end of the section being decoded */
@@ -954,6 +955,7 @@ static bool sec_code(decoder *d, vm_reader *r) {
     m->codes[i].body_len = (uint32_t)(body.end - body.pos);
     m->code_bytes += m->codes[i].body_len;
     r->pos = body.end;
+    d->nbodies = i + 1;
   }
   return true;
 }
@@ -1046,9 +1048,27 @@ static const section_fn section_fns[14] = {
     sec_export, sec_start, sec_elem,   sec_code,     sec_data,  sec_data_count, sec_tag,
 };
 
+static vm_result failure_error(decoder *d, const vm_reader *r, vm_error *err);
+
+/* A malformed or invalid module whose function bodies were read: the reference decodes each body as it
+ * reads the code section, so a malformed body is what it reports. */
+static vm_result bodies_first(decoder *d, vm_error *err) {
+  if ((err->result == VM_ERR_MALFORMED || err->result == VM_ERR_INVALID) && d->nbodies) {
+    vm_error body;
+    vm_error_clear(&body);
+    if (vm_scan_bodies(d->m, d->nbodies, &body) == VM_ERR_MALFORMED) *err = body;
+  }
+  return err->result;
+}
+
 /* Turn a failed step into the error to return. */
 static vm_result failure(decoder *d, const vm_reader *r, vm_error *err) {
   if (d->oom) return vm_error_set(err, VM_ERR_NOMEM, d->section, -1, "out of memory");
+  failure_error(d, r, err);
+  return bodies_first(d, err);
+}
+
+static vm_result failure_error(decoder *d, const vm_reader *r, vm_error *err) {
   if (r->error)
     return vm_error_set(err, VM_ERR_MALFORMED, d->section, vm_reader_error_offset(r), "%s", r->error);
   if (d->inv_rank != RANK_NONE) {
@@ -1117,12 +1137,16 @@ vm_result vm_decode(vm_module *m, vm_error *err) {
   }
   d.section = -1;
   if (!ready_before(&d, 99)) return failure(&d, &r, err);
-  if (d.nfunc_decls != d.ncodes)
-    return vm_error_set(err, VM_ERR_MALFORMED, -1, (int64_t)len,
-                        "function and code section have inconsistent lengths");
-  if (m->has_data_count && m->data_count != m->ndatas)
-    return vm_error_set(err, VM_ERR_MALFORMED, -1, (int64_t)len,
-                        "data count and data section have inconsistent lengths");
+  if (d.nfunc_decls != d.ncodes) {
+    vm_error_set(err, VM_ERR_MALFORMED, -1, (int64_t)len,
+                 "function and code section have inconsistent lengths");
+    return bodies_first(&d, err);
+  }
+  if (m->has_data_count && m->data_count != m->ndatas) {
+    vm_error_set(err, VM_ERR_MALFORMED, -1, (int64_t)len,
+                 "data count and data section have inconsistent lengths");
+    return bodies_first(&d, err);
+  }
 
   /* "data count section required" (memory.init / data.drop without a data
    * count section) is checked by compile.c, which sees the bodies. */
@@ -1131,7 +1155,7 @@ vm_result vm_decode(vm_module *m, vm_error *err) {
     invalid(&d, RANK_MEMCOUNT, -1, "multiple memories");
   if (d.inv_rank != RANK_NONE) {
     *err = d.inv;
-    return err->result;
+    return bodies_first(&d, err);
   }
   return VM_OK;
 }

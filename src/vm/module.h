@@ -190,6 +190,10 @@ vm_result vm_decode(vm_module *m, vm_error *err);
  * failure stops and is reported). */
 vm_result vm_compile_functions(vm_module *m, vm_error *err);
 
+/* compile.c: decode bodies 0..n-1 without validating them; VM_ERR_MALFORMED (in err) for the first
+ * malformed one, as the reference decoder finds it while reading the code section, else VM_OK. */
+vm_result vm_scan_bodies(vm_module *m, uint32_t n, vm_error *err);
+
 /* Free everything a module owns (safe on a partly built module). */
 void vm_module_release(vm_module *m);
 
