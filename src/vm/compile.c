@@ -2015,6 +2015,18 @@ static _Noreturn void missing_end(cx *c) {
   MALFORMED(c, c->r.end, "unexpected end of section or function");
 }
 
+/* Read past a block type (0x40, a value type or a type index). */
+static void skip_blocktype(cx *c) {
+  uint8_t b = 0;
+  if (!vm_peek_u8(&c->r, &b)) rd_u8(c);
+  if (b == 0x40)
+    c->r.pos++;
+  else if ((b & 0xC0) == 0x40)
+    rd_valtype(c);
+  else
+    rd_sleb(c, 33);
+}
+
 /* Decode the instructions of the body again without validating them, so
  * that a malformed encoding anywhere in it is reported (through fail()). */
 static void scan_body(cx *c) {
@@ -2061,14 +2073,7 @@ static void scan_body(cx *c) {
       }
       break;
     case VM_IMM_BLOCK: {
-      uint8_t b = 0;
-      if (!vm_peek_u8(&c->r, &b)) rd_u8(c);
-      if (b == 0x40)
-        c->r.pos++;
-      else if ((b & 0xC0) == 0x40)
-        rd_valtype(c);
-      else
-        rd_sleb(c, 33);
+      skip_blocktype(c);
       if (depth < nbits) {
         if (index == VM_WASM_IF)
           isif[depth / 8] |= (uint8_t)(1u << (depth % 8));
@@ -2127,14 +2132,7 @@ static void scan_body(cx *c) {
     case VM_IMM_REFTYPE: rd_heaptype(c); break;
     case VM_IMM_TAG: rd_u32(c); break;
     case VM_IMM_TRY_TABLE: {
-      uint8_t b = 0;
-      if (!vm_peek_u8(&c->r, &b)) rd_u8(c);
-      if (b == 0x40)
-        c->r.pos++;
-      else if ((b & 0xC0) == 0x40)
-        rd_valtype(c);
-      else
-        rd_sleb(c, 33);
+      skip_blocktype(c);
       n = rd_len(c);
       for (uint32_t i = 0; i < n; i++) {
         const uint8_t *at = c->r.pos;
