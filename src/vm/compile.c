@@ -441,7 +441,7 @@ static vm_vt pop_any(cx *c) {
 }
 
 /* t matches want: the same, unknown, or a subtype (typed references). */
-static bool matches(cx *c, vm_vt t, vm_vt want) {
+static inline bool matches(cx *c, vm_vt t, vm_vt want) {
   return t == want || t == T_UNKNOWN || want == T_UNKNOWN || vm_vt_sub(c->m, t, want);
 }
 
@@ -505,8 +505,8 @@ static void pop_types(cx *c, uint32_t n, const vm_vt *ts) {
     }
     if (!matches(c, c->st[c->h - 1 - k], ts[n - 1 - k])) stack_mismatch(c, "instruction", n, ts);
   }
-  while (n--)
-    pop(c, ts[n]);
+  uint32_t avail = c->h - f->height; /* below a polymorphic point: what is there */
+  c->h -= n < avail ? n : avail;
 }
 
 /* The end of a block's code: exactly its results are left. */
@@ -2515,16 +2515,15 @@ static void finish(cx *c) {
      * destinations below the stack are locals or, for results, slots
      * 0 .. nresults-1 of the frame, which stay as they are.  The caught-exception slots of legacy
      * catch arms go above the operand stack. */
+    if (c->nexn_slots && (op == VM_OP_CATCH_REF || op == VM_OP_THROW_REF)) /* the only ops that name them */
+      for (uint32_t i = 1; i < n; i++)
+        if (w[i] >= EXN_SLOT_MARK)
+          w[i] = exn_base + (w[i] - EXN_SLOT_MARK) + shift; /* (shifted back below) */
     for (uint32_t i = 1, m = in->dmask; m; i++, m >>= 1)
-      if ((m & 1) && w[i] >= EXN_SLOT_MARK)
-        w[i] = exn_base + (w[i] - EXN_SLOT_MARK);
-      else if ((m & 1) && w[i] >= stack)
-        w[i] -= shift;
+      if ((m & 1) && w[i] >= stack) w[i] -= shift;
     for (uint32_t i = 1, m = in->smask; m; i++, m >>= 1) {
       if (!(m & 1)) continue;
-      if (w[i] >= EXN_SLOT_MARK)
-        w[i] = exn_base + (w[i] - EXN_SLOT_MARK);
-      else if (w[i] >= stack)
+      if (w[i] >= stack)
         w[i] -= shift;
       else if (w[i] >= c->nlocals)
         w[i] = c->nlocals + perm[w[i] - c->nlocals];
