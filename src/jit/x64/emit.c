@@ -387,7 +387,11 @@ typedef struct x64_state {
    * arrives at it. */
   uint32_t fwd128, avail128;
   uint32_t put128; /* the cached v128 local this instruction wrote through its register, NONE */
-  bool fwd_xmm;    /* in xmm15 (else r10) */
+  /* A v128 operand-stack value left in xmm15 only, its store skipped: the next instruction, a v128 one,
+   * is its one reader (v128_put); stored after all if that instruction is not expanded inline. */
+  uint32_t dirty128;
+  bool next_v128; /* the next instruction is a v128 one that reads its v128 operands from registers */
+  bool fwd_xmm;   /* in xmm15 (else r10) */
   uint8_t need_const[VM_MAX_CONST_SLOTS]; /* constants read from their slots (the rest are immediates) */
   uint32_t next_src[8]; /* the source slots of the next instruction (forwarding is for them only) */
   uint32_t nnext;
@@ -549,7 +553,7 @@ bool jit_target_begin(jit_func *fn) {
     st->where = where;
     st->where128 = where128;
     st->fwd = NONE;
-    st->fwd128 = st->avail128 = NONE;
+    st->fwd128 = st->avail128 = st->dirty128 = NONE;
     st->info = info;
   }
   free(score);
@@ -1188,8 +1192,17 @@ static int v128_src(jit_func *fn, uint32_t s, int tmp) {
 /* slots d, d + 1 = xmm x, and its local's register, or else xmm15 for the next instruction */
 static void v128_put(jit_func *fn, uint32_t d, int x) {
   x64_state *st = fn->state;
-  movdqu_store(fn->b, SLOT(d), x);
   int r = v128_cached(fn, d);
+  /* An operand-stack value is read once: when the next instruction is that read and takes it from
+   * xmm15, nothing else ever reads the slots, and their store can wait (dirty128) or go. */
+  bool skip = false;
+  if (r < 0 && st->next_v128 && d >= fn->code->const_base + fn->code->nconsts)
+    for (uint32_t i = 0; i < st->nnext; i++)
+      if (st->next_src[i] == d) skip = true;
+  if (skip)
+    st->dirty128 = d;
+  else
+    movdqu_store(fn->b, SLOT(d), x);
   if (r >= 0) {
     if (r != x) sse_r(fn->b, P66, 0, 0x6F, r, x);
     st->put128 = d;
@@ -1815,11 +1828,22 @@ static bool target_op(jit_func *fn, uint32_t pc) {
     const vm_op_info *info = st->info;
     uint32_t next = pc + (info[op].words ? info[op].words : 4 + w[2]);
     st->nnext = 0;
+    st->next_v128 = false;
     if (next < c->ncode && !fn->is_label[next]) {
       const vm_word *nw = c->code + next;
       for (uint32_t i = 1, m = info[nw[0]].smask; m && st->nnext < 8; i++, m >>= 1)
         if (m & 1) st->next_src[st->nnext++] = nw[i];
+      /* (V128_TEST reads its operand from memory) */
+      st->next_v128 = WAPC_SIMD_SSE && vm_op_is_v128((vm_op)nw[0]) && nw[0] != VM_OP_V128_TEST;
     }
+  }
+  /* a v128 the previous instruction left in xmm15 without storing it: stored now unless this
+   * instruction reads it from there */
+  uint32_t pend = st->dirty128;
+  st->dirty128 = NONE;
+  if (pend != NONE && (!WAPC_SIMD_SSE || !vm_op_is_v128(op) || op == VM_OP_V128_TEST)) {
+    movdqu_store(b, SLOT(pend), FWD_XMM);
+    pend = NONE;
   }
 
   /* loads and stores, all address forms */
@@ -1861,9 +1885,10 @@ static bool target_op(jit_func *fn, uint32_t pc) {
     return true;
   }
   /* cmake -DWAPC_SIMD_SSE=OFF: every v128 instruction through simd.c (the portable form) */
-  if (WAPC_SIMD_SSE && v128_inline(fn, op, w)) return true;
-  if (vm_op_is_v128(op)) return call_jit_op(fn, op, w); /* a value is two slots; simd.c runs it */
-  if (vm_op_is_memx(op)) return call_jit_op(fn, op, w); /* any memory: memx.c runs it */
+  if (WAPC_SIMD_SSE && v128_inline(fn, op, w)) return true; /* (it emits nothing when it declines) */
+  if (pend != NONE) movdqu_store(b, SLOT(pend), FWD_XMM);   /* simd.c reads the frame */
+  if (vm_op_is_v128(op)) return call_jit_op(fn, op, w);     /* a value is two slots; simd.c runs it */
+  if (vm_op_is_memx(op)) return call_jit_op(fn, op, w);     /* any memory: memx.c runs it */
 
   switch (op) {
   /* ---- control ------------------------------------------------------------ */
