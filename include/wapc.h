@@ -271,8 +271,8 @@ WAPC_API const char *wapc_host_debug(wapc_host *host);
  * it).  What a caller may rely on:
  * - The call in flight (or the initialisation run by wapc_host_load /
  *   wapc_host_replace_module, or the re-initialisation after a trap) stops
- *   at its next interruption point (a function entry or a loop back-edge:
- *   within microseconds of guest code) and returns WAPC_ERR_INTERRUPTED with
+ *   at its next interruption point (a function entry, a loop back-edge or
+ *   a bulk memory operation: within microseconds of guest code) and returns WAPC_ERR_INTERRUPTED with
  *   the message "interrupted"; a load or hot swap stopped this way fails and
  *   the old module keeps serving.  A wait inside the library on the
  *   guest's behalf (a WASI poll_oneoff sleep, a read of a pipe or terminal)

@@ -20,9 +20,11 @@
  * A tier keeps exec.depth counting the wasm frames it has open, so the limit
  * holds across tiers; it never recurses on the native stack without a bound.
  *
- * Interruption points: function entry and every backward branch.  Each
- * charges guard.tick (one unit per entry, 1 + the distance in code words per
- * back edge, the same in every tier, so fuel runs out at the same place);
+ * Interruption points: function entry, every backward branch, and the bulk
+ * memory and table operations.  Each charges guard.tick (one unit per entry,
+ * 1 + the distance in code words per back edge, one unit per 64 bytes or
+ * elements of a bulk operation's count after it succeeded: vm_bulk_count;
+ * the same in every tier, so fuel runs out at the same place);
  * when tick goes below zero the tier writes it back and calls vm_guard_poll,
  * which checks the interrupt, the deadline and the fuel.  A tier may keep
  * tick in a register but writes it back to guard.tick before anything that
@@ -49,6 +51,24 @@
 #include "vm/vm.h"
 
 struct vm_code;
+
+/* A bulk memory or table operation's count n, in operand word vm_bulk_count(op) (0: not one), costs
+ * (u32)n >> VM_BULK_FUEL_SHIFT fuel units once it succeeded, so a body of many large fills polls. */
+#define VM_BULK_FUEL_SHIFT 6
+static inline unsigned vm_bulk_count(vm_op op) {
+  switch (op) {
+  case VM_OP_MEMORY_INIT:
+  case VM_OP_MEMX_INIT: return 4;
+  case VM_OP_MEMORY_FILL:
+  case VM_OP_MEMORY_COPY:
+  case VM_OP_TABLE_FILL:
+  case VM_OP_TABLE_COPY:
+  case VM_OP_TABLE_INIT:
+  case VM_OP_MEMX_FILL:
+  case VM_OP_MEMX_COPY: return 3;
+  default: return 0;
+  }
+}
 
 /* One activation record of the interpreter's frame stack. */
 typedef struct vm_frame {

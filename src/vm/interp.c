@@ -180,6 +180,15 @@ static void prof_hit(unsigned op) {
       ip = t_;                                                                                               \
   } while (0)
 
+/* After a bulk operation whose count is operand word k (exec.h: vm_bulk_count): charge it, move past
+ * the instruction, and poll when the slice is spent. */
+#define BULK_CHARGE(k, words)                                                                                \
+  do {                                                                                                       \
+    tick -= (int64_t)(R32(k) >> VM_BULK_FUEL_SHIFT);                                                         \
+    ip += (words);                                                                                           \
+    if (VM_UNLIKELY(tick < 0)) goto guard;                                                                   \
+  } while (0)
+
 /* A call to a function this loop does not run itself: a host function, or
  * one the compiler tier runs (exec.h: vm_call_function).  Nested invocations
  * from the host run above this frame.  An exception it lets out unwinds from
@@ -823,19 +832,19 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
       vmcase(MEMORY_FILL) {
         vm_trap t_ = vm_memory_fill_op(inst->memory, R32(1), R32(2), R32(3));
         if (VM_UNLIKELY(t_ != VM_TRAP_NONE)) TRAP(t_);
-        ip += VM_OP_WORDS_MEMORY_FILL;
+        BULK_CHARGE(3, VM_OP_WORDS_MEMORY_FILL);
         vmbreak;
       }
       vmcase(MEMORY_COPY) {
         vm_trap t_ = vm_memory_copy_op(inst->memory, R32(1), R32(2), R32(3));
         if (VM_UNLIKELY(t_ != VM_TRAP_NONE)) TRAP(t_);
-        ip += VM_OP_WORDS_MEMORY_COPY;
+        BULK_CHARGE(3, VM_OP_WORDS_MEMORY_COPY);
         vmbreak;
       }
       vmcase(MEMORY_INIT) {
         vm_trap t_ = vm_memory_init_op(inst, ip[1], R32(2), R32(3), R32(4));
         if (VM_UNLIKELY(t_ != VM_TRAP_NONE)) TRAP(t_);
-        ip += VM_OP_WORDS_MEMORY_INIT;
+        BULK_CHARGE(4, VM_OP_WORDS_MEMORY_INIT);
         vmbreak;
       }
       vmcase(DATA_DROP) {
@@ -852,15 +861,23 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
     ip += VM_OP_WORDS_##name;                                                                                \
     vmbreak;                                                                                                 \
   }
+#define MEMX_BULK_CASE(name, k)                                                                              \
+  vmcase(name) {                                                                                             \
+    vm_trap t_ = (vm_trap)vm_memx_exec(VM_OP_##name, ip, fp, inst);                                          \
+    if (VM_UNLIKELY(t_ != VM_TRAP_NONE)) TRAP(t_);                                                           \
+    BULK_CHARGE(k, VM_OP_WORDS_##name);                                                                      \
+    vmbreak;                                                                                                 \
+  }
       MEMX_CASE(MEMX_LOAD)
       MEMX_CASE(MEMX_STORE)
       MEMX_CASE(MEMX_SIZE)
-      MEMX_CASE(MEMX_FILL)
-      MEMX_CASE(MEMX_COPY)
-      MEMX_CASE(MEMX_INIT)
+      MEMX_BULK_CASE(MEMX_FILL, 3)
+      MEMX_BULK_CASE(MEMX_COPY, 3)
+      MEMX_BULK_CASE(MEMX_INIT, 4)
       MEMX_CASE(MEMX_V128_LOAD)
       MEMX_CASE(MEMX_V128_STORE)
 #undef MEMX_CASE
+#undef MEMX_BULK_CASE
       vmcase(MEMX_GROW) {
         vm_memx_exec(VM_OP_MEMX_GROW, ip, fp, inst);
         RELOAD_MEM(); /* memory 0's size, when it grew */
@@ -900,20 +917,20 @@ static vm_result interp(vm_store *store, vm_func *f, uint64_t *fp, const int32_t
         vm_trap t_ =
             vm_table_fill_op(inst->tables[ip[4]], fp[ip[1]], (void *)(uintptr_t)fp[ip[2]], fp[ip[3]]);
         if (VM_UNLIKELY(t_ != VM_TRAP_NONE)) TRAP(t_);
-        ip += VM_OP_WORDS_TABLE_FILL;
+        BULK_CHARGE(3, VM_OP_WORDS_TABLE_FILL);
         vmbreak;
       }
       vmcase(TABLE_COPY) {
         vm_trap t_ =
             vm_table_copy_op(inst->tables[ip[4]], inst->tables[ip[5]], fp[ip[1]], fp[ip[2]], fp[ip[3]]);
         if (VM_UNLIKELY(t_ != VM_TRAP_NONE)) TRAP(t_);
-        ip += VM_OP_WORDS_TABLE_COPY;
+        BULK_CHARGE(3, VM_OP_WORDS_TABLE_COPY);
         vmbreak;
       }
       vmcase(TABLE_INIT) {
         vm_trap t_ = vm_table_init_op(inst, ip[4], ip[5], fp[ip[1]], R32(2), R32(3));
         if (VM_UNLIKELY(t_ != VM_TRAP_NONE)) TRAP(t_);
-        ip += VM_OP_WORDS_TABLE_INIT;
+        BULK_CHARGE(3, VM_OP_WORDS_TABLE_INIT);
         vmbreak;
       }
       vmcase(ELEM_DROP) {

@@ -369,14 +369,16 @@ vm_result vm_store_trap_as(vm_store *s, vm_trap trap, const char *fmt, ...)
 
 /*
  * Guardrails.  Code is stopped only at its interruption points, function
- * entries and loop back-edges, so every stop is a clean trap ("fuel
+ * entries, loop back-edges and bulk memory/table operations, so every stop is a clean trap ("fuel
  * exhausted", "deadline exceeded", "interrupted") that unwinds the call; the
  * store stays usable.  Between two points runs straight-line code of bounded
  * length, so a stop takes effect promptly (tens of microseconds at most).
  *
- * Fuel: one unit per function entry, and per loop iteration one unit plus
+ * Fuel: one unit per function entry, per loop iteration one unit plus
  * the size of the loop body in internal code words (about 3-4 per wasm
- * instruction), so fuel tracks work done.  vm_store_set_fuel /
+ * instruction), and one unit per 64 bytes or elements a bulk memory or
+ * table operation (fill, copy, init) processes, so fuel tracks work done
+ * (and those operations are interruption points too).  vm_store_set_fuel /
  * vm_store_set_timeout change the limits for the next top-level calls (they
  * write the store's config); the thread that uses the store calls them.
  */

@@ -644,6 +644,29 @@ TEST_IMPL(typed_references) {
   vm_store_free(s);
 }
 
+/* ---- guardrails ---------------------------------------------------------------------------- */
+
+/* bulk.wat: fills and copies of 64 KiB charge 1,024 fuel units each, on every tier the same. */
+TEST_IMPL(bulk_fuel) {
+  vm_module *m = load("bulk");
+  vm_store *s = vm_store_new(NULL);
+  vm_error err;
+  vm_instance *inst = vm_instantiate(s, m, NULL, 0, &err);
+  CHECK(inst != NULL);
+  if (!inst) return;
+  const char *spin[2] = {"fills", "copies"};
+  for (int i = 0; i < 2; i++) {
+    call3(s, inst, "reset", 0, 0, 0, NULL);
+    vm_store_set_fuel(s, 100000);
+    CHECK(call3(s, inst, spin[i], 0, 0, 0, NULL) == VM_ERR_TRAP);
+    CHECK(vm_store_error(s)->trap == VM_TRAP_FUEL);
+    vm_store_set_fuel(s, 0);
+    uint32_t n = call1(s, inst, "count", 0);
+    CHECK(n >= 90 && n <= 100); /* 100,000 / 1,024 (and a few units per iteration) */
+  }
+  vm_store_free(s);
+}
+
 static void teardown(void) {
   for (int i = 0; i < nmodules; i++)
     vm_module_free(modules[i]);
@@ -660,6 +683,7 @@ TEST_ENTRY(deep)
 TEST_ENTRY(exceptions_exnref)
 TEST_ENTRY(exceptions_unwind)
 TEST_ENTRY(typed_references)
+TEST_ENTRY(bulk_fuel)
 TEST_LIST_END
 
 int main(int argc, char **argv) {

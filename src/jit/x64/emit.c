@@ -1117,6 +1117,16 @@ static bool call_jit_op(jit_func *fn, vm_op op, const vm_word *w) {
   op_r(b, 0, 0, 0x85, 1, RAX, RAX);
   trap_exit_if(fn, CC_NE);
   after_call(fn, op == VM_OP_MEMORY_GROW || op == VM_OP_MEMX_GROW);
+  unsigned k = vm_bulk_count(op);
+  if (k) { /* the interruption point of a bulk operation (exec.h): (u32)n >> shift units */
+    iload(fn, 0, RAX, w[k]);
+    op_r(b, 0, 0, 0xC1, 1, 5, RAX); /* shr eax, VM_BULK_FUEL_SHIFT */
+    jit_u8(b, VM_BULK_FUEL_SHIFT);
+    alu_rr(b, 1, ALU_SUB, TICK, RAX);
+    jit_u8(b, 0x79); /* jns +5 */
+    jit_u8(b, 5);
+    jit_target_patch(b, call32(b), fn->stubs->poll);
+  }
   return true;
 }
 
