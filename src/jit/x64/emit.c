@@ -391,6 +391,8 @@ typedef struct x64_state {
    * is its one reader (v128_put); stored after all if that instruction is not expanded inline. */
   uint32_t dirty128;
   bool next_v128; /* the next instruction is a v128 one that reads its v128 operands from registers */
+  bool next_ibin; /* the next instruction is an integer ALU op IBIN expands (it reads r10 when forwarded) */
+  bool put_last;  /* this instruction's one result is put last (a lane extract, an IBIN op) */
   bool fwd_xmm;   /* in xmm15 (else r10) */
   uint8_t need_const[VM_MAX_CONST_SLOTS]; /* constants read from their slots (the rest are immediates) */
   uint32_t next_src[8]; /* the source slots of the next instruction (forwarding is for them only) */
@@ -688,11 +690,16 @@ static bool next_reads(const x64_state *st, uint32_t s) {
   return false;
 }
 
-/* slot d = r (r holds a zero-extended 32-bit or a 64-bit value); r is not changed */
+/* slot d = r (r holds a zero-extended 32-bit or a 64-bit value); r is not changed.  An operand-stack
+ * value whose one reader is the next instruction, an integer ALU op reading it from r10, is not stored
+ * when this instruction puts it last (put_last)
+ * (operand-stack values are read once). */
 static void iput(jit_func *fn, uint32_t d, int r) {
   x64_state *st = fn->state;
-  mov_mr(fn->b, 1, SLOT(d), r);
   int c = where_of(fn, d);
+  if (!(c < 0 && st->put_last && st->next_ibin && d >= fn->code->const_base + fn->code->nconsts &&
+        next_reads(st, d)))
+    mov_mr(fn->b, 1, SLOT(d), r);
   if (c >= XMM_TAG) {
     sse_m(fn->b, 0xF2, 0, 0x10, c - XMM_TAG, SLOT(d));
   } else if (c >= 0) {
@@ -1820,6 +1827,29 @@ static void tail_call_op(jit_func *fn, uint32_t f, uint32_t base) {
   ret(fn);
 }
 
+/* The integer ALU ops IBIN expands: operands through iload/ialu, the one result through iput, last. */
+static bool is_ibin(vm_op op) {
+  switch (op) {
+#define IBIN_OPS(T)                                                                                          \
+  case VM_OP_##T##_ADD:                                                                                      \
+  case VM_OP_##T##_SUB:                                                                                      \
+  case VM_OP_##T##_MUL:                                                                                      \
+  case VM_OP_##T##_AND:                                                                                      \
+  case VM_OP_##T##_OR:                                                                                       \
+  case VM_OP_##T##_XOR:                                                                                      \
+  case VM_OP_##T##_SHL:                                                                                      \
+  case VM_OP_##T##_SHR_S:                                                                                    \
+  case VM_OP_##T##_SHR_U:                                                                                    \
+  case VM_OP_##T##_ROTL:                                                                                     \
+  case VM_OP_##T##_ROTR:
+    IBIN_OPS(I32)
+    IBIN_OPS(I64)
+#undef IBIN_OPS
+    return true;
+  default: return false;
+  }
+}
+
 static bool target_op(jit_func *fn, uint32_t pc) {
   jit_buf *b = fn->b;
   const vm_code *c = fn->code;
@@ -1838,13 +1868,15 @@ static bool target_op(jit_func *fn, uint32_t pc) {
     const vm_op_info *info = st->info;
     uint32_t next = pc + (info[op].words ? info[op].words : 4 + w[2]);
     st->nnext = 0;
-    st->next_v128 = false;
+    st->next_v128 = st->next_ibin = false;
+    st->put_last = is_ibin(op) || op == VM_OP_V128_EXTRACT;
     if (next < c->ncode && !fn->is_label[next]) {
       const vm_word *nw = c->code + next;
       for (uint32_t i = 1, m = info[nw[0]].smask; m && st->nnext < 8; i++, m >>= 1)
         if (m & 1) st->next_src[st->nnext++] = nw[i];
       /* (V128_TEST reads its operand from memory) */
       st->next_v128 = WAPC_SIMD_SSE && vm_op_is_v128((vm_op)nw[0]) && nw[0] != VM_OP_V128_TEST;
+      st->next_ibin = is_ibin((vm_op)nw[0]); /* (IBIN: iload and ialu, which read r10 when forwarded) */
     }
   }
   /* a v128 the previous instruction left in xmm15 without storing it: stored now unless this
