@@ -1288,9 +1288,9 @@ static void op_end(cx *c) {
   top(c)->dead = !reach;
 }
 
-static void op_else(cx *c) {
-  ctl *f = top(c);
-  if (f->kind != CTL_IF) MALFORMED(c, c->ipos, "END opcode expected");
+/* The end of an arm of f (an if's then, a try body, a catch arm): its results checked, and a jump
+ * to f's end when it falls through. */
+static void end_arm(cx *c, ctl *f) {
   materialise_top(c, VWIN);
   end_types(c, f->nresults, f->results);
   if (!f->dead) {
@@ -1298,13 +1298,24 @@ static void op_else(cx *c) {
     put(c, VM_OP_BR);
     put_target(c, f);
   }
-  if (f->else_patch) c->code[f->else_patch] = c->pc;
+}
+
+/* The start of f's next arm: reachable when f's start was, with the locals it set unset again. */
+static void start_arm(cx *c, ctl *f) {
   c->fence = c->pc;
-  f->else_patch = 0;
-  f->kind = CTL_ELSE;
   f->unreachable = false;
   f->dead = !f->live_entry;
   if (c->local_set) unset_locals(c, f);
+}
+
+static void op_else(cx *c) {
+  ctl *f = top(c);
+  if (f->kind != CTL_IF) MALFORMED(c, c->ipos, "END opcode expected");
+  end_arm(c, f);
+  if (f->else_patch) c->code[f->else_patch] = c->pc;
+  f->else_patch = 0;
+  f->kind = CTL_ELSE;
+  start_arm(c, f);
   push_types(c, f->nparams, f->params);
 }
 
@@ -1596,20 +1607,11 @@ static void op_catch(cx *c, bool all) {
   ctl *f = top(c);
   if (f->kind != CTL_TRY && f->kind != CTL_CATCH) MALFORMED(c, c->ipos, "END opcode expected");
   uint32_t x = all ? VM_EH_NONE : need_tag(c, rd_u32(c));
-  materialise_top(c, VWIN);
-  end_types(c, f->nresults, f->results);
-  if (!f->dead) {
-    reserve(c, 2);
-    put(c, VM_OP_BR);
-    put_target(c, f);
-  }
-  c->fence = c->pc;
+  end_arm(c, f);
   /* The arms are outside the try body: the handler of the enclosing block is in effect there. */
   f->handler = c->ctls[c->nctl - 2].handler;
   f->kind = all ? CTL_CATCH_ALL : CTL_CATCH;
-  f->unreachable = false;
-  f->dead = !f->live_entry;
-  if (c->local_set) unset_locals(c, f);
+  start_arm(c, f);
   set_region(c, f->handler);
   const vm_functype *tt = all ? NULL : tag_type(c, x);
   if (!f->dead && f->try_handler != VM_EH_NONE) {
