@@ -29,7 +29,6 @@ static uint32_t rnd(void) {
   return seed >> 8;
 }
 
-
 #define REPORT(name, arr) printf("%-14s %08x\n", name, hash(arr, sizeof arr))
 
 int main(void) {

@@ -26,7 +26,6 @@ static uint32_t rnd(void) {
   return seed >> 8;
 }
 
-
 /* ASCII lower case to upper case, everything else unchanged. */
 static void upper(uint8_t *s, size_t n) {
   size_t i = 0;
