@@ -392,8 +392,14 @@ typedef struct x64_state {
   uint32_t dirty128;
   bool next_v128; /* the next instruction is a v128 one that reads its v128 operands from registers */
   bool next_ibin; /* the next instruction is an integer ALU op IBIN expands (it reads r10 when forwarded) */
-  bool put_last;  /* this instruction's one result is put last (a lane extract, an IBIN op) */
-  bool fwd_xmm;   /* in xmm15 (else r10) */
+  bool
+      put_last; /* this instruction's one result is put last, from rax (a lane extract, an IBIN op, a load) */
+  /* An integer operand-stack value put last in rax whose one reader is the next instruction, which takes
+   * it from rax first thing (takes_rax): not stored at all.  rax_next is set by the producer, rax_in is
+   * what this instruction finds (and must consume: ea, IBIN). */
+  uint32_t rax_next, rax_in;
+  uint32_t next_pc;                       /* the next instruction when no branch arrives at it, else NONE */
+  bool fwd_xmm;                           /* in xmm15 (else r10) */
   uint8_t need_const[VM_MAX_CONST_SLOTS]; /* constants read from their slots (the rest are immediates) */
   uint32_t next_src[8]; /* the source slots of the next instruction (forwarding is for them only) */
   uint32_t nnext;
@@ -556,6 +562,7 @@ bool jit_target_begin(jit_func *fn) {
     st->where128 = where128;
     st->fwd = NONE;
     st->fwd128 = st->avail128 = st->dirty128 = NONE;
+    st->rax_next = st->rax_in = st->next_pc = NONE;
     st->info = info;
   }
   free(score);
@@ -694,9 +701,16 @@ static bool next_reads(const x64_state *st, uint32_t s) {
  * value whose one reader is the next instruction, an integer ALU op reading it from r10, is not stored
  * when this instruction puts it last (put_last)
  * (operand-stack values are read once). */
+static bool takes_rax(const vm_word *w, uint32_t s);
 static void iput(jit_func *fn, uint32_t d, int r) {
   x64_state *st = fn->state;
   int c = where_of(fn, d);
+  if (c < 0 && r == RAX && st->put_last && st->next_pc != NONE &&
+      d >= fn->code->const_base + fn->code->nconsts && takes_rax(fn->code->code + st->next_pc, d)) {
+    st->rax_next = d;
+    if (st->fwd == d) st->fwd = NONE;
+    return;
+  }
   if (!(c < 0 && st->put_last && st->next_ibin && d >= fn->code->const_base + fn->code->nconsts &&
         next_reads(st, d)))
     mov_mr(fn->b, 1, SLOT(d), r);
@@ -915,7 +929,11 @@ static mem_t ea(jit_func *fn, int kind, uint32_t a, uint32_t bb, uint32_t k, uin
     iload(fn, 0, RAX, a);
     alu_rr(b, 0, ALU_ADD, RAX, RDX);
   } else {
-    iload(fn, 0, RAX, a);
+    x64_state *st = fn->state;
+    if (a == st->rax_in)
+      st->rax_in = NONE; /* already there */
+    else
+      iload(fn, 0, RAX, a);
     if (kind == 1) ialu(fn, 0, ALU_ADD, RAX, bb);
   }
   int32_t disp = 0;
@@ -925,9 +943,14 @@ static mem_t ea(jit_func *fn, int kind, uint32_t a, uint32_t bb, uint32_t k, uin
     mov_ri(b, RCX, off);
     alu_rr(b, 1, ALU_ADD, RAX, RCX);
   }
-  lea(b, RCX, M(RAX, disp + n));
-  alu_rr(b, 1, ALU_CMP, RCX, MS);
-  trap_if(fn, CC_A, VM_TRAP_MEMORY_OOB);
+  if (disp == 0 && n == 1) { /* in bounds when rax < size */
+    alu_rr(b, 1, ALU_CMP, RAX, MS);
+    trap_if(fn, CC_AE, VM_TRAP_MEMORY_OOB);
+  } else {
+    lea(b, RCX, M(RAX, disp + n));
+    alu_rr(b, 1, ALU_CMP, RCX, MS);
+    trap_if(fn, CC_A, VM_TRAP_MEMORY_OOB);
+  }
   return MX(MB, RAX, 0, disp);
 }
 
@@ -1422,6 +1445,13 @@ static int v128_fcmp(uint32_t code, bool *dbl, bool *swap) {
   return pred[k];
 }
 
+/* The v128 loads expanded inline (the extending ones go to simd.c). */
+static bool v128_load_inline(uint32_t code) {
+  return code == VM_WASM_V128_LOAD || code == VM_WASM_V128_LOAD64_ZERO || code == VM_WASM_V128_LOAD32_ZERO ||
+         code == VM_WASM_V128_LOAD32_SPLAT || code == VM_WASM_V128_LOAD64_SPLAT ||
+         code == VM_WASM_V128_LOAD8_SPLAT || code == VM_WASM_V128_LOAD16_SPLAT;
+}
+
 static bool v128_inline(jit_func *fn, vm_op op, const vm_word *w) {
   jit_buf *b = fn->b;
   switch (op) {
@@ -1470,10 +1500,7 @@ static bool v128_inline(jit_func *fn, vm_op op, const vm_word *w) {
     return true;
   case VM_OP_V128_LOAD: {
     uint32_t code = w[4];
-    if (code != VM_WASM_V128_LOAD && code != VM_WASM_V128_LOAD64_ZERO && code != VM_WASM_V128_LOAD32_ZERO &&
-        code != VM_WASM_V128_LOAD32_SPLAT && code != VM_WASM_V128_LOAD64_SPLAT &&
-        code != VM_WASM_V128_LOAD8_SPLAT && code != VM_WASM_V128_LOAD16_SPLAT)
-      return false;
+    if (!v128_load_inline(code)) return false;
     mem_t m = ea(fn, 0, w[2], 0, 0, w[3], (int)vm_simd_load_bytes(code));
     if (code == VM_WASM_V128_LOAD8_SPLAT || code == VM_WASM_V128_LOAD16_SPLAT) {
       bool b8 = code == VM_WASM_V128_LOAD8_SPLAT;
@@ -1570,14 +1597,22 @@ static bool v128_inline(jit_func *fn, vm_op op, const vm_word *w) {
   case VM_OP_V128_LOAD_LANE: {
     int bytes = (int)vm_simd_lane_bytes(w[5]);
     mem_t m = ea(fn, 0, w[2], 0, 0, w[4], bytes);
-    if (bytes == 1)
-      op_m(b, 0, 0, 0x0FB6, 2, RCX, m);
-    else if (bytes == 2)
-      op_m(b, 0, 0, 0x0FB7, 2, RCX, m);
-    else
-      mov_rm(b, bytes == 8, RCX, m);
-    int x = v128_work(fn, w[3]);
-    insert_lane(b, x, bytes, w[6]);
+    int x;
+    if (have_sse41() || bytes == 2) { /* pinsrb/w/d/q x, [m], lane */
+      x = v128_work(fn, w[3]);
+      if (bytes == 2)
+        op_m(b, P66, 0, 0x0FC4, 2, x, m);
+      else
+        op_m(b, P66, bytes == 8, bytes == 1 ? 0x0F3A20 : 0x0F3A22, 3, x, m);
+      jit_u8(b, (uint8_t)w[6]);
+    } else {
+      if (bytes == 1)
+        op_m(b, 0, 0, 0x0FB6, 2, RCX, m);
+      else
+        mov_rm(b, bytes == 8, RCX, m);
+      x = v128_work(fn, w[3]);
+      insert_lane(b, x, bytes, w[6]);
+    }
     v128_put(fn, w[1], x);
     return true;
   }
@@ -1850,6 +1885,40 @@ static bool is_ibin(vm_op op) {
   }
 }
 
+/* Does the instruction at w take operand-stack slot s from rax, first thing (an IBIN op's first operand,
+ * or its second when the op commutes; the address of a load or store ea computes from one slot)? */
+static bool takes_rax(const vm_word *w, uint32_t s) {
+  vm_op op = (vm_op)w[0];
+  access a;
+  if (is_ibin(op)) {
+    if (w[2] == s) return w[3] != s;
+    switch (op) {
+    case VM_OP_I32_ADD:
+    case VM_OP_I32_MUL:
+    case VM_OP_I32_AND:
+    case VM_OP_I32_OR:
+    case VM_OP_I32_XOR:
+    case VM_OP_I64_ADD:
+    case VM_OP_I64_MUL:
+    case VM_OP_I64_AND:
+    case VM_OP_I64_OR:
+    case VM_OP_I64_XOR: return w[3] == s;
+    default: return false;
+    }
+  }
+  if (access_of(op, &a)) {
+    vm_format f = vm_op_format(op);
+    return (f == FMT_LOAD && w[2] == s) || (f == FMT_STORE && w[1] == s && w[2] != s);
+  }
+  if (!WAPC_SIMD_SSE) return false;
+  switch (op) {
+  case VM_OP_V128_LOAD: return w[2] == s && v128_load_inline(w[4]);
+  case VM_OP_V128_LOAD_LANE: return w[2] == s && w[3] != s;
+  case VM_OP_V128_STORE: return w[1] == s && w[2] != s;
+  default: return false;
+  }
+}
+
 static bool target_op(jit_func *fn, uint32_t pc) {
   jit_buf *b = fn->b;
   const vm_code *c = fn->code;
@@ -1858,6 +1927,13 @@ static bool target_op(jit_func *fn, uint32_t pc) {
   x64_state *st = fn->state;
   access acc;
 
+  /* an integer the previous instruction left in rax for this one (never where a branch arrives) */
+  st->rax_in = st->rax_next;
+  st->rax_next = NONE;
+  if (st->rax_in != NONE && !takes_rax(w, st->rax_in)) { /* (cannot happen: takes_rax decided it) */
+    mov_mr(b, 1, SLOT(st->rax_in), RAX);
+    st->rax_in = NONE;
+  }
   /* a branch may arrive here: nothing forwarded */
   if (fn->is_label[pc]) st->fwd = NONE;
   /* a v128 left in xmm15 by the previous instruction is for this one only */
@@ -1869,8 +1945,10 @@ static bool target_op(jit_func *fn, uint32_t pc) {
     uint32_t next = pc + (info[op].words ? info[op].words : 4 + w[2]);
     st->nnext = 0;
     st->next_v128 = st->next_ibin = false;
-    st->put_last = is_ibin(op) || op == VM_OP_V128_EXTRACT;
+    st->put_last = is_ibin(op) || op == VM_OP_V128_EXTRACT || (access_of(op, &acc) && !acc.store && !acc.flt);
+    st->next_pc = NONE;
     if (next < c->ncode && !fn->is_label[next]) {
+      st->next_pc = next;
       const vm_word *nw = c->code + next;
       for (uint32_t i = 1, m = info[nw[0]].smask; m && st->nnext < 8; i++, m >>= 1)
         if (m & 1) st->next_src[st->nnext++] = nw[i];
@@ -2142,8 +2220,13 @@ static bool target_op(jit_func *fn, uint32_t pc) {
     return true;
 #define IBIN(W, name, k)                                                                                     \
   case VM_OP_##name:                                                                                         \
-    iload(fn, W, RAX, w[2]);                                                                                 \
-    bin_acc(fn, W, k, w[3]);                                                                                 \
+    if (st->rax_in == w[2] || st->rax_in == w[3]) { /* (the second only when the op commutes) */             \
+      bin_acc(fn, W, k, st->rax_in == w[2] ? w[3] : w[2]);                                                   \
+      st->rax_in = NONE;                                                                                     \
+    } else {                                                                                                 \
+      iload(fn, W, RAX, w[2]);                                                                               \
+      bin_acc(fn, W, k, w[3]);                                                                               \
+    }                                                                                                        \
     iput(fn, w[1], RAX);                                                                                     \
     return true;
     IBIN(0, I32_ADD, BIN_ADD)
@@ -2394,6 +2477,8 @@ bool jit_target_op(jit_func *fn, uint32_t pc) {
   x64_state *st = fn->state;
   st->put128 = NONE;
   if (!target_op(fn, pc)) return false;
+  if (st->rax_in != NONE)
+    return false; /* (a value left in rax was not taken: never; the function is declined) */
   /* Only v128 instructions, moves and helpers write a v128 local's slots, and none of them branches:
    * after the instruction is where every path through it goes on. */
   v128_refresh(fn, fn->code->code + pc);
