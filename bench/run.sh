@@ -76,6 +76,12 @@ for k in fib sieve matmul sha256 crc32 qsort nbody bytevm lists; do
     wasm-objdump -d "$out/kernels/simd/$k.wasm" | grep -cE ' (v128|i8x16|i16x8|i32x4|i64x2|f32x4|f64x2)\.' \
       >"$out/kernels/simd/$k.ops" || true
   fi
+  # the same compiler without -msimd128: what the -msimd128 build is compared with (the only difference)
+  # shellcheck disable=SC2086
+  if command -v "$CLANG_SIMD" >/dev/null 2>&1 && stale "$out/kernels/simd/$k.scalar.wasm" $deps "$src/kernels/harness_main.c"; then
+    $CLANG_SIMD --target=wasm32-wasi --sysroot="$SYSROOT" -O2 -nostdlib -I"$src/kernels" "$crt1" \
+      "$src/kernels/harness_main.c" "$ks" -lc -o "$out/kernels/simd/$k.scalar.wasm"
+  fi
   # shellcheck disable=SC2086
   if stale "$out/kernels/export/$k.wasm" $deps "$src/kernels/harness_export.c"; then
     $CLANG --target=wasm32 -O2 -nostdlib -ffreestanding -Wl,--no-entry -I"$src/kernels" \

@@ -150,10 +150,11 @@ typedef struct kernel_result {
   double interp_s, interp_ratio;
   uint32_t interp_sum;
   bool interp_ok;
-  /* `wapc run` of the -msimd128 build (kernels/simd/, clang-19), and how many SIMD instructions it has */
-  double simd_s;
-  uint32_t simd_sum, simd_ops;
-  bool simd_ok;
+  /* `wapc run` of the -msimd128 build (kernels/simd/K.wasm, clang-19), how many SIMD instructions it has,
+   * and of the same compiler's build without -msimd128 (kernels/simd/K.scalar.wasm), its reference */
+  double simd_s, scalar19_s;
+  uint32_t simd_sum, simd_ops, scalar19_sum;
+  bool simd_ok, scalar19_ok;
 } kernel_result;
 
 static kernel_result kernels[NKERNELS];
@@ -286,8 +287,9 @@ static void bench_compute(void) {
     memset(r, 0, sizeof *r);
     r->name = kernel_names[k];
     r->native_s = r->export_s = r->wasi_s = r->run_s = r->ratio = r->interp_s = r->interp_ratio = NAN;
-    r->simd_s = NAN;
-    bool have_simd = access(path_of("kernels/simd/", r->name, ".wasm"), R_OK) == 0;
+    r->simd_s = r->scalar19_s = NAN;
+    bool have_simd = access(path_of("kernels/simd/", r->name, ".wasm"), R_OK) == 0 &&
+                     access(path_of("kernels/simd/", r->name, ".scalar.wasm"), R_OK) == 0;
     if (have_simd) {
       /* run.sh counted the build's SIMD instructions (wasm-objdump) */
       size_t olen;
@@ -295,9 +297,9 @@ static void bench_compute(void) {
       r->simd_ops = ops ? (uint32_t)strtoul(ops, NULL, 10) : 0;
       free(ops);
     }
-    double ts[16];
-    int nsimd = 0;
-    bool simd_bad = false;
+    double ts[16], t19[16];
+    int nsimd = 0, n19 = 0;
+    bool simd_bad = false, scalar19_bad = false;
     size_t elen = 0, wlen = 0;
     uint8_t *ewasm = read_file(path_of("kernels/export/", r->name, ".wasm"), &elen);
     uint8_t *wwasm = read_file(path_of("kernels/wasi/", r->name, ".wasm"), &wlen);
@@ -384,6 +386,15 @@ static void bench_compute(void) {
           } else {
             simd_bad = true;
           }
+          char *cargv[] = {(char *)opt.wapc, run, path_of("kernels/simd/", r->name, ".scalar.wasm"), narg,
+                           NULL};
+          t = run_process(cargv, out, sizeof out);
+          if (t >= 0 && parse_checksum(out, &sum) && n19 < 16) {
+            t19[n19++] = t;
+            r->scalar19_sum = sum;
+          } else {
+            scalar19_bad = true;
+          }
         }
       }
     }
@@ -399,6 +410,8 @@ static void bench_compute(void) {
     r->interp_ratio = r->interp_ok ? r->interp_s / r->native_s : NAN;
     r->simd_s = median(ts, nsimd);
     r->simd_ok = nn && nsimd && !simd_bad && r->simd_sum == r->native_sum;
+    r->scalar19_s = median(t19, n19);
+    r->scalar19_ok = nn && n19 && !scalar19_bad && r->scalar19_sum == r->native_sum;
     double eng = use_run ? r->run_s : use_wasi ? r->wasi_s : r->export_s;
     bool ok = use_run ? r->run_ok : use_wasi ? r->wasi_ok : r->export_ok;
     r->ratio = ok ? eng / r->native_s : NAN;
@@ -439,15 +452,16 @@ static void bench_compute(void) {
   char which[64] = "";
   for (int k = 0; k < NKERNELS; k++) {
     const kernel_result *r = &kernels[k];
-    if (r->simd_ops < 20 || !r->simd_ok || !r->run_ok) continue;
-    double q = r->simd_s / r->run_s;
+    if (r->simd_ops < 20 || !r->simd_ok || !r->scalar19_ok) continue;
+    double q = r->simd_s / r->scalar19_s;
     sn++;
     if (q > sworst) {
       sworst = q;
       snprintf(which, sizeof which, "%s", r->name);
     }
   }
-  m = add_metric("compute", "-msimd128 build / scalar build, worst vectorised kernel (compiler)",
+  m = add_metric("compute",
+                 "-msimd128 build / the same clang's scalar build, worst vectorised kernel (compiler)",
                  sn ? sworst : NAN, "x", "<=", 1.0);
   snprintf(m->note, sizeof m->note, "%d kernels with >= 20 SIMD instructions; worst: %s", sn, which);
 }
@@ -1094,14 +1108,19 @@ static void print_tables(void) {
     }
   }
   if (opt.compute) {
-    printf("\n-msimd128 builds (clang-19, `wapc run`, default tier; the same median as the scalar build)\n");
-    printf("| kernel | SIMD instructions | scalar s | -msimd128 s | -msimd128 / scalar | checksum |\n");
-    printf("|---|---|---|---|---|---|\n");
+    printf(
+        "\n-msimd128 builds (`wapc run`, default tier, the same median as the scalar builds): clang-19 with "
+        "and without -msimd128, and the clang build of the table above\n");
+    printf(
+        "| kernel | SIMD instructions | clang-19 s | clang-19 -msimd128 s | -msimd128 / clang-19 | clang s | "
+        "checksum |\n");
+    printf("|---|---|---|---|---|---|---|\n");
     for (int k = 0; k < NKERNELS; k++) {
       const kernel_result *r = &kernels[k];
       if (!r->name || isnan(r->simd_s)) continue;
-      printf("| %s | %u | %.3f | %.3f | %.2fx | %s |\n", r->name, r->simd_ops, r->run_s, r->simd_s,
-             r->simd_s / r->run_s, r->simd_ok ? "equal" : "DIFFERENT");
+      printf("| %s | %u | %.3f | %.3f | %.2fx | %.3f | %s |\n", r->name, r->simd_ops, r->scalar19_s,
+             r->simd_s, r->simd_s / r->scalar19_s, r->run_s,
+             r->simd_ok && r->scalar19_ok ? "equal" : "DIFFERENT");
     }
   }
   printf("\n| section | figure | value | target | status | note |\n|---|---|---|---|---|---|\n");
@@ -1192,6 +1211,10 @@ static void write_json(void) {
     json_num(f, r->interp_s);
     fprintf(f, ", \"interpreter_ratio\": ");
     json_num(f, r->interp_ratio);
+    fprintf(f, ", \"simd_s\": ");
+    json_num(f, r->simd_s);
+    fprintf(f, ", \"simd_scalar_s\": ");
+    json_num(f, r->scalar19_s);
     fprintf(f, ", \"native_checksum\": %u, \"export_ok\": %s, \"wasi_ok\": %s, \"run_ok\": %s}",
             r->native_sum, r->export_ok ? "true" : "false", r->wasi_ok ? "true" : "false",
             r->run_ok ? "true" : "false");
