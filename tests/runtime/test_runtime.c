@@ -21,7 +21,12 @@
 static vm_module *modules[64];
 static int nmodules;
 
+static vm_module *load_tier(const char *name, uint8_t tier);
 static vm_module *load(const char *name) {
+  return load_tier(name, VM_TIER_AUTO);
+}
+/* The module DIR/name.wasm, its functions run by `tier` (VM_TIER_*). */
+static vm_module *load_tier(const char *name, uint8_t tier) {
   char path[1024];
   snprintf(path, sizeof path, "%s/%s.wasm", test_dir, name);
   FILE *f = fopen(path, "rb");
@@ -33,7 +38,10 @@ static vm_module *load(const char *name) {
   size_t n = fread(buf, 1, sizeof buf, f);
   fclose(f);
   vm_error err;
-  vm_module *m = vm_module_load(buf, n, NULL, &err);
+  vm_config cfg;
+  vm_config_default(&cfg);
+  cfg.tier = tier;
+  vm_module *m = vm_module_load(buf, n, &cfg, &err);
   if (!m) {
     char msg[512];
     vm_error_format(&err, msg, sizeof msg);
@@ -667,6 +675,67 @@ TEST_IMPL(bulk_fuel) {
   vm_store_free(s);
 }
 
+/* ---- the compiler tier's register-keeping paths ------------------------------------------------ */
+
+/* regs.wat on both tiers: every result and every trap the same, and the gather's words right. */
+TEST_IMPL(jit_registers) {
+  vm_module *mi = load_tier("regs", VM_TIER_INTERP), *mc = load_tier("regs", VM_TIER_COMPILER);
+  vm_store *si = vm_store_new(NULL), *sc = vm_store_new(NULL);
+  vm_error err;
+  vm_instance *ii = vm_instantiate(si, mi, NULL, 0, &err), *ic = vm_instantiate(sc, mc, NULL, 0, &err);
+  CHECK_OR_RETURN(ii && ic);
+  /* first (the calls below write memory): gather(0), of the words 0x01234567, 0x89abcdef, 0xfedcba98,
+   * 0x76543210 */
+  uint64_t a[2] = {0, 0};
+  CHECK_INT(vm_invoke(si, export_func(ii, "gather"), a), VM_OK);
+  a[0] = 0;
+  CHECK_INT(vm_invoke(sc, export_func(ic, "gather"), a), VM_OK);
+  uint32_t w0 = 0x01234567u, w1 = 0x89abcdefu, w2 = 0xfedcba98u, w3 = 0x76543210u;
+#define ROTL(x, n) ((uint32_t)((x) << (n) | (x) >> (32 - (n))))
+  CHECK_INT((uint32_t)a[0], w0 ^ ROTL(w1, 7) ^ ROTL(w2, 13) ^ ROTL(w3, 21));
+#undef ROTL
+  /* the last byte of memory, and one past it (on both: the memories stay the same) */
+  for (int t = 0; t < 2; t++) {
+    vm_store *st = t ? si : sc;
+    vm_instance *in = t ? ii : ic;
+    a[0] = 65535;
+    CHECK_INT(vm_invoke(st, export_func(in, "edge"), a), VM_OK);
+    CHECK_INT((uint32_t)a[0], 0x5a + 0x5a);
+    a[0] = 65536;
+    CHECK_INT(vm_invoke(st, export_func(in, "edge"), a), VM_ERR_TRAP);
+    CHECK_INT(vm_store_error(st)->trap, VM_TRAP_MEMORY_OOB);
+  }
+  static const char *const fns[] = {"gather", "park_across", "park_branch", "dropped",
+                                    "rax",    "rax_store",   "edge",        "extends"};
+  static const uint32_t args[] = {0,     1,     2,    3,     4,          5,          7,          16,
+                                  255,   256,   1000, 65532, 65533,      65534,      65535,      65536,
+                                  65537, 99999, 0x80, 0xff,  0x7fffffff, 0x80000000, 0xfffffffc, 0xffffffff};
+  const size_t nargs = sizeof args / sizeof args[0];
+  int compared = 0;
+  for (size_t f = 0; f < sizeof fns / sizeof fns[0]; f++)
+    for (size_t i = 0; i < nargs; i++)
+      for (size_t j = 0; j < 4; j++) {
+        uint64_t ai[2] = {args[i], args[(i * 7 + j * 5) % nargs]}, ac[2] = {ai[0], ai[1]};
+        vm_result ri = vm_invoke(si, export_func(ii, fns[f]), ai);
+        vm_result rc = vm_invoke(sc, export_func(ic, fns[f]), ac);
+        CHECK_INT(rc, ri);
+        if (ri == VM_OK && rc == VM_OK) {
+          bool wide = strcmp(fns[f], "park_across") == 0 || strcmp(fns[f], "extends") == 0;
+          if ((wide ? ac[0] : (uint32_t)ac[0]) != (wide ? ai[0] : (uint32_t)ai[0])) {
+            fprintf(stderr, "%s(%u, %u): compiler %llx, interpreter %llx\n", fns[f], args[i],
+                    args[(i * 7 + j * 5) % nargs], (unsigned long long)ac[0], (unsigned long long)ai[0]);
+            CHECK(false);
+          }
+        } else if (ri == VM_ERR_TRAP && rc == VM_ERR_TRAP) {
+          CHECK_INT(vm_store_error(sc)->trap, vm_store_error(si)->trap);
+        }
+        compared++;
+      }
+  CHECK(compared == 8 * 24 * 4);
+  vm_store_free(si);
+  vm_store_free(sc);
+}
+
 static void teardown(void) {
   for (int i = 0; i < nmodules; i++)
     vm_module_free(modules[i]);
@@ -684,6 +753,7 @@ TEST_ENTRY(exceptions_exnref)
 TEST_ENTRY(exceptions_unwind)
 TEST_ENTRY(typed_references)
 TEST_ENTRY(bulk_fuel)
+TEST_ENTRY(jit_registers)
 TEST_LIST_END
 
 int main(int argc, char **argv) {

@@ -375,6 +375,7 @@ static const int gpr_cache[NGPR_CACHE] = {RSI, RDI, R8, R9, R11};
 #define FWD_XMM 15
 #define XMM_TAG 16 /* where[] values: GPR number, or XMM_TAG + xmm number */
 #define NONE UINT32_MAX
+#define NPARK 4
 
 typedef struct x64_state {
   int8_t *where;    /* per local slot: -1, or its register */
@@ -390,6 +391,14 @@ typedef struct x64_state {
   /* A v128 operand-stack value left in xmm15 only, its store skipped: the next instruction, a v128 one,
    * is its one reader (v128_put); stored after all if that instruction is not expanded inline. */
   uint32_t dirty128;
+  /* v128 operand-stack values "parked" in the xmm registers no local uses (park_first.., npark of them)
+   * instead of their slots, until their one reader, while every instruction in between is one that
+   * reads v128 slots through v128_reg and leaves those registers alone (park_safe); stored (park_flush)
+   * before any other instruction and before a label. */
+  uint32_t park_slot[NPARK]; /* NONE: free */
+  bool park_dying[NPARK];    /* read by this instruction: free after it */
+  int park_first, npark;
+  bool park_next; /* the next instruction may find a parked value */
   bool next_v128; /* the next instruction is a v128 one that reads its v128 operands from registers */
   bool next_ibin; /* the next instruction is an integer ALU op IBIN expands (it reads r10 when forwarded) */
   bool
@@ -562,6 +571,10 @@ bool jit_target_begin(jit_func *fn) {
     st->where128 = where128;
     st->fwd = NONE;
     st->fwd128 = st->avail128 = st->dirty128 = NONE;
+    st->park_first = 2 + (int)nxmm;
+    st->npark = 15 - st->park_first < NPARK ? 15 - st->park_first : NPARK;
+    for (int i = 0; i < NPARK; i++)
+      st->park_slot[i] = NONE;
     st->rax_next = st->rax_in = st->next_pc = NONE;
     st->info = info;
   }
@@ -1192,6 +1205,78 @@ static void v128_wrote(jit_func *fn, uint32_t d) {
   }
 }
 
+/* The integer ALU ops IBIN expands: operands through iload/ialu, the one result through iput, last. */
+static bool is_ibin(vm_op op) {
+  switch (op) {
+#define IBIN_OPS(T)                                                                                          \
+  case VM_OP_##T##_ADD:                                                                                      \
+  case VM_OP_##T##_SUB:                                                                                      \
+  case VM_OP_##T##_MUL:                                                                                      \
+  case VM_OP_##T##_AND:                                                                                      \
+  case VM_OP_##T##_OR:                                                                                       \
+  case VM_OP_##T##_XOR:                                                                                      \
+  case VM_OP_##T##_SHL:                                                                                      \
+  case VM_OP_##T##_SHR_S:                                                                                    \
+  case VM_OP_##T##_SHR_U:                                                                                    \
+  case VM_OP_##T##_ROTL:                                                                                     \
+  case VM_OP_##T##_ROTR:
+    IBIN_OPS(I32)
+    IBIN_OPS(I64)
+#undef IBIN_OPS
+    return true;
+  default: return false;
+  }
+}
+
+/* The register of the parked v128 in slots s, s + 1, or -1. */
+static int park_of(const x64_state *st, uint32_t s) {
+  for (int i = 0; i < st->npark; i++)
+    if (st->park_slot[i] == s) return st->park_first + i;
+  return -1;
+}
+/* Every parked value into its slots. */
+static void park_flush(jit_func *fn) {
+  x64_state *st = fn->state;
+  for (int i = 0; i < st->npark; i++) {
+    if (st->park_slot[i] != NONE) movdqu_store(fn->b, SLOT(st->park_slot[i]), st->park_first + i);
+    st->park_slot[i] = NONE;
+    st->park_dying[i] = false;
+  }
+}
+/* May parked values wait across the instruction at w (see x64_state)? */
+static bool park_safe(const vm_word *w) {
+  vm_op op = (vm_op)w[0];
+  access a;
+  if (jit_numeric_helper(op).fn) return false;
+  if (is_ibin(op) || access_of(op, &a) || (op >= VM_OP_F_ADD_ADD && op < VM_OP_FD_ADD_ADD)) return true;
+  switch (op) {
+  case VM_OP_I32_EQ:
+  case VM_OP_I32_NE:
+  case VM_OP_I32_LT_S:
+  case VM_OP_I32_LT_U:
+  case VM_OP_I32_GT_S:
+  case VM_OP_I32_GT_U:
+  case VM_OP_I32_LE_S:
+  case VM_OP_I32_LE_U:
+  case VM_OP_I32_GE_S:
+  case VM_OP_I32_GE_U:
+  case VM_OP_I64_EQ:
+  case VM_OP_I64_NE:
+  case VM_OP_I64_LT_S:
+  case VM_OP_I64_LT_U:
+  case VM_OP_I64_GT_S:
+  case VM_OP_I64_GT_U:
+  case VM_OP_I64_LE_S:
+  case VM_OP_I64_LE_U:
+  case VM_OP_I64_GE_S:
+  case VM_OP_I64_GE_U:
+  case VM_OP_ILD_ADD:
+  case VM_OP_ILX_ADD: return true; /* (integer registers only: iload, ialu, ea, iput) */
+  default:
+    return WAPC_SIMD_SSE && vm_op_is_v128(op) && op != VM_OP_V128_TEST; /* (the others decline: park_flush) */
+  }
+}
+
 /* The register caching the v128 local in slots s, s + 1, or -1. */
 static int v128_cached(jit_func *fn, uint32_t s) {
   const x64_state *st = fn->state;
@@ -1202,6 +1287,7 @@ static int v128_cached(jit_func *fn, uint32_t s) {
 static int v128_reg(jit_func *fn, uint32_t s) {
   const x64_state *st = fn->state;
   int r = v128_cached(fn, s);
+  if (r < 0) r = park_of(st, s);
   return r >= 0 ? r : st->avail128 == s ? FWD_XMM : -1;
 }
 /* xmm x = the v128 in slots s, s + 1 */
@@ -1218,6 +1304,8 @@ static void v128_get(jit_func *fn, int x, uint32_t s) {
 static int v128_work(jit_func *fn, uint32_t s) {
   const x64_state *st = fn->state;
   if (st->avail128 == s && v128_cached(fn, s) < 0) return FWD_XMM;
+  int p = park_of(st, s); /* (read once: its register is this instruction's to change) */
+  if (p >= 0) return p;
   v128_get(fn, XMM0, s);
   return XMM0;
 }
@@ -1227,6 +1315,13 @@ static int v128_src(jit_func *fn, uint32_t s, int tmp) {
   if (r >= 0) return r;
   movdqu_load(fn->b, tmp, RSLOT(fn, s));
   return tmp;
+}
+
+/* Where an instruction without v128 operands builds its v128 result for slots d, d + 1: the register of
+ * the local, or else xmm15 (where v128_put leaves it anyway). */
+static int v128_out(jit_func *fn, uint32_t d) {
+  int r = v128_cached(fn, d);
+  return r >= 0 ? r : FWD_XMM;
 }
 
 /* slots d, d + 1 = xmm x, and its local's register, or else xmm15 for the next instruction */
@@ -1239,6 +1334,22 @@ static void v128_put(jit_func *fn, uint32_t d, int x) {
   if (r < 0 && st->next_v128 && d >= fn->code->const_base + fn->code->nconsts)
     for (uint32_t i = 0; i < st->nnext; i++)
       if (st->next_src[i] == d) skip = true;
+  if (!skip && r < 0 && st->park_next && d >= fn->code->const_base + fn->code->nconsts) {
+    /* park it: in x when x is a parking register, else a free one (or one this instruction read) */
+    int k = x >= st->park_first && x < st->park_first + st->npark ? x - st->park_first : -1;
+    for (int i = 0; k < 0 && i < st->npark; i++)
+      if (st->park_slot[i] == NONE || st->park_dying[i]) k = i;
+    if (k >= 0) {
+      for (int i = 0; i < st->npark; i++)
+        if (st->park_slot[i] == d) st->park_slot[i] = NONE;
+      if (st->park_first + k != x) sse_r(fn->b, P66, 0, 0x6F, st->park_first + k, x);
+      st->park_slot[k] = d;
+      st->park_dying[k] = false;
+      for (uint32_t sl = d; sl < d + 2; sl++)
+        if (st->fwd == sl) st->fwd = NONE;
+      return;
+    }
+  }
   if (skip)
     st->dirty128 = d;
   else
@@ -1455,27 +1566,29 @@ static bool v128_load_inline(uint32_t code) {
 static bool v128_inline(jit_func *fn, vm_op op, const vm_word *w) {
   jit_buf *b = fn->b;
   switch (op) {
-  case VM_OP_V128_CONST: /* built in xmm0 and stored whole: a later 16-byte load then reads one store */
+  case VM_OP_V128_CONST: { /* built in a register and stored whole: a later 16-byte load reads one store */
+    int x = v128_out(fn, w[1]);
     if (!(w[2] | w[3] | w[4] | w[5])) {
-      sse66(b, 0xEF, XMM0, XMM0); /* pxor */
+      sse66(b, 0xEF, x, x); /* pxor */
     } else if (w[2] == w[3] && w[3] == w[4] && w[4] == w[5]) {
       mov_ri(b, RAX, w[2]);
-      sse66(b, 0x6E, XMM0, RAX);  /* movd xmm0, eax */
-      sse66(b, 0x70, XMM0, XMM0); /* pshufd xmm0, xmm0, 0 */
+      sse66(b, 0x6E, x, RAX); /* movd x, eax */
+      sse66(b, 0x70, x, x);   /* pshufd x, x, 0 */
       jit_u8(b, 0);
     } else {
       mov_ri(b, RAX, (uint64_t)w[2] | (uint64_t)w[3] << 32);
-      op_r(b, P66, 1, 0x0F6E, 2, XMM0, RAX); /* movq xmm0, rax */
+      op_r(b, P66, 1, 0x0F6E, 2, x, RAX); /* movq x, rax */
       if (w[2] != w[4] || w[3] != w[5]) {
         mov_ri(b, RAX, (uint64_t)w[4] | (uint64_t)w[5] << 32);
         op_r(b, P66, 1, 0x0F6E, 2, XMM1, RAX);
-        sse66(b, 0x6C, XMM0, XMM1); /* punpcklqdq */
+        sse66(b, 0x6C, x, XMM1); /* punpcklqdq */
       } else {
-        sse66(b, 0x6C, XMM0, XMM0);
+        sse66(b, 0x6C, x, x);
       }
     }
-    v128_put(fn, w[1], XMM0);
+    v128_put(fn, w[1], x);
     return true;
+  }
   case VM_OP_V128_SELECT: {
     iload(fn, 0, RAX, w[4]);
     op_r(b, 0, 0, 0x85, 1, RAX, RAX);
@@ -1502,61 +1615,70 @@ static bool v128_inline(jit_func *fn, vm_op op, const vm_word *w) {
     uint32_t code = w[4];
     if (!v128_load_inline(code)) return false;
     mem_t m = ea(fn, 0, w[2], 0, 0, w[3], (int)vm_simd_load_bytes(code));
+    int x = v128_out(fn, w[1]);
     if (code == VM_WASM_V128_LOAD8_SPLAT || code == VM_WASM_V128_LOAD16_SPLAT) {
       bool b8 = code == VM_WASM_V128_LOAD8_SPLAT;
       op_m(b, 0, 0, b8 ? 0x0FB6 : 0x0FB7, 2, RCX, m);
       op_r(b, 0, 0, 0x69, 1, RCX, RCX); /* imul ecx, ecx, 0x01010101 / 0x00010001 */
       jit_u32(b, b8 ? 0x01010101u : 0x00010001u);
-      sse66(b, 0x6E, XMM0, RCX);
-      sse66(b, 0x70, XMM0, XMM0);
+      sse66(b, 0x6E, x, RCX);
+      sse66(b, 0x70, x, x);
       jit_u8(b, 0);
     } else if (code == VM_WASM_V128_LOAD) {
-      movdqu_load(b, XMM0, m);
+      movdqu_load(b, x, m);
     } else if (code == VM_WASM_V128_LOAD64_ZERO || code == VM_WASM_V128_LOAD64_SPLAT) {
-      sse_m(b, 0xF3, 0, 0x7E, XMM0, m);                                  /* movq: the upper half zero */
-      if (code == VM_WASM_V128_LOAD64_SPLAT) sse66(b, 0x6C, XMM0, XMM0); /* punpcklqdq */
+      sse_m(b, 0xF3, 0, 0x7E, x, m);                               /* movq: the upper half zero */
+      if (code == VM_WASM_V128_LOAD64_SPLAT) sse66(b, 0x6C, x, x); /* punpcklqdq */
     } else {
-      sse_m(b, P66, 0, 0x6E, XMM0, m); /* movd: the rest zero */
+      sse_m(b, P66, 0, 0x6E, x, m); /* movd: the rest zero */
       if (code == VM_WASM_V128_LOAD32_SPLAT) {
-        sse66(b, 0x70, XMM0, XMM0); /* pshufd xmm0, xmm0, 0 */
+        sse66(b, 0x70, x, x); /* pshufd x, x, 0 */
         jit_u8(b, 0);
       }
     }
-    v128_put(fn, w[1], XMM0);
+    v128_put(fn, w[1], x);
     return true;
   }
   case VM_OP_V128_STORE: {
     mem_t m = ea(fn, 0, w[1], 0, 0, w[3], 16);
-    v128_get(fn, XMM0, w[2]);
-    movdqu_store(b, m, XMM0);
+    movdqu_store(b, m, v128_src(fn, w[2], XMM0));
     return true;
   }
-  case VM_OP_V128_SPLAT:
+  case VM_OP_V128_SPLAT: {
+    int x = v128_out(fn, w[1]);
     switch (w[3]) {
-    case VM_WASM_I32X4_SPLAT:
+    case VM_WASM_I8X16_SPLAT:
+    case VM_WASM_I16X8_SPLAT: /* the low byte or half in every one of eax's, as i32x4 */
       iload(fn, 0, RAX, w[2]);
-      sse66(b, 0x6E, XMM0, RAX); /* movd xmm0, eax */
-      sse66(b, 0x70, XMM0, XMM0);
+      op_r(b, 0, 0, w[3] == VM_WASM_I8X16_SPLAT ? 0x0FB6 : 0x0FB7, 2, RAX, RAX); /* movzx eax, al / ax */
+      op_r(b, 0, 0, 0x69, 1, RAX, RAX); /* imul eax, eax, 0x01010101 / 0x00010001 */
+      jit_u32(b, w[3] == VM_WASM_I8X16_SPLAT ? 0x01010101u : 0x00010001u);
+      /* fall through */
+    case VM_WASM_I32X4_SPLAT:
+      if (w[3] == VM_WASM_I32X4_SPLAT) iload(fn, 0, RAX, w[2]);
+      sse66(b, 0x6E, x, RAX); /* movd x, eax */
+      sse66(b, 0x70, x, x);
       jit_u8(b, 0);
       break;
     case VM_WASM_I64X2_SPLAT:
       iload(fn, 1, RAX, w[2]);
-      op_r(b, P66, 1, 0x0F6E, 2, XMM0, RAX); /* movq xmm0, rax */
-      sse66(b, 0x6C, XMM0, XMM0);
+      op_r(b, P66, 1, 0x0F6E, 2, x, RAX); /* movq x, rax */
+      sse66(b, 0x6C, x, x);
       break;
     case VM_WASM_F32X4_SPLAT: /* the float straight from its register when it has one */
-      fload(fn, false, XMM0, w[2]);
-      sse_r(b, 0, 0, 0xC6, XMM0, XMM0); /* shufps xmm0, xmm0, 0 */
+      fload(fn, false, x, w[2]);
+      sse_r(b, 0, 0, 0xC6, x, x); /* shufps x, x, 0 */
       jit_u8(b, 0);
       break;
     case VM_WASM_F64X2_SPLAT:
-      fload(fn, true, XMM0, w[2]);
-      sse66(b, 0x14, XMM0, XMM0); /* unpcklpd */
+      fload(fn, true, x, w[2]);
+      sse66(b, 0x14, x, x); /* unpcklpd */
       break;
     default: return false;
     }
-    v128_put(fn, w[1], XMM0);
+    v128_put(fn, w[1], x);
     return true;
+  }
   case VM_OP_V128_EXTRACT: {
     uint32_t code = w[3], lane = w[4];
     if (v128_reg(fn, w[2]) >= 0) {
@@ -1644,11 +1766,29 @@ static bool v128_inline(jit_func *fn, vm_op op, const vm_word *w) {
       x = v128_work(fn, w[2]);
       sse_r(b, 0, 0, 0x5A, x, x); /* cvtps2pd */
       break;
+    case VM_WASM_I16X8_EXTEND_LOW_I8X16_S:
+    case VM_WASM_I32X4_EXTEND_LOW_I16X8_S:
+    case VM_WASM_I64X2_EXTEND_LOW_I32X4_S:
+      if (!have_sse41()) return false;
+      /* fall through */
     case VM_WASM_I16X8_EXTEND_LOW_I8X16_U:
-    case VM_WASM_I16X8_EXTEND_HIGH_I8X16_U:
     case VM_WASM_I32X4_EXTEND_LOW_I16X8_U:
-    case VM_WASM_I32X4_EXTEND_HIGH_I16X8_U:
     case VM_WASM_I64X2_EXTEND_LOW_I32X4_U:
+      if (have_sse41()) { /* pmovsx/pmovzx bw, wd, dq */
+        uint32_t code = w[3];
+        uint32_t opc = code == VM_WASM_I16X8_EXTEND_LOW_I8X16_S   ? 0x0F3820
+                       : code == VM_WASM_I32X4_EXTEND_LOW_I16X8_S ? 0x0F3823
+                       : code == VM_WASM_I64X2_EXTEND_LOW_I32X4_S ? 0x0F3825
+                       : code == VM_WASM_I16X8_EXTEND_LOW_I8X16_U ? 0x0F3830
+                       : code == VM_WASM_I32X4_EXTEND_LOW_I16X8_U ? 0x0F3833
+                                                                  : 0x0F3835;
+        x = v128_work(fn, w[2]);
+        op_r(b, P66, 0, opc, 3, x, x);
+        break;
+      }
+      /* fall through */
+    case VM_WASM_I16X8_EXTEND_HIGH_I8X16_U:
+    case VM_WASM_I32X4_EXTEND_HIGH_I16X8_U:
     case VM_WASM_I64X2_EXTEND_HIGH_I32X4_U: {
       static const uint8_t lo[3] = {0x60, 0x61, 0x62}, hi[3] = {0x68, 0x69, 0x6A}; /* punpckl/h bw wd dq */
       uint32_t code = w[3];
@@ -1724,14 +1864,16 @@ static bool v128_inline(jit_func *fn, vm_op op, const vm_word *w) {
     if (ne) opc = code == VM_WASM_I8X16_NE ? 0x74 : code == VM_WASM_I16X8_NE ? 0x75 : 0x76;
     if (!opc && pred < 0) return false;
     /* An integer operation that commutes exactly (not the float ones: the NaN an x86 instruction
-     * passes on is its first operand's) takes a forwarded first operand as its second one. */
+     * passes on is its first operand's) takes a forwarded second operand as its first one. */
     const x64_state *xs = fn->state;
     bool commutes = !ps && opc && code != VM_WASM_F64X2_ADD && code != VM_WASM_F64X2_MUL &&
                     (opc == 0xFC || opc == 0xFD || opc == 0xFE || opc == 0xD4 || opc == 0xD5 || opc == 0xEC ||
                      opc == 0xDC || opc == 0xED || opc == 0xDD || opc == 0xDA || opc == 0xDE || opc == 0xEA ||
                      opc == 0xEE || opc == 0xE0 || opc == 0xE3 || opc == 0xDB || opc == 0xEB || opc == 0xEF ||
                      opc == 0x74 || opc == 0x75 || opc == 0x76);
-    if (commutes && !swap && xs->avail128 == w[3] && v128_cached(fn, w[3]) < 0 && w[3] != w[2]) swap = true;
+    if (commutes && !swap && xs->avail128 == w[3] && v128_cached(fn, w[3]) < 0 && w[3] != w[2] &&
+        park_of(xs, w[2]) < 0) /* (a parked first operand is computed in place) */
+      swap = true;
     int y = v128_src(fn, swap ? w[2] : w[3], XMM1);
     int x = v128_work(fn, swap ? w[3] : w[2]);
     if (opc) {
@@ -1862,29 +2004,6 @@ static void tail_call_op(jit_func *fn, uint32_t f, uint32_t base) {
   ret(fn);
 }
 
-/* The integer ALU ops IBIN expands: operands through iload/ialu, the one result through iput, last. */
-static bool is_ibin(vm_op op) {
-  switch (op) {
-#define IBIN_OPS(T)                                                                                          \
-  case VM_OP_##T##_ADD:                                                                                      \
-  case VM_OP_##T##_SUB:                                                                                      \
-  case VM_OP_##T##_MUL:                                                                                      \
-  case VM_OP_##T##_AND:                                                                                      \
-  case VM_OP_##T##_OR:                                                                                       \
-  case VM_OP_##T##_XOR:                                                                                      \
-  case VM_OP_##T##_SHL:                                                                                      \
-  case VM_OP_##T##_SHR_S:                                                                                    \
-  case VM_OP_##T##_SHR_U:                                                                                    \
-  case VM_OP_##T##_ROTL:                                                                                     \
-  case VM_OP_##T##_ROTR:
-    IBIN_OPS(I32)
-    IBIN_OPS(I64)
-#undef IBIN_OPS
-    return true;
-  default: return false;
-  }
-}
-
 /* Does the instruction at w take operand-stack slot s from rax, first thing (an IBIN op's first operand,
  * or its second when the op commutes; the address of a load or store ea computes from one slot)? */
 static bool takes_rax(const vm_word *w, uint32_t s) {
@@ -1944,7 +2063,7 @@ static bool target_op(jit_func *fn, uint32_t pc) {
     const vm_op_info *info = st->info;
     uint32_t next = pc + (info[op].words ? info[op].words : 4 + w[2]);
     st->nnext = 0;
-    st->next_v128 = st->next_ibin = false;
+    st->next_v128 = st->next_ibin = st->park_next = false;
     st->put_last = is_ibin(op) || op == VM_OP_V128_EXTRACT || (access_of(op, &acc) && !acc.store && !acc.flt);
     st->next_pc = NONE;
     if (next < c->ncode && !fn->is_label[next]) {
@@ -1955,6 +2074,7 @@ static bool target_op(jit_func *fn, uint32_t pc) {
       /* (V128_TEST reads its operand from memory) */
       st->next_v128 = WAPC_SIMD_SSE && vm_op_is_v128((vm_op)nw[0]) && nw[0] != VM_OP_V128_TEST;
       st->next_ibin = is_ibin((vm_op)nw[0]); /* (IBIN: iload and ialu, which read r10 when forwarded) */
+      st->park_next = st->npark > 0 && park_safe(nw);
     }
   }
   /* a v128 the previous instruction left in xmm15 without storing it: stored now unless this
@@ -1964,6 +2084,21 @@ static bool target_op(jit_func *fn, uint32_t pc) {
   if (pend != NONE && (!WAPC_SIMD_SSE || !vm_op_is_v128(op) || op == VM_OP_V128_TEST)) {
     movdqu_store(b, SLOT(pend), FWD_XMM);
     pend = NONE;
+  }
+  /* parked values: stored unless this instruction may keep them; the ones it reads die with it, the ones
+   * its results overwrite are dead already */
+  for (int i = 0; i < st->npark; i++) {
+    if (st->park_slot[i] == NONE) continue;
+    if (!park_safe(w)) {
+      park_flush(fn);
+      break;
+    }
+    uint32_t p = st->park_slot[i];
+    const vm_op_info *in = &st->info[op];
+    for (uint32_t k = 1, m = in->smask; m; k++, m >>= 1)
+      if ((m & 1) && w[k] == p) st->park_dying[i] = true;
+    for (uint32_t k = 1, m = in->dmask; m && !st->park_dying[i]; k++, m >>= 1)
+      if ((m & 1) && (w[k] == p || w[k] == p + 1 || w[k] + 1 == p)) st->park_slot[i] = NONE;
   }
 
   /* loads and stores, all address forms */
@@ -2007,8 +2142,11 @@ static bool target_op(jit_func *fn, uint32_t pc) {
   /* cmake -DWAPC_SIMD_SSE=OFF: every v128 instruction through simd.c (the portable form) */
   if (WAPC_SIMD_SSE && v128_inline(fn, op, w)) return true; /* (it emits nothing when it declines) */
   if (pend != NONE) movdqu_store(b, SLOT(pend), FWD_XMM);   /* simd.c reads the frame */
-  if (vm_op_is_v128(op)) return call_jit_op(fn, op, w);     /* a value is two slots; simd.c runs it */
-  if (vm_op_is_memx(op)) return call_jit_op(fn, op, w);     /* any memory: memx.c runs it */
+  if (vm_op_is_v128(op)) {                                  /* a value is two slots; simd.c runs it */
+    park_flush(fn);
+    return call_jit_op(fn, op, w);
+  }
+  if (vm_op_is_memx(op)) return call_jit_op(fn, op, w); /* any memory: memx.c runs it */
 
   switch (op) {
   /* ---- control ------------------------------------------------------------ */
@@ -2482,5 +2620,11 @@ bool jit_target_op(jit_func *fn, uint32_t pc) {
   /* Only v128 instructions, moves and helpers write a v128 local's slots, and none of them branches:
    * after the instruction is where every path through it goes on. */
   v128_refresh(fn, fn->code->code + pc);
+  /* what this instruction read is gone; before a label, every parked value into its slots */
+  for (int i = 0; i < st->npark; i++)
+    if (st->park_dying[i]) st->park_slot[i] = NONE, st->park_dying[i] = false;
+  uint32_t next = pc + (st->info[fn->code->code[pc]].words ? st->info[fn->code->code[pc]].words
+                                                           : 4 + fn->code->code[pc + 2]);
+  if (next >= fn->code->ncode || fn->is_label[next]) park_flush(fn);
   return true;
 }
