@@ -1525,6 +1525,10 @@ static uint8_t v128_bin_sse(uint32_t code, bool *ps, bool *swap) {
   case VM_WASM_V128_OR: return 0xEB;
   case VM_WASM_V128_XOR: return 0xEF;
   case VM_WASM_V128_ANDNOT: *swap = true; return 0xDF; /* pandn: ~b & a */
+  case VM_WASM_I8X16_NARROW_I16X8_S: return 0x63;      /* packsswb */
+  case VM_WASM_I8X16_NARROW_I16X8_U: return 0x67;      /* packuswb (signed in, unsigned saturation) */
+  case VM_WASM_I16X8_NARROW_I32X4_S: return 0x6B;      /* packssdw */
+  case VM_WASM_I32X4_DOT_I16X8_S: return 0xF5;         /* pmaddwd (the one overflow wraps, as in wasm) */
   case VM_WASM_I8X16_EQ: return 0x74;
   case VM_WASM_I16X8_EQ: return 0x75;
   case VM_WASM_I32X4_EQ: return 0x76;
@@ -1542,6 +1546,24 @@ static uint8_t v128_bin_sse(uint32_t code, bool *ps, bool *swap) {
   case VM_WASM_F64X2_SUB: return 0x5C;
   case VM_WASM_F64X2_MUL: return 0x59;
   case VM_WASM_F64X2_DIV: return 0x5E;
+  default: return 0;
+  }
+}
+
+/* The SSE4.1 instruction (66 0F 38 op) computing a v128 binary op exactly, or 0. */
+static uint8_t v128_bin_sse41(uint32_t code) {
+  switch (code) {
+  case VM_WASM_I32X4_MUL: return 0x40;            /* pmulld */
+  case VM_WASM_I16X8_NARROW_I32X4_U: return 0x2B; /* packusdw */
+  case VM_WASM_I8X16_MIN_S: return 0x38;          /* pminsb */
+  case VM_WASM_I8X16_MAX_S: return 0x3C;          /* pmaxsb */
+  case VM_WASM_I16X8_MIN_U: return 0x3A;          /* pminuw */
+  case VM_WASM_I16X8_MAX_U: return 0x3E;          /* pmaxuw */
+  case VM_WASM_I32X4_MIN_S: return 0x39;          /* pminsd */
+  case VM_WASM_I32X4_MAX_S: return 0x3D;          /* pmaxsd */
+  case VM_WASM_I32X4_MIN_U: return 0x3B;          /* pminud */
+  case VM_WASM_I32X4_MAX_U: return 0x3F;          /* pmaxud */
+  case VM_WASM_I64X2_EQ: return 0x29;             /* pcmpeqq */
   default: return 0;
   }
 }
@@ -1862,7 +1884,15 @@ static bool v128_inline(jit_func *fn, vm_op op, const vm_word *w) {
     int pred = opc ? -1 : v128_fcmp(code, &dbl, &swap);
     bool ne = code == VM_WASM_I8X16_NE || code == VM_WASM_I16X8_NE || code == VM_WASM_I32X4_NE;
     if (ne) opc = code == VM_WASM_I8X16_NE ? 0x74 : code == VM_WASM_I16X8_NE ? 0x75 : 0x76;
-    if (!opc && pred < 0) return false;
+    if (!opc && pred < 0) {
+      uint8_t opc41 = have_sse41() ? v128_bin_sse41(code) : 0;
+      if (!opc41) return false;
+      int y = v128_src(fn, w[3], XMM1);
+      int x = v128_work(fn, w[2]);
+      op_r(b, P66, 0, 0x0F3800u | opc41, 3, x, y);
+      v128_put(fn, w[1], x);
+      return true;
+    }
     /* An integer operation that commutes exactly (not the float ones: the NaN an x86 instruction
      * passes on is its first operand's) takes a forwarded second operand as its first one. */
     const x64_state *xs = fn->state;
