@@ -126,6 +126,15 @@ static void dump_dir(const vm_module *m, const struct vm_jit_code *j) {
   }
 }
 
+/* Development: WAPC_JIT_PAD=N (up to 4096) puts N bytes between the stubs and the first function, moving
+ * all of the module's code: how much a timing owes to where code happens to lie (bench/ averages its
+ * -msimd128 comparison over a few placements). */
+static uint32_t pad_bytes(void) {
+  const char *pad = getenv("WAPC_JIT_PAD");
+  long n = pad ? strtol(pad, NULL, 10) : 0;
+  return n > 0 && n <= 4096 ? (uint32_t)n : 0;
+}
+
 static void perf_map(const vm_module *m, const struct vm_jit_code *j) {
   const char *on = getenv("WAPC_PERF_MAP");
   if (!on || !*on || strcmp(on, "0") == 0) return;
@@ -188,6 +197,8 @@ void vm_jit_compile_module(vm_module *m) {
       b.len = 0;
       labels.n = calls.n = 0;
       jit_target_stubs(&b, &stubs);
+      for (uint32_t k = pad_bytes(); k > 0; k--) /* (int3) */
+        jit_u8(&b, 0xCC);
       jit_func fn = {.b = &b, .m = m, .native = native, .stubs = &stubs, .labels = &labels, .calls = &calls};
       uint32_t refused = UINT32_MAX;
       for (uint32_t i = 0; i < ndef && ok; i++) {

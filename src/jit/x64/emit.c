@@ -399,6 +399,15 @@ typedef struct x64_state {
   bool park_dying[NPARK];    /* read by this instruction: free after it */
   int park_first, npark;
   bool park_next; /* the next instruction may find a parked value */
+  bool cur_safe;  /* this instruction is park_safe */
+  /* Integer operand-stack values parked the same way in the cache's general registers: one no local has,
+   * or one "borrowed" from a cached local that the instructions in between do not name (the register is
+   * loaded from the local's slot again before an instruction names it, before a label and before any
+   * instruction that is not park_safe). */
+  uint32_t glocal[NGPR_CACHE]; /* the local of gpr_cache[i], NONE */
+  uint32_t gslot[NGPR_CACHE];  /* the value parked there, NONE */
+  bool gborrowed[NGPR_CACHE];  /* not holding its local (its slot is, as always) */
+  bool gdying[NGPR_CACHE];
   bool next_v128; /* the next instruction is a v128 one that reads its v128 operands from registers */
   bool next_ibin; /* the next instruction is an integer ALU op IBIN expands (it reads r10 when forwarded) */
   bool
@@ -571,6 +580,13 @@ bool jit_target_begin(jit_func *fn) {
     st->where128 = where128;
     st->fwd = NONE;
     st->fwd128 = st->avail128 = st->dirty128 = NONE;
+    for (int i = 0; i < NGPR_CACHE; i++) {
+      st->glocal[i] = st->gslot[i] = NONE;
+      st->gborrowed[i] = st->gdying[i] = false;
+    }
+    for (uint32_t sl = 0; sl < n; sl++)
+      for (int i = 0; i < NGPR_CACHE; i++)
+        if (where[sl] == gpr_cache[i]) st->glocal[i] = sl;
     st->park_first = 2 + (int)nxmm;
     st->npark = 15 - st->park_first < NPARK ? 15 - st->park_first : NPARK;
     for (int i = 0; i < NPARK; i++)
@@ -607,6 +623,9 @@ static int gpr_of(jit_func *fn, uint32_t s) {
   const x64_state *st = fn->state;
   int r = where_of(fn, s);
   if (r >= 0 && r < XMM_TAG) return r;
+  if (s >= fn->code->nlocals)
+    for (int i = 0; i < NGPR_CACHE; i++)
+      if (st->gslot[i] == s) return gpr_cache[i];
   if (st->fwd == s && !st->fwd_xmm) return FWD_GPR;
   return -1;
 }
@@ -715,6 +734,54 @@ static bool next_reads(const x64_state *st, uint32_t s) {
  * when this instruction puts it last (put_last)
  * (operand-stack values are read once). */
 static bool takes_rax(const vm_word *w, uint32_t s);
+static bool park_safe(const vm_word *w);
+
+/* gpr_cache[k] back to its local: its parked value (if any) into its slot, the local loaded again. */
+static void gpark_restore(jit_func *fn, int k) {
+  x64_state *st = fn->state;
+  if (!st->gborrowed[k]) return;
+  if (st->gslot[k] != NONE) mov_mr(fn->b, 1, SLOT(st->gslot[k]), gpr_cache[k]);
+  if (st->glocal[k] != NONE) mov_rm(fn->b, 1, gpr_cache[k], SLOT(st->glocal[k]));
+  st->gslot[k] = NONE;
+  st->gborrowed[k] = st->gdying[k] = false;
+}
+static void gpark_flush(jit_func *fn) {
+  for (int k = 0; k < NGPR_CACHE; k++)
+    gpark_restore(fn, k);
+}
+/* Does an instruction from the next one on, up to a label or one that is not park_safe (24 at most), name
+ * slot s: 1 reading it (first), 2 writing it, 0 neither? */
+static int named_soon(jit_func *fn, uint32_t s) {
+  const x64_state *st = fn->state;
+  const vm_code *c = fn->code;
+  uint32_t pc = st->next_pc;
+  for (int n = 0; n < 24 && pc != NONE && pc < c->ncode && (n == 0 || !fn->is_label[pc]); n++) {
+    const vm_word *w = c->code + pc;
+    const vm_op_info *in = &st->info[w[0]];
+    if (!in->words || !park_safe(w)) return 0;
+    for (uint32_t i = 1, m = in->smask; m; i++, m >>= 1)
+      if ((m & 1) && w[i] == s) return 1;
+    for (uint32_t i = 1, m = in->dmask; m; i++, m >>= 1)
+      if ((m & 1) && w[i] == s) return 2;
+    pc += in->words;
+  }
+  return 0;
+}
+/* A general register to park slot d's integer in, or -1 (when no instruction reads it before parked values
+ * are stored again): one already lent, one no local has, or one whose local the instructions ahead do not
+ * name. */
+static int gpark_choose(jit_func *fn, uint32_t d) {
+  const x64_state *st = fn->state;
+  if (named_soon(fn, d) != 1) return -1;
+  for (int k = 0; k < NGPR_CACHE; k++)
+    if (st->gborrowed[k] && (st->gslot[k] == NONE || st->gdying[k])) return k;
+  for (int k = 0; k < NGPR_CACHE; k++)
+    if (!st->gborrowed[k] && st->glocal[k] == NONE) return k;
+  for (int k = 0; k < NGPR_CACHE; k++)
+    if (!st->gborrowed[k] && !named_soon(fn, st->glocal[k])) return k;
+  return -1;
+}
+
 static void iput(jit_func *fn, uint32_t d, int r) {
   x64_state *st = fn->state;
   int c = where_of(fn, d);
@@ -723,6 +790,20 @@ static void iput(jit_func *fn, uint32_t d, int r) {
     st->rax_next = d;
     if (st->fwd == d) st->fwd = NONE;
     return;
+  }
+  if (c < 0 && st->cur_safe && st->park_next && d >= fn->code->const_base + fn->code->nconsts) {
+    int k = gpark_choose(fn, d);
+    if (k >= 0) {
+      int g = gpr_cache[k];
+      for (int i = 0; i < NGPR_CACHE; i++)
+        if (st->gslot[i] == d) st->gslot[i] = NONE;
+      if (g != r) mov_rr(fn->b, 1, g, r);
+      st->gslot[k] = d;
+      st->gborrowed[k] = true;
+      st->gdying[k] = false;
+      if (st->fwd == d) st->fwd = NONE;
+      return;
+    }
   }
   if (!(c < 0 && st->put_last && st->next_ibin && d >= fn->code->const_base + fn->code->nconsts &&
         next_reads(st, d)))
@@ -943,6 +1024,22 @@ static mem_t ea(jit_func *fn, int kind, uint32_t a, uint32_t bb, uint32_t k, uin
     alu_rr(b, 0, ALU_ADD, RAX, RDX);
   } else {
     x64_state *st = fn->state;
+    /* an operand-stack address a register holds (parked or forwarded: put there zero-extended by iput)
+     * serves as the index itself (not a local's register: a slot an embedder or host function wrote may
+     * hold bits above an i32) */
+    int g = kind == 0 && a != st->rax_in && a >= fn->code->nlocals && off <= 0x7FFFFFF0u ? gpr_of(fn, a) : -1;
+    if (g >= 0) {
+      int32_t disp = (int32_t)off;
+      if (disp == 0 && n == 1) {
+        alu_rr(b, 1, ALU_CMP, g, MS);
+        trap_if(fn, CC_AE, VM_TRAP_MEMORY_OOB);
+      } else {
+        lea(b, RCX, M(g, disp + n));
+        alu_rr(b, 1, ALU_CMP, RCX, MS);
+        trap_if(fn, CC_A, VM_TRAP_MEMORY_OOB);
+      }
+      return MX(MB, g, 0, disp);
+    }
     if (a == st->rax_in)
       st->rax_in = NONE; /* already there */
     else
@@ -2130,6 +2227,28 @@ static bool target_op(jit_func *fn, uint32_t pc) {
     for (uint32_t k = 1, m = in->dmask; m && !st->park_dying[i]; k++, m >>= 1)
       if ((m & 1) && (w[k] == p || w[k] == p + 1 || w[k] + 1 == p)) st->park_slot[i] = NONE;
   }
+  st->cur_safe = park_safe(w);
+  for (int i = 0; i < NGPR_CACHE; i++) {
+    if (!st->gborrowed[i]) continue;
+    if (!st->cur_safe) {
+      gpark_flush(fn);
+      break;
+    }
+    const vm_op_info *in = &st->info[op];
+    bool names = false;
+    for (uint32_t k = 1, m = in->smask | in->dmask; m; k++, m >>= 1)
+      if ((m & 1) && w[k] == st->glocal[i]) names = true;
+    if (names) {
+      gpark_restore(fn, i);
+      continue;
+    }
+    uint32_t p = st->gslot[i];
+    if (p == NONE) continue;
+    for (uint32_t k = 1, m = in->smask; m; k++, m >>= 1)
+      if ((m & 1) && w[k] == p) st->gdying[i] = true;
+    for (uint32_t k = 1, m = in->dmask; m && !st->gdying[i]; k++, m >>= 1)
+      if ((m & 1) && (w[k] == p || w[k] + 1 == p)) st->gslot[i] = NONE;
+  }
 
   /* loads and stores, all address forms */
   if (access_of(op, &acc)) {
@@ -2174,6 +2293,7 @@ static bool target_op(jit_func *fn, uint32_t pc) {
   if (pend != NONE) movdqu_store(b, SLOT(pend), FWD_XMM);   /* simd.c reads the frame */
   if (vm_op_is_v128(op)) {                                  /* a value is two slots; simd.c runs it */
     park_flush(fn);
+    gpark_flush(fn);
     return call_jit_op(fn, op, w);
   }
   if (vm_op_is_memx(op)) return call_jit_op(fn, op, w); /* any memory: memx.c runs it */
@@ -2653,8 +2773,10 @@ bool jit_target_op(jit_func *fn, uint32_t pc) {
   /* what this instruction read is gone; before a label, every parked value into its slots */
   for (int i = 0; i < st->npark; i++)
     if (st->park_dying[i]) st->park_slot[i] = NONE, st->park_dying[i] = false;
+  for (int i = 0; i < NGPR_CACHE; i++)
+    if (st->gdying[i]) st->gslot[i] = NONE, st->gdying[i] = false;
   uint32_t next = pc + (st->info[fn->code->code[pc]].words ? st->info[fn->code->code[pc]].words
                                                            : 4 + fn->code->code[pc + 2]);
-  if (next >= fn->code->ncode || fn->is_label[next]) park_flush(fn);
+  if (next >= fn->code->ncode || fn->is_label[next]) park_flush(fn), gpark_flush(fn);
   return true;
 }
