@@ -376,6 +376,7 @@ static const int gpr_cache[NGPR_CACHE] = {RSI, RDI, R8, R9, R11};
 #define XMM_TAG 16 /* where[] values: GPR number, or XMM_TAG + xmm number */
 #define NONE UINT32_MAX
 #define NPARK 4
+#define PARK_WINDOW 12 /* instructions gpark_choose looks ahead */
 
 typedef struct x64_state {
   int8_t *where;    /* per local slot: -1, or its register */
@@ -398,8 +399,10 @@ typedef struct x64_state {
   uint32_t park_slot[NPARK]; /* NONE: free */
   bool park_dying[NPARK];    /* read by this instruction: free after it */
   int park_first, npark;
-  bool park_next; /* the next instruction may find a parked value */
-  bool cur_safe;  /* this instruction is park_safe */
+  bool park_next;            /* the next instruction may find a parked value */
+  bool cur_safe;             /* this instruction is park_safe */
+  bool have_parks;           /* a value may be parked or a register lent (else the bookkeeping is skipped) */
+  uint8_t safe[VM_OP_COUNT]; /* park_safe per op: 0 not asked yet, 1 no, 2 yes */
   /* Integer operand-stack values parked the same way in the cache's general registers: one no local has,
    * or one "borrowed" from a cached local that the instructions in between do not name (the register is
    * loaded from the local's slot again before an instruction names it, before a label and before any
@@ -734,7 +737,7 @@ static bool next_reads(const x64_state *st, uint32_t s) {
  * when this instruction puts it last (put_last)
  * (operand-stack values are read once). */
 static bool takes_rax(const vm_word *w, uint32_t s);
-static bool park_safe(const vm_word *w);
+static bool park_safe(jit_func *fn, vm_op op);
 
 /* gpr_cache[k] back to its local: its parked value (if any) into its slot, the local loaded again. */
 static void gpark_restore(jit_func *fn, int k) {
@@ -749,36 +752,36 @@ static void gpark_flush(jit_func *fn) {
   for (int k = 0; k < NGPR_CACHE; k++)
     gpark_restore(fn, k);
 }
-/* Does an instruction from the next one on, up to a label or one that is not park_safe (24 at most), name
- * slot s: 1 reading it (first), 2 writing it, 0 neither? */
-static int named_soon(jit_func *fn, uint32_t s) {
-  const x64_state *st = fn->state;
-  const vm_code *c = fn->code;
-  uint32_t pc = st->next_pc;
-  for (int n = 0; n < 24 && pc != NONE && pc < c->ncode && (n == 0 || !fn->is_label[pc]); n++) {
-    const vm_word *w = c->code + pc;
-    const vm_op_info *in = &st->info[w[0]];
-    if (!in->words || !park_safe(w)) return 0;
-    for (uint32_t i = 1, m = in->smask; m; i++, m >>= 1)
-      if ((m & 1) && w[i] == s) return 1;
-    for (uint32_t i = 1, m = in->dmask; m; i++, m >>= 1)
-      if ((m & 1) && w[i] == s) return 2;
-    pc += in->words;
-  }
-  return 0;
-}
-/* A general register to park slot d's integer in, or -1 (when no instruction reads it before parked values
- * are stored again): one already lent, one no local has, or one whose local the instructions ahead do not
- * name. */
+/* A general register to park slot d's integer in, or -1.  Only when an instruction reads d before parked
+ * values are stored again (in the window from the next instruction on, up to a label or one that is not
+ * park_safe, PARK_WINDOW at most): a register already lent, one no local has, or one whose local the window
+ * does not name (lent longer than the value needs it: the next value may take it). */
 static int gpark_choose(jit_func *fn, uint32_t d) {
   const x64_state *st = fn->state;
-  if (named_soon(fn, d) != 1) return -1;
+  const vm_code *c = fn->code;
+  unsigned named = 0; /* bit k: glocal[k] named in the window */
+  bool found = false;
+  uint32_t pc = st->next_pc;
+  for (int n = 0; n < PARK_WINDOW && pc != NONE && pc < c->ncode && (n == 0 || !fn->is_label[pc]); n++) {
+    const vm_word *w = c->code + pc;
+    const vm_op_info *in = &st->info[w[0]];
+    if (!in->words || !park_safe(fn, (vm_op)w[0])) break;
+    for (uint32_t i = 1, m = in->smask; m; i++, m >>= 1)
+      if ((m & 1) && w[i] == d) found = true;
+    for (uint32_t i = 1, m = in->dmask; m && !found; i++, m >>= 1)
+      if ((m & 1) && w[i] == d) return -1; /* written first: never read */
+    for (uint32_t i = 1, m = in->smask | in->dmask; m; i++, m >>= 1)
+      for (int k = 0; (m & 1) && w[i] < c->nlocals && k < NGPR_CACHE; k++)
+        if (w[i] == st->glocal[k]) named |= 1u << k;
+    pc += in->words;
+  }
+  if (!found) return -1;
   for (int k = 0; k < NGPR_CACHE; k++)
     if (st->gborrowed[k] && (st->gslot[k] == NONE || st->gdying[k])) return k;
   for (int k = 0; k < NGPR_CACHE; k++)
     if (!st->gborrowed[k] && st->glocal[k] == NONE) return k;
   for (int k = 0; k < NGPR_CACHE; k++)
-    if (!st->gborrowed[k] && !named_soon(fn, st->glocal[k])) return k;
+    if (!st->gborrowed[k] && !(named >> k & 1)) return k;
   return -1;
 }
 
@@ -801,6 +804,7 @@ static void iput(jit_func *fn, uint32_t d, int r) {
       st->gslot[k] = d;
       st->gborrowed[k] = true;
       st->gdying[k] = false;
+      st->have_parks = true;
       if (st->fwd == d) st->fwd = NONE;
       return;
     }
@@ -1341,8 +1345,7 @@ static void park_flush(jit_func *fn) {
   }
 }
 /* May parked values wait across the instruction at w (see x64_state)? */
-static bool park_safe(const vm_word *w) {
-  vm_op op = (vm_op)w[0];
+static bool park_safe_op(vm_op op) {
   access a;
   if (jit_numeric_helper(op).fn) return false;
   if (is_ibin(op) || access_of(op, &a) || (op >= VM_OP_F_ADD_ADD && op < VM_OP_FD_ADD_ADD)) return true;
@@ -1372,6 +1375,12 @@ static bool park_safe(const vm_word *w) {
   default:
     return WAPC_SIMD_SSE && vm_op_is_v128(op) && op != VM_OP_V128_TEST; /* (the others decline: park_flush) */
   }
+}
+/* park_safe_op, asked once per op and function */
+static inline bool park_safe(jit_func *fn, vm_op op) {
+  x64_state *st = fn->state;
+  if (!st->safe[op]) st->safe[op] = park_safe_op(op) ? 2 : 1;
+  return st->safe[op] == 2;
 }
 
 /* The register caching the v128 local in slots s, s + 1, or -1. */
@@ -1442,6 +1451,7 @@ static void v128_put(jit_func *fn, uint32_t d, int x) {
       if (st->park_first + k != x) sse_r(fn->b, P66, 0, 0x6F, st->park_first + k, x);
       st->park_slot[k] = d;
       st->park_dying[k] = false;
+      st->have_parks = true;
       for (uint32_t sl = d; sl < d + 2; sl++)
         if (st->fwd == sl) st->fwd = NONE;
       return;
@@ -2201,7 +2211,7 @@ static bool target_op(jit_func *fn, uint32_t pc) {
       /* (V128_TEST reads its operand from memory) */
       st->next_v128 = WAPC_SIMD_SSE && vm_op_is_v128((vm_op)nw[0]) && nw[0] != VM_OP_V128_TEST;
       st->next_ibin = is_ibin((vm_op)nw[0]); /* (IBIN: iload and ialu, which read r10 when forwarded) */
-      st->park_next = st->npark > 0 && park_safe(nw);
+      st->park_next = park_safe(fn, (vm_op)nw[0]);
     }
   }
   /* a v128 the previous instruction left in xmm15 without storing it: stored now unless this
@@ -2214,9 +2224,10 @@ static bool target_op(jit_func *fn, uint32_t pc) {
   }
   /* parked values: stored unless this instruction may keep them; the ones it reads die with it, the ones
    * its results overwrite are dead already */
-  for (int i = 0; i < st->npark; i++) {
+  st->cur_safe = park_safe(fn, op);
+  for (int i = 0; st->have_parks && i < st->npark; i++) {
     if (st->park_slot[i] == NONE) continue;
-    if (!park_safe(w)) {
+    if (!st->cur_safe) {
       park_flush(fn);
       break;
     }
@@ -2227,8 +2238,7 @@ static bool target_op(jit_func *fn, uint32_t pc) {
     for (uint32_t k = 1, m = in->dmask; m && !st->park_dying[i]; k++, m >>= 1)
       if ((m & 1) && (w[k] == p || w[k] == p + 1 || w[k] + 1 == p)) st->park_slot[i] = NONE;
   }
-  st->cur_safe = park_safe(w);
-  for (int i = 0; i < NGPR_CACHE; i++) {
+  for (int i = 0; st->have_parks && i < NGPR_CACHE; i++) {
     if (!st->gborrowed[i]) continue;
     if (!st->cur_safe) {
       gpark_flush(fn);
@@ -2771,12 +2781,23 @@ bool jit_target_op(jit_func *fn, uint32_t pc) {
    * after the instruction is where every path through it goes on. */
   v128_refresh(fn, fn->code->code + pc);
   /* what this instruction read is gone; before a label, every parked value into its slots */
-  for (int i = 0; i < st->npark; i++)
+  if (!st->have_parks) return true;
+  bool any = false;
+  for (int i = 0; i < st->npark; i++) {
     if (st->park_dying[i]) st->park_slot[i] = NONE, st->park_dying[i] = false;
-  for (int i = 0; i < NGPR_CACHE; i++)
+    any |= st->park_slot[i] != NONE;
+  }
+  for (int i = 0; i < NGPR_CACHE; i++) {
     if (st->gdying[i]) st->gslot[i] = NONE, st->gdying[i] = false;
+    any |= st->gborrowed[i];
+  }
+  st->have_parks = any;
   uint32_t next = pc + (st->info[fn->code->code[pc]].words ? st->info[fn->code->code[pc]].words
                                                            : 4 + fn->code->code[pc + 2]);
-  if (next >= fn->code->ncode || fn->is_label[next]) park_flush(fn), gpark_flush(fn);
+  if (next >= fn->code->ncode || fn->is_label[next]) {
+    park_flush(fn);
+    gpark_flush(fn);
+    st->have_parks = false;
+  }
   return true;
 }
