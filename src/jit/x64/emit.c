@@ -9,8 +9,10 @@
  *     rbp  the instance
  *     r12  memory 0's base       r13  memory 0's size in bytes
  *     r14  the store             r15  guard.tick (fuel units to the next poll)
- * rax, rcx, rdx, rsi, rdi, r8-r11 and xmm0-xmm1 are scratch within one
- * internal instruction; nothing lives in them across instructions.
+ * rcx, rdx and xmm0-xmm1 are scratch within one internal instruction; rax
+ * too, but for a value it hands to the next instruction.  rsi, rdi, r8, r9,
+ * r11 and xmm2-xmm14 cache locals and hold parked operand-stack values, r10
+ * and xmm15 forwarded ones (see "register cache" below).
  *
  * Functions.  A compiled function is entered with rbx at its frame and the
  * other registers as above; it returns with them unchanged (r13 and r15
