@@ -28,6 +28,7 @@
  * handler is involved.
  */
 #include <cpuid.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -39,6 +40,9 @@
 #include "vm/simd.h"
 
 enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15 };
+/* The parking bookkeeping stays out of line: inlined, it makes GCC give up inlining the encoders into the
+ * hot paths (iput), which costs the compiler more than the call. */
+#define OUT_OF_LINE __attribute__((noinline))
 enum { XMM0, XMM1 };
 #define FP RBX
 #define INST RBP
@@ -148,7 +152,7 @@ static uint8_t *put_modrm_mem(uint8_t *p, int reg, mem_t m) {
 }
 
 /* [prefix] [REX] opcode modrm(reg, m) (opcodes of 1 or 2 bytes) */
-static void op_m(jit_buf *b, int pfx, int w, uint32_t opc, int len, int reg, mem_t m) {
+static inline void op_m(jit_buf *b, int pfx, int w, uint32_t opc, int len, int reg, mem_t m) {
   if (!jit_room(b, 16)) return;
   uint8_t *p = b->p + b->len, *p0 = p;
   if (pfx) *p++ = (uint8_t)pfx;
@@ -161,7 +165,8 @@ static void op_m(jit_buf *b, int pfx, int w, uint32_t opc, int len, int reg, mem
 }
 
 /* [prefix] [REX] opcode modrm(reg, rm register) */
-static void op_r(jit_buf *b, int pfx, int w, uint32_t opc, int len, int reg, int rm) {
+static inline __attribute__((always_inline)) void op_r(jit_buf *b, int pfx, int w, uint32_t opc, int len,
+                                                       int reg, int rm) {
   if (!jit_room(b, 16)) return;
   uint8_t *p = b->p + b->len, *p0 = p;
   if (pfx) *p++ = (uint8_t)pfx;
@@ -401,10 +406,13 @@ typedef struct x64_state {
   uint32_t park_slot[NPARK]; /* NONE: free */
   bool park_dying[NPARK];    /* read by this instruction: free after it */
   int park_first, npark;
-  bool park_next;            /* the next instruction may find a parked value */
-  bool cur_safe;             /* this instruction is park_safe */
-  bool have_parks;           /* a value may be parked or a register lent (else the bookkeeping is skipped) */
-  uint8_t safe[VM_OP_COUNT]; /* park_safe per op: 0 not asked yet, 1 no, 2 yes */
+  bool park_next;  /* the next instruction may find a parked value */
+  bool cur_safe;   /* this instruction is park_safe */
+  bool have_parks; /* a value may be parked or a register lent (else the bookkeeping is skipped) */
+  bool cached128;  /* some v128 local lives in a register (else v128_refresh has nothing to do) */
+  int32_t *depth;  /* loop depth per instruction */
+  bool in_loop; /* this instruction is in a loop: integers may be parked (elsewhere it is not worth the time
+                 * the look-ahead takes) */
   /* Integer operand-stack values parked the same way in the cache's general registers: one no local has,
    * or one "borrowed" from a cached local that the instructions in between do not name (the register is
    * loaded from the local's slot again before an instruction names it, before a label and before any
@@ -507,7 +515,22 @@ static char operand_class(vm_op op, vm_format f, uint32_t i /* operand word, fro
   return 0;
 }
 
+/* What the translation asks of each op, worked out once (the switches are long). */
+enum {
+  T_IBIN = 1,     /* is_ibin */
+  T_COMMUTES = 2, /* an IBIN op whose operands may be swapped */
+  T_PUT_LAST =
+      4,       /* its one integer result is put last, from rax: an IBIN op, a lane extract, an integer load */
+  T_SAFE = 8,  /* park_safe_op */
+  T_LOAD = 16, /* a load or store of the plain address form (ea kind 0): FMT_LOAD */
+  T_STORE = 32 /* FMT_STORE */
+};
+static uint8_t op_traits[VM_OP_COUNT];
+static pthread_once_t op_traits_once = PTHREAD_ONCE_INIT;
+static void init_op_traits(void);
+
 bool jit_target_begin(jit_func *fn) {
+  pthread_once(&op_traits_once, init_op_traits);
   const vm_code *c = fn->code;
   x64_state *st = calloc(1, sizeof *st);
   uint32_t n = c->nlocals;
@@ -515,7 +538,8 @@ bool jit_target_begin(jit_func *fn) {
   uint32_t *score = calloc(n ? n : 1, sizeof *score);
   uint8_t *cls = calloc(n ? n : 1, 1); /* 'i', 'f', 'x' (both: never cached), 0 */
   int32_t *depth = calloc((size_t)c->ncode + 1, sizeof *depth);
-  bool ok = st && where && where128 && score && cls && depth;
+  uint32_t *cand = malloc((n ? n : 1) * sizeof *cand);
+  bool ok = st && where && where128 && score && cls && depth && cand;
   if (ok) {
     memset(where, -1, n ? n : 1);
     memset(where128, -1, n ? n : 1);
@@ -532,13 +556,16 @@ bool jit_target_begin(jit_func *fn) {
       for (uint32_t i = 1, m = in->tmask; m; i++, m >>= 1)
         if ((m & 1) && w[i] <= pc) {
           depth[w[i]]++;
-          depth[pc + 1]--;
+          depth[pc + in->words]--; /* (deltas at instruction starts only: the sum below visits those) */
           loops = true;
         }
       pc += in->words;
     }
-    for (uint32_t pc = 1; loops && pc <= c->ncode; pc++)
-      depth[pc] += depth[pc - 1];
+    for (uint32_t pc = 0, sum = 0; loops && pc < c->ncode;) {
+      sum += (uint32_t)depth[pc];
+      depth[pc] = (int32_t)sum;
+      pc += info[c->code[pc]].words ? info[c->code[pc]].words : 4 + c->code[pc + 2];
+    }
     /* uses of each local, weighted by loop depth, and their classes */
     for (uint32_t pc = 0; pc < c->ncode;) {
       const vm_word *w = c->code + pc;
@@ -558,12 +585,10 @@ bool jit_target_begin(jit_func *fn) {
     /* the best candidates of each class (a local used fewer than 8 weighted times is not worth
      * reloading after every call) */
     uint32_t ngpr = 0, nxmm = 0, ncand = 0;
-    uint32_t *cand = (uint32_t *)depth; /* reused: ncode + 1 entries (more locals than that: none cached) */
-    bool room = c->ncode + 1 >= n;
-    for (uint32_t sl = 0; room && sl < n; sl++)
+    for (uint32_t sl = 0; sl < n; sl++)
       if (score[sl] > 8 && (cls[sl] == 'i' || cls[sl] == 'f' || (cls[sl] == 'v' && sl + 1 < n)))
         cand[ncand++] = sl;
-    for (uint32_t r = 0; r < NGPR_CACHE + NXMM_CACHE && room; r++) {
+    for (uint32_t r = 0; r < NGPR_CACHE + NXMM_CACHE; r++) {
       uint32_t best = NONE, best_score = 8;
       for (uint32_t ci = 0; ci < ncand; ci++) {
         uint32_t sl = cand[ci];
@@ -575,7 +600,7 @@ bool jit_target_begin(jit_func *fn) {
       }
       if (best == NONE) break;
       if (cls[best] == 'v')
-        where128[best] = (int8_t)(2 + nxmm++);
+        where128[best] = (int8_t)(2 + nxmm++), st->cached128 = true;
       else
         where[best] = (int8_t)(cls[best] == 'i' ? gpr_cache[ngpr++] : XMM_TAG + 2 + (int)nxmm++);
       st->cached[st->ncached++] = best;
@@ -600,8 +625,12 @@ bool jit_target_begin(jit_func *fn) {
     st->info = info;
   }
   free(score);
+  free(cand);
   free(cls);
-  free(depth);
+  if (ok)
+    st->depth = depth; /* (kept: integers are parked in loops only) */
+  else
+    free(depth);
   if (!ok) {
     free(where);
     free(where128);
@@ -614,7 +643,7 @@ bool jit_target_begin(jit_func *fn) {
 
 void jit_target_end(jit_func *fn) {
   x64_state *st = fn->state;
-  if (st) free(st->where), free(st->where128);
+  if (st) free(st->where), free(st->where128), free(st->depth);
   free(st);
   fn->state = NULL;
 }
@@ -628,7 +657,7 @@ static int gpr_of(jit_func *fn, uint32_t s) {
   const x64_state *st = fn->state;
   int r = where_of(fn, s);
   if (r >= 0 && r < XMM_TAG) return r;
-  if (s >= fn->code->nlocals)
+  if (st->have_parks && s >= fn->code->nlocals)
     for (int i = 0; i < NGPR_CACHE; i++)
       if (st->gslot[i] == s) return gpr_cache[i];
   if (st->fwd == s && !st->fwd_xmm) return FWD_GPR;
@@ -742,7 +771,7 @@ static bool takes_rax(const vm_word *w, uint32_t s);
 static bool park_safe(jit_func *fn, vm_op op);
 
 /* gpr_cache[k] back to its local: its parked value (if any) into its slot, the local loaded again. */
-static void gpark_restore(jit_func *fn, int k) {
+static OUT_OF_LINE void gpark_restore(jit_func *fn, int k) {
   x64_state *st = fn->state;
   if (!st->gborrowed[k]) return;
   if (st->gslot[k] != NONE) mov_mr(fn->b, 1, SLOT(st->gslot[k]), gpr_cache[k]);
@@ -751,37 +780,44 @@ static void gpark_restore(jit_func *fn, int k) {
   st->gborrowed[k] = st->gdying[k] = false;
 }
 static void gpark_flush(jit_func *fn) {
-  for (int k = 0; k < NGPR_CACHE; k++)
+  const x64_state *st = fn->state;
+  for (int k = 0; st->have_parks && k < NGPR_CACHE; k++)
     gpark_restore(fn, k);
 }
 /* A general register to park slot d's integer in, or -1.  Only when an instruction reads d before parked
  * values are stored again (in the window from the next instruction on, up to a label or one that is not
  * park_safe, PARK_WINDOW at most): a register already lent, one no local has, or one whose local the window
  * does not name (lent longer than the value needs it: the next value may take it). */
-static int gpark_choose(jit_func *fn, uint32_t d) {
+static OUT_OF_LINE int gpark_choose(jit_func *fn, uint32_t d) {
   const x64_state *st = fn->state;
   const vm_code *c = fn->code;
   unsigned named = 0; /* bit k: glocal[k] named in the window */
   bool found = false;
+  int pick = -1;
   uint32_t pc = st->next_pc;
   for (int n = 0; n < PARK_WINDOW && pc != NONE && pc < c->ncode && (n == 0 || !fn->is_label[pc]); n++) {
     const vm_word *w = c->code + pc;
     const vm_op_info *in = &st->info[w[0]];
     if (!in->words || !park_safe(fn, (vm_op)w[0])) break;
-    for (uint32_t i = 1, m = in->smask; m; i++, m >>= 1)
-      if ((m & 1) && w[i] == d) found = true;
-    for (uint32_t i = 1, m = in->dmask; m && !found; i++, m >>= 1)
-      if ((m & 1) && w[i] == d) return -1; /* written first: never read */
+    if (!found) {
+      for (uint32_t i = 1, m = in->smask; m; i++, m >>= 1)
+        if ((m & 1) && w[i] == d) found = true;
+      for (uint32_t i = 1, m = in->dmask; m && !found; i++, m >>= 1)
+        if ((m & 1) && w[i] == d) return -1; /* written first: never read */
+      if (found) { /* a register already lent or one no local has: the rest of the window is not needed */
+        for (int k = 0; k < NGPR_CACHE && pick < 0; k++)
+          if (st->gborrowed[k] && (st->gslot[k] == NONE || st->gdying[k])) pick = k;
+        for (int k = 0; k < NGPR_CACHE && pick < 0; k++)
+          if (!st->gborrowed[k] && st->glocal[k] == NONE) pick = k;
+        if (pick >= 0) return pick;
+      }
+    }
     for (uint32_t i = 1, m = in->smask | in->dmask; m; i++, m >>= 1)
       for (int k = 0; (m & 1) && w[i] < c->nlocals && k < NGPR_CACHE; k++)
         if (w[i] == st->glocal[k]) named |= 1u << k;
     pc += in->words;
   }
   if (!found) return -1;
-  for (int k = 0; k < NGPR_CACHE; k++)
-    if (st->gborrowed[k] && (st->gslot[k] == NONE || st->gdying[k])) return k;
-  for (int k = 0; k < NGPR_CACHE; k++)
-    if (!st->gborrowed[k] && st->glocal[k] == NONE) return k;
   for (int k = 0; k < NGPR_CACHE; k++)
     if (!st->gborrowed[k] && !(named >> k & 1)) return k;
   return -1;
@@ -796,7 +832,8 @@ static void iput(jit_func *fn, uint32_t d, int r) {
     if (st->fwd == d) st->fwd = NONE;
     return;
   }
-  if (c < 0 && st->cur_safe && st->park_next && d >= fn->code->const_base + fn->code->nconsts) {
+  if (c < 0 && st->in_loop && st->cur_safe && st->park_next &&
+      d >= fn->code->const_base + fn->code->nconsts) {
     int k = gpark_choose(fn, d);
     if (k >= 0) {
       int g = gpr_cache[k];
@@ -1338,7 +1375,7 @@ static int park_of(const x64_state *st, uint32_t s) {
   return -1;
 }
 /* Every parked value into its slots. */
-static void park_flush(jit_func *fn) {
+static OUT_OF_LINE void park_flush(jit_func *fn) {
   x64_state *st = fn->state;
   for (int i = 0; i < st->npark; i++) {
     if (st->park_slot[i] != NONE) movdqu_store(fn->b, SLOT(st->park_slot[i]), st->park_first + i);
@@ -1378,11 +1415,36 @@ static bool park_safe_op(vm_op op) {
     return WAPC_SIMD_SSE && vm_op_is_v128(op) && op != VM_OP_V128_TEST; /* (the others decline: park_flush) */
   }
 }
-/* park_safe_op, asked once per op and function */
+static void init_op_traits(void) {
+  for (int op = 0; op < VM_OP_COUNT; op++) {
+    access a;
+    bool acc = access_of((vm_op)op, &a);
+    vm_format f = vm_op_format((vm_op)op);
+    uint8_t t = 0;
+    if (is_ibin((vm_op)op)) t |= T_IBIN | T_PUT_LAST;
+    switch (op) {
+    case VM_OP_I32_ADD:
+    case VM_OP_I32_MUL:
+    case VM_OP_I32_AND:
+    case VM_OP_I32_OR:
+    case VM_OP_I32_XOR:
+    case VM_OP_I64_ADD:
+    case VM_OP_I64_MUL:
+    case VM_OP_I64_AND:
+    case VM_OP_I64_OR:
+    case VM_OP_I64_XOR: t |= T_COMMUTES; break;
+    default: break;
+    }
+    if (op == VM_OP_V128_EXTRACT || (acc && !a.store && !a.flt)) t |= T_PUT_LAST;
+    if (park_safe_op((vm_op)op)) t |= T_SAFE;
+    if (acc && f == FMT_LOAD) t |= T_LOAD;
+    if (acc && f == FMT_STORE) t |= T_STORE;
+    op_traits[op] = t;
+  }
+}
 static inline bool park_safe(jit_func *fn, vm_op op) {
-  x64_state *st = fn->state;
-  if (!st->safe[op]) st->safe[op] = park_safe_op(op) ? 2 : 1;
-  return st->safe[op] == 2;
+  (void)fn;
+  return op_traits[op] & T_SAFE;
 }
 
 /* The register caching the v128 local in slots s, s + 1, or -1. */
@@ -2147,27 +2209,10 @@ static void tail_call_op(jit_func *fn, uint32_t f, uint32_t base) {
  * or its second when the op commutes; the address of a load or store ea computes from one slot)? */
 static bool takes_rax(const vm_word *w, uint32_t s) {
   vm_op op = (vm_op)w[0];
-  access a;
-  if (is_ibin(op)) {
-    if (w[2] == s) return w[3] != s;
-    switch (op) {
-    case VM_OP_I32_ADD:
-    case VM_OP_I32_MUL:
-    case VM_OP_I32_AND:
-    case VM_OP_I32_OR:
-    case VM_OP_I32_XOR:
-    case VM_OP_I64_ADD:
-    case VM_OP_I64_MUL:
-    case VM_OP_I64_AND:
-    case VM_OP_I64_OR:
-    case VM_OP_I64_XOR: return w[3] == s;
-    default: return false;
-    }
-  }
-  if (access_of(op, &a)) {
-    vm_format f = vm_op_format(op);
-    return (f == FMT_LOAD && w[2] == s) || (f == FMT_STORE && w[1] == s && w[2] != s);
-  }
+  uint8_t t = op_traits[op];
+  if (t & T_IBIN) return w[2] == s ? w[3] != s : (t & T_COMMUTES) && w[3] == s;
+  if (t & T_LOAD) return w[2] == s;
+  if (t & T_STORE) return w[1] == s && w[2] != s;
   if (!WAPC_SIMD_SSE) return false;
   switch (op) {
   case VM_OP_V128_LOAD: return w[2] == s && v128_load_inline(w[4]);
@@ -2203,7 +2248,7 @@ static bool target_op(jit_func *fn, uint32_t pc) {
     uint32_t next = pc + (info[op].words ? info[op].words : 4 + w[2]);
     st->nnext = 0;
     st->next_v128 = st->next_ibin = st->park_next = false;
-    st->put_last = is_ibin(op) || op == VM_OP_V128_EXTRACT || (access_of(op, &acc) && !acc.store && !acc.flt);
+    st->put_last = op_traits[op] & T_PUT_LAST;
     st->next_pc = NONE;
     if (next < c->ncode && !fn->is_label[next]) {
       st->next_pc = next;
@@ -2212,7 +2257,7 @@ static bool target_op(jit_func *fn, uint32_t pc) {
         if (m & 1) st->next_src[st->nnext++] = nw[i];
       /* (V128_TEST reads its operand from memory) */
       st->next_v128 = WAPC_SIMD_SSE && vm_op_is_v128((vm_op)nw[0]) && nw[0] != VM_OP_V128_TEST;
-      st->next_ibin = is_ibin((vm_op)nw[0]); /* (IBIN: iload and ialu, which read r10 when forwarded) */
+      st->next_ibin = op_traits[nw[0]] & T_IBIN; /* (IBIN: iload and ialu, which read r10 when forwarded) */
       st->park_next = park_safe(fn, (vm_op)nw[0]);
     }
   }
@@ -2227,6 +2272,7 @@ static bool target_op(jit_func *fn, uint32_t pc) {
   /* parked values: stored unless this instruction may keep them; the ones it reads die with it, the ones
    * its results overwrite are dead already */
   st->cur_safe = park_safe(fn, op);
+  st->in_loop = st->depth[pc] > 0;
   for (int i = 0; st->have_parks && i < st->npark; i++) {
     if (st->park_slot[i] == NONE) continue;
     if (!st->cur_safe) {
@@ -2781,7 +2827,7 @@ bool jit_target_op(jit_func *fn, uint32_t pc) {
     return false; /* (a value left in rax was not taken: never; the function is declined) */
   /* Only v128 instructions, moves and helpers write a v128 local's slots, and none of them branches:
    * after the instruction is where every path through it goes on. */
-  v128_refresh(fn, fn->code->code + pc);
+  if (st->cached128) v128_refresh(fn, fn->code->code + pc);
   /* what this instruction read is gone; before a label, every parked value into its slots */
   if (!st->have_parks) return true;
   bool any = false;
