@@ -768,7 +768,7 @@ static bool next_reads(const x64_state *st, uint32_t s) {
  * when this instruction puts it last (put_last)
  * (operand-stack values are read once). */
 static bool takes_rax(const vm_word *w, uint32_t s);
-static bool park_safe(jit_func *fn, vm_op op);
+static bool park_safe(vm_op op);
 
 /* gpr_cache[k] back to its local: its parked value (if any) into its slot, the local loaded again. */
 static OUT_OF_LINE void gpark_restore(jit_func *fn, int k) {
@@ -798,7 +798,7 @@ static OUT_OF_LINE int gpark_choose(jit_func *fn, uint32_t d) {
   for (int n = 0; n < PARK_WINDOW && pc != NONE && pc < c->ncode && (n == 0 || !fn->is_label[pc]); n++) {
     const vm_word *w = c->code + pc;
     const vm_op_info *in = &st->info[w[0]];
-    if (!in->words || !park_safe(fn, (vm_op)w[0])) break;
+    if (!in->words || !park_safe((vm_op)w[0])) break;
     if (!found) {
       for (uint32_t i = 1, m = in->smask; m; i++, m >>= 1)
         if ((m & 1) && w[i] == d) found = true;
@@ -1383,7 +1383,7 @@ static OUT_OF_LINE void park_flush(jit_func *fn) {
     st->park_dying[i] = false;
   }
 }
-/* May parked values wait across the instruction at w (see x64_state)? */
+/* May parked values wait across an instruction of this op (see x64_state), worked out once (op_traits)? */
 static bool park_safe_op(vm_op op) {
   access a;
   if (jit_numeric_helper(op).fn) return false;
@@ -1442,8 +1442,8 @@ static void init_op_traits(void) {
     op_traits[op] = t;
   }
 }
-static inline bool park_safe(jit_func *fn, vm_op op) {
-  (void)fn;
+/* May values stay parked across an instruction of this op (park_safe_op)? */
+static inline bool park_safe(vm_op op) {
   return op_traits[op] & T_SAFE;
 }
 
@@ -2258,7 +2258,7 @@ static bool target_op(jit_func *fn, uint32_t pc) {
       /* (V128_TEST reads its operand from memory) */
       st->next_v128 = WAPC_SIMD_SSE && vm_op_is_v128((vm_op)nw[0]) && nw[0] != VM_OP_V128_TEST;
       st->next_ibin = op_traits[nw[0]] & T_IBIN; /* (IBIN: iload and ialu, which read r10 when forwarded) */
-      st->park_next = park_safe(fn, (vm_op)nw[0]);
+      st->park_next = park_safe((vm_op)nw[0]);
     }
   }
   /* a v128 the previous instruction left in xmm15 without storing it: stored now unless this
@@ -2271,7 +2271,7 @@ static bool target_op(jit_func *fn, uint32_t pc) {
   }
   /* parked values: stored unless this instruction may keep them; the ones it reads die with it, the ones
    * its results overwrite are dead already */
-  st->cur_safe = park_safe(fn, op);
+  st->cur_safe = park_safe(op);
   st->in_loop = st->depth[pc] > 0;
   for (int i = 0; st->have_parks && i < st->npark; i++) {
     if (st->park_slot[i] == NONE) continue;
