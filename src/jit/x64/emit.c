@@ -770,6 +770,17 @@ static bool next_reads(const x64_state *st, uint32_t s) {
 static bool takes_rax(const vm_word *w, uint32_t s);
 static bool park_safe(vm_op op);
 
+/* How the instruction at w (info in) uses the parked value in slot p (wide: a v128, slots p and p + 1):
+ * 1 reads it (it dies with the instruction), 2 writes over it first (it was dead already: operand-stack
+ * values are read once), 0 neither. */
+static int park_use(const vm_op_info *in, const vm_word *w, uint32_t p, bool wide) {
+  for (uint32_t k = 1, m = in->smask; m; k++, m >>= 1)
+    if ((m & 1) && w[k] == p) return 1;
+  for (uint32_t k = 1, m = in->dmask; m; k++, m >>= 1)
+    if ((m & 1) && (w[k] == p || w[k] + 1 == p || (wide && w[k] == p + 1))) return 2;
+  return 0;
+}
+
 /* gpr_cache[k] back to its local: its parked value (if any) into its slot, the local loaded again. */
 static OUT_OF_LINE void gpark_restore(jit_func *fn, int k) {
   x64_state *st = fn->state;
@@ -800,10 +811,9 @@ static OUT_OF_LINE int gpark_choose(jit_func *fn, uint32_t d) {
     const vm_op_info *in = &st->info[w[0]];
     if (!in->words || !park_safe((vm_op)w[0])) break;
     if (!found) {
-      for (uint32_t i = 1, m = in->smask; m; i++, m >>= 1)
-        if ((m & 1) && w[i] == d) found = true;
-      for (uint32_t i = 1, m = in->dmask; m && !found; i++, m >>= 1)
-        if ((m & 1) && w[i] == d) return -1; /* written first: never read */
+      int use = park_use(in, w, d, false);
+      if (use == 2) return -1; /* written first: never read */
+      found = use == 1;
       if (found) { /* a register already lent or one no local has: the rest of the window is not needed */
         for (int k = 0; k < NGPR_CACHE && pick < 0; k++)
           if (st->gborrowed[k] && (st->gslot[k] == NONE || st->gdying[k])) pick = k;
@@ -1059,36 +1069,27 @@ static void divrem(jit_func *fn, int w, bool sign, bool rem, uint32_t d, uint32_
  * kind 0: (u32)a + off; 1: (u32)(a + b) + off; 2: (u32)(a + (b << k)) + off. */
 static mem_t ea(jit_func *fn, int kind, uint32_t a, uint32_t bb, uint32_t k, uint32_t off, int n) {
   jit_buf *b = fn->b;
+  x64_state *st = fn->state;
+  int x = RAX; /* the index */
   if (kind == 2) {
     iload(fn, 0, RCX, k);
     iload(fn, 0, RDX, bb);
     op_r(b, 0, 0, 0xD3, 1, SH_SHL, RDX);
     iload(fn, 0, RAX, a);
     alu_rr(b, 0, ALU_ADD, RAX, RDX);
+  } else if (a == st->rax_in) {
+    st->rax_in = NONE; /* already there */
   } else {
-    x64_state *st = fn->state;
     /* an operand-stack address a register holds (parked or forwarded: put there zero-extended by iput)
      * serves as the index itself (not a local's register: a slot an embedder or host function wrote may
      * hold bits above an i32) */
-    int g = kind == 0 && a != st->rax_in && a >= fn->code->nlocals && off <= 0x7FFFFFF0u ? gpr_of(fn, a) : -1;
-    if (g >= 0) {
-      int32_t disp = (int32_t)off;
-      if (disp == 0 && n == 1) {
-        alu_rr(b, 1, ALU_CMP, g, MS);
-        trap_if(fn, CC_AE, VM_TRAP_MEMORY_OOB);
-      } else {
-        lea(b, RCX, M(g, disp + n));
-        alu_rr(b, 1, ALU_CMP, RCX, MS);
-        trap_if(fn, CC_A, VM_TRAP_MEMORY_OOB);
-      }
-      return MX(MB, g, 0, disp);
-    }
-    if (a == st->rax_in)
-      st->rax_in = NONE; /* already there */
+    int g = kind == 0 && a >= fn->code->nlocals && off <= 0x7FFFFFF0u ? gpr_of(fn, a) : -1;
+    if (g >= 0)
+      x = g;
     else
       iload(fn, 0, RAX, a);
-    if (kind == 1) ialu(fn, 0, ALU_ADD, RAX, bb);
   }
+  if (kind == 1) ialu(fn, 0, ALU_ADD, RAX, bb);
   int32_t disp = 0;
   if (off <= 0x7FFFFFF0u) {
     disp = (int32_t)off;
@@ -1096,15 +1097,15 @@ static mem_t ea(jit_func *fn, int kind, uint32_t a, uint32_t bb, uint32_t k, uin
     mov_ri(b, RCX, off);
     alu_rr(b, 1, ALU_ADD, RAX, RCX);
   }
-  if (disp == 0 && n == 1) { /* in bounds when rax < size */
-    alu_rr(b, 1, ALU_CMP, RAX, MS);
+  if (disp == 0 && n == 1) { /* in bounds when x < size */
+    alu_rr(b, 1, ALU_CMP, x, MS);
     trap_if(fn, CC_AE, VM_TRAP_MEMORY_OOB);
   } else {
-    lea(b, RCX, M(RAX, disp + n));
+    lea(b, RCX, M(x, disp + n));
     alu_rr(b, 1, ALU_CMP, RCX, MS);
     trap_if(fn, CC_A, VM_TRAP_MEMORY_OOB);
   }
-  return MX(MB, RAX, 0, disp);
+  return MX(MB, x, 0, disp);
 }
 
 /* Loads and stores: size, and how (the load's opcode and width; floats through SSE). */
@@ -2279,12 +2280,9 @@ static bool target_op(jit_func *fn, uint32_t pc) {
       park_flush(fn);
       break;
     }
-    uint32_t p = st->park_slot[i];
-    const vm_op_info *in = &st->info[op];
-    for (uint32_t k = 1, m = in->smask; m; k++, m >>= 1)
-      if ((m & 1) && w[k] == p) st->park_dying[i] = true;
-    for (uint32_t k = 1, m = in->dmask; m && !st->park_dying[i]; k++, m >>= 1)
-      if ((m & 1) && (w[k] == p || w[k] == p + 1 || w[k] + 1 == p)) st->park_slot[i] = NONE;
+    int use = park_use(&st->info[op], w, st->park_slot[i], true);
+    if (use == 1) st->park_dying[i] = true;
+    if (use == 2) st->park_slot[i] = NONE;
   }
   for (int i = 0; st->have_parks && i < NGPR_CACHE; i++) {
     if (!st->gborrowed[i]) continue;
@@ -2300,12 +2298,10 @@ static bool target_op(jit_func *fn, uint32_t pc) {
       gpark_restore(fn, i);
       continue;
     }
-    uint32_t p = st->gslot[i];
-    if (p == NONE) continue;
-    for (uint32_t k = 1, m = in->smask; m; k++, m >>= 1)
-      if ((m & 1) && w[k] == p) st->gdying[i] = true;
-    for (uint32_t k = 1, m = in->dmask; m && !st->gdying[i]; k++, m >>= 1)
-      if ((m & 1) && (w[k] == p || w[k] + 1 == p)) st->gslot[i] = NONE;
+    if (st->gslot[i] == NONE) continue;
+    int use = park_use(in, w, st->gslot[i], false);
+    if (use == 1) st->gdying[i] = true;
+    if (use == 2) st->gslot[i] = NONE;
   }
 
   /* loads and stores, all address forms */
@@ -2840,9 +2836,7 @@ bool jit_target_op(jit_func *fn, uint32_t pc) {
     any |= st->gborrowed[i];
   }
   st->have_parks = any;
-  uint32_t next = pc + (st->info[fn->code->code[pc]].words ? st->info[fn->code->code[pc]].words
-                                                           : 4 + fn->code->code[pc + 2]);
-  if (next >= fn->code->ncode || fn->is_label[next]) {
+  if (st->next_pc == NONE) { /* (the end, or a label, comes next) */
     park_flush(fn);
     gpark_flush(fn);
     st->have_parks = false;
